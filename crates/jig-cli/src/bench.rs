@@ -1,0 +1,139 @@
+//! `jig bench`: measurements of jig itself, each reported as a ratio against
+//! a reference measured in the same run.
+//!
+//! - `loop`: N model requests through a real [`Session`] (scripted model,
+//!   each response one `read_file` call on a small file, rollout synced per
+//!   record as always) against the reference of the same N tool calls
+//!   dispatched directly. The difference per request is the harness overhead.
+//! - `startup`: median wall time of `jig --version` against `true`.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use jig_core::{Session, SessionConfig};
+use jig_model::scripted::{ScriptedModel, ScriptedResponse, ScriptedToolCall};
+use jig_protocol::{Event, Op, ToolCall, TurnOutcome};
+use jig_tools::{ToolContext, ToolRouter};
+
+use crate::exit;
+
+/// `jig bench loop --turns N`.
+pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
+    let turns = turns.max(1);
+    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    let workspace = scratch.path().join("ws");
+    std::fs::create_dir_all(&workspace)?;
+    std::fs::write(workspace.join("small.txt"), "one\ntwo\nthree\n")?;
+    let arguments = serde_json::json!({ "path": "small.txt" });
+
+    let router = ToolRouter::builtin();
+    let ctx = ToolContext::new(&workspace);
+    let call = ToolCall {
+        call_id: "c".into(),
+        name: "read_file".into(),
+        arguments: arguments.to_string(),
+    };
+    let start = Instant::now();
+    for _ in 0..turns {
+        router
+            .dispatch(&ctx, &call)
+            .await
+            .map_err(|e| anyhow::anyhow!("reference tool call failed: {e}"))?;
+    }
+    let reference = start.elapsed();
+
+    let mut responses: Vec<ScriptedResponse> = (0..turns - 1)
+        .map(|_| ScriptedResponse {
+            tool_calls: vec![ScriptedToolCall::new("read_file", arguments.clone())],
+            ..Default::default()
+        })
+        .collect();
+    responses.push(ScriptedResponse {
+        text: Some("done".into()),
+        ..Default::default()
+    });
+    let config = SessionConfig {
+        cwd: workspace.clone(),
+        home: scratch.path().join("home"),
+        model_spec: "scripted:bench".into(),
+        instructions: "bench".into(),
+        max_turns: turns,
+        fault_kill_after_records: None,
+    };
+    let model = Arc::new(ScriptedModel::new("bench", responses));
+    let session = Session::create(&config, model, router)?;
+    let mut handle = session.spawn();
+    let start = Instant::now();
+    handle.submit(Op::UserInput { text: "bench".into() });
+    let mut outcome = None;
+    while let Some(event) = handle.next_event().await {
+        if let Event::TurnCompleted { outcome: o, .. } = event {
+            outcome = Some(o);
+            break;
+        }
+    }
+    let session_time = start.elapsed();
+    handle.submit(Op::Shutdown);
+    anyhow::ensure!(
+        outcome == Some(TurnOutcome::Completed),
+        "bench session ended with {outcome:?}"
+    );
+
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(turns);
+    let overhead = per(session_time.saturating_sub(reference));
+    println!("bench loop: {turns} model requests, scripted model, one read_file call each");
+    println!("  reference (tool calls alone): {:>9.1} µs/request", per(reference));
+    println!("  session (full agent loop):    {:>9.1} µs/request", per(session_time));
+    println!("  harness overhead:             {:>9.1} µs/request", overhead);
+    println!(
+        "  ratio session/reference:      {:>9.2}x",
+        session_time.as_secs_f64() / reference.as_secs_f64()
+    );
+    println!("  peak RSS:                     {:>9.1} MiB", peak_rss_mib());
+    Ok(exit::COMPLETED)
+}
+
+/// `jig bench startup --runs N`.
+pub fn startup(runs: u32) -> anyhow::Result<u8> {
+    let runs = runs.max(1);
+    let jig = std::env::current_exe().context("cannot find the jig executable")?;
+    let ours = median_run(runs, || Command::new(&jig).arg("--version").output())?;
+    let reference = median_run(runs, || Command::new("true").output())?;
+    println!("bench startup: median of {runs} runs");
+    println!("  `true` (reference):  {:>8.2} ms", ms(reference));
+    println!("  `jig --version`:     {:>8.2} ms", ms(ours));
+    println!(
+        "  ratio:               {:>8.2}x",
+        ours.as_secs_f64() / reference.as_secs_f64()
+    );
+    Ok(exit::COMPLETED)
+}
+
+fn median_run(runs: u32, mut run: impl FnMut() -> std::io::Result<std::process::Output>) -> anyhow::Result<Duration> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let output = run().context("cannot start the benchmarked command")?;
+        anyhow::ensure!(
+            output.status.success(),
+            "benchmarked command failed: {:?}",
+            output.status
+        );
+        times.push(start.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn peak_rss_mib() -> f64 {
+    // ru_maxrss is in KiB on Linux.
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+        .map(|usage| usage.max_rss() as f64 / 1024.0)
+        .unwrap_or(f64::NAN)
+}

@@ -1,0 +1,79 @@
+//! The `jig` binary: parses arguments, wires the pieces together, and maps
+//! outcomes to exit codes. Logic worth testing lives in the libraries.
+//!
+//! `jig --version` and `--help` are answered by clap before any runtime or
+//! file is touched, so start-up stays a few milliseconds.
+
+mod bench;
+mod cli;
+mod exec;
+mod render;
+mod sessions;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{BenchCommand, Cli, Command};
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// The turn completed.
+    pub const COMPLETED: u8 = 0;
+    /// The turn failed, or jig could not start it.
+    pub const FAILED: u8 = 1;
+    /// Bad command-line usage (clap also uses 2).
+    pub const USAGE: u8 = 2;
+    /// The turn hit its `--max-turns` limit.
+    pub const LIMIT: u8 = 3;
+    /// The turn was interrupted (Ctrl-C).
+    pub const INTERRUPTED: u8 = 130;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::ApplyPatch { file } => sessions::apply_patch(file.as_deref()),
+        Command::Sessions(cmd) => sessions::run(cmd),
+        Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
+        command => runtime().and_then(|rt| {
+            rt.block_on(async {
+                match command {
+                    Command::Exec(args) => exec::exec(args).await,
+                    Command::Resume(args) => exec::resume(args).await,
+                    Command::Bench(BenchCommand::Loop { turns }) => bench::agent_loop(turns).await,
+                    Command::ApplyPatch { .. } | Command::Sessions(_) | Command::Bench(_) => Ok(exit::COMPLETED),
+                }
+            })
+        }),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            match err.downcast_ref::<UsageError>() {
+                Some(_) => ExitCode::from(exit::USAGE),
+                None => ExitCode::from(exit::FAILED),
+            }
+        }
+    }
+}
+
+/// A mistake in how jig was called; exits with [`exit::USAGE`].
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}

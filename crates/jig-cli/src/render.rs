@@ -1,0 +1,125 @@
+//! How `jig exec` shows a session: human progress on stderr and the final
+//! message on stdout, or every event as a JSON line on stdout (`--json`).
+
+use std::io::Write;
+
+use jig_protocol::{Event, StepStatus, ToolStatus, TurnOutcome};
+
+/// Lines of tool output shown in human progress.
+const OUTPUT_PREVIEW_LINES: usize = 6;
+
+/// Renders events as they arrive.
+pub struct Renderer {
+    json: bool,
+    final_message: Option<String>,
+}
+
+impl Renderer {
+    /// A renderer for `--json` or human output.
+    pub fn new(json: bool) -> Self {
+        Renderer {
+            json,
+            final_message: None,
+        }
+    }
+
+    /// Shows one event.
+    pub fn event(&mut self, event: &Event) -> std::io::Result<()> {
+        if self.json {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer(&mut out, event)?;
+            out.write_all(b"\n")?;
+            return out.flush();
+        }
+        if let Event::TurnCompleted { last_message, .. } = event {
+            self.final_message = last_message.clone();
+        }
+        if let Some(text) = human(event) {
+            let mut err = std::io::stderr().lock();
+            writeln!(err, "{text}")?;
+        }
+        Ok(())
+    }
+
+    /// Prints the final message on stdout (human mode).
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        if let (false, Some(message)) = (self.json, self.final_message.take()) {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{message}")?;
+            out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// The stderr line(s) for an event, if it shows at all.
+fn human(event: &Event) -> Option<String> {
+    match event {
+        Event::SessionStarted {
+            session_id,
+            model,
+            cwd,
+            resumed,
+        } => {
+            let verb = if *resumed { "resumed" } else { "session" };
+            Some(format!(
+                "jig {} · {verb} {session_id} · {model} · {cwd}",
+                env!("CARGO_PKG_VERSION")
+            ))
+        }
+        Event::TurnStarted { .. } | Event::AgentMessageDelta { .. } | Event::TokenUsage { .. } => None,
+        Event::AgentMessage { text } => Some(format!("\n{text}")),
+        Event::ToolCallBegin { name, arguments, .. } => Some(format!("▸ {name} {}", one_line(arguments, 160))),
+        Event::ToolCallEnd {
+            status,
+            output,
+            duration_ms,
+            ..
+        } => {
+            let mark = match status {
+                ToolStatus::Ok => "ok",
+                ToolStatus::Error => "error",
+                ToolStatus::Interrupted => "interrupted",
+            };
+            let mut text = format!("  {mark} · {duration_ms} ms");
+            let lines: Vec<&str> = output.lines().collect();
+            for line in lines.iter().take(OUTPUT_PREVIEW_LINES) {
+                text.push_str(&format!("\n  │ {}", one_line(line, 160)));
+            }
+            if lines.len() > OUTPUT_PREVIEW_LINES {
+                text.push_str(&format!("\n  │ … {} more lines", lines.len() - OUTPUT_PREVIEW_LINES));
+            }
+            Some(text)
+        }
+        Event::PlanUpdated { plan, .. } => {
+            let mut text = String::from("plan:");
+            for step in plan {
+                let mark = match step.status {
+                    StepStatus::Pending => "[ ]",
+                    StepStatus::InProgress => "[>]",
+                    StepStatus::Completed => "[x]",
+                };
+                text.push_str(&format!("\n  {mark} {}", step.step));
+            }
+            Some(text)
+        }
+        Event::Error { message } => Some(format!("error: {message}")),
+        Event::TurnCompleted { outcome, .. } => match outcome {
+            TurnOutcome::Completed => None,
+            TurnOutcome::MaxTurns { limit } => Some(format!(
+                "stopped: the turn reached --max-turns {limit}; run `jig resume --last \"continue\"` to go on"
+            )),
+            TurnOutcome::Interrupted => Some("interrupted; run `jig resume --last` to continue".into()),
+            TurnOutcome::Failed { error } => Some(format!("error: {error}")),
+        },
+    }
+}
+
+fn one_line(text: &str, max_chars: usize) -> String {
+    let flat: String = text.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
+    if flat.chars().count() <= max_chars {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max_chars).collect();
+    format!("{cut}…")
+}

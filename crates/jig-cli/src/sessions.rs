@@ -1,0 +1,104 @@
+//! `jig sessions list|show` and `jig apply-patch`: commands that need no runtime.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+use jig_core::env;
+use jig_core::rollout::read_rollout;
+use jig_core::store::{ROLLOUT_FILE, SessionStore};
+use jig_protocol::{Item, Role, RolloutRecord, ToolStatus};
+
+use crate::cli::SessionsCommand;
+use crate::exit;
+
+/// `jig sessions …`.
+pub fn run(cmd: SessionsCommand) -> anyhow::Result<u8> {
+    let store = SessionStore::new(&env::jig_home());
+    match cmd {
+        SessionsCommand::List => list(&store),
+        SessionsCommand::Show { id } => show(&store, &id),
+    }
+}
+
+fn list(store: &SessionStore) -> anyhow::Result<u8> {
+    let sessions = store.list()?;
+    if sessions.is_empty() {
+        eprintln!("no sessions in {}", store.root().display());
+    }
+    for session in sessions {
+        match session.meta {
+            Some(meta) => println!("{}  {}  {}  {}", session.id, meta.created_at, meta.model, meta.cwd),
+            None => println!(
+                "{}  (meta.json unreadable; `jig sessions show {}` reads the rollout)",
+                session.id, session.id
+            ),
+        }
+    }
+    Ok(exit::COMPLETED)
+}
+
+fn show(store: &SessionStore, id: &str) -> anyhow::Result<u8> {
+    let dir = store.resolve(id)?;
+    let loaded = read_rollout(&dir.join(ROLLOUT_FILE))?;
+    for record in &loaded.records {
+        match record {
+            RolloutRecord::SessionMeta(meta) => {
+                println!(
+                    "session {}\ncreated {}\nmodel   {}\ncwd     {}",
+                    meta.session_id, meta.created_at, meta.model, meta.cwd
+                );
+            }
+            RolloutRecord::Item { item } => print_item(item),
+            RolloutRecord::Response { items, .. } => items.iter().for_each(print_item),
+            RolloutRecord::Event { .. } => {}
+        }
+    }
+    if loaded.torn_tail {
+        println!("\n(the last line of the rollout was torn by a crash and is ignored)");
+    }
+    Ok(exit::COMPLETED)
+}
+
+fn print_item(item: &Item) {
+    match item {
+        Item::Message { role, text } => {
+            let who = match role {
+                Role::System => "system",
+                Role::User => "user",
+                Role::Assistant => "assistant",
+            };
+            println!("\n[{who}]\n{text}");
+        }
+        Item::Reasoning { text } => println!("\n[reasoning]\n{text}"),
+        Item::ToolCall(call) => println!("\n[tool call {}] {} {}", call.call_id, call.name, call.arguments),
+        Item::ToolOutput(out) => {
+            let status = match out.status {
+                ToolStatus::Ok => "ok",
+                ToolStatus::Error => "error",
+                ToolStatus::Interrupted => "interrupted",
+            };
+            println!("[tool output {} · {status}]\n{}", out.call_id, out.output.trim_end());
+        }
+    }
+}
+
+/// `jig apply-patch [FILE]`: same engine as the `apply_patch` tool.
+pub fn apply_patch(file: Option<&Path>) -> anyhow::Result<u8> {
+    let text = match file {
+        Some(path) if path != Path::new("-") => {
+            std::fs::read_to_string(path).with_context(|| format!("cannot read patch file {}", path.display()))?
+        }
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the patch from stdin")?;
+            text
+        }
+    };
+    let root = std::env::current_dir().context("cannot read the current directory")?;
+    let summary = jig_patch::apply_patch(&text, &root)?;
+    print!("{summary}");
+    Ok(exit::COMPLETED)
+}

@@ -1,0 +1,146 @@
+//! The smaller commands and bad input: each failure has a clear message,
+//! the right exit code, and no panic.
+
+use crate::support::{Env, stderr, stdout};
+
+fn script(env: &Env, text: &str) -> String {
+    format!("scripted:{}", env.file("script.toml", text).display())
+}
+
+const ONE_STEP: &str = "[[response]]\n[[response.tool_calls]]\nname = \"list_dir\"\narguments = {}\n";
+
+#[test]
+fn version_is_answered_without_starting_anything() {
+    let env = Env::new();
+    let out = env.run(&["--version"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), format!("jig {}\n", env!("CARGO_PKG_VERSION")));
+    assert!(!env.home().exists(), "--version must not touch the data dir");
+}
+
+#[test]
+fn exit_codes_distinguish_limit_failure_and_usage() {
+    let env = Env::new();
+    let model = script(&env, &ONE_STEP.repeat(3));
+    let limit = env.run(&["exec", "--model", &model, "--max-turns", "1", "go"]);
+    assert_eq!(limit.status.code(), Some(3), "{}", stderr(&limit));
+    assert!(stderr(&limit).contains("--max-turns 1"), "{}", stderr(&limit));
+
+    let exhausted = env.run(&["exec", "--model", &script(&env, ONE_STEP), "go"]);
+    assert_eq!(exhausted.status.code(), Some(1));
+    assert!(
+        stderr(&exhausted).contains("has no response #2"),
+        "{}",
+        stderr(&exhausted)
+    );
+
+    let no_model = env.run(&["exec", "go"]);
+    assert_eq!(no_model.status.code(), Some(2));
+    assert!(stderr(&no_model).contains("no model given"), "{}", stderr(&no_model));
+
+    let bad_flag = env.run(&["exec", "--bogus"]);
+    assert_eq!(bad_flag.status.code(), Some(2));
+}
+
+#[test]
+fn a_script_with_a_syntax_error_is_reported_with_its_line() {
+    let env = Env::new();
+    let model = script(&env, "[[response]]\ntext = \"unterminated\n");
+    let out = env.run(&["exec", "--model", &model, "go"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.starts_with("error: cannot load model script"), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_unknown_model_provider_says_what_is_available() {
+    let env = Env::new();
+    let out = env.run(&["exec", "--model", "openai:gpt-5", "go"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&out), @"error: unknown model `openai:gpt-5`; use `scripted:PATH` (a model script file) or `replay:SESSION` (re-run a recorded session's responses)");
+}
+
+#[test]
+fn an_unreadable_session_gives_a_clear_error() {
+    let env = Env::new();
+    let missing = env.run(&["resume", "nope"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("no session `nope`"), "{}", stderr(&missing));
+
+    // A session directory whose rollout is a directory, and one with garbage.
+    let broken = env.home().join("sessions/broken");
+    std::fs::create_dir_all(broken.join("rollout.jsonl")).unwrap();
+    let out = env.run(&["resume", "broken"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: cannot read"), "{}", stderr(&out));
+
+    let garbage = env.home().join("sessions/garbage");
+    std::fs::create_dir_all(&garbage).unwrap();
+    std::fs::write(garbage.join("rollout.jsonl"), "{\"type\":\"nonsense\"}\n").unwrap();
+    let out = env.run(&["resume", "garbage"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("line 1 is not a valid rollout record"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn sessions_list_show_and_replay() {
+    let env = Env::new();
+    let model = script(&env, "[[response]]\ntext = \"Hello there.\"\n");
+    let out = env.run(&["exec", "--model", &model, "greet me"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = env.only_session();
+    let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+
+    let list = stdout(&env.run(&["sessions", "list"]));
+    assert!(list.starts_with(&id), "{list}");
+    let show = stdout(&env.run(&["sessions", "show", &id[..13]]));
+    assert!(
+        show.contains("[user]\ngreet me") && show.contains("[assistant]\nHello there."),
+        "{show}"
+    );
+
+    let replay = env.run(&["exec", "--model", &format!("replay:{id}"), "greet me again"]);
+    assert!(replay.status.success(), "{}", stderr(&replay));
+    assert_eq!(stdout(&replay), "Hello there.\n");
+
+    let nothing = env.run(&["resume", &id]);
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(
+        stderr(&nothing).contains("has no unfinished turn"),
+        "{}",
+        stderr(&nothing)
+    );
+}
+
+#[test]
+fn apply_patch_command_applies_and_fails_cleanly() {
+    let env = Env::new();
+    std::fs::write(env.ws().join("a.txt"), "one\ntwo\n").unwrap();
+    let patch = env.file(
+        "p.patch",
+        "*** Begin Patch\n*** Update File: a.txt\n one\n-two\n+2\n*** End Patch\n",
+    );
+    let out = env.run(&["apply-patch", patch.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(env.ws().join("a.txt")).unwrap(), "one\n2\n");
+    assert!(stdout(&out).contains("M a.txt"));
+
+    let again = env.run(&["apply-patch", patch.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("a.txt"), "{}", stderr(&again));
+
+    let hostile = env.file(
+        "h.patch",
+        "*** Begin Patch\n*** Add File: ../escape.txt\n+x\n*** End Patch\n",
+    );
+    let out = env.run(&["apply-patch", hostile.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!env.dir.path().join("escape.txt").exists());
+}

@@ -1,0 +1,162 @@
+//! Crash consistency: `jig exec` is killed with SIGKILL at many points of a
+//! scripted session (including mid-tool-call), then `jig resume --last`
+//! finishes it. Nothing recorded before the kill is lost, no completed tool
+//! call runs twice, and the session completes.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use jig_protocol::{Event, RolloutRecord, TurnOutcome};
+
+use crate::support::{Env, stderr};
+
+/// Every shell step appends a unique marker to effects.log, so a re-run shows.
+const SCRIPT: &str = r#"
+[[response]]
+text = "Starting."
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo s1 >> effects.log" }
+[[response]]
+[[response.tool_calls]]
+name = "update_plan"
+arguments = { plan = [{ step = "work", status = "in_progress" }] }
+[[response]]
+text = "Reading in parallel."
+[[response.tool_calls]]
+name = "read_file"
+arguments = { path = "effects.log" }
+[[response.tool_calls]]
+name = "list_dir"
+arguments = {}
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo s2 >> effects.log" }
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = ["bash", "-c", "echo s3 >> effects.log"] }
+[[response]]
+[[response.tool_calls]]
+name = "apply_patch"
+arguments = { input = "*** Begin Patch\n*** Add File: notes.txt\n+note\n*** End Patch\n" }
+[[response]]
+[[response.tool_calls]]
+name = "search"
+arguments = { pattern = "s[0-9]" }
+[[response]]
+text = "Last command."
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo s4 >> effects.log" }
+[[response]]
+text = "Finished."
+"#;
+
+fn records(path: &Path) -> Vec<RolloutRecord> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+fn markers(ws: &Path) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for line in std::fs::read_to_string(ws.join("effects.log"))
+        .unwrap_or_default()
+        .lines()
+    {
+        *counts.entry(line.to_string()).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn exec(env: &Env, model: &str, kill_after: Option<u64>) -> std::process::Output {
+    let mut cmd = env.jig();
+    cmd.args(["exec", "--model", model, "do the work"]);
+    if let Some(n) = kill_after {
+        cmd.env("JIG_FAULT_KILL_AFTER_RECORDS", n.to_string());
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn kill_9_at_every_record_then_resume_completes_without_loss_or_repeats() {
+    // A clean run tells how many records the session writes.
+    let clean = Env::new();
+    let model = format!("scripted:{}", clean.file("s.toml", SCRIPT).display());
+    assert!(exec(&clean, &model, None).status.success());
+    let total = records(&clean.only_session().join("rollout.jsonl")).len() as u64;
+    assert!(
+        total >= 50,
+        "want at least 50 kill points, the session writes {total} records"
+    );
+
+    let mut resumed = 0;
+    for kill_after in 2..total {
+        let env = Env::new();
+        let model = format!("scripted:{}", env.file("s.toml", SCRIPT).display());
+        let out = exec(&env, &model, Some(kill_after));
+        assert_eq!(out.status.code(), None, "killed by a signal at record {kill_after}");
+        let rollout = env.only_session().join("rollout.jsonl");
+        let before = std::fs::read_to_string(&rollout).unwrap();
+        assert_eq!(
+            records(&rollout).len() as u64,
+            kill_after,
+            "every synced record is on disk"
+        );
+
+        let out = env.run(&["resume", "--last"]);
+        let after = std::fs::read_to_string(&rollout).unwrap();
+        assert!(
+            after.starts_with(&before),
+            "kill at {kill_after}: recorded lines were changed"
+        );
+        let has_input = records(&rollout)
+            .iter()
+            .any(|r| matches!(r, RolloutRecord::Item { .. }));
+        if !has_input {
+            // Killed before the prompt was recorded: nothing to continue.
+            assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+            continue;
+        }
+        assert!(
+            out.status.success(),
+            "kill at {kill_after}: resume failed\n{}",
+            stderr(&out)
+        );
+        resumed += 1;
+        let completed = records(&rollout).iter().rev().find_map(|r| match r {
+            RolloutRecord::Event {
+                event: Event::TurnCompleted { outcome, .. },
+            } => Some(outcome.clone()),
+            _ => None,
+        });
+        assert_eq!(completed, Some(TurnOutcome::Completed), "kill at {kill_after}");
+        for (marker, count) in markers(&env.ws()) {
+            assert_eq!(count, 1, "kill at {kill_after}: {marker} ran {count} times");
+        }
+    }
+    assert!(resumed >= 45, "only {resumed} kill points exercised resume");
+}
+
+#[test]
+fn a_kill_in_the_middle_of_a_running_command_is_reported_not_rerun() {
+    let env = Env::new();
+    // The command itself kills jig (its parent) after leaving its mark.
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo started >> effects.log; kill -9 $PPID" }
+[[response]]
+text = "Recovered."
+[response.expect]
+last_status = "interrupted"
+last_output_contains = "started but jig stopped"
+"#;
+    let model = format!("scripted:{}", env.file("s.toml", script).display());
+    let out = exec(&env, &model, None);
+    assert_eq!(out.status.code(), None, "jig was killed: {}", stderr(&out));
+    let out = env.run(&["resume", "--last"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(markers(&env.ws()).get("started"), Some(&1));
+}

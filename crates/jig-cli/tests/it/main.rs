@@ -1,0 +1,8 @@
+//! Integration tests of the `jig` binary, run as a child process against real
+//! temp dirs, the bundled example and scripted models.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod commands;
+mod crash;
+mod e2e;
+mod support;

@@ -1,0 +1,64 @@
+//! Typed errors of the core. Messages are for people: what failed, why, what to do.
+
+use std::path::PathBuf;
+
+/// A fault of the core: storage, resume or configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// Reading or writing a session file failed.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What jig was doing, e.g. "append to".
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A rollout line is not a valid record.
+    #[error(
+        "{path} line {line} is not a valid rollout record ({reason}); the session file is corrupt — \
+         move it aside or restore it from a backup"
+    )]
+    CorruptRollout {
+        /// The rollout file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// Parser message.
+        reason: String,
+    },
+    /// No session matches the given id.
+    #[error("no session `{id}` in {dir}; run `jig sessions list` to see the sessions there")]
+    UnknownSession {
+        /// What the user asked for.
+        id: String,
+        /// The sessions directory searched.
+        dir: PathBuf,
+    },
+    /// More than one session starts with the given id prefix.
+    #[error("session id `{id}` is ambiguous ({count} sessions match); give more characters")]
+    AmbiguousSession {
+        /// What the user asked for.
+        id: String,
+        /// How many matched.
+        count: usize,
+    },
+    /// There are no sessions at all.
+    #[error("no sessions in {0}; start one with `jig exec`")]
+    NoSessions(PathBuf),
+    /// A model spec or model source could not be used.
+    #[error(transparent)]
+    Model(#[from] jig_model::ModelError),
+}
+
+impl CoreError {
+    /// An I/O error with context.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        CoreError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Rebuilding a session's state from its rollout records alone.
+//!
+//! One pass over the records, no re-reading: items are replayed in order,
+//! usage is summed, and turn boundaries tell whether the last turn finished.
+//! Tool calls without an output are returned as `dangling`, marked with
+//! whether they had started (a `tool_call_begin` event was recorded), so the
+//! session can report them to the model instead of running them again.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use jig_protocol::{Event, Item, RolloutRecord, SessionMeta, TokenUsage, ToolCall};
+
+use crate::error::CoreError;
+
+/// A turn the rollout shows as begun but not completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenTurn {
+    /// Its id.
+    pub turn_id: u64,
+    /// Whether its `turn_started` event was recorded.
+    pub started: bool,
+    /// Model responses it already received.
+    pub steps: u32,
+}
+
+/// Session state rebuilt from a rollout.
+#[derive(Debug)]
+pub struct Rebuilt {
+    /// The session's metadata (its first record).
+    pub meta: SessionMeta,
+    /// The conversation, in order.
+    pub items: Vec<Item>,
+    /// Sum of recorded usage.
+    pub total_usage: TokenUsage,
+    /// Id of the last turn that was started.
+    pub last_turn_id: u64,
+    /// The unfinished turn, if any.
+    pub open_turn: Option<OpenTurn>,
+    /// Tool calls with no output, with whether each had started.
+    pub dangling: Vec<(ToolCall, bool)>,
+}
+
+/// Rebuilds state from `records` (read from `path`, named in errors).
+pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreError> {
+    let Some(RolloutRecord::SessionMeta(meta)) = records.first() else {
+        return Err(CoreError::CorruptRollout {
+            path: path.to_path_buf(),
+            line: 1,
+            reason: "the first record is not session_meta".into(),
+        });
+    };
+    let mut state = Rebuilt {
+        meta: meta.clone(),
+        items: Vec::new(),
+        total_usage: TokenUsage::default(),
+        last_turn_id: 0,
+        open_turn: None,
+        dangling: Vec::new(),
+    };
+    let mut started_calls = HashSet::new();
+    for record in &records[1..] {
+        match record {
+            RolloutRecord::SessionMeta(_) => {}
+            RolloutRecord::Item { item } => {
+                if matches!(
+                    item,
+                    Item::Message {
+                        role: jig_protocol::Role::User,
+                        ..
+                    }
+                ) && state.open_turn.is_none()
+                {
+                    // Input recorded, turn not yet started: the turn to continue.
+                    let turn_id = state.last_turn_id + 1;
+                    state.open_turn = Some(OpenTurn {
+                        turn_id,
+                        started: false,
+                        steps: 0,
+                    });
+                }
+                state.items.push(item.clone());
+            }
+            RolloutRecord::Response { items, usage } => {
+                state.items.extend(items.iter().cloned());
+                state.total_usage.add(usage);
+                if let Some(open) = state.open_turn.as_mut() {
+                    open.steps += 1;
+                }
+            }
+            RolloutRecord::Event { event } => match event {
+                Event::TurnStarted { turn_id } => {
+                    state.last_turn_id = *turn_id;
+                    let steps = state.open_turn.map_or(0, |t| t.steps);
+                    state.open_turn = Some(OpenTurn {
+                        turn_id: *turn_id,
+                        started: true,
+                        steps,
+                    });
+                }
+                Event::TurnCompleted { turn_id, .. } => {
+                    state.last_turn_id = *turn_id;
+                    state.open_turn = None;
+                }
+                Event::ToolCallBegin { call_id, .. } => {
+                    started_calls.insert(call_id.clone());
+                }
+                _ => {}
+            },
+        }
+    }
+    state.dangling = dangling_calls(&state.items, &started_calls);
+    Ok(state)
+}
+
+fn dangling_calls(items: &[Item], started: &HashSet<String>) -> Vec<(ToolCall, bool)> {
+    let answered: HashSet<&str> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::ToolOutput(out) => Some(out.call_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::ToolCall(call) if !answered.contains(call.call_id.as_str()) => {
+                Some((call.clone(), started.contains(&call.call_id)))
+            }
+            _ => None,
+        })
+        .collect()
+}

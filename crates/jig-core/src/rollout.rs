@@ -1,0 +1,151 @@
+//! Reading and appending `rollout.jsonl`, the session's single source of truth.
+//!
+//! Invariant: a record is on disk (written and `fdatasync`ed) before
+//! [`RolloutWriter::append`] returns, and callers act only after it returns.
+//! A crash can therefore lose at most the record being written, which shows
+//! up as a torn last line: [`read_rollout`] tolerates it and reports the
+//! length of the valid prefix so the writer can cut the torn bytes off before
+//! appending again. A bad line anywhere else is corruption and is reported,
+//! never skipped.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use jig_protocol::RolloutRecord;
+
+use crate::error::CoreError;
+
+/// Appends records to a rollout file, syncing each one.
+#[derive(Debug)]
+pub struct RolloutWriter {
+    file: File,
+    path: PathBuf,
+    written: u64,
+    kill_after: Option<u64>,
+}
+
+impl RolloutWriter {
+    /// Creates a new, empty rollout file (fails if it exists).
+    pub fn create(path: &Path) -> Result<Self, CoreError> {
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| CoreError::io("create", path, e))?;
+        Ok(Self::from_file(file, path))
+    }
+
+    /// Opens an existing rollout for appending after cutting it to
+    /// `valid_len` bytes (dropping a torn last line), adding the newline a
+    /// complete last record may lack.
+    pub fn reopen(path: &Path, loaded: &LoadedRollout) -> Result<Self, CoreError> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| CoreError::io("open", path, e))?;
+        file.set_len(loaded.valid_len)
+            .map_err(|e| CoreError::io("truncate the torn tail of", path, e))?;
+        if loaded.missing_newline {
+            file.write_all(b"\n").map_err(|e| CoreError::io("append to", path, e))?;
+        }
+        file.sync_data().map_err(|e| CoreError::io("sync", path, e))?;
+        Ok(Self::from_file(file, path))
+    }
+
+    fn from_file(file: File, path: &Path) -> Self {
+        RolloutWriter {
+            file,
+            path: path.to_path_buf(),
+            written: 0,
+            kill_after: None,
+        }
+    }
+
+    /// Fault injection for crash tests: SIGKILL this process right after the
+    /// `n`-th record this writer syncs.
+    pub fn kill_after(mut self, n: Option<u64>) -> Self {
+        self.kill_after = n;
+        self
+    }
+
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record as a line and syncs it to disk.
+    pub fn append(&mut self, record: &RolloutRecord) -> Result<(), CoreError> {
+        let mut line =
+            serde_json::to_vec(record).map_err(|e| CoreError::io("serialize a record for", &self.path, e.into()))?;
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .map_err(|e| CoreError::io("append to", &self.path, e))?;
+        self.file
+            .sync_data()
+            .map_err(|e| CoreError::io("sync", &self.path, e))?;
+        self.written += 1;
+        if self.kill_after == Some(self.written) {
+            // A real `kill -9` of ourselves: no destructors, no flushing.
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::this(), nix::sys::signal::Signal::SIGKILL);
+        }
+        Ok(())
+    }
+}
+
+/// The records of a rollout, and where its valid prefix ends.
+#[derive(Debug, Default)]
+pub struct LoadedRollout {
+    /// Every complete record, in order.
+    pub records: Vec<RolloutRecord>,
+    /// Byte length of the valid prefix (excludes a torn last line).
+    pub valid_len: u64,
+    /// Whether a torn last line was dropped.
+    pub torn_tail: bool,
+    /// Whether the last record is complete but lacks its newline.
+    pub missing_newline: bool,
+}
+
+/// Reads a rollout, streaming it line by line.
+pub fn read_rollout(path: &Path) -> Result<LoadedRollout, CoreError> {
+    let file = File::open(path).map_err(|e| CoreError::io("read", path, e))?;
+    let mut reader = BufReader::new(file);
+    let mut loaded = LoadedRollout::default();
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| CoreError::io("read", path, e))?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        let complete = line.ends_with(b"\n");
+        if line.iter().all(u8::is_ascii_whitespace) {
+            if complete {
+                loaded.valid_len += read as u64;
+            }
+            continue;
+        }
+        match serde_json::from_slice::<RolloutRecord>(&line) {
+            Ok(record) => {
+                loaded.records.push(record);
+                loaded.valid_len += read as u64;
+                loaded.missing_newline = !complete;
+            }
+            Err(_) if !complete => loaded.torn_tail = true,
+            Err(err) => {
+                return Err(CoreError::CorruptRollout {
+                    path: path.to_path_buf(),
+                    line: number,
+                    reason: err.to_string(),
+                });
+            }
+        }
+    }
+    Ok(loaded)
+}

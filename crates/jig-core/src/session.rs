@@ -1,0 +1,327 @@
+//! A [`Session`]: conversation state plus the actor that turns [`Op`]s into turns.
+//!
+//! Design: one task owns all session state; front-ends talk to it through a
+//! [`SessionHandle`] (an op channel in, an event channel out), so the core
+//! can be embedded in any front-end or used directly as a library. While a
+//! turn runs, the actor still listens: `Interject` (and a `UserInput`) are
+//! queued for the next model request, `Interrupt` cancels the turn.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use jig_model::ModelClient;
+use jig_protocol::{Event, Item, Op, Role, RolloutRecord, SessionMeta, TokenUsage, ToolCall, TurnOutcome};
+use jig_tools::ToolRouter;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::CoreError;
+use crate::resume::{OpenTurn, rebuild};
+use crate::rollout::{RolloutWriter, read_rollout};
+use crate::store::{ROLLOUT_FILE, SessionStore, new_meta};
+
+/// How to start or resume a session.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Workspace directory the tools work in.
+    pub cwd: PathBuf,
+    /// Data directory (sessions go in `home/sessions`).
+    pub home: PathBuf,
+    /// Model spec recorded in the session, e.g. `scripted:fix.toml`.
+    pub model_spec: String,
+    /// System instructions for a new session (a resumed one keeps its own).
+    pub instructions: String,
+    /// Most model requests one turn may make.
+    pub max_turns: u32,
+    /// Fault injection for crash tests (see [`crate::env::JIG_FAULT_KILL_AFTER_RECORDS`]).
+    pub fault_kill_after_records: Option<u64>,
+}
+
+/// Conversation state and the loop that advances it.
+pub struct Session {
+    pub(crate) meta: SessionMeta,
+    pub(crate) dir: PathBuf,
+    pub(crate) cwd: PathBuf,
+    pub(crate) model: Arc<dyn ModelClient>,
+    pub(crate) tools: ToolRouter,
+    pub(crate) writer: RolloutWriter,
+    pub(crate) items: Vec<Item>,
+    pub(crate) total_usage: TokenUsage,
+    pub(crate) last_turn_id: u64,
+    pub(crate) max_turns: u32,
+    /// Model requests made so far in the running turn.
+    pub(crate) steps_in_turn: u32,
+    /// A turn left unfinished in the rollout, continued first after resume.
+    pub(crate) open_turn: Option<OpenTurn>,
+    /// Tool calls that never got an output before the process stopped.
+    pub(crate) dangling: Vec<(ToolCall, bool)>,
+    pub(crate) inbox: Arc<Mutex<VecDeque<String>>>,
+    events: mpsc::UnboundedSender<Event>,
+    events_rx: Option<mpsc::UnboundedReceiver<Event>>,
+}
+
+/// A front-end's connection to a running session.
+pub struct SessionHandle {
+    /// Session id.
+    pub session_id: String,
+    /// Session directory.
+    pub dir: PathBuf,
+    ops: mpsc::UnboundedSender<Op>,
+    events: mpsc::UnboundedReceiver<Event>,
+}
+
+impl SessionHandle {
+    /// Sends an op; returns `false` when the session has ended.
+    pub fn submit(&self, op: Op) -> bool {
+        self.ops.send(op).is_ok()
+    }
+
+    /// A sender for ops, e.g. for a Ctrl-C handler.
+    pub fn op_sender(&self) -> mpsc::UnboundedSender<Op> {
+        self.ops.clone()
+    }
+
+    /// The next event; `None` once the session has shut down.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+}
+
+impl Session {
+    /// Creates a new session directory and its rollout.
+    pub fn create(
+        config: &SessionConfig,
+        model: Arc<dyn ModelClient>,
+        tools: ToolRouter,
+    ) -> Result<Session, CoreError> {
+        let meta = new_meta(&config.cwd, &config.model_spec, &config.instructions);
+        let (dir, writer) = SessionStore::new(&config.home).create(&meta)?;
+        let writer = writer.kill_after(config.fault_kill_after_records);
+        Ok(Self::assemble(meta, dir, config, model, tools, writer))
+    }
+
+    /// Rebuilds a session from the rollout in `dir` alone. An unfinished turn
+    /// is continued when the session is spawned; tool calls that never ended
+    /// are reported to the model as interrupted, never run again.
+    pub fn resume(
+        dir: PathBuf,
+        config: &SessionConfig,
+        model: Arc<dyn ModelClient>,
+        tools: ToolRouter,
+    ) -> Result<Session, CoreError> {
+        let path = dir.join(ROLLOUT_FILE);
+        let loaded = read_rollout(&path)?;
+        let state = rebuild(&path, &loaded.records)?;
+        let writer = RolloutWriter::reopen(&path, &loaded)?.kill_after(config.fault_kill_after_records);
+        let mut session = Self::assemble(state.meta, dir, config, model, tools, writer);
+        session.cwd = PathBuf::from(&session.meta.cwd);
+        session.items = state.items;
+        session.total_usage = state.total_usage;
+        session.last_turn_id = state.last_turn_id;
+        session.open_turn = state.open_turn;
+        session.dangling = state.dangling;
+        Ok(session)
+    }
+
+    fn assemble(
+        meta: SessionMeta,
+        dir: PathBuf,
+        config: &SessionConfig,
+        model: Arc<dyn ModelClient>,
+        tools: ToolRouter,
+        writer: RolloutWriter,
+    ) -> Session {
+        let (events, events_rx) = mpsc::unbounded_channel();
+        Session {
+            cwd: config.cwd.clone(),
+            meta,
+            dir,
+            model,
+            tools,
+            writer,
+            items: Vec::new(),
+            total_usage: TokenUsage::default(),
+            last_turn_id: 0,
+            max_turns: config.max_turns,
+            steps_in_turn: 0,
+            open_turn: None,
+            dangling: Vec::new(),
+            inbox: Arc::default(),
+            events,
+            events_rx: Some(events_rx),
+        }
+    }
+
+    /// Session id.
+    pub fn id(&self) -> &str {
+        &self.meta.session_id
+    }
+
+    /// Whether a resumed session has a turn to finish before taking input.
+    pub fn has_unfinished_turn(&self) -> bool {
+        self.open_turn.is_some()
+    }
+
+    /// The conversation so far.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// Starts the session's actor on the current tokio runtime.
+    pub fn spawn(mut self) -> SessionHandle {
+        let (ops, ops_rx) = mpsc::unbounded_channel();
+        let (_, empty) = mpsc::unbounded_channel();
+        let events = self.events_rx.take().unwrap_or(empty);
+        let handle = SessionHandle {
+            session_id: self.id().to_string(),
+            dir: self.dir.clone(),
+            ops,
+            events,
+        };
+        tokio::spawn(self.run(ops_rx));
+        handle
+    }
+
+    async fn run(mut self, mut ops: mpsc::UnboundedReceiver<Op>) {
+        let started = Event::SessionStarted {
+            session_id: self.id().to_string(),
+            model: self.model.spec().to_string(),
+            cwd: self.cwd.display().to_string(),
+            resumed: self.open_turn.is_some() || self.last_turn_id > 0,
+        };
+        if let Err(err) = self.emit(started).and_then(|()| self.close_dangling_calls()) {
+            self.report(&err);
+            return;
+        }
+        let mut next: Option<Option<String>> = self.open_turn.is_some().then_some(None);
+        loop {
+            let input = match next.take() {
+                Some(input) => input,
+                None => match ops.recv().await {
+                    Some(Op::UserInput { text } | Op::Interject { text }) => Some(text),
+                    Some(Op::Interrupt) => continue,
+                    Some(Op::Shutdown) | None => break,
+                },
+            };
+            if self.drive_turn(input, &mut ops).await == Flow::Shutdown {
+                break;
+            }
+            next = self.take_inbox().map(Some);
+        }
+    }
+
+    /// Runs one turn while still serving ops.
+    async fn drive_turn(&mut self, input: Option<String>, ops: &mut mpsc::UnboundedReceiver<Op>) -> Flow {
+        let cancel = CancellationToken::new();
+        let inbox = self.inbox.clone();
+        let mut flow = Flow::Continue;
+        let turn = self.turn(input, cancel.clone());
+        tokio::pin!(turn);
+        loop {
+            tokio::select! {
+                // Ops first: an op sent before a tool finished is always
+                // seen before the turn moves on to its next model request.
+                biased;
+                op = ops.recv(), if flow == Flow::Continue => match op {
+                    Some(Op::UserInput { text } | Op::Interject { text }) => {
+                        inbox.lock().unwrap_or_else(|e| e.into_inner()).push_back(text);
+                    }
+                    Some(Op::Interrupt) => cancel.cancel(),
+                    Some(Op::Shutdown) | None => {
+                        flow = Flow::Shutdown;
+                        cancel.cancel();
+                    }
+                },
+                () = &mut turn => return flow,
+            }
+        }
+    }
+
+    /// One turn: record the input, run the loop, report the outcome.
+    async fn turn(&mut self, input: Option<String>, cancel: CancellationToken) {
+        let open = self.open_turn.take();
+        let turn_id = open.as_ref().map_or(self.last_turn_id + 1, |t| t.turn_id);
+        self.last_turn_id = turn_id;
+        self.steps_in_turn = open.as_ref().map_or(0, |t| t.steps);
+        let start = (|| {
+            if let Some(text) = input {
+                self.record_item(Item::user(text))?;
+            }
+            if !open.is_some_and(|t| t.started) {
+                self.emit(Event::TurnStarted { turn_id })?;
+            }
+            Ok::<(), CoreError>(())
+        })();
+        let already_answered = open.is_some() && self.items.last().is_some_and(Item::is_from_model);
+        let outcome = match start {
+            // The crash came after the final answer but before the turn was closed.
+            Ok(()) if already_answered => TurnOutcome::Completed,
+            Ok(()) => self.run_turn(&cancel).await,
+            Err(err) => TurnOutcome::Failed { error: err.to_string() },
+        };
+        let last_message = self.last_assistant_message();
+        if let Err(err) = self.emit(Event::TurnCompleted {
+            turn_id,
+            outcome,
+            last_message,
+        }) {
+            self.report(&err);
+        }
+    }
+
+    /// The turn's last non-empty assistant message (the search stops at the
+    /// user message that started the turn).
+    fn last_assistant_message(&self) -> Option<String> {
+        for item in self.items.iter().rev() {
+            match item {
+                Item::Message {
+                    role: Role::Assistant,
+                    text,
+                } if !text.is_empty() => return Some(text.clone()),
+                Item::Message { role: Role::User, .. } => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Queued inputs, joined into one message.
+    pub(crate) fn take_inbox(&self) -> Option<String> {
+        let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        if inbox.is_empty() {
+            return None;
+        }
+        Some(inbox.drain(..).collect::<Vec<_>>().join("\n\n"))
+    }
+
+    /// Records an item in the rollout, then adds it to the conversation.
+    pub(crate) fn record_item(&mut self, item: Item) -> Result<(), CoreError> {
+        self.writer.append(&RolloutRecord::Item { item: item.clone() })?;
+        self.items.push(item);
+        Ok(())
+    }
+
+    /// Records an event (streaming deltas excepted), then sends it to the front-end.
+    pub(crate) fn emit(&mut self, event: Event) -> Result<(), CoreError> {
+        if !matches!(event, Event::AgentMessageDelta { .. }) {
+            self.writer.append(&RolloutRecord::Event { event: event.clone() })?;
+        }
+        // A front-end that went away is not the session's fault.
+        let _ = self.events.send(event);
+        Ok(())
+    }
+
+    /// Tells the front-end about a fault that could not be recorded.
+    fn report(&self, err: &CoreError) {
+        let _ = self.events.send(Event::Error {
+            message: err.to_string(),
+        });
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Shutdown,
+}

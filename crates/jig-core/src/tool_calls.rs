@@ -1,0 +1,142 @@
+//! Running one response's tool calls: begin, dispatch, record, announce.
+//!
+//! Order and pairing are the invariants. Consecutive read-only calls run
+//! concurrently; a mutating call runs alone, after everything before it. A
+//! `tool_call_begin` event is synced before a call runs, and every call gets
+//! exactly one output item, recorded in call order — also when the turn is
+//! interrupted or fails half-way, so the conversation never holds a call
+//! without its output.
+
+use std::time::Instant;
+
+use futures::future::join_all;
+use jig_protocol::{Event, Item, ToolCall, ToolOutput, ToolStatus};
+use jig_tools::{ToolContext, ToolEffect, ToolError, ToolResult};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::CoreError;
+use crate::session::Session;
+use crate::turn::Stop;
+
+/// Output text for a call that began but whose end was never recorded.
+pub(crate) const INTERRUPTED_STARTED: &str = "interrupted: this tool call started but jig stopped before it \
+finished (the process was killed or the turn interrupted); its effects are unknown, so check the \
+workspace before running it again";
+/// Output text for a call that never began.
+pub(crate) const INTERRUPTED_NOT_STARTED: &str =
+    "not run: jig stopped before this tool call started; call it again if it is still needed";
+
+impl Session {
+    /// Runs `calls` in order (read-only runs concurrently) and records their outputs.
+    pub(crate) async fn run_tool_calls(&mut self, calls: &[ToolCall], cancel: &CancellationToken) -> Result<(), Stop> {
+        let ctx = ToolContext {
+            cwd: self.cwd.clone(),
+            cancel: cancel.clone(),
+        };
+        let mut next = 0;
+        while next < calls.len() {
+            let end = self.batch_end(calls, next);
+            let batch = &calls[next..end];
+            for call in batch {
+                self.emit(Event::ToolCallBegin {
+                    call_id: call.call_id.clone(),
+                    name: call.name.clone(),
+                    arguments: call.arguments.clone(),
+                })?;
+            }
+            let tools = &self.tools;
+            let results = join_all(batch.iter().map(|call| async {
+                let start = Instant::now();
+                let result = tools.dispatch(&ctx, call).await;
+                (result, start.elapsed().as_millis() as u64)
+            }))
+            .await;
+            let mut fault = None;
+            for (call, (result, duration_ms)) in batch.iter().zip(results) {
+                if let Err(ToolError::Fatal(message)) = &result {
+                    fault.get_or_insert_with(|| format!("tool {} failed: {message}", call.name));
+                }
+                self.finish_call(call, result, duration_ms)?;
+            }
+            next = end;
+            let stop = match fault {
+                Some(message) => Some(Stop::Failed(message)),
+                None if cancel.is_cancelled() => Some(Stop::Interrupted),
+                None => None,
+            };
+            if let Some(stop) = stop {
+                for call in &calls[next..] {
+                    self.record_output(call, INTERRUPTED_NOT_STARTED.into(), ToolStatus::Interrupted, 0)?;
+                }
+                return Err(stop);
+            }
+        }
+        Ok(())
+    }
+
+    /// End (exclusive) of the batch starting at `start`: one mutating call,
+    /// or a run of read-only ones.
+    fn batch_end(&self, calls: &[ToolCall], start: usize) -> usize {
+        if self.tools.is_mutating(&calls[start].name) {
+            return start + 1;
+        }
+        calls[start..]
+            .iter()
+            .position(|call| self.tools.is_mutating(&call.name))
+            .map_or(calls.len(), |offset| start + offset)
+    }
+
+    fn finish_call(
+        &mut self,
+        call: &ToolCall,
+        result: Result<ToolResult, ToolError>,
+        duration_ms: u64,
+    ) -> Result<(), CoreError> {
+        let (output, status, effect) = match result {
+            Ok(ToolResult { output, status, effect }) => (output, status, effect),
+            Err(ToolError::RespondToModel(message)) => (message, ToolStatus::Error, None),
+            Err(ToolError::Interrupted) => ("interrupted by the user".to_string(), ToolStatus::Interrupted, None),
+            Err(ToolError::Fatal(message)) => (format!("tool failed: {message}"), ToolStatus::Error, None),
+        };
+        self.record_output(call, output, status, duration_ms)?;
+        if let Some(ToolEffect::Plan { explanation, plan }) = effect {
+            self.emit(Event::PlanUpdated { explanation, plan })?;
+        }
+        Ok(())
+    }
+
+    /// Records a call's output item, then announces its end.
+    pub(crate) fn record_output(
+        &mut self,
+        call: &ToolCall,
+        output: String,
+        status: ToolStatus,
+        duration_ms: u64,
+    ) -> Result<(), CoreError> {
+        self.record_item(Item::ToolOutput(ToolOutput {
+            call_id: call.call_id.clone(),
+            output: output.clone(),
+            status,
+        }))?;
+        self.emit(Event::ToolCallEnd {
+            call_id: call.call_id.clone(),
+            name: call.name.clone(),
+            status,
+            output,
+            duration_ms,
+        })
+    }
+
+    /// After resume: answer every call that never got an output.
+    pub(crate) fn close_dangling_calls(&mut self) -> Result<(), CoreError> {
+        for (call, started) in std::mem::take(&mut self.dangling) {
+            let text = if started {
+                INTERRUPTED_STARTED
+            } else {
+                INTERRUPTED_NOT_STARTED
+            };
+            self.record_output(&call, text.to_string(), ToolStatus::Interrupted, 0)?;
+        }
+        Ok(())
+    }
+}

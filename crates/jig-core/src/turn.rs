@@ -1,0 +1,123 @@
+//! The agent loop: ask the model, run its tool calls, append, repeat.
+//!
+//! [`Session::run_turn`] is the whole loop and stays one screen long; every
+//! step is a function it calls. It ends when the model answers without a
+//! tool call ([`TurnOutcome::Completed`]), the step limit is reached
+//! ([`TurnOutcome::MaxTurns`]), the person interrupts, or a real fault
+//! happens ([`TurnOutcome::Failed`]). Tool errors the model can fix are not
+//! faults: they go back to it as tool output.
+
+use futures::StreamExt;
+use jig_model::{ModelRequest, ResponseEvent};
+use jig_protocol::{Event, Item, RolloutRecord, TokenUsage, ToolCall, TurnOutcome};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::CoreError;
+use crate::session::Session;
+
+/// Why a turn stopped early.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// The person interrupted.
+    Interrupted,
+    /// A fault the model cannot fix.
+    Failed(String),
+}
+
+impl From<CoreError> for Stop {
+    fn from(err: CoreError) -> Self {
+        Stop::Failed(err.to_string())
+    }
+}
+
+impl Session {
+    /// Runs the current turn to its outcome.
+    pub(crate) async fn run_turn(&mut self, cancel: &CancellationToken) -> TurnOutcome {
+        let result = async {
+            loop {
+                if self.steps_in_turn >= self.max_turns {
+                    return Ok(TurnOutcome::MaxTurns { limit: self.max_turns });
+                }
+                self.deliver_inbox()?;
+                let calls = self.sample(cancel).await?;
+                self.steps_in_turn += 1;
+                if calls.is_empty() {
+                    return Ok(TurnOutcome::Completed);
+                }
+                self.run_tool_calls(&calls, cancel).await?;
+            }
+        };
+        match result.await {
+            Ok(outcome) => outcome,
+            Err(Stop::Interrupted) => TurnOutcome::Interrupted,
+            Err(Stop::Failed(error)) => TurnOutcome::Failed { error },
+        }
+    }
+
+    /// Adds queued interjections to the conversation before the next request.
+    fn deliver_inbox(&mut self) -> Result<(), Stop> {
+        if let Some(text) = self.take_inbox() {
+            self.record_item(Item::user(text))?;
+        }
+        Ok(())
+    }
+
+    /// One model request: streams the response, records it as one rollout
+    /// record, and returns its tool calls.
+    async fn sample(&mut self, cancel: &CancellationToken) -> Result<Vec<ToolCall>, Stop> {
+        let request = ModelRequest {
+            session_id: self.meta.session_id.clone(),
+            instructions: self.meta.instructions.clone(),
+            items: self.items.clone(),
+            tools: self.tools.specs(),
+        };
+        let (text, reasoning, calls, usage) = tokio::select! {
+            () = cancel.cancelled() => return Err(Stop::Interrupted),
+            response = self.collect_response(&request) => response?,
+        };
+        let mut items: Vec<Item> = reasoning.into_iter().map(|text| Item::Reasoning { text }).collect();
+        if !text.is_empty() || calls.is_empty() {
+            items.push(Item::assistant(text.clone()));
+        }
+        items.extend(calls.iter().cloned().map(Item::ToolCall));
+        self.writer.append(&RolloutRecord::Response {
+            items: items.clone(),
+            usage,
+        })?;
+        self.items.extend(items);
+        self.total_usage.add(&usage);
+        if !text.is_empty() {
+            self.emit(Event::AgentMessage { text })?;
+        }
+        self.emit(Event::TokenUsage {
+            last: usage,
+            total: self.total_usage,
+        })?;
+        Ok(calls)
+    }
+
+    async fn collect_response(
+        &mut self,
+        request: &ModelRequest,
+    ) -> Result<(String, Vec<String>, Vec<ToolCall>, TokenUsage), Stop> {
+        let spec = self.model.spec().to_string();
+        let model_error = |err: jig_model::ModelError| Stop::Failed(format!("model {spec}: {err}"));
+        let mut stream = self.model.stream(request).await.map_err(model_error)?;
+        let (mut text, mut reasoning, mut calls) = (String::new(), Vec::new(), Vec::new());
+        while let Some(event) = stream.next().await {
+            match event.map_err(model_error)? {
+                ResponseEvent::TextDelta(delta) => {
+                    text.push_str(&delta);
+                    self.emit(Event::AgentMessageDelta { delta })?;
+                }
+                ResponseEvent::Reasoning(summary) => reasoning.push(summary),
+                ResponseEvent::ToolCall(call) => calls.push(call),
+                ResponseEvent::Completed { usage } => return Ok((text, reasoning, calls, usage)),
+            }
+        }
+        Err(Stop::Failed(format!(
+            "model {spec}: the response stream ended before the response was complete; \
+             run `jig resume --last` to retry"
+        )))
+    }
+}

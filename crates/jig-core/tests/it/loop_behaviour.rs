@@ -1,0 +1,223 @@
+//! The agent loop: outcomes, tool dispatch order, errors back to the model,
+//! interjections and interrupts.
+
+use jig_protocol::{Event, Op, ToolStatus, TurnOutcome};
+
+use crate::support::{Fixture, run, tool_ends, until_turn_end};
+
+#[tokio::test]
+async fn a_turn_runs_tools_and_completes_with_the_final_message() {
+    let fx = Fixture::new();
+    let script = r#"
+[[response]]
+text = "Listing."
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo hello > out.txt && cat out.txt" }
+[[response]]
+text = "Done: wrote out.txt."
+[response.expect]
+last_output_contains = "hello"
+"#;
+    let mut handle = fx.start(script, 10);
+    let (events, outcome) = run(&mut handle, "write a file").await;
+    assert_eq!(outcome, TurnOutcome::Completed);
+    assert_eq!(std::fs::read_to_string(fx.ws().join("out.txt")).unwrap(), "hello\n");
+    let Some(Event::TurnCompleted { last_message, .. }) = events.last() else {
+        panic!()
+    };
+    assert_eq!(last_message.as_deref(), Some("Done: wrote out.txt."));
+    let deltas: String = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::AgentMessageDelta { delta } => Some(delta.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deltas, "Listing.Done: wrote out.txt.");
+    assert!(
+        matches!(events[0], Event::SessionStarted { resumed: false, .. }),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_step_limit_ends_the_turn_with_max_turns() {
+    let fx = Fixture::new();
+    let step = "[[response]]\n[[response.tool_calls]]\nname = \"list_dir\"\narguments = {}\n";
+    let mut handle = fx.start(&step.repeat(5), 2);
+    let (events, outcome) = run(&mut handle, "loop").await;
+    assert_eq!(outcome, TurnOutcome::MaxTurns { limit: 2 });
+    assert_eq!(tool_ends(&events).len(), 2);
+}
+
+#[tokio::test]
+async fn unknown_tools_and_malformed_arguments_go_back_to_the_model() {
+    let fx = Fixture::new();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "grep"
+arguments = { pattern = "x" }
+[[response]]
+[response.expect]
+last_output_contains = "unknown tool `grep`"
+last_status = "error"
+[[response.tool_calls]]
+name = "read_file"
+arguments = '{"path": '
+[[response]]
+[response.expect]
+last_output_contains = "malformed JSON arguments for `read_file`"
+[[response.tool_calls]]
+name = "read_file"
+arguments = { path = "missing.txt" }
+[[response]]
+text = "Recovered."
+[response.expect]
+last_status = "error"
+"#;
+    let mut handle = fx.start(script, 10);
+    let (events, outcome) = run(&mut handle, "try things").await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{events:#?}");
+    let statuses: Vec<ToolStatus> = tool_ends(&events).into_iter().map(|(_, s, _)| s).collect();
+    assert_eq!(statuses, vec![ToolStatus::Error; 3]);
+}
+
+#[tokio::test]
+async fn a_model_fault_fails_the_turn_with_a_clear_message() {
+    let fx = Fixture::new();
+    let script = "[[response]]\n[[response.tool_calls]]\nname = \"list_dir\"\narguments = {}\n";
+    let mut handle = fx.start(script, 10);
+    let (_, outcome) = run(&mut handle, "go").await;
+    let TurnOutcome::Failed { error } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(error.contains("has no response #2"), "{error}");
+}
+
+#[tokio::test]
+async fn read_only_calls_run_as_one_batch_and_mutating_calls_in_order() {
+    let fx = Fixture::new();
+    std::fs::write(fx.ws().join("a.txt"), "alpha\n").unwrap();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "read_file"
+arguments = { path = "a.txt" }
+[[response.tool_calls]]
+name = "search"
+arguments = { pattern = "alpha" }
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo one >> log.txt" }
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo two >> log.txt" }
+[[response]]
+text = "ok"
+"#;
+    let mut handle = fx.start(script, 10);
+    let (events, outcome) = run(&mut handle, "go").await;
+    assert_eq!(outcome, TurnOutcome::Completed);
+    let order: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ToolCallBegin { name, .. } => Some(format!("begin {name}")),
+            Event::ToolCallEnd { name, .. } => Some(format!("end {name}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "begin read_file",
+            "begin search",
+            "end read_file",
+            "end search",
+            "begin shell",
+            "end shell",
+            "begin shell",
+            "end shell",
+        ]
+    );
+    assert_eq!(std::fs::read_to_string(fx.ws().join("log.txt")).unwrap(), "one\ntwo\n");
+}
+
+#[tokio::test]
+async fn plan_updates_become_events() {
+    let fx = Fixture::new();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "update_plan"
+arguments = { plan = [{ step = "look", status = "in_progress" }] }
+[[response]]
+text = "ok"
+"#;
+    let mut handle = fx.start(script, 10);
+    let (events, _) = run(&mut handle, "plan").await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::PlanUpdated { plan, .. } if plan.len() == 1))
+    );
+}
+
+#[tokio::test]
+async fn an_interjection_reaches_the_next_model_request() {
+    let fx = Fixture::new();
+    // The tool waits for a file the test creates after interjecting, so the
+    // interjection is certain to arrive while the turn runs.
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "while [ ! -f go ]; do sleep 0.01; done; echo released" }
+[[response]]
+text = "Noted."
+[response.expect]
+user_contains = "also update the changelog"
+"#;
+    let mut handle = fx.start(script, 10);
+    handle.submit(Op::UserInput { text: "start".into() });
+    loop {
+        if let Some(Event::ToolCallBegin { .. }) = handle.next_event().await {
+            break;
+        }
+    }
+    handle.submit(Op::Interject {
+        text: "also update the changelog".into(),
+    });
+    std::fs::write(fx.ws().join("go"), "").unwrap();
+    let (events, outcome) = until_turn_end(&mut handle).await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{events:#?}");
+}
+
+#[tokio::test]
+async fn an_interrupt_kills_the_running_tool_and_ends_the_turn() {
+    let fx = Fixture::new();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "sleep 100" }
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo never > never.txt" }
+"#;
+    let mut handle = fx.start(script, 10);
+    handle.submit(Op::UserInput { text: "start".into() });
+    loop {
+        if let Some(Event::ToolCallBegin { .. }) = handle.next_event().await {
+            break;
+        }
+    }
+    handle.submit(Op::Interrupt);
+    let (events, outcome) = until_turn_end(&mut handle).await;
+    assert_eq!(outcome, TurnOutcome::Interrupted);
+    let ends = tool_ends(&events);
+    assert_eq!(ends.len(), 2, "every call gets an output: {ends:?}");
+    assert!(ends.iter().all(|(_, s, _)| *s == ToolStatus::Interrupted));
+    assert!(!fx.ws().join("never.txt").exists());
+}

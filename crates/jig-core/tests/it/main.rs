@@ -1,0 +1,7 @@
+//! Integration tests of jig-core: real sessions on the scripted model, real
+//! temp dirs, real processes, real rollout files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod loop_behaviour;
+mod resume;
+mod support;

@@ -1,0 +1,98 @@
+//! Model clients: the [`ModelClient`] trait the agent loop talks to, and the
+//! providers behind it.
+//!
+//! A client turns a [`ModelRequest`] (instructions, conversation items, tool
+//! specs) into a stream of [`ResponseEvent`]s that ends with
+//! [`ResponseEvent::Completed`]. This crate knows wire formats, never what a
+//! tool does. The [`scripted`] provider ships in the library, not in tests: it
+//! is how tests, demos and evals run deterministically without a network, and
+//! [`replay`] re-serves the responses recorded in a session's rollout.
+#![deny(missing_docs)]
+
+pub mod replay;
+pub mod scripted;
+
+use std::pin::Pin;
+
+use futures::Stream;
+use jig_protocol::{Item, TokenUsage, ToolCall, ToolSpec};
+
+/// Everything a provider needs for one model request.
+#[derive(Debug, Clone)]
+pub struct ModelRequest {
+    /// Session id (providers may use it as a prompt-cache key).
+    pub session_id: String,
+    /// System instructions.
+    pub instructions: String,
+    /// The conversation so far, oldest first.
+    pub items: Vec<Item>,
+    /// Tools the model may call.
+    pub tools: Vec<ToolSpec>,
+}
+
+/// A piece of a streamed model response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseEvent {
+    /// More assistant text.
+    TextDelta(String),
+    /// A reasoning summary.
+    Reasoning(String),
+    /// A complete tool call.
+    ToolCall(ToolCall),
+    /// The response is complete; always the last event.
+    Completed {
+        /// Token usage of this response.
+        usage: TokenUsage,
+    },
+}
+
+/// A stream of response events.
+pub type ResponseStream = Pin<Box<dyn Stream<Item = Result<ResponseEvent, ModelError>> + Send>>;
+
+/// Why a model request failed. Every message says what failed and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A script or replay source could not be loaded.
+    #[error("cannot load model script {path}: {reason}")]
+    Load {
+        /// The file.
+        path: String,
+        /// What went wrong, with a hint.
+        reason: String,
+    },
+    /// The scripted conversation went somewhere the script did not expect.
+    #[error("{0}")]
+    ScriptMismatch(String),
+    /// The script (or recorded session) has no more responses.
+    #[error("{0}")]
+    Exhausted(String),
+    /// The model spec could not be understood.
+    #[error("{0}")]
+    BadSpec(String),
+}
+
+/// A model provider.
+#[async_trait::async_trait]
+pub trait ModelClient: Send + Sync {
+    /// The spec this client was built from, e.g. `scripted:fix.toml`.
+    fn spec(&self) -> &str;
+
+    /// Starts one model response.
+    async fn stream(&self, request: &ModelRequest) -> Result<ResponseStream, ModelError>;
+}
+
+/// Number of model responses already in `items`: maximal runs of
+/// model-produced items. Deterministic providers use it as their position,
+/// so they need no state and resume exactly where a session stopped.
+pub fn responses_so_far(items: &[Item]) -> usize {
+    let mut count = 0;
+    let mut in_run = false;
+    for item in items {
+        let from_model = item.is_from_model();
+        if from_model && !in_run {
+            count += 1;
+        }
+        in_run = from_model;
+    }
+    count
+}

@@ -1,0 +1,8 @@
+//! Integration tests of jig-model: the scripted and replay providers, driven
+//! through the real `ModelClient` trait with real files in temp directories.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod replay;
+mod scripted;
+mod scripted_guards;
+mod support;

@@ -1,0 +1,60 @@
+//! Shared helpers: build requests by hand and drain a provider's stream.
+
+use std::path::PathBuf;
+
+use futures::StreamExt;
+use jig_model::{ModelClient, ModelError, ModelRequest, ResponseEvent};
+use jig_protocol::{Item, ToolCall, ToolOutput, ToolStatus};
+
+/// A request holding `items`.
+pub fn request(items: Vec<Item>) -> ModelRequest {
+    ModelRequest {
+        session_id: "test-session".to_string(),
+        instructions: "be brief".to_string(),
+        items,
+        tools: Vec::new(),
+    }
+}
+
+/// Every event of one response, or the error that refused it.
+pub async fn collect(model: &dyn ModelClient, items: Vec<Item>) -> Result<Vec<ResponseEvent>, ModelError> {
+    let stream = model.stream(&request(items)).await?;
+    stream.collect::<Vec<_>>().await.into_iter().collect()
+}
+
+/// The concatenated text deltas of `events`.
+pub fn text_of(events: &[ResponseEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            ResponseEvent::TextDelta(delta) => Some(delta.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Writes `text` to `name` in a new temp dir; keep the dir alive while using the path.
+pub fn write_temp(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+/// A model-made tool call item.
+pub fn call(id: &str, name: &str) -> Item {
+    Item::ToolCall(ToolCall {
+        call_id: id.to_string(),
+        name: name.to_string(),
+        arguments: "{}".to_string(),
+    })
+}
+
+/// The harness's answer to call `id`.
+pub fn output(id: &str, text: &str, status: ToolStatus) -> Item {
+    Item::ToolOutput(ToolOutput {
+        call_id: id.to_string(),
+        output: text.to_string(),
+        status,
+    })
+}

@@ -1,0 +1,224 @@
+//! Writing a computed plan to disk: all files or none.
+//!
+//! Each new file is written to a temporary file in its own directory and
+//! renamed over the target, so no reader ever sees half a file and a crash
+//! leaves either the old or the new content (no fsync: this guards against
+//! our own failures, not power loss). Updated and moved files keep their
+//! permissions. If any write fails, every change already made is undone in
+//! reverse: original bytes restored, added files removed, deleted files
+//! re-created, directories we created removed again. Invariant: on `Err`,
+//! the disk is as before unless the error is [`PatchError::RollbackFailed`],
+//! and no temporary file is left behind either way. This module must not
+//! decide what to write; it trusts the plan's paths, which were checked.
+
+use std::fs::{self, File};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::PatchError;
+use crate::plan::{Change, Content};
+
+/// Applies every change, or none of them.
+pub(crate) fn commit(changes: &[Change]) -> Result<(), PatchError> {
+    let mut done: Vec<(&Change, Vec<PathBuf>)> = Vec::new();
+    for change in changes.iter().filter(|change| !change.is_noop()) {
+        match apply(change) {
+            Ok(created_dirs) => done.push((change, created_dirs)),
+            Err(cause) => return Err(roll_back(&done, cause)),
+        }
+    }
+    Ok(())
+}
+
+/// Makes one change; returns the directories it had to create.
+fn apply(change: &Change) -> Result<Vec<PathBuf>, PatchError> {
+    let io = |action| {
+        move |source| PatchError::Io {
+            action,
+            path: change.shown.clone(),
+            source,
+        }
+    };
+    match &change.after {
+        Some(content) => {
+            let created = create_parents(&change.real).map_err(io("create the directory for"))?;
+            if let Err(source) = write_atomic(&change.real, content) {
+                remove_dirs(&created);
+                return Err(io("write")(source));
+            }
+            Ok(created)
+        }
+        None => {
+            fs::remove_file(&change.real).map_err(io("delete"))?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// Undoes `done` in reverse, returning the error to report.
+fn roll_back(done: &[(&Change, Vec<PathBuf>)], cause: PatchError) -> PatchError {
+    let mut failed = Vec::new();
+    for (change, created_dirs) in done.iter().rev() {
+        let restored = match &change.before {
+            Some(content) => write_atomic(&change.real, content),
+            None => fs::remove_file(&change.real).or_else(|error| match error.kind() {
+                io::ErrorKind::NotFound => Ok(()),
+                _ => Err(error),
+            }),
+        };
+        if restored.is_err() {
+            failed.push(change.shown.clone());
+        }
+        remove_dirs(created_dirs);
+    }
+    if failed.is_empty() {
+        cause
+    } else {
+        PatchError::RollbackFailed {
+            cause: Box::new(cause),
+            failed,
+        }
+    }
+}
+
+/// Creates the missing parents of `path`, returning them deepest first.
+fn create_parents(path: &Path) -> io::Result<Vec<PathBuf>> {
+    let Some(parent) = path.parent() else {
+        return Ok(Vec::new());
+    };
+    let missing: Vec<PathBuf> = parent
+        .ancestors()
+        .take_while(|dir| fs::symlink_metadata(dir).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    if let Err(error) = fs::create_dir_all(parent) {
+        remove_dirs(&missing);
+        return Err(error);
+    }
+    Ok(missing)
+}
+
+/// Removes directories we created, deepest first; best effort, since a
+/// directory left empty is harmless and one that is no longer empty is not
+/// ours to remove.
+fn remove_dirs(dirs: &[PathBuf]) {
+    for dir in dirs {
+        let _ = fs::remove_dir(dir);
+    }
+}
+
+/// Writes `content` to a temporary sibling of `path`, then renames it over.
+fn write_atomic(path: &Path, content: &Content) -> io::Result<()> {
+    let temp = temp_path(path)?;
+    let written = write_new(&temp, content).and_then(|()| fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+fn write_new(temp: &Path, content: &Content) -> io::Result<()> {
+    let mut file = File::create_new(temp)?;
+    file.write_all(&content.bytes)?;
+    if let Some(permissions) = &content.permissions {
+        file.set_permissions(permissions.clone())?;
+    }
+    Ok(())
+}
+
+/// A fresh hidden name next to `path`, unique within this process.
+fn temp_path(path: &Path) -> io::Result<PathBuf> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"));
+    };
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = format!(
+        ".{}.jig-patch-{}-{count}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    );
+    Ok(parent.join(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(text: &str) -> Option<Content> {
+        Some(Content {
+            bytes: text.as_bytes().to_vec(),
+            permissions: None,
+        })
+    }
+
+    fn change(real: PathBuf, before: Option<Content>, after: Option<Content>) -> Change {
+        Change {
+            shown: real.display().to_string(),
+            real,
+            before,
+            after,
+        }
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_failing_write_rolls_back_every_earlier_change() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        fs::write(root.join("updated"), "old").unwrap();
+        fs::write(root.join("deleted"), "gone?").unwrap();
+        fs::write(root.join("blocker"), "a file, so no directory can be made here").unwrap();
+        let changes = [
+            change(root.join("updated"), content("old"), content("new")),
+            change(root.join("deleted"), content("gone?"), None),
+            change(root.join("new/dir/added"), None, content("added")),
+            change(root.join("blocker/sub/file"), None, content("never")),
+        ];
+
+        let error = commit(&changes).unwrap_err();
+
+        assert!(
+            matches!(
+                error,
+                PatchError::Io {
+                    action: "create the directory for",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(fs::read_to_string(root.join("updated")).unwrap(), "old");
+        assert_eq!(fs::read_to_string(root.join("deleted")).unwrap(), "gone?");
+        assert_eq!(listing(root), vec!["blocker", "deleted", "updated"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn permissions_survive_an_update() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("script.sh");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o751)).unwrap();
+        let permissions = Some(fs::metadata(&path).unwrap().permissions());
+        let after = Some(Content {
+            bytes: b"new".to_vec(),
+            permissions,
+        });
+
+        commit(&[change(path.clone(), content("old"), after)]).unwrap();
+
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o751);
+        assert_eq!(listing(root.path()), vec!["script.sh"]);
+    }
+}

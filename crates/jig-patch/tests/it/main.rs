@@ -1,0 +1,13 @@
+//! Integration tests of `jig-patch`: real patches applied to real temp dirs.
+
+// Test helpers outside `#[test]` functions panic on setup failure on purpose.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod atomic;
+mod cases;
+mod errors;
+mod fuzzy;
+#[cfg(unix)]
+mod hostile;
+mod parse;
+mod support;

@@ -1,0 +1,152 @@
+//! Events a session emits to front-ends.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::item::ToolStatus;
+
+/// Something that happened in a session, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The session is ready (new or resumed).
+    SessionStarted {
+        /// Session id.
+        session_id: String,
+        /// Model spec in use, e.g. `scripted:fix.toml`.
+        model: String,
+        /// Workspace directory.
+        cwd: String,
+        /// Whether the session was rebuilt from an existing rollout.
+        resumed: bool,
+    },
+    /// A turn began.
+    TurnStarted {
+        /// Turn id (1-based, per session).
+        turn_id: u64,
+    },
+    /// A piece of the assistant's message as it streams.
+    AgentMessageDelta {
+        /// New text.
+        delta: String,
+    },
+    /// A complete assistant message.
+    AgentMessage {
+        /// The full text.
+        text: String,
+    },
+    /// A tool call is about to run.
+    ToolCallBegin {
+        /// Call id.
+        call_id: String,
+        /// Tool name.
+        name: String,
+        /// Raw JSON arguments.
+        arguments: String,
+    },
+    /// A tool call finished.
+    ToolCallEnd {
+        /// Call id.
+        call_id: String,
+        /// Tool name.
+        name: String,
+        /// How it ended.
+        status: ToolStatus,
+        /// Output text given to the model.
+        output: String,
+        /// Wall time in milliseconds.
+        duration_ms: u64,
+    },
+    /// The agent's plan changed.
+    PlanUpdated {
+        /// Optional note from the model about the change.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        explanation: Option<String>,
+        /// The whole plan.
+        plan: Vec<PlanStep>,
+    },
+    /// Token usage of the last model response, and the session's running total.
+    TokenUsage {
+        /// Usage of the last response.
+        last: TokenUsage,
+        /// Running total for the session.
+        total: TokenUsage,
+    },
+    /// A problem worth showing; the turn may still go on.
+    Error {
+        /// Human-readable message.
+        message: String,
+    },
+    /// A turn ended.
+    TurnCompleted {
+        /// Turn id.
+        turn_id: u64,
+        /// How it ended.
+        outcome: TurnOutcome,
+        /// The last assistant message of the turn, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_message: Option<String>,
+    },
+}
+
+/// How a turn ended. Only real faults are `Failed`; tool errors go back to the model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TurnOutcome {
+    /// The model answered without a tool call.
+    Completed,
+    /// The turn reached its limit of model requests.
+    MaxTurns {
+        /// The limit that was reached.
+        limit: u32,
+    },
+    /// A person interrupted the turn.
+    Interrupted,
+    /// A fault that the model cannot fix ended the turn.
+    Failed {
+        /// What failed and what to do.
+        error: String,
+    },
+}
+
+/// Token counts of a model response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TokenUsage {
+    /// Prompt tokens, including cached ones.
+    pub input_tokens: u64,
+    /// Prompt tokens served from the provider's cache.
+    #[serde(default)]
+    pub cached_input_tokens: u64,
+    /// Generated tokens (including reasoning).
+    pub output_tokens: u64,
+}
+
+impl TokenUsage {
+    /// Adds another usage into this one.
+    pub fn add(&mut self, other: &TokenUsage) {
+        self.input_tokens += other.input_tokens;
+        self.cached_input_tokens += other.cached_input_tokens;
+        self.output_tokens += other.output_tokens;
+    }
+}
+
+/// One step of the agent's plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanStep {
+    /// What the step does.
+    pub step: String,
+    /// Where it stands.
+    pub status: StepStatus,
+}
+
+/// Status of a plan step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Not started.
+    Pending,
+    /// Being worked on (at most one step at a time).
+    InProgress,
+    /// Done.
+    Completed,
+}

@@ -1,0 +1,118 @@
+//! Conversation items: what the model sees, in order.
+//!
+//! A model response contributes assistant [`Item::Message`]s, [`Item::Reasoning`]
+//! and [`Item::ToolCall`]s; the harness answers every tool call with exactly one
+//! [`Item::ToolOutput`] carrying the same `call_id`, in call order.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Harness instructions (system / developer prompt).
+    System,
+    /// The person (or a simulated user).
+    User,
+    /// The model.
+    Assistant,
+}
+
+/// One entry of the conversation history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Item {
+    /// A text message.
+    Message {
+        /// The author.
+        role: Role,
+        /// The text.
+        text: String,
+    },
+    /// Model reasoning (a summary, or opaque content a provider wants back).
+    Reasoning {
+        /// Human-readable reasoning text or summary.
+        text: String,
+    },
+    /// A tool call made by the model.
+    ToolCall(ToolCall),
+    /// The harness's answer to a tool call.
+    ToolOutput(ToolOutput),
+}
+
+impl Item {
+    /// A user message.
+    pub fn user(text: impl Into<String>) -> Self {
+        Item::Message {
+            role: Role::User,
+            text: text.into(),
+        }
+    }
+
+    /// An assistant message.
+    pub fn assistant(text: impl Into<String>) -> Self {
+        Item::Message {
+            role: Role::Assistant,
+            text: text.into(),
+        }
+    }
+
+    /// Whether the model produced this item (as opposed to the user or harness).
+    pub fn is_from_model(&self) -> bool {
+        matches!(
+            self,
+            Item::Message {
+                role: Role::Assistant,
+                ..
+            } | Item::Reasoning { .. }
+                | Item::ToolCall(_)
+        )
+    }
+}
+
+/// A tool call as the model made it. `arguments` is kept as the raw JSON
+/// text the model produced, so malformed arguments survive to be reported back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolCall {
+    /// Identifier pairing the call with its output.
+    pub call_id: String,
+    /// Tool name as offered to the model.
+    pub name: String,
+    /// Arguments as raw JSON text.
+    pub arguments: String,
+}
+
+/// How a tool call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolStatus {
+    /// The tool ran and reports success.
+    Ok,
+    /// The tool (or the router) reports an error the model can act on.
+    Error,
+    /// The call began but did not finish (interrupt, crash); its effects are unknown.
+    Interrupted,
+}
+
+/// The harness's answer to one tool call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolOutput {
+    /// The `call_id` of the [`ToolCall`] this answers.
+    pub call_id: String,
+    /// Text shown to the model.
+    pub output: String,
+    /// How the call ended.
+    pub status: ToolStatus,
+}
+
+/// A tool as offered to the model: name, description and JSON Schema of its arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolSpec {
+    /// Tool name.
+    pub name: String,
+    /// What the tool does, for the model.
+    pub description: String,
+    /// JSON Schema of the arguments object.
+    pub parameters: serde_json::Value,
+}

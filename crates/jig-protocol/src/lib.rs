@@ -1,0 +1,23 @@
+//! The wire vocabulary of jig: what front-ends send ([`Op`]), what a session
+//! reports ([`Event`]), the conversation [`Item`]s a model sees, and the
+//! [`RolloutRecord`]s a session directory is made of.
+//!
+//! Invariant: this crate holds plain serde data and nothing else. It depends on
+//! no other jig crate, performs no I/O and has no behaviour beyond small
+//! constructors, so every front-end (CLI, TUI, ACP, evals, SDK) can speak the
+//! protocol without pulling in the core. The JSON shape is stable: enums are
+//! internally tagged with `"type"` and every name is `snake_case`. The JSON
+//! Schema of the whole vocabulary is published as `docs/protocol.schema.json`
+//! (see [`schema::protocol_schema`]) and a test keeps it in sync.
+#![deny(missing_docs)]
+
+mod event;
+mod item;
+mod op;
+mod rollout;
+pub mod schema;
+
+pub use event::{Event, PlanStep, StepStatus, TokenUsage, TurnOutcome};
+pub use item::{Item, Role, ToolCall, ToolOutput, ToolSpec, ToolStatus};
+pub use op::Op;
+pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};

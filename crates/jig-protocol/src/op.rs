@@ -1,0 +1,29 @@
+//! Submissions from a front-end to a session.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A request from a front-end to a running session.
+///
+/// Ops are processed in the order they are submitted. `UserInput` starts a
+/// turn (or is queued like an interjection when one is already running);
+/// `Interject` is delivered at the next model request of the running turn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Op {
+    /// A user message that starts a new turn.
+    UserInput {
+        /// The message text.
+        text: String,
+    },
+    /// Text for the model that arrives while a turn runs; it is added to
+    /// the conversation right before the next model request.
+    Interject {
+        /// The message text.
+        text: String,
+    },
+    /// Stop the running turn: cancel the model stream and kill running tools.
+    Interrupt,
+    /// End the session after the running turn (if any) is interrupted.
+    Shutdown,
+}

@@ -1,0 +1,62 @@
+//! The records a session's `rollout.jsonl` is made of, one JSON object per line.
+//!
+//! The rollout is the session's single source of truth: resume, replay and
+//! every report are rebuilt from it alone. A model response is one
+//! [`RolloutRecord::Response`] line, so a crash can never leave half a
+//! response behind; the harness's own items (user messages, tool outputs)
+//! and the events front-ends saw are separate lines, each appended and
+//! synced before the session acts on it.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Event, TokenUsage};
+use crate::item::Item;
+
+/// Version of the rollout line format, stored in [`SessionMeta::format`].
+pub const ROLLOUT_FORMAT_VERSION: u32 = 1;
+
+/// One line of `rollout.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RolloutRecord {
+    /// First line: what the session is.
+    SessionMeta(SessionMeta),
+    /// An item the harness added to the conversation (user message, tool output).
+    Item {
+        /// The item.
+        item: Item,
+    },
+    /// One whole model response: its items in order, and its token usage.
+    Response {
+        /// Items the model produced (messages, reasoning, tool calls).
+        items: Vec<Item>,
+        /// Usage reported for this response.
+        usage: TokenUsage,
+    },
+    /// An event as front-ends saw it (streaming deltas are not recorded).
+    Event {
+        /// The event.
+        event: Event,
+    },
+}
+
+/// Identity and settings of a session, written as the first rollout line
+/// and mirrored in `meta.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionMeta {
+    /// Session id.
+    pub session_id: String,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+    /// Workspace directory.
+    pub cwd: String,
+    /// Model spec, e.g. `scripted:fix.toml`.
+    pub model: String,
+    /// The system instructions the model was given.
+    pub instructions: String,
+    /// Version of jig that created the session.
+    pub jig_version: String,
+    /// Rollout format version ([`ROLLOUT_FORMAT_VERSION`]).
+    pub format: u32,
+}

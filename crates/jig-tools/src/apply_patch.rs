@@ -1,0 +1,63 @@
+//! `apply_patch`: the tool face of `jig-patch`.
+//!
+//! The tool adds nothing to the patch engine: same parser, same matching,
+//! same atomic apply and the same path checks as `jig apply-patch`, so a
+//! patch behaves identically whether a model or a person sends it.
+
+use jig_protocol::ToolSpec;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{Tool, ToolContext, ToolError, ToolResult, parse_args};
+
+/// Applies a patch in the Codex `*** Begin Patch` format to the workspace.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyPatchTool;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    input: String,
+}
+
+const DESCRIPTION: &str = "Edit files with a patch. The patch starts with `*** Begin Patch` and ends with \
+`*** End Patch`. Between them, one section per file: `*** Add File: PATH` followed by `+` lines; \
+`*** Delete File: PATH`; or `*** Update File: PATH` (optionally followed by `*** Move to: NEW_PATH`) \
+followed by chunks. A chunk may start with `@@ ANCHOR` (a line near the change, such as a function \
+signature) and lists context lines prefixed with a space, removed lines with `-` and added lines with \
+`+`. Give about 3 lines of context around each change. Paths are relative to the workspace. All files \
+apply or none do.";
+
+#[async_trait::async_trait]
+impl Tool for ApplyPatchTool {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "apply_patch".into(),
+            description: DESCRIPTION.into(),
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "input": { "type": "string", "description": "The whole patch, from `*** Begin Patch` to `*** End Patch`." }
+                },
+                "required": ["input"],
+                "additionalProperties": false
+            }),
+        }
+    }
+
+    fn is_mutating(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
+        let Args { input } = parse_args("apply_patch", args)?;
+        let root = ctx.cwd.clone();
+        let applied = tokio::task::spawn_blocking(move || jig_patch::apply_patch(&input, &root))
+            .await
+            .map_err(|err| ToolError::Fatal(format!("apply_patch worker failed: {err}")))?;
+        match applied {
+            Ok(summary) => Ok(ToolResult::ok(summary.to_string())),
+            Err(err) => Err(ToolError::RespondToModel(err.to_string())),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The built-in tools of jig and the [`ToolRouter`] that dispatches the
+//! model's tool calls to them.
+//!
+//! A [`Tool`] has a name, a JSON Schema, a description, and says whether it
+//! mutates state ([`Tool::is_mutating`]): read-only calls may run concurrently,
+//! mutating ones run alone and in order. Failures split in two, as
+//! [`ToolError`] shows: what the model can fix goes back to it as tool output;
+//! only real faults end a turn. Tools never choose the names the model sees:
+//! dialects (a later layer) map their own names and argument shapes onto the
+//! same implementations; the names here are the `generic` dialect's.
+#![deny(missing_docs)]
+
+pub mod apply_patch;
+pub mod list_dir;
+pub mod plan;
+pub mod read_file;
+pub mod router;
+pub mod search;
+pub mod shell;
+pub mod truncate;
+
+use std::path::PathBuf;
+
+use jig_protocol::{PlanStep, ToolSpec, ToolStatus};
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+pub use router::ToolRouter;
+
+/// What a tool run may look at.
+#[derive(Debug, Clone)]
+pub struct ToolContext {
+    /// The workspace root; relative paths resolve against it.
+    pub cwd: PathBuf,
+    /// Cancelled when the person interrupts the turn; long tools must watch it.
+    pub cancel: CancellationToken,
+}
+
+impl ToolContext {
+    /// A context for `cwd` with a fresh cancellation token.
+    pub fn new(cwd: impl Into<PathBuf>) -> Self {
+        ToolContext { cwd: cwd.into(), cancel: CancellationToken::new() }
+    }
+}
+
+/// What a finished tool run hands back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolResult {
+    /// Text shown to the model.
+    pub output: String,
+    /// `Ok`, or `Error` when the tool ran but reports failure (e.g. a
+    /// non-zero exit code).
+    pub status: ToolStatus,
+    /// A change of session state the core must announce.
+    pub effect: Option<ToolEffect>,
+}
+
+impl ToolResult {
+    /// A successful result with `output`.
+    pub fn ok(output: impl Into<String>) -> Self {
+        ToolResult { output: output.into(), status: ToolStatus::Ok, effect: None }
+    }
+}
+
+/// Session state a tool changed, for the core to turn into events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolEffect {
+    /// The plan was replaced.
+    Plan {
+        /// Optional note from the model.
+        explanation: Option<String>,
+        /// The new plan.
+        plan: Vec<PlanStep>,
+    },
+}
+
+/// Why a tool call did not produce a result.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// Something the model can fix (bad arguments, missing file, patch that
+    /// does not apply). Goes back to the model as tool output.
+    #[error("{0}")]
+    RespondToModel(String),
+    /// The call was cancelled by an interrupt.
+    #[error("interrupted")]
+    Interrupted,
+    /// A fault of the harness or the machine; ends the turn.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+/// A tool the model can call.
+#[async_trait::async_trait]
+pub trait Tool: Send + Sync {
+    /// The spec offered to the model (name, description, JSON Schema).
+    fn spec(&self) -> ToolSpec;
+
+    /// Whether the tool may change the workspace or session state.
+    fn is_mutating(&self) -> bool;
+
+    /// Runs the tool with already-parsed JSON arguments.
+    async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError>;
+}
+
+/// Deserializes tool arguments, turning serde's message into one the model
+/// can act on.
+pub fn parse_args<T: DeserializeOwned>(tool: &str, args: serde_json::Value) -> Result<T, ToolError> {
+    serde_json::from_value(args).map_err(|err| {
+        ToolError::RespondToModel(format!(
+            "invalid arguments for {tool}: {err}; check the tool's schema and call it again"
+        ))
+    })
+}

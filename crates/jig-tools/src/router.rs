@@ -1,0 +1,99 @@
+//! The [`ToolRouter`]: one place where a model's tool call becomes a tool run.
+//!
+//! Invariant: nothing the model sends can make dispatch panic or end the
+//! turn by itself. Unknown tool names, arguments that are not JSON, and
+//! arguments that do not fit the schema all come back as
+//! [`ToolError::RespondToModel`] so the model can correct itself. Only a
+//! tool's own [`ToolError::Fatal`] escapes as a fault.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jig_protocol::{ToolCall, ToolSpec};
+
+use crate::{Tool, ToolContext, ToolError, ToolResult};
+
+/// A set of tools, addressed by the name in their spec.
+#[derive(Clone, Default)]
+pub struct ToolRouter {
+    tools: Vec<Arc<dyn Tool>>,
+    by_name: HashMap<String, usize>,
+}
+
+impl ToolRouter {
+    /// An empty router.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The built-in tools under their `generic` names: `shell`, `search`,
+    /// `read_file`, `list_dir`, `apply_patch`, `update_plan`.
+    pub fn builtin() -> Self {
+        let mut router = Self::new();
+        router.register(Arc::new(crate::shell::ShellTool::default()));
+        router.register(Arc::new(crate::search::SearchTool));
+        router.register(Arc::new(crate::read_file::ReadFileTool));
+        router.register(Arc::new(crate::list_dir::ListDirTool));
+        router.register(Arc::new(crate::apply_patch::ApplyPatchTool));
+        router.register(Arc::new(crate::plan::UpdatePlanTool));
+        router
+    }
+
+    /// Adds a tool; a tool with the same name replaces the earlier one.
+    pub fn register(&mut self, tool: Arc<dyn Tool>) {
+        let name = tool.spec().name;
+        match self.by_name.get(&name) {
+            Some(&index) => self.tools[index] = tool,
+            None => {
+                self.by_name.insert(name, self.tools.len());
+                self.tools.push(tool);
+            }
+        }
+    }
+
+    /// Specs of every tool, in registration order (stable, so request
+    /// prefixes stay byte-identical between turns).
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.tools.iter().map(|tool| tool.spec()).collect()
+    }
+
+    /// Whether a call to `name` may change state. Unknown names count as
+    /// read-only: dispatch answers them with an error without running anything.
+    pub fn is_mutating(&self, name: &str) -> bool {
+        self.tool(name).is_some_and(|tool| tool.is_mutating())
+    }
+
+    fn tool(&self, name: &str) -> Option<&Arc<dyn Tool>> {
+        self.by_name.get(name).map(|&index| &self.tools[index])
+    }
+
+    /// Runs one tool call.
+    pub async fn dispatch(&self, ctx: &ToolContext, call: &ToolCall) -> Result<ToolResult, ToolError> {
+        let Some(tool) = self.tool(&call.name) else {
+            let names: Vec<String> = self.tools.iter().map(|t| t.spec().name).collect();
+            return Err(ToolError::RespondToModel(format!(
+                "unknown tool `{}`; available tools: {}",
+                call.name,
+                names.join(", ")
+            )));
+        };
+        let args = parse_arguments(&call.name, &call.arguments)?;
+        tool.run(ctx, args).await
+    }
+}
+
+/// Parses raw argument text into a JSON object; empty text means `{}`.
+fn parse_arguments(tool: &str, raw: &str) -> Result<serde_json::Value, ToolError> {
+    if raw.trim().is_empty() {
+        return Ok(serde_json::Value::Object(Default::default()));
+    }
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(value @ serde_json::Value::Object(_)) => Ok(value),
+        Ok(_) => Err(ToolError::RespondToModel(format!(
+            "arguments for `{tool}` must be a JSON object; send an object matching the tool's schema"
+        ))),
+        Err(err) => Err(ToolError::RespondToModel(format!(
+            "malformed JSON arguments for `{tool}`: {err}; send one JSON object matching the tool's schema"
+        ))),
+    }
+}

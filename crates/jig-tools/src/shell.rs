@@ -1,0 +1,349 @@
+//! The `shell` tool: runs one command and reports its exit code, wall time
+//! and output.
+//!
+//! Every command runs in its own process group, and the tool owns that group:
+//! on timeout, on interrupt, when the run future is dropped, and also after
+//! the direct child has exited normally, the whole group gets SIGKILL. The
+//! last case is deliberate: a backgrounded grandchild (`server &`) inherits
+//! the stdout/stderr pipes, and waiting for it to close them would hang the
+//! tool forever, so commands cannot leave processes behind. A process that
+//! leaves the group (`setsid`) escapes the kill; the tool then stops reading
+//! its pipes after [`DRAIN_GRACE`] instead of hanging. Output is captured in
+//! bounded memory ([`HeadTailBuffer`]) whatever the command prints. This
+//! module must not sandbox or vet commands; that is a later layer's job.
+
+use std::collections::BTreeMap;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use jig_protocol::{ToolSpec, ToolStatus};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use serde::Deserialize;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::{Child, Command};
+
+use crate::truncate::HeadTailBuffer;
+use crate::{Tool, ToolContext, ToolError, ToolResult, parse_args};
+
+/// Timeout when the model gives none.
+pub const DEFAULT_TIMEOUT_MS: u64 = 120_000;
+/// Longest timeout the model may ask for; larger values are clamped.
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+/// How long the tool keeps reading the pipes after the process group is gone.
+pub const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs a command (a bash string or an argv array) and returns its output.
+#[derive(Debug, Clone)]
+pub struct ShellTool {
+    /// Bytes kept of each of stdout and stderr; the middle of longer output
+    /// is cut (see [`crate::truncate`]).
+    pub max_output_bytes: usize,
+}
+
+impl Default for ShellTool {
+    fn default() -> Self {
+        ShellTool {
+            max_output_bytes: 16 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShellArgs {
+    command: CommandArg,
+    workdir: Option<String>,
+    timeout_ms: Option<u64>,
+    env: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum CommandArg {
+    Script(String),
+    Argv(Vec<String>),
+}
+
+/// How the wait for the direct child ended.
+enum Ending {
+    Exited(ExitStatus),
+    TimedOut,
+    Cancelled,
+}
+
+const DESCRIPTION: &str = "\
+Run a command and return its exit code, wall time, stdout and stderr.
+`command` is either a string, run with `bash -lc` (pipes, &&, globs and redirects work), \
+or an array of strings executed directly without a shell (e.g. [\"cargo\", \"test\"]).
+The command runs in `workdir` (relative to the workspace root; default the root) with stdin closed, \
+so interactive programs fail: pass flags such as --yes or --no-pager.
+It is killed, with every process it started, after `timeout_ms` (default 120000, max 600000). \
+Processes left in the background are killed when the command exits, so do not start servers or watchers with `&`.
+Each of stdout and stderr is cut to its head and tail when long; prefer quiet flags and filters such as `| tail -n 50`.
+A non-zero exit code is reported as an error result with the output.";
+
+#[async_trait::async_trait]
+impl Tool for ShellTool {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "shell".to_string(),
+            description: DESCRIPTION.to_string(),
+            parameters: serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "command": {
+                        "description": "A bash command line (string) or an argv array run without a shell.",
+                        "anyOf": [
+                            { "type": "string" },
+                            { "type": "array", "items": { "type": "string" }, "minItems": 1 }
+                        ]
+                    },
+                    "workdir": {
+                        "type": "string",
+                        "description": "Directory to run in, relative to the workspace root. Default: the root."
+                    },
+                    "timeout_ms": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_TIMEOUT_MS,
+                        "description": "Kill the command after this many milliseconds. Default 120000."
+                    },
+                    "env": {
+                        "type": "object",
+                        "additionalProperties": { "type": "string" },
+                        "description": "Extra environment variables."
+                    }
+                },
+                "required": ["command"],
+                "additionalProperties": false
+            }),
+        }
+    }
+
+    fn is_mutating(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
+        let args: ShellArgs = parse_args("shell", args)?;
+        if ctx.cancel.is_cancelled() {
+            return Err(ToolError::Interrupted);
+        }
+        let workdir = resolve_workdir(&ctx.cwd, args.workdir.as_deref())?;
+        let timeout_ms = args.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(1, MAX_TIMEOUT_MS);
+        let (mut command, program) = build_command(&args.command)?;
+        command
+            .current_dir(&workdir)
+            .envs(args.env.unwrap_or_default())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        let started = Instant::now();
+        let child = command.spawn().map_err(|err| spawn_error(&program, &workdir, &err))?;
+        let run = self.supervise(child, ctx, Duration::from_millis(timeout_ms)).await?;
+        let wall = started.elapsed();
+        match run.ending {
+            Ending::Cancelled => Err(ToolError::Interrupted),
+            Ending::TimedOut => {
+                let head = format!(
+                    "command timed out after {} s; the process group was killed\nwall time: {:.3} s\n",
+                    timeout_ms as f64 / 1000.0,
+                    wall.as_secs_f64()
+                );
+                Ok(ToolResult {
+                    output: head + &run.streams,
+                    status: ToolStatus::Error,
+                    effect: None,
+                })
+            }
+            Ending::Exited(status) => {
+                let head = format!(
+                    "exit code: {}\nwall time: {:.3} s\n",
+                    describe_status(status),
+                    wall.as_secs_f64()
+                );
+                let status = if status.success() {
+                    ToolStatus::Ok
+                } else {
+                    ToolStatus::Error
+                };
+                Ok(ToolResult {
+                    output: head + &run.streams,
+                    status,
+                    effect: None,
+                })
+            }
+        }
+    }
+}
+
+/// What [`ShellTool::supervise`] observed.
+struct Finished {
+    ending: Ending,
+    /// The rendered `stdout:` / `stderr:` sections.
+    streams: String,
+}
+
+impl ShellTool {
+    /// Waits for the child while reading its pipes, then kills its process
+    /// group whatever the ending, reaps it and drains the pipes.
+    async fn supervise(&self, mut child: Child, ctx: &ToolContext, timeout: Duration) -> Result<Finished, ToolError> {
+        let group = child
+            .id()
+            .and_then(|pid| i32::try_from(pid).ok())
+            .map(|pid| GroupKiller(Pid::from_raw(pid)));
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            return Err(ToolError::Fatal(
+                "shell: the child's output pipes were not set up".to_string(),
+            ));
+        };
+        let mut out = HeadTailBuffer::new(self.max_output_bytes);
+        let mut err = HeadTailBuffer::new(self.max_output_bytes);
+        let ending = {
+            let reading = async { tokio::join!(pump(stdout, &mut out), pump(stderr, &mut err)) };
+            tokio::pin!(reading);
+            let deadline = tokio::time::sleep(timeout);
+            tokio::pin!(deadline);
+            let mut drained = false;
+            let ending = loop {
+                tokio::select! {
+                    _ = &mut reading, if !drained => drained = true,
+                    status = child.wait() => break Ending::Exited(status.map_err(wait_error)?),
+                    () = &mut deadline => break Ending::TimedOut,
+                    () = ctx.cancel.cancelled() => break Ending::Cancelled,
+                }
+            };
+            if let Some(group) = &group {
+                group.kill();
+            }
+            if !matches!(ending, Ending::Exited(_)) {
+                // The group was just killed, so this wait is short; its
+                // status is not reported (the ending already says why).
+                let _ = child.wait().await;
+            }
+            if !drained {
+                let _ = tokio::time::timeout(DRAIN_GRACE, &mut reading).await;
+            }
+            ending
+        };
+        Ok(Finished {
+            ending,
+            streams: render_streams(out, err),
+        })
+    }
+}
+
+fn wait_error(err: std::io::Error) -> ToolError {
+    ToolError::Fatal(format!("shell: cannot wait for the command: {err}"))
+}
+
+/// Kills a process group with SIGKILL when asked and again when dropped, so a
+/// cancelled or aborted run never leaves the group behind.
+struct GroupKiller(Pid);
+
+impl GroupKiller {
+    fn kill(&self) {
+        // ESRCH (group already empty) is the normal case after a clean exit.
+        let _ = killpg(self.0, Signal::SIGKILL);
+    }
+}
+
+impl Drop for GroupKiller {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Copies a pipe into `buf` until end of file or a read error.
+async fn pump(mut pipe: impl AsyncRead + Unpin, buf: &mut HeadTailBuffer) {
+    let mut chunk = vec![0u8; 8192];
+    loop {
+        match pipe.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.push(&chunk[..n]),
+        }
+    }
+}
+
+fn render_streams(out: HeadTailBuffer, err: HeadTailBuffer) -> String {
+    if out.is_empty() && err.is_empty() {
+        return "(no output)".to_string();
+    }
+    let mut text = String::new();
+    for (name, buf) in [("stdout", out), ("stderr", err)] {
+        if buf.is_empty() {
+            continue;
+        }
+        let body = buf.finish();
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(name);
+        text.push_str(":\n");
+        text.push_str(body.strip_suffix('\n').unwrap_or(&body));
+    }
+    text
+}
+
+fn describe_status(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code.to_string(),
+        (None, Some(signal)) => match Signal::try_from(signal) {
+            Ok(sig) => format!("none (killed by {sig})"),
+            Err(_) => format!("none (killed by signal {signal})"),
+        },
+        (None, None) => "unknown".to_string(),
+    }
+}
+
+fn resolve_workdir(cwd: &Path, workdir: Option<&str>) -> Result<PathBuf, ToolError> {
+    let dir = match workdir {
+        Some(dir) => cwd.join(dir),
+        None => cwd.to_path_buf(),
+    };
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(ToolError::RespondToModel(format!(
+            "cannot run command: workdir {} does not exist or is not a directory; pass an existing directory relative to the workspace root",
+            dir.display()
+        )))
+    }
+}
+
+/// Builds the command and returns the program name for error messages.
+fn build_command(arg: &CommandArg) -> Result<(Command, String), ToolError> {
+    match arg {
+        CommandArg::Script(script) => {
+            let mut command = Command::new("bash");
+            command.arg("-lc").arg(script);
+            Ok((command, "bash".to_string()))
+        }
+        CommandArg::Argv(argv) => {
+            let Some((program, rest)) = argv.split_first() else {
+                return Err(ToolError::RespondToModel(
+                    "cannot run command: the argv array is empty; pass at least the program name".to_string(),
+                ));
+            };
+            let mut command = Command::new(program);
+            command.args(rest);
+            Ok((command, program.clone()))
+        }
+    }
+}
+
+fn spawn_error(program: &str, workdir: &Path, err: &std::io::Error) -> ToolError {
+    let hint = match err.kind() {
+        std::io::ErrorKind::NotFound => {
+            "; check the program name, or pass the command as a string to run it through bash"
+        }
+        std::io::ErrorKind::PermissionDenied => "; the program is not executable",
+        _ => "",
+    };
+    ToolError::RespondToModel(format!("cannot run {program} in {}: {err}{hint}", workdir.display()))
+}

@@ -1,0 +1,8 @@
+//! Integration tests of jig-tools: real temp dirs, real processes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod list_dir;
+mod read_file;
+mod search;
+mod shell;
+mod tools;
