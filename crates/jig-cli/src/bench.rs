@@ -4,7 +4,9 @@
 //! - `loop`: N model requests through a real [`Session`] (scripted model,
 //!   each response one `read_file` call on a small file, rollout synced per
 //!   record as always) against the reference of the same N tool calls
-//!   dispatched directly. The difference per request is the harness overhead.
+//!   dispatched directly. The difference per request is the harness overhead;
+//!   the cost of one synced append, measured alone, shows how much of it is
+//!   the durability the rollout promises.
 //! - `startup`: median wall time of `jig --version` against `true`.
 
 use std::process::Command;
@@ -81,6 +83,11 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         "bench session ended with {outcome:?}"
     );
 
+    let records = std::fs::read_to_string(handle.dir.join("rollout.jsonl"))?
+        .lines()
+        .count();
+    let sync = sync_reference(&scratch.path().join("sync-probe"), 1000)?;
+
     let per = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(turns);
     let overhead = per(session_time.saturating_sub(reference));
     println!("bench loop: {turns} model requests, scripted model, one read_file call each");
@@ -91,8 +98,25 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         "  ratio session/reference:      {:>9.2}x",
         session_time.as_secs_f64() / reference.as_secs_f64()
     );
+    println!(
+        "  rollout: {records} records, {:.1} per request; one synced append alone: {:.1} µs",
+        records as f64 / f64::from(turns),
+        sync.as_secs_f64() * 1e6
+    );
     println!("  peak RSS:                     {:>9.1} MiB", peak_rss_mib());
     Ok(exit::COMPLETED)
+}
+
+/// Mean time of one small append + `fdatasync`, the floor under every record.
+fn sync_reference(path: &std::path::Path, n: u32) -> anyhow::Result<Duration> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    let start = Instant::now();
+    for _ in 0..n {
+        file.write_all(b"{\"type\":\"event\",\"event\":{\"type\":\"turn_started\",\"turn_id\":1}}\n")?;
+        file.sync_data()?;
+    }
+    Ok(start.elapsed() / n)
 }
 
 /// `jig bench startup --runs N`.

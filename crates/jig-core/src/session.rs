@@ -45,6 +45,8 @@ pub struct Session {
     pub(crate) cwd: PathBuf,
     pub(crate) model: Arc<dyn ModelClient>,
     pub(crate) tools: ToolRouter,
+    /// The tools' specs, built once so every request's prefix is identical.
+    pub(crate) tool_specs: Vec<jig_protocol::ToolSpec>,
     pub(crate) writer: RolloutWriter,
     pub(crate) items: Vec<Item>,
     pub(crate) total_usage: TokenUsage,
@@ -138,6 +140,7 @@ impl Session {
             meta,
             dir,
             model,
+            tool_specs: tools.specs(),
             tools,
             writer,
             items: Vec::new(),

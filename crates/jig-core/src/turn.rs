@@ -65,15 +65,9 @@ impl Session {
     /// One model request: streams the response, records it as one rollout
     /// record, and returns its tool calls.
     async fn sample(&mut self, cancel: &CancellationToken) -> Result<Vec<ToolCall>, Stop> {
-        let request = ModelRequest {
-            session_id: self.meta.session_id.clone(),
-            instructions: self.meta.instructions.clone(),
-            items: self.items.clone(),
-            tools: self.tools.specs(),
-        };
         let (text, reasoning, calls, usage) = tokio::select! {
             () = cancel.cancelled() => return Err(Stop::Interrupted),
-            response = self.collect_response(&request) => response?,
+            response = self.collect_response() => response?,
         };
         let mut items: Vec<Item> = reasoning.into_iter().map(|text| Item::Reasoning { text }).collect();
         if !text.is_empty() || calls.is_empty() {
@@ -96,13 +90,16 @@ impl Session {
         Ok(calls)
     }
 
-    async fn collect_response(
-        &mut self,
-        request: &ModelRequest,
-    ) -> Result<(String, Vec<String>, Vec<ToolCall>, TokenUsage), Stop> {
+    async fn collect_response(&mut self) -> Result<(String, Vec<String>, Vec<ToolCall>, TokenUsage), Stop> {
         let spec = self.model.spec().to_string();
         let model_error = |err: jig_model::ModelError| Stop::Failed(format!("model {spec}: {err}"));
-        let mut stream = self.model.stream(request).await.map_err(model_error)?;
+        let request = ModelRequest {
+            session_id: &self.meta.session_id,
+            instructions: &self.meta.instructions,
+            items: &self.items,
+            tools: &self.tool_specs,
+        };
+        let mut stream = self.model.stream(&request).await.map_err(model_error)?;
         let (mut text, mut reasoning, mut calls) = (String::new(), Vec::new(), Vec::new());
         while let Some(event) = stream.next().await {
             match event.map_err(model_error)? {

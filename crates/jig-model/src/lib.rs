@@ -17,17 +17,19 @@ use std::pin::Pin;
 use futures::Stream;
 use jig_protocol::{Item, TokenUsage, ToolCall, ToolSpec};
 
-/// Everything a provider needs for one model request.
-#[derive(Debug, Clone)]
-pub struct ModelRequest {
+/// Everything a provider needs for one model request. It borrows the
+/// session's state: building a request copies nothing, so its cost does not
+/// grow with the length of the conversation.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelRequest<'a> {
     /// Session id (providers may use it as a prompt-cache key).
-    pub session_id: String,
+    pub session_id: &'a str,
     /// System instructions.
-    pub instructions: String,
+    pub instructions: &'a str,
     /// The conversation so far, oldest first.
-    pub items: Vec<Item>,
+    pub items: &'a [Item],
     /// Tools the model may call.
-    pub tools: Vec<ToolSpec>,
+    pub tools: &'a [ToolSpec],
 }
 
 /// A piece of a streamed model response.
@@ -78,7 +80,7 @@ pub trait ModelClient: Send + Sync {
     fn spec(&self) -> &str;
 
     /// Starts one model response.
-    async fn stream(&self, request: &ModelRequest) -> Result<ResponseStream, ModelError>;
+    async fn stream(&self, request: &ModelRequest<'_>) -> Result<ResponseStream, ModelError>;
 }
 
 /// Number of model responses already in `items`: maximal runs of

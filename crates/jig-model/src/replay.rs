@@ -138,7 +138,7 @@ impl ModelClient for ReplayModel {
         &self.spec
     }
 
-    async fn stream(&self, request: &ModelRequest) -> Result<ResponseStream, ModelError> {
+    async fn stream(&self, request: &ModelRequest<'_>) -> Result<ResponseStream, ModelError> {
         let events = self.respond(&request.items)?;
         Ok(futures::stream::iter(events.into_iter().map(Ok)).boxed())
     }

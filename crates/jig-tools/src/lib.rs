@@ -39,7 +39,10 @@ pub struct ToolContext {
 impl ToolContext {
     /// A context for `cwd` with a fresh cancellation token.
     pub fn new(cwd: impl Into<PathBuf>) -> Self {
-        ToolContext { cwd: cwd.into(), cancel: CancellationToken::new() }
+        ToolContext {
+            cwd: cwd.into(),
+            cancel: CancellationToken::new(),
+        }
     }
 }
 
@@ -58,7 +61,11 @@ pub struct ToolResult {
 impl ToolResult {
     /// A successful result with `output`.
     pub fn ok(output: impl Into<String>) -> Self {
-        ToolResult { output: output.into(), status: ToolStatus::Ok, effect: None }
+        ToolResult {
+            output: output.into(),
+            status: ToolStatus::Ok,
+            effect: None,
+        }
     }
 }
 

@@ -144,3 +144,17 @@ fn apply_patch_command_applies_and_fails_cleanly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!env.dir.path().join("escape.txt").exists());
 }
+
+#[test]
+fn help_texts() {
+    let env = Env::new();
+    for (name, args) in [
+        ("help", vec!["--help"]),
+        ("exec_help", vec!["exec", "--help"]),
+        ("resume_help", vec!["resume", "--help"]),
+    ] {
+        let out = env.run(&args);
+        assert!(out.status.success());
+        insta::assert_snapshot!(name, stdout(&out));
+    }
+}

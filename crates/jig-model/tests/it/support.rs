@@ -6,19 +6,19 @@ use futures::StreamExt;
 use jig_model::{ModelClient, ModelError, ModelRequest, ResponseEvent};
 use jig_protocol::{Item, ToolCall, ToolOutput, ToolStatus};
 
-/// A request holding `items`.
-pub fn request(items: Vec<Item>) -> ModelRequest {
+/// A request over `items`.
+pub fn request(items: &[Item]) -> ModelRequest<'_> {
     ModelRequest {
-        session_id: "test-session".to_string(),
-        instructions: "be brief".to_string(),
+        session_id: "test-session",
+        instructions: "be brief",
         items,
-        tools: Vec::new(),
+        tools: &[],
     }
 }
 
 /// Every event of one response, or the error that refused it.
 pub async fn collect(model: &dyn ModelClient, items: Vec<Item>) -> Result<Vec<ResponseEvent>, ModelError> {
-    let stream = model.stream(&request(items)).await?;
+    let stream = model.stream(&request(&items)).await?;
     stream.collect::<Vec<_>>().await.into_iter().collect()
 }
 

@@ -4,7 +4,11 @@ use jig_protocol::{StepStatus, ToolCall, ToolStatus};
 use jig_tools::{ToolContext, ToolEffect, ToolError, ToolRouter};
 
 fn call(name: &str, arguments: &str) -> ToolCall {
-    ToolCall { call_id: "c1".into(), name: name.into(), arguments: arguments.into() }
+    ToolCall {
+        call_id: "c1".into(),
+        name: name.into(),
+        arguments: arguments.into(),
+    }
 }
 
 fn model_error(result: Result<jig_tools::ToolResult, ToolError>) -> String {
@@ -18,7 +22,11 @@ fn model_error(result: Result<jig_tools::ToolResult, ToolError>) -> String {
 async fn unknown_tool_lists_the_available_ones() {
     let dir = tempfile::tempdir().unwrap();
     let router = ToolRouter::builtin();
-    let text = model_error(router.dispatch(&ToolContext::new(dir.path()), &call("grep", "{}")).await);
+    let text = model_error(
+        router
+            .dispatch(&ToolContext::new(dir.path()), &call("grep", "{}"))
+            .await,
+    );
     insta::assert_snapshot!(text, @"unknown tool `grep`; available tools: shell, search, read_file, list_dir, apply_patch, update_plan");
 }
 
@@ -62,11 +70,17 @@ async fn apply_patch_tool_edits_the_workspace_and_reports_failures() {
     let result = router.dispatch(&ctx, &call("apply_patch", &args)).await.unwrap();
     assert_eq!(result.status, ToolStatus::Ok);
     assert!(result.output.contains("M a.txt"), "{}", result.output);
-    assert_eq!(std::fs::read_to_string(dir.path().join("a.txt")).unwrap(), "one\nthree\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+        "one\nthree\n"
+    );
 
     let again = model_error(router.dispatch(&ctx, &call("apply_patch", &args)).await);
     assert!(again.contains("a.txt"), "{again}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("a.txt")).unwrap(), "one\nthree\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+        "one\nthree\n"
+    );
 }
 
 #[tokio::test]
@@ -76,11 +90,20 @@ async fn update_plan_emits_the_plan_and_rejects_two_in_progress() {
     let router = ToolRouter::builtin();
     let ok = r#"{"plan":[{"step":"find bug","status":"in_progress"},{"step":"fix","status":"pending"}]}"#;
     let result = router.dispatch(&ctx, &call("update_plan", ok)).await.unwrap();
-    let Some(ToolEffect::Plan { plan, .. }) = result.effect else { panic!("no plan effect") };
+    let Some(ToolEffect::Plan { plan, .. }) = result.effect else {
+        panic!("no plan effect")
+    };
     assert_eq!(plan.len(), 2);
     assert_eq!(plan[0].status, StepStatus::InProgress);
 
     let bad = r#"{"plan":[{"step":"a","status":"in_progress"},{"step":"b","status":"in_progress"}]}"#;
     let text = model_error(router.dispatch(&ctx, &call("update_plan", bad)).await);
     insta::assert_snapshot!(text, @"invalid plan: 2 steps are in_progress; keep at most one step in_progress");
+}
+
+/// What the model sees of the built-in tools: reviewed as a diff when it changes.
+#[test]
+fn builtin_tool_specs() {
+    let specs = serde_json::to_string_pretty(&ToolRouter::builtin().specs()).unwrap();
+    insta::assert_snapshot!("builtin_tool_specs", specs);
 }
