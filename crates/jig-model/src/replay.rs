@@ -139,7 +139,7 @@ impl ModelClient for ReplayModel {
     }
 
     async fn stream(&self, request: &ModelRequest<'_>) -> Result<ResponseStream, ModelError> {
-        let events = self.respond(&request.items)?;
+        let events = self.respond(request.items)?;
         Ok(futures::stream::iter(events.into_iter().map(Ok)).boxed())
     }
 }

@@ -95,7 +95,7 @@ impl ModelClient for ScriptedModel {
     }
 
     async fn stream(&self, request: &ModelRequest<'_>) -> Result<ResponseStream, ModelError> {
-        let events = self.respond(&request.items)?;
+        let events = self.respond(request.items)?;
         Ok(futures::stream::iter(events.into_iter().map(Ok)).boxed())
     }
 }
