@@ -1,7 +1,7 @@
 //! How `jig exec` shows a session: human progress on stderr and the final
 //! message on stdout, or every event as a JSON line on stdout (`--json`).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use jig_protocol::{Event, StepStatus, ToolStatus, TurnOutcome};
 
@@ -41,9 +41,11 @@ impl Renderer {
         Ok(())
     }
 
-    /// Prints the final message on stdout (human mode).
+    /// Prints the final message on stdout (human mode), unless stdout and
+    /// stderr are the same terminal, where the progress already showed it.
     pub fn finish(&mut self) -> std::io::Result<()> {
-        if let (false, Some(message)) = (self.json, self.final_message.take()) {
+        let shown = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        if let (false, false, Some(message)) = (self.json, shown, self.final_message.take()) {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{message}")?;
             out.flush()?;
@@ -71,6 +73,7 @@ fn human(event: &Event) -> Option<String> {
         Event::AgentMessage { text } => Some(format!("\n{text}")),
         Event::ToolCallBegin { name, arguments, .. } => Some(format!("▸ {name} {}", one_line(arguments, 160))),
         Event::ToolCallEnd {
+            name,
             status,
             output,
             duration_ms,
@@ -81,7 +84,7 @@ fn human(event: &Event) -> Option<String> {
                 ToolStatus::Error => "error",
                 ToolStatus::Interrupted => "interrupted",
             };
-            let mut text = format!("  {mark} · {duration_ms} ms");
+            let mut text = format!("  {mark} · {name} · {duration_ms} ms");
             let lines: Vec<&str> = output.lines().collect();
             for line in lines.iter().take(OUTPUT_PREVIEW_LINES) {
                 text.push_str(&format!("\n  │ {}", one_line(line, 160)));

@@ -3,7 +3,7 @@
 
 use jig_protocol::{Event, Op, ToolStatus, TurnOutcome};
 
-use crate::support::{Fixture, run, tool_ends, until_turn_end};
+use crate::support::{Fixture, run, tool_ends, until_tool_call_begins, until_turn_end};
 
 #[tokio::test]
 async fn a_turn_runs_tools_and_completes_with_the_final_message() {
@@ -181,11 +181,7 @@ user_contains = "also update the changelog"
 "#;
     let mut handle = fx.start(script, 10);
     handle.submit(Op::UserInput { text: "start".into() });
-    loop {
-        if let Some(Event::ToolCallBegin { .. }) = handle.next_event().await {
-            break;
-        }
-    }
+    until_tool_call_begins(&mut handle).await;
     handle.submit(Op::Interject {
         text: "also update the changelog".into(),
     });
@@ -208,11 +204,7 @@ arguments = { command = "echo never > never.txt" }
 "#;
     let mut handle = fx.start(script, 10);
     handle.submit(Op::UserInput { text: "start".into() });
-    loop {
-        if let Some(Event::ToolCallBegin { .. }) = handle.next_event().await {
-            break;
-        }
-    }
+    until_tool_call_begins(&mut handle).await;
     handle.submit(Op::Interrupt);
     let (events, outcome) = until_turn_end(&mut handle).await;
     assert_eq!(outcome, TurnOutcome::Interrupted);

@@ -70,6 +70,16 @@ pub async fn until_turn_end(handle: &mut SessionHandle) -> (Vec<Event>, TurnOutc
     panic!("session ended without completing the turn: {events:#?}");
 }
 
+/// Waits until a tool call has begun.
+pub async fn until_tool_call_begins(handle: &mut SessionHandle) {
+    while let Some(event) = handle.next_event().await {
+        if let Event::ToolCallBegin { .. } = event {
+            return;
+        }
+    }
+    panic!("session ended before a tool call began");
+}
+
 /// Runs one prompt to the end of its turn.
 pub async fn run(handle: &mut SessionHandle, prompt: &str) -> (Vec<Event>, TurnOutcome) {
     handle.submit(Op::UserInput { text: prompt.into() });
