@@ -106,6 +106,14 @@ fn human(event: &Event) -> Option<String> {
             }
             Some(text)
         }
+        Event::ModelRetry {
+            attempt,
+            max_attempts,
+            delay_ms,
+            reason,
+        } => Some(format!(
+            "model request failed ({reason}); retry {attempt}/{max_attempts} in {delay_ms} ms"
+        )),
         Event::Error { message } => Some(format!("error: {message}")),
         Event::TurnCompleted { outcome, .. } => match outcome {
             TurnOutcome::Completed => None,

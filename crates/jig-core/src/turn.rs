@@ -109,6 +109,20 @@ impl Session {
                 }
                 ResponseEvent::Reasoning(summary) => reasoning.push(summary),
                 ResponseEvent::ToolCall(call) => calls.push(call),
+                ResponseEvent::Retrying {
+                    attempt,
+                    max_attempts,
+                    delay_ms,
+                    reason,
+                } => {
+                    (text, reasoning, calls) = (String::new(), Vec::new(), Vec::new());
+                    self.emit(Event::ModelRetry {
+                        attempt,
+                        max_attempts,
+                        delay_ms,
+                        reason,
+                    })?;
+                }
                 ResponseEvent::Completed { usage } => return Ok((text, reasoning, calls, usage)),
             }
         }

@@ -41,6 +41,20 @@ pub enum ResponseEvent {
     Reasoning(String),
     /// A complete tool call.
     ToolCall(ToolCall),
+    /// The provider is starting this response again (after a rate limit, a
+    /// server error or a dropped stream): discard everything received so far
+    /// for it. Tool calls only run once a response is complete, so a retried
+    /// response never repeats a tool call.
+    Retrying {
+        /// 1-based number of this retry.
+        attempt: u32,
+        /// Most retries the policy allows.
+        max_attempts: u32,
+        /// Wait before the retry, in milliseconds.
+        delay_ms: u64,
+        /// What went wrong.
+        reason: String,
+    },
     /// The response is complete; always the last event.
     Completed {
         /// Token usage of this response.

@@ -72,6 +72,19 @@ pub enum Event {
         /// Running total for the session.
         total: TokenUsage,
     },
+    /// The model request failed in a way worth retrying (rate limit, server
+    /// error, dropped stream); the partial response is discarded and the
+    /// request starts again after `delay_ms`.
+    ModelRetry {
+        /// 1-based number of the retry about to happen.
+        attempt: u32,
+        /// Most retries the policy allows.
+        max_attempts: u32,
+        /// Wait before the retry, in milliseconds.
+        delay_ms: u64,
+        /// What went wrong, e.g. `429 Too Many Requests`.
+        reason: String,
+    },
     /// A problem worth showing; the turn may still go on.
     Error {
         /// Human-readable message.
