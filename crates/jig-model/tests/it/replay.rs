@@ -227,7 +227,7 @@ fn as_items(events: &[ResponseEvent]) -> (Vec<Item>, TokenUsage) {
             ResponseEvent::Reasoning(text) => items.push(Item::Reasoning { text: text.clone() }),
             ResponseEvent::ToolCall(call) => items.push(Item::ToolCall(call.clone())),
             ResponseEvent::Completed { usage: done } => usage = *done,
-            ResponseEvent::TextDelta(_) => {}
+            ResponseEvent::TextDelta(_) | ResponseEvent::Retrying { .. } => {}
         }
     }
     let text = text_of(events);
