@@ -11,6 +11,7 @@
 
 pub mod replay;
 pub mod scripted;
+pub mod wire;
 
 use std::pin::Pin;
 

@@ -1,0 +1,47 @@
+//! The seam between HTTP transport and a provider's wire format.
+//!
+//! A provider is two halves: a request-body builder and an [`SseDecoder`]
+//! that turns the server-sent events of one response into
+//! [`ResponseEvent`]s. The transport (`http`) owns connections, retries,
+//! backoff and idle timeouts, and knows nothing of any format; decoders own
+//! the format and never touch the network, so they are tested on recorded
+//! byte streams alone.
+//!
+//! Invariant for decoders: a tool call is emitted only once its arguments are
+//! complete, and [`ResponseEvent::Completed`] only when the provider said the
+//! response is done. A stream that ends before that is an error the
+//! transport may retry, so a partial tool call can never run.
+
+use crate::ResponseEvent;
+
+/// Why a decoder could not make sense of an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The event's data is not what the format documents (bad JSON, missing
+    /// field). Retrying may help: a proxy may have mangled the stream.
+    #[error("malformed {event} event: {reason}")]
+    Malformed {
+        /// SSE event name (or the `type` field), for the message.
+        event: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The provider reported an error inside the stream.
+    #[error("the provider reported an error: {0}")]
+    Provider(String),
+    /// The stream ended before the provider said the response was complete.
+    #[error("the stream ended before the response was complete")]
+    Incomplete,
+}
+
+/// Decodes one response's server-sent events. A new decoder is made for
+/// every attempt, so a retried response starts from a clean state.
+pub trait SseDecoder: Send {
+    /// Handles one SSE event (`event:` name, possibly empty, and `data:`
+    /// text) and returns the response events it completes.
+    fn event(&mut self, name: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError>;
+
+    /// Called when the byte stream ends. Returns the final events, or
+    /// [`DecodeError::Incomplete`] when the response never finished.
+    fn finish(&mut self) -> Result<Vec<ResponseEvent>, DecodeError>;
+}
