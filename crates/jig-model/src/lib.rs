@@ -9,6 +9,10 @@
 //! [`replay`] re-serves the responses recorded in a session's rollout.
 #![deny(missing_docs)]
 
+pub mod anthropic;
+pub mod chat;
+pub mod http;
+pub mod openai;
 pub mod replay;
 pub mod scripted;
 pub mod wire;
@@ -86,6 +90,40 @@ pub enum ModelError {
     /// The model spec could not be understood.
     #[error("{0}")]
     BadSpec(String),
+    /// The server answered with an HTTP error status.
+    #[error("{provider} request failed with HTTP {status}: {message}; {hint}")]
+    Http {
+        /// Provider name, e.g. `openai`.
+        provider: String,
+        /// HTTP status code.
+        status: u16,
+        /// The server's error message, or a snippet of its reply.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// The request never got an answer: connection refused or reset, DNS,
+    /// TLS, or no response headers in time.
+    #[error("{provider} request failed: {message}; {hint}")]
+    Transport {
+        /// Provider name, e.g. `openai`.
+        provider: String,
+        /// What went wrong, with its causes.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// The response stream broke after it began: cut, idle, malformed, or an
+    /// error the provider reported inside the stream.
+    #[error("{provider} response stream failed: {message}; {hint}")]
+    Stream {
+        /// Provider name, e.g. `openai`.
+        provider: String,
+        /// What went wrong.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
 }
 
 /// A model provider.

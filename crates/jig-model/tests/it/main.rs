@@ -2,6 +2,10 @@
 //! through the real `ModelClient` trait with real files in temp directories.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod anthropic_wire;
+mod fake_server;
+mod http_chat;
+mod openai_wire;
 mod replay;
 mod scripted;
 mod scripted_guards;

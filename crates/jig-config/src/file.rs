@@ -1,0 +1,146 @@
+//! The config file schema and its parser.
+//!
+//! Invariant: a file either parses into [`ConfigFile`] completely or fails
+//! with a [`ConfigError::Invalid`] naming the path, line and column. Unknown
+//! keys are errors (typos must not be silently ignored) and a literal
+//! `api_key` is rejected so secrets never live in files. This module knows
+//! nothing about layering; `load` merges parsed files.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::choices::{Dialect, Preamble, ProviderKind, ReasoningEffort};
+use crate::error::ConfigError;
+
+/// One config file, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfigFile {
+    pub model: Option<String>,
+    pub max_turns: Option<u32>,
+    pub max_tokens: Option<u64>,
+    pub max_cost_usd: Option<f64>,
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderFile>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ProfileFile>,
+    #[serde(default)]
+    pub prices: BTreeMap<String, PriceFile>,
+}
+
+/// A `[providers.NAME]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProviderFile {
+    pub kind: Option<ProviderKind>,
+    pub base_url: Option<String>,
+    pub api_key_env: Option<String>,
+    /// Present only so that `api_key = "..."` gets a message that says what
+    /// to do instead of a bare "unknown key"; deserialising it always fails.
+    #[serde(default)]
+    #[expect(dead_code, reason = "deserialising this field always fails")]
+    api_key: Option<ApiKeyRejected>,
+}
+
+/// A `[profiles.NAME]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProfileFile {
+    pub provider: Spanned<String>,
+    pub model: String,
+    pub dialect: Option<Dialect>,
+    pub context_window: Option<u32>,
+    pub preamble: Option<Preamble>,
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// 1-based line of `provider`, filled in by the reader (spans need the text).
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// A `[prices."MODEL"]` table, USD per million tokens.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PriceFile {
+    pub input: f64,
+    pub cached_input: Option<f64>,
+    pub output: f64,
+}
+
+/// Never constructed: see [`ProviderFile::api_key`].
+#[derive(Debug)]
+enum ApiKeyRejected {}
+
+impl<'de> Deserialize<'de> for ApiKeyRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom(
+            "api_key is not allowed in config files, so keys never end up on disk or in git; \
+             put the key in an environment variable and name it with api_key_env, \
+             e.g. api_key_env = \"OPENAI_API_KEY\"",
+        ))
+    }
+}
+
+/// Parses `text`, read from `path`.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
+    toml::from_str(text).map_err(|err| {
+        let span = err.span().unwrap_or(0..0);
+        let (line, column) = line_column(text, span.start);
+        ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            column,
+            message: humanize(err.message(), text, span),
+        }
+    })
+}
+
+/// 1-based line and character column of byte `offset` in `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Rewrites serde's `unknown field` wording into config terms; other
+/// messages (syntax, types, our own enum and api_key messages) pass through.
+fn humanize(message: &str, text: &str, span: Range<usize>) -> String {
+    let message = message.trim_end();
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_owned();
+    };
+    let Some((key, expected)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let valid: Vec<&str> = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|k| *k != "api_key")
+        .collect();
+    let table = enclosing_table(text, span.start);
+    format!("unknown key \"{key}\" {table}; valid keys: {}", valid.join(", "))
+}
+
+/// `in [header]` for the table that byte `offset` sits in, found by scanning
+/// back for the last header line. Good enough for hand-written configs;
+/// inline tables report their parent header.
+fn enclosing_table(text: &str, offset: usize) -> String {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| match l.find(']') {
+            Some(end) => format!("in {}", &l[..=end]),
+            None => format!("in {l}"),
+        })
+        .unwrap_or_else(|| "at the top level".to_owned())
+}

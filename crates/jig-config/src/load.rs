@@ -1,0 +1,351 @@
+//! Finding config files and merging the layers into [`Settings`].
+//!
+//! Precedence, lowest first: built-in defaults, environment variables, the
+//! user file `$JIG_HOME/config.toml`, the project file `.jig/config.toml`
+//! (searched from the workspace upward, stopping at the git root or the
+//! filesystem root), then CLI flags. Scalars and provider fields merge key by
+//! key; a profile or price table replaces the whole entry from lower layers,
+//! so a project never inherits half of a user's profile. Invariant: the
+//! environment is read only through the [`EnvSnapshot`] in [`LoadInputs`];
+//! nothing here touches the process environment.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::choices::ProviderKind;
+use crate::env::{self, EnvSnapshot};
+use crate::error::ConfigError;
+use crate::file::{self, ConfigFile};
+use crate::settings::{
+    DEFAULT_MAX_TURNS, LoadInputs, PriceSettings, ProfileSettings, ProviderSettings, Settings, Source, quote_key,
+};
+
+/// Default base URL of the `openai` provider.
+pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+/// Default base URL of the `anthropic` provider.
+pub const DEFAULT_ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com";
+/// Default Ollama host; the `ollama` provider's chat base is `{host}/v1`.
+pub const DEFAULT_OLLAMA_HOST: &str = "http://127.0.0.1:11434";
+/// Name of the config file in `$JIG_HOME` and in a project's `.jig/`.
+pub const CONFIG_FILE_NAME: &str = "config.toml";
+
+/// A provider while layers are still being applied: its kind may come later.
+struct PartialProvider {
+    kind: Option<ProviderKind>,
+    base_url: Option<String>,
+    api_key_env: Option<String>,
+    /// The first file that defined it, for error messages.
+    defined_in: Option<PathBuf>,
+}
+
+/// Where a profile's `provider` was written, for error messages.
+struct ProfileOrigin {
+    path: PathBuf,
+    line: usize,
+}
+
+struct Builder {
+    settings: Settings,
+    providers: BTreeMap<String, PartialProvider>,
+    profile_origins: BTreeMap<String, ProfileOrigin>,
+}
+
+/// Resolves settings from `inputs`: reads the user and project config files
+/// and merges every layer. Missing files are fine; unreadable or invalid ones
+/// are errors.
+pub fn load(inputs: &LoadInputs) -> Result<Settings, ConfigError> {
+    let env = &inputs.env;
+    let (home, home_source) = jig_home(env);
+    let mut b = Builder::defaults(home, home_source);
+    b.apply_env(env)?;
+
+    let user_path = b.settings.home.join(CONFIG_FILE_NAME);
+    if let Some(file) = read_file(&user_path)? {
+        b.apply_file(file, Source::UserFile(user_path.clone()));
+    }
+    if let Some(project_path) = find_project_file(&inputs.cwd, &user_path) {
+        if let Some(file) = read_file(&project_path)? {
+            b.apply_file(file, Source::ProjectFile(project_path.clone()));
+        }
+        b.settings.project_file = Some(project_path);
+    }
+    b.apply_flags(inputs);
+    b.finish(env)
+}
+
+/// `$JIG_HOME`, else `$HOME/.jig`, else `.jig` relative to the workspace.
+fn jig_home(env: &EnvSnapshot) -> (PathBuf, Source) {
+    if let Some(home) = env.get(env::JIG_HOME) {
+        return (PathBuf::from(home), Source::Env(env::JIG_HOME));
+    }
+    match env.get(env::HOME) {
+        Some(home) => (Path::new(home).join(".jig"), Source::Env(env::HOME)),
+        None => (PathBuf::from(".jig"), Source::Default),
+    }
+}
+
+/// The nearest `.jig/config.toml` at or above `cwd`, not looking above the
+/// first directory holding `.git`. The user file is never mistaken for a
+/// project file when the workspace lives under `$HOME`.
+pub fn find_project_file(cwd: &Path, user_file: &Path) -> Option<PathBuf> {
+    let user_file = std::fs::canonicalize(user_file).unwrap_or_else(|_| user_file.to_owned());
+    for dir in cwd.ancestors() {
+        let candidate = dir.join(".jig").join(CONFIG_FILE_NAME);
+        if candidate.exists() {
+            let same_as_user = std::fs::canonicalize(&candidate)
+                .map(|c| c == user_file)
+                .unwrap_or(false);
+            if !same_as_user {
+                return Some(candidate);
+            }
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
+/// The parsed file, or `None` when it does not exist.
+fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let mut parsed = file::parse(path, &text)?;
+    // Spans are only meaningful against this text, so lines are resolved now.
+    for profile in parsed.profiles.values_mut() {
+        let (line, _) = file::line_column(&text, profile.provider.span().start);
+        profile.line = line;
+    }
+    Ok(Some(parsed))
+}
+
+impl Builder {
+    fn defaults(home: PathBuf, home_source: Source) -> Self {
+        let builtin = |kind, base_url: Option<&str>, key: Option<&str>| PartialProvider {
+            kind: Some(kind),
+            base_url: base_url.map(str::to_owned),
+            api_key_env: key.map(str::to_owned),
+            defined_in: None,
+        };
+        let providers = BTreeMap::from([
+            (
+                "openai".to_owned(),
+                builtin(
+                    ProviderKind::OpenAi,
+                    Some(DEFAULT_OPENAI_BASE_URL),
+                    Some(env::OPENAI_API_KEY),
+                ),
+            ),
+            (
+                "anthropic".to_owned(),
+                builtin(
+                    ProviderKind::Anthropic,
+                    Some(DEFAULT_ANTHROPIC_BASE_URL),
+                    Some(env::ANTHROPIC_API_KEY),
+                ),
+            ),
+            (
+                "ollama".to_owned(),
+                builtin(ProviderKind::Chat, Some(&format!("{DEFAULT_OLLAMA_HOST}/v1")), None),
+            ),
+            ("chat".to_owned(), builtin(ProviderKind::Chat, None, None)),
+        ]);
+        let mut sources = BTreeMap::new();
+        sources.insert("home".to_owned(), home_source);
+        Builder {
+            settings: Settings {
+                home,
+                project_file: None,
+                model: None,
+                max_turns: DEFAULT_MAX_TURNS,
+                max_tokens: None,
+                max_cost_usd: None,
+                log_filter: None,
+                fault_kill_after_records: None,
+                providers: BTreeMap::new(),
+                profiles: BTreeMap::new(),
+                prices: BTreeMap::new(),
+                sources,
+                keys_present: BTreeSet::new(),
+            },
+            providers,
+            profile_origins: BTreeMap::new(),
+        }
+    }
+
+    fn set_source(&mut self, key: String, source: Source) {
+        self.settings.sources.insert(key, source);
+    }
+
+    fn apply_env(&mut self, env: &EnvSnapshot) -> Result<(), ConfigError> {
+        if let Some(model) = env.get(env::JIG_MODEL) {
+            self.settings.model = Some(model.to_owned());
+            self.set_source("model".into(), Source::Env(env::JIG_MODEL));
+        }
+        if let Some(filter) = env.get(env::JIG_LOG) {
+            self.settings.log_filter = Some(filter.to_owned());
+            self.set_source("log_filter".into(), Source::Env(env::JIG_LOG));
+        }
+        if let Some(raw) = env.get(env::JIG_FAULT_KILL_AFTER_RECORDS) {
+            let n = raw.trim().parse().map_err(|_| ConfigError::BadEnv {
+                var: env::JIG_FAULT_KILL_AFTER_RECORDS,
+                value: raw.to_owned(),
+                expected: "a whole number of records",
+            })?;
+            self.settings.fault_kill_after_records = Some(n);
+            let key = "fault_kill_after_records".to_owned();
+            self.set_source(key, Source::Env(env::JIG_FAULT_KILL_AFTER_RECORDS));
+        }
+        let urls = [
+            ("openai", env::OPENAI_BASE_URL, None),
+            ("anthropic", env::ANTHROPIC_BASE_URL, None),
+            ("ollama", env::OLLAMA_HOST, Some("/v1")),
+        ];
+        for (provider, var, suffix) in urls {
+            let Some(value) = env.get(var) else { continue };
+            let url = format!("{}{}", value.trim_end_matches('/'), suffix.unwrap_or(""));
+            if let Some(p) = self.providers.get_mut(provider) {
+                p.base_url = Some(url);
+            }
+            self.set_source(format!("providers.{provider}.base_url"), Source::Env(var));
+        }
+        Ok(())
+    }
+
+    fn apply_file(&mut self, file: ConfigFile, source: Source) {
+        if let Some(model) = file.model {
+            self.settings.model = Some(model);
+            self.set_source("model".into(), source.clone());
+        }
+        if let Some(n) = file.max_turns {
+            self.settings.max_turns = n;
+            self.set_source("max_turns".into(), source.clone());
+        }
+        if let Some(n) = file.max_tokens {
+            self.settings.max_tokens = Some(n);
+            self.set_source("max_tokens".into(), source.clone());
+        }
+        if let Some(usd) = file.max_cost_usd {
+            self.settings.max_cost_usd = Some(usd);
+            self.set_source("max_cost_usd".into(), source.clone());
+        }
+        for (name, p) in file.providers {
+            let entry = self.providers.entry(name.clone()).or_insert_with(|| PartialProvider {
+                kind: None,
+                base_url: None,
+                api_key_env: None,
+                defined_in: source.path().map(Path::to_owned),
+            });
+            let key = |field: &str| format!("providers.{}.{field}", quote_key(&name));
+            let mut set = Vec::new();
+            if let Some(kind) = p.kind {
+                entry.kind = Some(kind);
+                set.push(key("kind"));
+            }
+            if let Some(url) = p.base_url {
+                entry.base_url = Some(url);
+                set.push(key("base_url"));
+            }
+            if let Some(var) = p.api_key_env {
+                entry.api_key_env = Some(var);
+                set.push(key("api_key_env"));
+            }
+            for k in set {
+                self.set_source(k, source.clone());
+            }
+        }
+        for (name, p) in file.profiles {
+            if let Some(path) = source.path() {
+                let origin = ProfileOrigin {
+                    path: path.to_owned(),
+                    line: p.line,
+                };
+                self.profile_origins.insert(name.clone(), origin);
+            }
+            let profile = ProfileSettings {
+                provider: p.provider.into_inner(),
+                model: p.model,
+                dialect: p.dialect,
+                context_window: p.context_window,
+                preamble: p.preamble,
+                reasoning_effort: p.reasoning_effort,
+            };
+            self.settings.profiles.insert(name.clone(), profile);
+            self.set_source(format!("profiles.{}", quote_key(&name)), source.clone());
+        }
+        for (model, p) in file.prices {
+            let price = PriceSettings {
+                input: p.input,
+                cached_input: p.cached_input,
+                output: p.output,
+            };
+            self.settings.prices.insert(model.clone(), price);
+            self.set_source(format!("prices.{}", quote_key(&model)), source.clone());
+        }
+    }
+
+    fn apply_flags(&mut self, inputs: &LoadInputs) {
+        let cli = &inputs.cli;
+        if let Some(model) = &cli.model {
+            self.settings.model = Some(model.clone());
+            self.set_source("model".into(), Source::Flag("--model"));
+        }
+        if let Some(n) = cli.max_turns {
+            self.settings.max_turns = n;
+            self.set_source("max_turns".into(), Source::Flag("--max-turns"));
+        }
+        if let Some(n) = cli.max_tokens {
+            self.settings.max_tokens = Some(n);
+            self.set_source("max_tokens".into(), Source::Flag("--max-tokens"));
+        }
+        if let Some(usd) = cli.max_cost_usd {
+            self.settings.max_cost_usd = Some(usd);
+            self.set_source("max_cost_usd".into(), Source::Flag("--max-cost-usd"));
+        }
+    }
+
+    /// Checks cross-table references and fixes providers' kinds.
+    fn finish(mut self, env: &EnvSnapshot) -> Result<Settings, ConfigError> {
+        for (name, p) in std::mem::take(&mut self.providers) {
+            let Some(kind) = p.kind else {
+                return Err(ConfigError::MissingKind {
+                    path: p.defined_in.unwrap_or_default(),
+                    provider: name,
+                });
+            };
+            if let Some(var) = &p.api_key_env
+                && env.is_set(var)
+            {
+                self.settings.keys_present.insert(var.clone());
+            }
+            let provider = ProviderSettings {
+                kind,
+                base_url: p.base_url,
+                api_key_env: p.api_key_env,
+            };
+            self.settings.providers.insert(name, provider);
+        }
+        for (name, profile) in &self.settings.profiles {
+            if self.settings.providers.contains_key(&profile.provider) {
+                continue;
+            }
+            let origin = self.profile_origins.remove(name);
+            return Err(ConfigError::UnknownProvider {
+                path: origin.as_ref().map(|o| o.path.clone()).unwrap_or_default(),
+                line: origin.map_or(0, |o| o.line),
+                profile: name.clone(),
+                provider: profile.provider.clone(),
+                known: self.settings.providers.keys().cloned().collect(),
+            });
+        }
+        Ok(self.settings)
+    }
+}

@@ -1,0 +1,179 @@
+//! The resolved settings: one plain struct, built once by [`crate::load`].
+//!
+//! Invariant: every value here is final (all layers applied) and every value
+//! shown by [`Settings::explain`] has a [`Source`]. API keys are never stored:
+//! a provider names the environment variable holding its key and
+//! [`ProviderSettings::api_key`] reads it at use time. This module must not
+//! read files or the environment itself.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::choices::{Dialect, Preamble, ProviderKind, ReasoningEffort};
+use crate::env::EnvSnapshot;
+
+/// Default for [`Settings::max_turns`].
+pub const DEFAULT_MAX_TURNS: u32 = 50;
+
+/// Where a resolved value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Built into jig.
+    Default,
+    /// An environment variable.
+    Env(&'static str),
+    /// The user config file, `$JIG_HOME/config.toml`.
+    UserFile(PathBuf),
+    /// The project config file, `.jig/config.toml` at or above the workspace.
+    ProjectFile(PathBuf),
+    /// A command-line flag (e.g. `--model`).
+    Flag(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::Env(var) => write!(f, "env {var}"),
+            Source::UserFile(path) => write!(f, "user config {}", path.display()),
+            Source::ProjectFile(path) => write!(f, "project config {}", path.display()),
+            Source::Flag(flag) => write!(f, "flag {flag}"),
+        }
+    }
+}
+
+impl Source {
+    /// The file this value came from, if any.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Source::UserFile(path) | Source::ProjectFile(path) => Some(path),
+            Source::Default | Source::Env(_) | Source::Flag(_) => None,
+        }
+    }
+}
+
+/// Values given on the command line; `None` means "not given".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CliOverrides {
+    /// `--model PROVIDER:NAME`.
+    pub model: Option<String>,
+    /// `--max-turns N`.
+    pub max_turns: Option<u32>,
+    /// `--max-tokens N`.
+    pub max_tokens: Option<u64>,
+    /// `--max-cost-usd X`.
+    pub max_cost_usd: Option<f64>,
+}
+
+/// Everything [`crate::load`] needs: nothing else is consulted.
+#[derive(Debug, Clone)]
+pub struct LoadInputs {
+    /// The workspace directory; the project file is searched from here upward.
+    pub cwd: PathBuf,
+    /// The environment, captured once.
+    pub env: EnvSnapshot,
+    /// Command-line values, the highest-precedence layer.
+    pub cli: CliOverrides,
+}
+
+/// One model provider, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderSettings {
+    /// The wire protocol it speaks.
+    pub kind: ProviderKind,
+    /// Where to send requests. `None` only for a `chat` provider that no
+    /// layer gave a URL; using it should tell the user to set `base_url`.
+    pub base_url: Option<String>,
+    /// The environment variable holding the API key, if it needs one.
+    pub api_key_env: Option<String>,
+}
+
+impl ProviderSettings {
+    /// The API key, read from `api_key_env` in `env` at the moment of use.
+    pub fn api_key(&self, env: &EnvSnapshot) -> Option<String> {
+        env.get(self.api_key_env.as_deref()?).map(str::to_owned)
+    }
+}
+
+/// A user-defined model profile (`[profiles.NAME]`). Unset options are left
+/// to the model crate's per-family defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileSettings {
+    /// The provider serving it; always a key of [`Settings::providers`].
+    pub provider: String,
+    /// The model name as the provider knows it.
+    pub model: String,
+    /// Tool and message phrasing.
+    pub dialect: Option<Dialect>,
+    /// Context window in tokens.
+    pub context_window: Option<u32>,
+    /// System-prompt preamble size.
+    pub preamble: Option<Preamble>,
+    /// Reasoning effort for models that support it.
+    pub reasoning_effort: Option<ReasoningEffort>,
+}
+
+/// Prices for one model, USD per million tokens; overrides built-in prices.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceSettings {
+    /// Uncached input tokens.
+    pub input: f64,
+    /// Cached input tokens; `None` means priced as `input`.
+    pub cached_input: Option<f64>,
+    /// Output tokens.
+    pub output: f64,
+}
+
+/// All of jig's settings, resolved once at start-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The data directory (`$JIG_HOME`, else `$HOME/.jig`).
+    pub home: PathBuf,
+    /// The project config file in effect, if one was found.
+    pub project_file: Option<PathBuf>,
+    /// Default model spec, `PROVIDER:NAME` or a profile name.
+    pub model: Option<String>,
+    /// Most model requests a turn may make.
+    pub max_turns: u32,
+    /// Hard cap on tokens for a session.
+    pub max_tokens: Option<u64>,
+    /// Hard cap on spend for a session, USD.
+    pub max_cost_usd: Option<f64>,
+    /// `tracing` filter for stderr diagnostics (`JIG_LOG`).
+    pub log_filter: Option<String>,
+    /// Crash-test fault injection (`JIG_FAULT_KILL_AFTER_RECORDS`).
+    pub fault_kill_after_records: Option<u64>,
+    /// Providers by name: the built-ins plus user-defined ones.
+    pub providers: BTreeMap<String, ProviderSettings>,
+    /// User-defined model profiles by name.
+    pub profiles: BTreeMap<String, ProfileSettings>,
+    /// Price overrides by model name.
+    pub prices: BTreeMap<String, PriceSettings>,
+    /// Source of each value, keyed as in [`Settings::explain`].
+    pub(crate) sources: BTreeMap<String, Source>,
+    /// `api_key_env` variables that were set when loading, so `explain` can
+    /// say "(set)" without keeping the key.
+    pub(crate) keys_present: BTreeSet<String>,
+}
+
+impl Settings {
+    /// Where each value came from, keyed by dotted key
+    /// (`model`, `providers.openai.base_url`, `profiles.my-qwen`, …).
+    /// Keys absent here are built-in defaults.
+    pub fn sources(&self) -> &BTreeMap<String, Source> {
+        &self.sources
+    }
+
+    /// The source of one value (see [`Settings::sources`] for keys).
+    pub fn source(&self, key: &str) -> &Source {
+        self.sources.get(key).unwrap_or(&Source::Default)
+    }
+}
+
+/// A table name as a TOML dotted key needs it: bare when it can be, quoted
+/// otherwise (`prices."gpt-5.1"`). Sources are keyed with this spelling.
+pub(crate) fn quote_key(name: &str) -> String {
+    let bare = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if bare { name.to_owned() } else { format!("\"{name}\"") }
+}

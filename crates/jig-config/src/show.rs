@@ -1,0 +1,106 @@
+//! What `jig config show` prints: every resolved value with its source.
+//!
+//! Invariant: the order is stable (scalars, then providers, profiles and
+//! prices sorted by name) and no API key ever appears — a provider's key is
+//! shown only as the variable name and whether it is set. This module only
+//! formats; it must not resolve or change anything.
+
+use crate::settings::{Settings, Source, quote_key};
+
+/// One line of `jig config show`: dotted key, displayed value, source.
+/// Profile and price fields take the source of their whole table, since a
+/// table replaces lower layers' table as a unit.
+pub type Explained = (String, String, Source);
+
+impl Settings {
+    /// Every resolved value as `(key, value, source)`, in display order.
+    pub fn explain(&self) -> Vec<Explained> {
+        let mut out: Vec<Explained> = Vec::new();
+        let push = |out: &mut Vec<Explained>, key: String, value: String| {
+            let source = self.source(&key).clone();
+            out.push((key, value, source));
+        };
+        push(&mut out, "home".into(), self.home.display().to_string());
+        push(&mut out, "model".into(), opt(self.model.as_ref()));
+        push(&mut out, "max_turns".into(), self.max_turns.to_string());
+        push(&mut out, "max_tokens".into(), opt(self.max_tokens.as_ref()));
+        push(
+            &mut out,
+            "max_cost_usd".into(),
+            self.max_cost_usd.map_or_else(not_set, float),
+        );
+        if let Some(filter) = &self.log_filter {
+            push(&mut out, "log_filter".into(), filter.clone());
+        }
+        if let Some(n) = self.fault_kill_after_records {
+            push(&mut out, "fault_kill_after_records".into(), n.to_string());
+        }
+        for (name, p) in &self.providers {
+            let key = |field: &str| format!("providers.{}.{field}", quote_key(name));
+            push(&mut out, key("kind"), p.kind.to_string());
+            push(&mut out, key("base_url"), opt(p.base_url.as_ref()));
+            let key_env = match &p.api_key_env {
+                Some(var) if self.keys_present.contains(var) => format!("{var} (set)"),
+                Some(var) => format!("{var} (not set)"),
+                None => "(none)".to_owned(),
+            };
+            push(&mut out, key("api_key_env"), key_env);
+        }
+        for (name, p) in &self.profiles {
+            let table = format!("profiles.{}", quote_key(name));
+            let source = self.source(&table).clone();
+            let fields = [
+                ("provider", Some(p.provider.clone())),
+                ("model", Some(p.model.clone())),
+                ("dialect", p.dialect.map(|d| d.to_string())),
+                ("context_window", p.context_window.map(|n| n.to_string())),
+                ("preamble", p.preamble.map(|x| x.to_string())),
+                ("reasoning_effort", p.reasoning_effort.map(|x| x.to_string())),
+            ];
+            for (field, value) in fields {
+                if let Some(value) = value {
+                    out.push((format!("{table}.{field}"), value, source.clone()));
+                }
+            }
+        }
+        for (model, p) in &self.prices {
+            let table = format!("prices.{}", quote_key(model));
+            let source = self.source(&table).clone();
+            let fields = [
+                ("input", Some(p.input)),
+                ("cached_input", p.cached_input),
+                ("output", Some(p.output)),
+            ];
+            for (field, value) in fields {
+                if let Some(value) = value {
+                    out.push((format!("{table}.{field}"), float(value), source.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The text of `jig config show`: one `key = value    # source` line per
+/// value. Not column-aligned, so one long value cannot push every
+/// source off-screen.
+pub fn render_show(settings: &Settings) -> String {
+    settings
+        .explain()
+        .into_iter()
+        .map(|(key, value, source)| format!("{key} = {value}    # {source}\n"))
+        .collect()
+}
+
+fn opt<T: ToString>(value: Option<&T>) -> String {
+    value.map_or_else(not_set, ToString::to_string)
+}
+
+fn not_set() -> String {
+    "(not set)".to_owned()
+}
+
+/// Floats as TOML writes them (`5.0`, not `5`).
+fn float(value: f64) -> String {
+    format!("{value:?}")
+}

@@ -1,0 +1,7 @@
+//! Integration tests for jig-config: real temp directories, hand-built env.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod errors;
+mod precedence;
+mod show;
+mod support;

@@ -1,0 +1,485 @@
+//! The Anthropic Messages API wire format (`POST /v1/messages`,
+//! `stream: true`): the request body [`messages_body`] and the stream decoder
+//! [`MessagesDecoder`].
+//!
+//! The API requires user and assistant messages to alternate, so the body
+//! groups items by role: one model response (its text and tool calls) is one
+//! assistant message, and the tool results that answer it plus any user text
+//! that follows are one user message, tool results first as the API demands.
+//! Prompt caching follows Claude Code (see `shared/reference/dialects.md`):
+//! `cache_control` on the system block, on the last tool, and on the newest
+//! `tool_result` (or, without one, on the last user block).
+//!
+//! Thinking blocks are not replayed: the API only accepts one back with the
+//! `signature` it was streamed with, and [`Item::Reasoning`] keeps only the
+//! text. So with `thinking_budget` set, a tool-use loop that the API expects
+//! to carry its thinking blocks will be refused until the signature is kept on
+//! the item, a follow-up change in `jig-protocol`.
+//!
+//! Decoder invariants (see [`crate::wire`]): a tool call is emitted at its
+//! `content_block_stop`, and [`ResponseEvent::Completed`] at `message_stop`;
+//! a stream that ends before that is [`DecodeError::Incomplete`]. A
+//! `max_tokens` stop still ends with `message_stop`, so it completes with
+//! what was streamed. Unknown event and block types are ignored.
+
+use std::collections::HashMap;
+
+use jig_protocol::{Item, Role, TokenUsage, ToolCall, ToolStatus};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::ModelRequest;
+use crate::ResponseEvent;
+use crate::wire::{DecodeError, SseDecoder};
+
+/// Request settings of the Messages API that are not part of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagesOptions {
+    /// Model name, e.g. `claude-sonnet-4-5`.
+    pub model: String,
+    /// Most tokens the response may have (required by the API). Must exceed
+    /// `thinking_budget` when that is set.
+    pub max_tokens: u32,
+    /// Extended thinking budget in tokens; `None` leaves thinking off.
+    pub thinking_budget: Option<u32>,
+}
+
+/// The JSON body of one streamed Messages API request.
+pub fn messages_body(request: &ModelRequest, options: &MessagesOptions) -> Value {
+    let mut body = json!({
+        "model": options.model,
+        "max_tokens": options.max_tokens,
+        "stream": true,
+        "messages": messages(request.items),
+    });
+    // The API refuses empty text blocks.
+    if !request.instructions.is_empty() {
+        body["system"] = json!([{
+            "type": "text",
+            "text": request.instructions,
+            "cache_control": { "type": "ephemeral" },
+        }]);
+    }
+    if !request.tools.is_empty() {
+        let mut tools: Vec<Value> = request
+            .tools
+            .iter()
+            .map(|tool| {
+                json!({
+                    "name": tool.name,
+                    "description": tool.description,
+                    "input_schema": tool.parameters,
+                })
+            })
+            .collect();
+        if let Some(last) = tools.last_mut() {
+            last["cache_control"] = json!({ "type": "ephemeral" });
+        }
+        body["tools"] = Value::Array(tools);
+    }
+    if let Some(budget) = options.thinking_budget {
+        body["thinking"] = json!({ "type": "enabled", "budget_tokens": budget });
+    }
+    body
+}
+
+struct Turn {
+    role: &'static str,
+    content: Vec<Value>,
+}
+
+/// The `messages` array: items grouped into alternating turns.
+fn messages(items: &[Item]) -> Vec<Value> {
+    let mut turns: Vec<Turn> = Vec::new();
+    for item in items {
+        let Some((role, block)) = block_of(item) else {
+            continue;
+        };
+        match turns.last_mut() {
+            Some(turn) if turn.role == role => turn.content.push(block),
+            _ => turns.push(Turn {
+                role,
+                content: vec![block],
+            }),
+        }
+    }
+    for turn in &mut turns {
+        if turn.role == "user" {
+            // Stable: tool results keep their call order, text keeps its order.
+            turn.content.sort_by_key(|block| !is_tool_result(block));
+        }
+    }
+    mark_cache_breakpoint(&mut turns);
+    turns
+        .into_iter()
+        .map(|turn| json!({ "role": turn.role, "content": turn.content }))
+        .collect()
+}
+
+/// The role and content block of one item; `None` for what is not sent.
+fn block_of(item: &Item) -> Option<(&'static str, Value)> {
+    match item {
+        Item::Message { text, .. } if text.is_empty() => None,
+        // Mid-conversation harness notes have no place of their own here; the
+        // model reads them as user text.
+        Item::Message {
+            role: Role::User | Role::System,
+            text,
+        } => Some(("user", json!({ "type": "text", "text": text }))),
+        Item::Message {
+            role: Role::Assistant,
+            text,
+        } => Some(("assistant", json!({ "type": "text", "text": text }))),
+        // Needs a signature to replay; see the module doc.
+        Item::Reasoning { .. } => None,
+        Item::ToolCall(call) => Some((
+            "assistant",
+            json!({
+                "type": "tool_use",
+                "id": call.call_id,
+                "name": call.name,
+                "input": tool_input(&call.arguments),
+            }),
+        )),
+        Item::ToolOutput(output) => Some((
+            "user",
+            json!({
+                "type": "tool_result",
+                "tool_use_id": output.call_id,
+                "content": output.output,
+                "is_error": output.status != ToolStatus::Ok,
+            }),
+        )),
+    }
+}
+
+/// The API wants `input` as an object; arguments the model got wrong are sent
+/// as `{}` (the tool's error output already told the model what was wrong).
+fn tool_input(arguments: &str) -> Value {
+    match serde_json::from_str::<Value>(arguments) {
+        Ok(value @ Value::Object(_)) => value,
+        _ => json!({}),
+    }
+}
+
+fn is_tool_result(block: &Value) -> bool {
+    block.get("type").and_then(Value::as_str) == Some("tool_result")
+}
+
+/// Puts `cache_control` on the newest tool result, or else on the last user
+/// block, so the next request reuses the whole prefix.
+fn mark_cache_breakpoint(turns: &mut [Turn]) {
+    let newest_result = turns
+        .iter_mut()
+        .rev()
+        .flat_map(|turn| turn.content.iter_mut().rev())
+        .find(|block| is_tool_result(block));
+    let target = match newest_result {
+        Some(block) => Some(block),
+        None => turns
+            .iter_mut()
+            .rev()
+            .find(|turn| turn.role == "user")
+            .and_then(|turn| turn.content.last_mut()),
+    };
+    if let Some(block) = target {
+        block["cache_control"] = json!({ "type": "ephemeral" });
+    }
+}
+
+/// Decodes the server-sent events of one Messages API stream.
+#[derive(Debug, Default)]
+pub struct MessagesDecoder {
+    /// Content blocks in progress, by index.
+    blocks: HashMap<u64, Block>,
+    usage: TokenUsage,
+    stop_reason: Option<String>,
+    completed: bool,
+}
+
+#[derive(Debug)]
+enum Block {
+    Text,
+    ToolUse { id: String, name: String, json: String },
+    Thinking(String),
+    Other,
+}
+
+impl MessagesDecoder {
+    /// A decoder for a new response.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Why the model stopped (`end_turn`, `tool_use`, `max_tokens`, …), once
+    /// `message_delta` has said.
+    pub fn stop_reason(&self) -> Option<&str> {
+        self.stop_reason.as_deref()
+    }
+}
+
+#[derive(Deserialize)]
+struct MessageStart {
+    message: MessageObject,
+}
+
+#[derive(Deserialize)]
+struct MessageObject {
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+/// Both `message_start` and `message_delta` usage; counts are cumulative.
+#[derive(Deserialize)]
+struct Usage {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct BlockStart {
+    index: u64,
+    content_block: BlockObject,
+}
+
+#[derive(Deserialize)]
+struct BlockObject {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    thinking: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BlockDelta {
+    index: u64,
+    delta: DeltaObject,
+}
+
+#[derive(Deserialize)]
+struct DeltaObject {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    partial_json: Option<String>,
+    #[serde(default)]
+    thinking: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BlockStop {
+    index: u64,
+}
+
+#[derive(Deserialize)]
+struct MessageDelta {
+    #[serde(default)]
+    delta: Option<StopDelta>,
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+#[derive(Deserialize)]
+struct StopDelta {
+    #[serde(default)]
+    stop_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEvent {
+    error: ErrorObject,
+}
+
+#[derive(Deserialize)]
+struct ErrorObject {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl SseDecoder for MessagesDecoder {
+    fn event(&mut self, name: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError> {
+        let value: Value = serde_json::from_str(data).map_err(|err| malformed(name, &err))?;
+        let kind = value.get("type").and_then(Value::as_str).unwrap_or(name).to_owned();
+        if self.completed {
+            return Ok(Vec::new());
+        }
+        match kind.as_str() {
+            "message_start" => {
+                let event: MessageStart = parse(&kind, value)?;
+                if let Some(usage) = event.message.usage {
+                    self.add_usage(&usage);
+                }
+                Ok(Vec::new())
+            }
+            "content_block_start" => self.block_start(parse(&kind, value)?),
+            "content_block_delta" => self.block_delta(&kind, parse(&kind, value)?),
+            "content_block_stop" => {
+                let event: BlockStop = parse(&kind, value)?;
+                Ok(self.block_stop(event.index))
+            }
+            "message_delta" => {
+                let event: MessageDelta = parse(&kind, value)?;
+                if let Some(reason) = event.delta.and_then(|delta| delta.stop_reason) {
+                    self.stop_reason = Some(reason);
+                }
+                if let Some(usage) = event.usage {
+                    self.add_usage(&usage);
+                }
+                Ok(Vec::new())
+            }
+            "message_stop" => {
+                self.completed = true;
+                Ok(vec![ResponseEvent::Completed { usage: self.usage }])
+            }
+            "error" => {
+                let event: ErrorEvent = parse(&kind, value)?;
+                let message = event.error.message.as_deref().unwrap_or("no message");
+                Err(DecodeError::Provider(match event.error.kind {
+                    Some(kind) => format!("{kind}: {message}"),
+                    None => message.to_owned(),
+                }))
+            }
+            // `ping` and event types newer than this decoder.
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn finish(&mut self) -> Result<Vec<ResponseEvent>, DecodeError> {
+        if self.completed {
+            Ok(Vec::new())
+        } else {
+            Err(DecodeError::Incomplete)
+        }
+    }
+}
+
+impl MessagesDecoder {
+    /// Takes the counts a usage object carries; later events repeat them
+    /// cumulatively, so a count replaces, never adds.
+    fn add_usage(&mut self, usage: &Usage) {
+        let fresh = usage.input_tokens;
+        let created = usage.cache_creation_input_tokens;
+        let read = usage.cache_read_input_tokens;
+        if fresh.is_some() || created.is_some() || read.is_some() {
+            // The API counts cached prompt tokens apart; ours include them.
+            self.usage.input_tokens = fresh.unwrap_or(0) + created.unwrap_or(0) + read.unwrap_or(0);
+            self.usage.cached_input_tokens = read.unwrap_or(0);
+        }
+        if let Some(output) = usage.output_tokens {
+            self.usage.output_tokens = output;
+        }
+    }
+
+    fn block_start(&mut self, event: BlockStart) -> Result<Vec<ResponseEvent>, DecodeError> {
+        let block = event.content_block;
+        let (state, events) = match block.kind.as_str() {
+            "text" => {
+                let text = block.text.unwrap_or_default();
+                let events = if text.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![ResponseEvent::TextDelta(text)]
+                };
+                (Block::Text, events)
+            }
+            "tool_use" => {
+                let (Some(id), Some(name)) = (block.id, block.name) else {
+                    return Err(DecodeError::Malformed {
+                        event: "content_block_start".to_owned(),
+                        reason: "tool_use block without id or name".to_owned(),
+                    });
+                };
+                let json = String::new();
+                (Block::ToolUse { id, name, json }, Vec::new())
+            }
+            "thinking" => (Block::Thinking(block.thinking.unwrap_or_default()), Vec::new()),
+            _ => (Block::Other, Vec::new()),
+        };
+        self.blocks.insert(event.index, state);
+        Ok(events)
+    }
+
+    fn block_delta(&mut self, kind: &str, event: BlockDelta) -> Result<Vec<ResponseEvent>, DecodeError> {
+        let delta = event.delta;
+        let missing = |field: &str| DecodeError::Malformed {
+            event: kind.to_owned(),
+            reason: format!("{} delta without `{field}`", delta.kind),
+        };
+        match delta.kind.as_str() {
+            "text_delta" => {
+                let text = delta.text.clone().ok_or_else(|| missing("text"))?;
+                Ok(vec![ResponseEvent::TextDelta(text)])
+            }
+            "input_json_delta" => {
+                let piece = delta.partial_json.as_deref().ok_or_else(|| missing("partial_json"))?;
+                match self.blocks.get_mut(&event.index) {
+                    Some(Block::ToolUse { json, .. }) => {
+                        json.push_str(piece);
+                        Ok(Vec::new())
+                    }
+                    _ => Err(DecodeError::Malformed {
+                        event: kind.to_owned(),
+                        reason: format!("input_json_delta for block {} that is no tool_use", event.index),
+                    }),
+                }
+            }
+            "thinking_delta" => {
+                let piece = delta.thinking.as_deref().ok_or_else(|| missing("thinking"))?;
+                if let Some(Block::Thinking(text)) = self.blocks.get_mut(&event.index) {
+                    text.push_str(piece);
+                }
+                Ok(Vec::new())
+            }
+            // `signature_delta` (not kept, see the module doc) and newer kinds.
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn block_stop(&mut self, index: u64) -> Vec<ResponseEvent> {
+        match self.blocks.remove(&index) {
+            Some(Block::ToolUse { id, name, json }) => {
+                let arguments = if json.is_empty() { "{}".to_owned() } else { json };
+                vec![ResponseEvent::ToolCall(ToolCall {
+                    call_id: id,
+                    name,
+                    arguments,
+                })]
+            }
+            Some(Block::Thinking(text)) if !text.is_empty() => {
+                vec![ResponseEvent::Reasoning(text)]
+            }
+            Some(Block::Text | Block::Thinking(_) | Block::Other) | None => Vec::new(),
+        }
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(kind: &str, value: Value) -> Result<T, DecodeError> {
+    serde_json::from_value(value).map_err(|err| malformed(kind, &err))
+}
+
+fn malformed(event: &str, err: &serde_json::Error) -> DecodeError {
+    DecodeError::Malformed {
+        event: if event.is_empty() {
+            "unnamed".to_owned()
+        } else {
+            event.to_owned()
+        },
+        reason: err.to_string(),
+    }
+}

@@ -1,0 +1,356 @@
+//! The Chat Completions provider (`POST {base}/chat/completions`), spoken by
+//! OpenAI and by most local servers (Ollama, llama.cpp, vLLM).
+//!
+//! Two halves, per [`crate::wire`]: [`chat_body`] maps a [`ModelRequest`] to
+//! the request JSON, and [`ChatDecoder`] turns the streamed chunks back into
+//! [`ResponseEvent`]s. Text is emitted as it arrives; tool calls arrive in
+//! pieces keyed by `index` and are emitted only once the server says the
+//! response is finished, so a cut stream never yields a half-built call.
+//! Reasoning items are not sent back: Chat Completions has no field for them.
+
+use std::collections::BTreeMap;
+
+use jig_protocol::{Item, Role, TokenUsage, ToolCall};
+use serde_json::{Value, json};
+
+use crate::http::{self, Endpoint, RetryPolicy};
+use crate::wire::{DecodeError, SseDecoder};
+use crate::{ModelClient, ModelError, ModelRequest, ResponseEvent, ResponseStream};
+
+/// A Chat Completions client.
+#[derive(Debug, Clone)]
+pub struct ChatClient {
+    spec: String,
+    model: String,
+    endpoint: Endpoint,
+    policy: RetryPolicy,
+    client: reqwest::Client,
+}
+
+impl ChatClient {
+    /// A client for `model` at `base_url` (e.g. `https://api.openai.com/v1`
+    /// or `http://127.0.0.1:11434/v1`). The `Authorization` header is sent
+    /// only when `api_key` is given: local servers need none. Fails only
+    /// when the HTTP client cannot be built (TLS set-up).
+    pub fn new(
+        base_url: impl Into<String>,
+        model: impl Into<String>,
+        api_key: Option<String>,
+        policy: RetryPolicy,
+    ) -> Result<Self, ModelError> {
+        let base_url = base_url.into();
+        let model = model.into();
+        let mut headers = Vec::new();
+        if let Some(key) = api_key {
+            headers.push(("authorization".to_string(), format!("Bearer {key}")));
+        }
+        let endpoint = Endpoint {
+            provider: "chat".into(),
+            url: format!("{}/chat/completions", base_url.trim_end_matches('/')),
+            headers,
+        };
+        Ok(ChatClient {
+            spec: format!("chat:{model}"),
+            client: http::client(&policy)?,
+            model,
+            endpoint,
+            policy,
+        })
+    }
+
+    /// Names the provider in error messages (`openai`, `ollama`); the
+    /// default is `chat`. `openai` and `anthropic` get key-specific hints.
+    pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
+        self.endpoint.provider = provider.into();
+        self
+    }
+
+    /// Adds a request header, e.g. an organization id.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.endpoint.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+#[async_trait::async_trait]
+impl ModelClient for ChatClient {
+    fn spec(&self) -> &str {
+        &self.spec
+    }
+
+    async fn stream(&self, request: &ModelRequest<'_>) -> Result<ResponseStream, ModelError> {
+        Ok(http::stream_sse(
+            self.client.clone(),
+            self.endpoint.clone(),
+            chat_body(request, &self.model),
+            self.policy.clone(),
+            || Box::new(ChatDecoder::default()),
+        ))
+    }
+}
+
+/// The request body for `request`: instructions as the system message, then
+/// the conversation, with an assistant's text and the tool calls that follow
+/// it joined into one assistant message.
+pub fn chat_body(request: &ModelRequest, model: &str) -> Value {
+    let mut body = json!({
+        "model": model,
+        "messages": messages(request),
+        "stream": true,
+        "stream_options": {"include_usage": true},
+    });
+    if !request.tools.is_empty() {
+        let tools: Vec<Value> = request
+            .tools
+            .iter()
+            .map(|tool| {
+                json!({
+                    "type": "function",
+                    "function": {
+                        "name": tool.name,
+                        "description": tool.description,
+                        "parameters": tool.parameters,
+                    },
+                })
+            })
+            .collect();
+        body["tools"] = Value::Array(tools);
+        body["tool_choice"] = json!("auto");
+    }
+    body
+}
+
+fn messages(request: &ModelRequest) -> Vec<Value> {
+    let mut messages = Vec::new();
+    if !request.instructions.is_empty() {
+        messages.push(json!({"role": "system", "content": request.instructions}));
+    }
+    // The assistant message being built: its text and its tool calls.
+    let mut pending: Option<(Option<String>, Vec<Value>)> = None;
+    let flush = |pending: &mut Option<(Option<String>, Vec<Value>)>, messages: &mut Vec<Value>| {
+        if let Some((content, calls)) = pending.take() {
+            let mut message = json!({"role": "assistant", "content": content});
+            if !calls.is_empty() {
+                message["tool_calls"] = Value::Array(calls);
+            }
+            messages.push(message);
+        }
+    };
+    for item in request.items {
+        match item {
+            Item::Message {
+                role: Role::Assistant,
+                text,
+            } => {
+                flush(&mut pending, &mut messages);
+                pending = Some((Some(text.clone()), Vec::new()));
+            }
+            Item::Message { role, text } => {
+                flush(&mut pending, &mut messages);
+                let role = match role {
+                    Role::System => "system",
+                    Role::User | Role::Assistant => "user",
+                };
+                messages.push(json!({"role": role, "content": text}));
+            }
+            Item::Reasoning { .. } => {}
+            Item::ToolCall(call) => {
+                let calls = &mut pending.get_or_insert_with(|| (None, Vec::new())).1;
+                calls.push(json!({
+                    "id": call.call_id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }));
+            }
+            Item::ToolOutput(output) => {
+                flush(&mut pending, &mut messages);
+                messages.push(json!({
+                    "role": "tool",
+                    "tool_call_id": output.call_id,
+                    "content": output.output,
+                }));
+            }
+        }
+    }
+    flush(&mut pending, &mut messages);
+    messages
+}
+
+/// Decodes a streamed Chat Completions response.
+#[derive(Debug, Default)]
+pub struct ChatDecoder {
+    /// Tool calls being assembled, by their `index`.
+    calls: BTreeMap<u64, PartialCall>,
+    finished: bool,
+    usage: TokenUsage,
+    completed: bool,
+}
+
+#[derive(Debug, Default)]
+struct PartialCall {
+    id: String,
+    name: String,
+    arguments: String,
+}
+
+impl SseDecoder for ChatDecoder {
+    fn event(&mut self, _name: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError> {
+        if self.completed {
+            return Ok(Vec::new());
+        }
+        let data = data.trim();
+        if data == "[DONE]" {
+            return Ok(self.complete());
+        }
+        let chunk: Value = serde_json::from_str(data).map_err(|err| malformed(err.to_string()))?;
+        if let Some(error) = chunk.get("error") {
+            let message = error.get("message").and_then(Value::as_str).map(str::to_string);
+            return Err(DecodeError::Provider(message.unwrap_or_else(|| error.to_string())));
+        }
+        if let Some(usage) = chunk.get("usage").filter(|usage| usage.is_object()) {
+            self.usage = parse_usage(usage);
+        }
+        let mut events = Vec::new();
+        let choice = chunk.pointer("/choices/0");
+        if let Some(delta) = choice.and_then(|choice| choice.get("delta")) {
+            for key in ["reasoning_content", "reasoning"] {
+                if let Some(text) = delta.get(key).and_then(Value::as_str).filter(|t| !t.is_empty()) {
+                    events.push(ResponseEvent::Reasoning(text.to_string()));
+                }
+            }
+            if let Some(text) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+                events.push(ResponseEvent::TextDelta(text.to_string()));
+            }
+            if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
+                for (position, call) in calls.iter().enumerate() {
+                    self.add_call_piece(position, call)?;
+                }
+            }
+        }
+        if choice
+            .and_then(|choice| choice.get("finish_reason"))
+            .is_some_and(|reason| !reason.is_null())
+        {
+            self.finished = true;
+        }
+        Ok(events)
+    }
+
+    fn finish(&mut self) -> Result<Vec<ResponseEvent>, DecodeError> {
+        if self.completed {
+            return Ok(Vec::new());
+        }
+        // Some servers end the stream without `[DONE]`; a finish_reason is
+        // enough to know every tool call is whole.
+        if self.finished {
+            return Ok(self.complete());
+        }
+        Err(DecodeError::Incomplete)
+    }
+}
+
+impl ChatDecoder {
+    fn add_call_piece(&mut self, position: usize, piece: &Value) -> Result<(), DecodeError> {
+        // Servers that send one whole call per chunk sometimes omit `index`.
+        let index = match piece.get("index") {
+            Some(index) => index
+                .as_u64()
+                .ok_or_else(|| malformed(format!("tool call index {index} is not a number")))?,
+            None => position as u64,
+        };
+        let call = self.calls.entry(index).or_default();
+        if let Some(id) = piece.get("id").and_then(Value::as_str) {
+            call.id = id.to_string();
+        }
+        let function = piece.get("function");
+        let text = |key: &str| function.and_then(|f| f.get(key)).and_then(Value::as_str);
+        if let Some(name) = text("name") {
+            call.name.push_str(name);
+        }
+        if let Some(arguments) = text("arguments") {
+            call.arguments.push_str(arguments);
+        }
+        Ok(())
+    }
+
+    fn complete(&mut self) -> Vec<ResponseEvent> {
+        self.completed = true;
+        let mut events: Vec<ResponseEvent> = std::mem::take(&mut self.calls)
+            .into_iter()
+            .map(|(index, call)| {
+                ResponseEvent::ToolCall(ToolCall {
+                    call_id: if call.id.is_empty() {
+                        format!("call_{index}")
+                    } else {
+                        call.id
+                    },
+                    name: call.name,
+                    arguments: call.arguments,
+                })
+            })
+            .collect();
+        events.push(ResponseEvent::Completed { usage: self.usage });
+        events
+    }
+}
+
+fn parse_usage(usage: &Value) -> TokenUsage {
+    let number = |pointer: &str| usage.pointer(pointer).and_then(Value::as_u64).unwrap_or(0);
+    TokenUsage {
+        input_tokens: number("/prompt_tokens"),
+        cached_input_tokens: number("/prompt_tokens_details/cached_tokens"),
+        output_tokens: number("/completion_tokens"),
+    }
+}
+
+fn malformed(reason: String) -> DecodeError {
+    DecodeError::Malformed {
+        event: "chat.completion.chunk".into(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(chunks: &[&str]) -> Result<Vec<ResponseEvent>, DecodeError> {
+        let mut decoder = ChatDecoder::default();
+        let mut events = Vec::new();
+        for chunk in chunks {
+            events.extend(decoder.event("", chunk)?);
+        }
+        events.extend(decoder.finish()?);
+        Ok(events)
+    }
+
+    #[test]
+    fn call_without_id_gets_a_stable_one() {
+        let events = decode(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"function":{"name":"ls","arguments":"{}"}}]}}]}"#,
+            r#"{"choices":[{"delta":{},"finish_reason":"tool_calls"}]}"#,
+        ]);
+        let call = ToolCall {
+            call_id: "call_0".into(),
+            name: "ls".into(),
+            arguments: "{}".into(),
+        };
+        let usage = TokenUsage::default();
+        assert_eq!(
+            events,
+            Ok(vec![ResponseEvent::ToolCall(call), ResponseEvent::Completed { usage }])
+        );
+    }
+
+    #[test]
+    fn stream_without_finish_is_incomplete() {
+        let partial = r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"ls"}}]}}]}"#;
+        assert_eq!(decode(&[partial]), Err(DecodeError::Incomplete));
+    }
+
+    #[test]
+    fn in_stream_error_is_reported() {
+        let error = r#"{"error":{"message":"context too long"}}"#;
+        assert_eq!(decode(&[error]), Err(DecodeError::Provider("context too long".into())));
+    }
+}
