@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use jig_protocol::{Event, Item, RolloutRecord, SessionMeta, TokenUsage, ToolCall};
+use jig_protocol::{Event, Item, PlanStep, RolloutRecord, SessionMeta, TokenUsage, ToolCall};
 
 use crate::error::CoreError;
 
@@ -39,6 +39,8 @@ pub struct Rebuilt {
     pub open_turn: Option<OpenTurn>,
     /// Tool calls with no output, with whether each had started.
     pub dangling: Vec<(ToolCall, bool)>,
+    /// The last recorded plan.
+    pub plan: Vec<PlanStep>,
 }
 
 /// Rebuilds state from `records` (read from `path`, named in errors).
@@ -57,6 +59,7 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
         last_turn_id: 0,
         open_turn: None,
         dangling: Vec::new(),
+        plan: Vec::new(),
     };
     let mut started_calls = HashSet::new();
     for record in &records[1..] {
@@ -105,6 +108,7 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
                 Event::ToolCallBegin { call_id, .. } => {
                     started_calls.insert(call_id.clone());
                 }
+                Event::PlanUpdated { plan, .. } => state.plan = plan.clone(),
                 _ => {}
             },
         }

@@ -59,6 +59,8 @@ pub struct Session {
     /// Tool calls that never got an output before the process stopped.
     pub(crate) dangling: Vec<(ToolCall, bool)>,
     pub(crate) inbox: Arc<Mutex<VecDeque<String>>>,
+    /// The plan tools edit; restored from the last `plan_updated` on resume.
+    pub(crate) plan: jig_tools::SharedPlan,
     events: mpsc::UnboundedSender<Event>,
     events_rx: Option<mpsc::UnboundedReceiver<Event>>,
 }
@@ -123,6 +125,7 @@ impl Session {
         session.last_turn_id = state.last_turn_id;
         session.open_turn = state.open_turn;
         session.dangling = state.dangling;
+        *session.plan.lock().unwrap_or_else(|e| e.into_inner()) = state.plan;
         Ok(session)
     }
 
@@ -151,6 +154,7 @@ impl Session {
             open_turn: None,
             dangling: Vec::new(),
             inbox: Arc::default(),
+            plan: jig_tools::SharedPlan::default(),
             events,
             events_rx: Some(events_rx),
         }

@@ -32,6 +32,7 @@ impl Session {
         let ctx = ToolContext {
             cwd: self.cwd.clone(),
             cancel: cancel.clone(),
+            plan: self.plan.clone(),
         };
         let mut next = 0;
         while next < calls.len() {

@@ -113,6 +113,35 @@ pub struct ToolSpec {
     pub name: String,
     /// What the tool does, for the model.
     pub description: String,
-    /// JSON Schema of the arguments object.
+    /// JSON Schema of the arguments object (for [`ToolFormat::Function`]).
     pub parameters: serde_json::Value,
+    /// How the model sends the call's input.
+    #[serde(default, skip_serializing_if = "ToolFormat::is_function")]
+    pub format: ToolFormat,
+}
+
+/// How a tool's input travels.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToolFormat {
+    /// A JSON object matching `parameters` (a function tool).
+    #[default]
+    Function,
+    /// Free text constrained by a grammar (OpenAI "custom" tools, e.g. Codex's
+    /// `apply_patch`). The call's `arguments` hold the raw text. Providers
+    /// without freeform tools offer it as a function with one string
+    /// parameter, `input`.
+    Freeform {
+        /// Grammar syntax, e.g. `lark`.
+        syntax: String,
+        /// The grammar itself.
+        definition: String,
+    },
+}
+
+impl ToolFormat {
+    /// Whether this is the default JSON function format.
+    pub fn is_function(&self) -> bool {
+        matches!(self, ToolFormat::Function)
+    }
 }

@@ -18,6 +18,6 @@ mod rollout;
 pub mod schema;
 
 pub use event::{Event, PlanStep, StepStatus, TokenUsage, TurnOutcome};
-pub use item::{Item, Role, ToolCall, ToolOutput, ToolSpec, ToolStatus};
+pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus};
 pub use op::Op;
 pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};

@@ -32,6 +32,7 @@ apply or none do.";
 impl Tool for ApplyPatchTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            format: jig_protocol::ToolFormat::Function,
             name: "apply_patch".into(),
             description: DESCRIPTION.into(),
             parameters: json!({

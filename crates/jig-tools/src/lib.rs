@@ -20,12 +20,18 @@ pub mod shell;
 pub mod truncate;
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use jig_protocol::{PlanStep, ToolSpec, ToolStatus};
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 pub use router::ToolRouter;
+
+/// The session's plan, shared by every tool face that edits it
+/// (`update_plan`, a dialect's task tools). The core seeds it on resume from
+/// the last recorded plan, so it needs no store of its own.
+pub type SharedPlan = Arc<Mutex<Vec<PlanStep>>>;
 
 /// What a tool run may look at.
 #[derive(Debug, Clone)]
@@ -34,6 +40,8 @@ pub struct ToolContext {
     pub cwd: PathBuf,
     /// Cancelled when the person interrupts the turn; long tools must watch it.
     pub cancel: CancellationToken,
+    /// The session's current plan.
+    pub plan: SharedPlan,
 }
 
 impl ToolContext {
@@ -42,6 +50,7 @@ impl ToolContext {
         ToolContext {
             cwd: cwd.into(),
             cancel: CancellationToken::new(),
+            plan: SharedPlan::default(),
         }
     }
 }

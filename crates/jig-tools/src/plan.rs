@@ -26,6 +26,7 @@ struct Args {
 impl Tool for UpdatePlanTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            format: jig_protocol::ToolFormat::Function,
             name: "update_plan".into(),
             description: "Record the plan for this task as a short list of steps, each `pending`, \
 `in_progress` or `completed`. At most one step is `in_progress`. Send the whole plan each time; \
@@ -59,7 +60,7 @@ mark steps completed as you finish them."
         true
     }
 
-    async fn run(&self, _ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
+    async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let Args { explanation, plan } = parse_args("update_plan", args)?;
         let in_progress = plan.iter().filter(|s| s.status == StepStatus::InProgress).count();
         if in_progress > 1 {
@@ -70,6 +71,7 @@ mark steps completed as you finish them."
         if plan.iter().any(|s| s.step.trim().is_empty()) {
             return Err(ToolError::RespondToModel("invalid plan: a step has no text".into()));
         }
+        *ctx.plan.lock().unwrap_or_else(|e| e.into_inner()) = plan.clone();
         Ok(ToolResult {
             output: "Plan updated".into(),
             status: jig_protocol::ToolStatus::Ok,

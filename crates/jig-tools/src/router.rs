@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jig_protocol::{ToolCall, ToolSpec};
+use jig_protocol::{ToolCall, ToolFormat, ToolSpec};
 
 use crate::{Tool, ToolContext, ToolError, ToolResult};
 
@@ -17,6 +17,7 @@ use crate::{Tool, ToolContext, ToolError, ToolResult};
 #[derive(Clone, Default)]
 pub struct ToolRouter {
     tools: Vec<Arc<dyn Tool>>,
+    specs: Vec<ToolSpec>,
     by_name: HashMap<String, usize>,
 }
 
@@ -41,12 +42,16 @@ impl ToolRouter {
 
     /// Adds a tool; a tool with the same name replaces the earlier one.
     pub fn register(&mut self, tool: Arc<dyn Tool>) {
-        let name = tool.spec().name;
-        match self.by_name.get(&name) {
-            Some(&index) => self.tools[index] = tool,
+        let spec = tool.spec();
+        match self.by_name.get(&spec.name) {
+            Some(&index) => {
+                self.tools[index] = tool;
+                self.specs[index] = spec;
+            }
             None => {
-                self.by_name.insert(name, self.tools.len());
+                self.by_name.insert(spec.name.clone(), self.tools.len());
                 self.tools.push(tool);
+                self.specs.push(spec);
             }
         }
     }
@@ -54,7 +59,7 @@ impl ToolRouter {
     /// Specs of every tool, in registration order (stable, so request
     /// prefixes stay byte-identical between turns).
     pub fn specs(&self) -> Vec<ToolSpec> {
-        self.tools.iter().map(|tool| tool.spec()).collect()
+        self.specs.clone()
     }
 
     /// Whether a call to `name` may change state. Unknown names count as
@@ -67,18 +72,32 @@ impl ToolRouter {
         self.by_name.get(name).map(|&index| &self.tools[index])
     }
 
-    /// Runs one tool call.
+    /// Runs one tool call. A freeform tool receives its raw input as a JSON
+    /// string (also when a provider wrapped it as `{"input": "..."}`).
     pub async fn dispatch(&self, ctx: &ToolContext, call: &ToolCall) -> Result<ToolResult, ToolError> {
-        let Some(tool) = self.tool(&call.name) else {
-            let names: Vec<String> = self.tools.iter().map(|t| t.spec().name).collect();
+        let Some(&index) = self.by_name.get(&call.name) else {
+            let names: Vec<&str> = self.specs.iter().map(|s| s.name.as_str()).collect();
             return Err(ToolError::RespondToModel(format!(
                 "unknown tool `{}`; available tools: {}",
                 call.name,
                 names.join(", ")
             )));
         };
-        let args = parse_arguments(&call.name, &call.arguments)?;
-        tool.run(ctx, args).await
+        let args = match self.specs[index].format {
+            ToolFormat::Function => parse_arguments(&call.name, &call.arguments)?,
+            ToolFormat::Freeform { .. } => freeform_input(&call.arguments),
+        };
+        self.tools[index].run(ctx, args).await
+    }
+}
+
+/// The raw text of a freeform call, unwrapping `{"input": "..."}`.
+fn freeform_input(raw: &str) -> serde_json::Value {
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(serde_json::Value::Object(mut map)) if map.len() == 1 && map.get("input").is_some_and(|v| v.is_string()) => {
+            map.remove("input").unwrap_or_default()
+        }
+        _ => serde_json::Value::String(raw.to_string()),
     }
 }
 

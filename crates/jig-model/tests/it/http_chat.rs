@@ -194,6 +194,7 @@ fn request_body_for_a_conversation_with_tools() {
         Item::user("thanks"),
     ];
     let tools = vec![ToolSpec {
+        format: jig_protocol::ToolFormat::Function,
         name: "shell".into(),
         description: "Runs a command.".into(),
         parameters: serde_json::json!({"type":"object","properties":{"cmd":{"type":"string"}}}),

@@ -89,6 +89,7 @@ pub fn conversation() -> (Vec<Item>, Vec<ToolSpec>) {
     ];
     let tools = vec![
         ToolSpec {
+            format: jig_protocol::ToolFormat::Function,
             name: "shell".to_owned(),
             description: "Runs a shell command.".to_owned(),
             parameters: json!({
@@ -98,6 +99,7 @@ pub fn conversation() -> (Vec<Item>, Vec<ToolSpec>) {
             }),
         },
         ToolSpec {
+            format: jig_protocol::ToolFormat::Function,
             name: "read_file".to_owned(),
             description: "Reads a file.".to_owned(),
             parameters: json!({

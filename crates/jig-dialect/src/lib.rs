@@ -1,0 +1,41 @@
+//! Tool dialects: each model family sees the tools it was trained on — the
+//! same names, parameter names, types, required fields and output layout as
+//! the vendor's own agent sends today (see `shared/reference/dialects.md`).
+//!
+//! Invariant: one implementation per tool. A dialect is a [`ToolRouter`]
+//! of thin adapter tools that map a family's names, argument shapes,
+//! descriptions and output text onto the implementations in `jig-tools`; an
+//! adapter never re-implements what a tool does. Tools that later issues add
+//! (sub-agents, goals, user questions) get their dialect names here too.
+
+#![deny(missing_docs)]
+
+pub mod claude;
+pub mod codex;
+
+pub use jig_config::Dialect;
+use jig_tools::ToolRouter;
+
+/// The tools a dialect offers, ready for a session.
+pub fn router(dialect: Dialect) -> ToolRouter {
+    match dialect {
+        Dialect::Generic => ToolRouter::builtin(),
+        Dialect::Codex => codex::router(),
+        Dialect::CodexLegacy => codex::legacy_router(),
+        Dialect::Claude => claude::router(),
+    }
+}
+
+/// The paragraph of the system prompt that tells the model how to work with
+/// this dialect's tools (the rest of the prompt is the profile's).
+pub fn tool_instructions(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Generic => GENERIC_INSTRUCTIONS,
+        Dialect::Codex => codex::INSTRUCTIONS,
+        Dialect::CodexLegacy => codex::LEGACY_INSTRUCTIONS,
+        Dialect::Claude => claude::INSTRUCTIONS,
+    }
+}
+
+const GENERIC_INSTRUCTIONS: &str = "Search with `search`, read with `read_file`, explore with `list_dir`, \
+run commands with `shell`, edit files with `apply_patch`, and keep a plan with `update_plan`.";
