@@ -61,7 +61,9 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         home: scratch.path().join("home"),
         model_spec: "scripted:bench".into(),
         instructions: "bench".into(),
+        dialect: "generic".into(),
         max_turns: turns,
+        limits: Default::default(),
         fault_kill_after_records: None,
     };
     let model = Arc::new(ScriptedModel::new("bench", responses));

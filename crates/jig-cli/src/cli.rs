@@ -31,6 +31,20 @@ pub enum Command {
     /// Measure jig itself.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Inspect the resolved settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `jig config`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every resolved setting and where it came from.
+    Show {
+        /// Resolve as if running in DIR (finds DIR's `.jig/config.toml`).
+        #[arg(short = 'C', long = "cd", value_name = "DIR")]
+        cwd: Option<PathBuf>,
+    },
 }
 
 /// Options shared by commands that run turns.
@@ -39,12 +53,22 @@ pub struct RunOptions {
     /// Print every event as one JSON line on stdout instead of human progress.
     #[arg(long)]
     pub json: bool,
-    /// Model as PROVIDER:NAME: `scripted:PATH` (a model script) or `replay:SESSION`.
+    /// Model as PROVIDER:NAME (`openai:gpt-5-codex`, `anthropic:claude-sonnet-4-5`,
+    /// `ollama:qwen2.5-coder:7b`, `chat:MODEL`, `scripted:PATH`, `replay:SESSION`) or a profile name.
     #[arg(long, short = 'm', value_name = "PROVIDER:NAME")]
     pub model: Option<String>,
-    /// Most model requests a turn may make.
-    #[arg(long, value_name = "N", default_value_t = 50)]
-    pub max_turns: u32,
+    /// Tool dialect, overriding the model profile's: codex, codex-legacy, claude, generic.
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: Option<jig_config::Dialect>,
+    /// Most model requests a turn may make (default 50).
+    #[arg(long, value_name = "N")]
+    pub max_turns: Option<u32>,
+    /// Stop the session once it has used more than N input + output tokens.
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
+    /// Stop the session once it has cost more than USD (needs a known price).
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
 }
 
 /// `jig exec`.

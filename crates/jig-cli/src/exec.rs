@@ -5,17 +5,52 @@
 //! the last turn ended (see [`crate::exit`]).
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use jig_core::prompt::DEFAULT_INSTRUCTIONS;
-use jig_core::{Session, SessionConfig, SessionHandle, SessionStore, env, models};
+use jig_config::{CliOverrides, EnvSnapshot, LoadInputs, Settings};
+use jig_core::budget::Limits;
+use jig_core::models::{ResolvedModel, resolve_model};
+use jig_core::{Session, SessionConfig, SessionHandle, SessionStore};
+use jig_dialect::Dialect;
+use jig_dialect::profiles;
 use jig_protocol::{Event, Op, TurnOutcome};
-use jig_tools::ToolRouter;
 
 use crate::cli::{ExecArgs, ResumeArgs, RunOptions};
 use crate::render::Renderer;
 use crate::{UsageError, exit};
+
+/// Settings for a command run in `cwd`, with the run flags on top.
+pub fn settings(cwd: &Path, run: Option<&RunOptions>) -> anyhow::Result<(Settings, EnvSnapshot)> {
+    let env = EnvSnapshot::capture();
+    let cli = run.map_or_else(CliOverrides::default, |run| CliOverrides {
+        model: run.model.clone(),
+        max_turns: run.max_turns,
+        max_tokens: run.max_tokens,
+        max_cost_usd: run.max_cost,
+    });
+    let settings = jig_config::load(&LoadInputs {
+        cwd: cwd.to_path_buf(),
+        env: env.clone(),
+        cli,
+    })?;
+    Ok((settings, env))
+}
+
+/// Puts jig's `rg` link first on the PATH of the commands tools run, when no
+/// ripgrep is installed, so models trained on `rg` can always search.
+fn install_rg_shim(settings: &Settings) {
+    let shim = std::env::current_exe().and_then(|exe| jig_tools::rg::shim_dir(&exe, &settings.home));
+    match shim {
+        Ok(Some(dir)) => {
+            jig_tools::rg::use_shim_dir(dir);
+        }
+        Ok(None) => {}
+        Err(err) => eprintln!(
+            "warning: cannot set up the `rg` shim ({err}); commands will lack `rg` unless ripgrep is installed"
+        ),
+    }
+}
 
 /// `jig exec`.
 pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
@@ -30,16 +65,21 @@ pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
             cwd.display()
         )
     })?;
-    let Some(spec) = args.run.model.clone() else {
+    let (settings, env) = settings(&cwd, Some(&args.run))?;
+    let Some(spec) = settings.model.clone() else {
         return Err(UsageError(
-            "no model given; pass --model scripted:PATH (a model script) or --model replay:SESSION".into(),
+            "no model given; pass --model PROVIDER:NAME (e.g. openai:gpt-5-codex, ollama:qwen2.5-coder:7b, \
+             scripted:PATH), set `model` in .jig/config.toml, or set JIG_MODEL"
+                .into(),
         )
         .into());
     };
-    let config = config(cwd, spec, &args.run);
-    let store = SessionStore::new(&config.home);
-    let model = models::model_from_spec(&config.model_spec, &store)?;
-    let session = Session::create(&config, model, ToolRouter::builtin())?;
+    let store = SessionStore::new(&settings.home);
+    let resolved = resolve_model(&spec, &settings, &env, &store)?;
+    install_rg_shim(&settings);
+    let dialect = args.run.dialect.unwrap_or(resolved.profile.dialect);
+    let config = config(cwd, spec, dialect, &resolved, &settings);
+    let session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
     let mut handle = session.spawn();
     handle.submit(Op::UserInput { text: prompt });
     follow(&mut handle, args.run.json, 1).await
@@ -47,7 +87,9 @@ pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
 
 /// `jig resume`.
 pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
-    let store = SessionStore::new(&env::jig_home());
+    let here = std::env::current_dir().context("cannot read the current directory")?;
+    let (settings, env) = settings(&here, Some(&args.run))?;
+    let store = SessionStore::new(&settings.home);
     let (dir, prompt) = match (args.last, args.args.as_slice()) {
         (true, [prompt]) => (store.latest()?, Some(prompt.clone())),
         (true, []) => (store.latest()?, None),
@@ -57,10 +99,14 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
         (false, _) => return Err(UsageError("give a session ID (or --last), then an optional PROMPT".into()).into()),
     };
     let meta = jig_core::store::read_meta(&dir)?;
+    // The session's own model wins over configured defaults; a flag wins over both.
     let spec = args.run.model.clone().unwrap_or_else(|| meta.model.clone());
-    let config = config(PathBuf::from(&meta.cwd), spec, &args.run);
-    let model = models::model_from_spec(&config.model_spec, &store)?;
-    let session = Session::resume(dir, &config, model, ToolRouter::builtin())?;
+    let resolved = resolve_model(&spec, &settings, &env, &store)?;
+    let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
+    let dialect = args.run.dialect.or(recorded).unwrap_or(resolved.profile.dialect);
+    let config = config(PathBuf::from(&meta.cwd), spec, dialect, &resolved, &settings);
+    install_rg_shim(&settings);
+    let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
     let unfinished = session.has_unfinished_turn();
     if !unfinished && prompt.is_none() {
         return Err(UsageError(format!(
@@ -77,14 +123,28 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
     follow(&mut handle, args.run.json, turns).await
 }
 
-fn config(cwd: PathBuf, model_spec: String, run: &RunOptions) -> SessionConfig {
+fn config(
+    cwd: PathBuf,
+    model_spec: String,
+    dialect: Dialect,
+    resolved: &ResolvedModel,
+    settings: &Settings,
+) -> SessionConfig {
+    let mut profile = resolved.profile.clone();
+    profile.dialect = dialect;
     SessionConfig {
         cwd,
-        home: env::jig_home(),
+        home: settings.home.clone(),
         model_spec,
-        instructions: DEFAULT_INSTRUCTIONS.to_string(),
-        max_turns: run.max_turns,
-        fault_kill_after_records: env::fault_kill_after_records(),
+        instructions: profiles::instructions(&profile),
+        dialect: dialect.as_str().to_string(),
+        max_turns: settings.max_turns,
+        limits: Limits {
+            price: profile.price,
+            max_tokens: settings.max_tokens,
+            max_cost_usd: settings.max_cost_usd,
+        },
+        fault_kill_after_records: settings.fault_kill_after_records,
     }
 }
 
@@ -137,7 +197,7 @@ async fn follow(handle: &mut SessionHandle, json: bool, turns: usize) -> anyhow:
 fn outcome_code(outcome: &TurnOutcome) -> u8 {
     match outcome {
         TurnOutcome::Completed => exit::COMPLETED,
-        TurnOutcome::MaxTurns { .. } => exit::LIMIT,
+        TurnOutcome::MaxTurns { .. } | TurnOutcome::BudgetExceeded { .. } => exit::LIMIT,
         TurnOutcome::Interrupted => exit::INTERRUPTED,
         TurnOutcome::Failed { .. } => exit::FAILED,
     }

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{BenchCommand, Cli, Command};
+use cli::{BenchCommand, Cli, Command, ConfigCommand};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -31,18 +31,24 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = run_as_rg() {
+        return code;
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::ApplyPatch { file } => sessions::apply_patch(file.as_deref()),
         Command::Sessions(cmd) => sessions::run(cmd),
         Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
+        Command::Config(ConfigCommand::Show { cwd }) => sessions::config_show(cwd.as_deref()),
         command => runtime().and_then(|rt| {
             rt.block_on(async {
                 match command {
                     Command::Exec(args) => exec::exec(args).await,
                     Command::Resume(args) => exec::resume(args).await,
                     Command::Bench(BenchCommand::Loop { turns }) => bench::agent_loop(turns).await,
-                    Command::ApplyPatch { .. } | Command::Sessions(_) | Command::Bench(_) => Ok(exit::COMPLETED),
+                    Command::ApplyPatch { .. } | Command::Sessions(_) | Command::Bench(_) | Command::Config(_) => {
+                        Ok(exit::COMPLETED)
+                    }
                 }
             })
         }),
@@ -70,6 +76,25 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// Invoked as `rg` (through the shim link jig puts on the PATH of the
+/// commands it runs when ripgrep is not installed): answer as ripgrep would,
+/// with the same engine as the `search` tool.
+fn run_as_rg() -> Option<ExitCode> {
+    let mut args = std::env::args();
+    let argv0 = args.next()?;
+    if std::path::Path::new(&argv0).file_name()? != "rg" {
+        return None;
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let code = jig_tools::rg::main(
+        args.collect(),
+        &cwd,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    Some(ExitCode::from(u8::try_from(code).unwrap_or(2)))
+}
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()

@@ -120,6 +120,14 @@ fn human(event: &Event) -> Option<String> {
             TurnOutcome::MaxTurns { limit } => Some(format!(
                 "stopped: the turn reached --max-turns {limit}; run `jig resume --last \"continue\"` to go on"
             )),
+            TurnOutcome::BudgetExceeded { budget, limit, used } => Some(match budget {
+                jig_protocol::Budget::Tokens => format!(
+                    "stopped: the session used {used} tokens, over --max-tokens {limit}; raise the cap and run `jig resume --last \"continue\"`"
+                ),
+                jig_protocol::Budget::CostUsd => format!(
+                    "stopped: the session cost ${used:.4}, over --max-cost {limit}; raise the cap and run `jig resume --last \"continue\"`"
+                ),
+            }),
             TurnOutcome::Interrupted => Some("interrupted; run `jig resume --last` to continue".into()),
             TurnOutcome::Failed { error } => Some(format!("error: {error}")),
         },

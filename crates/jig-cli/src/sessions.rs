@@ -4,7 +4,6 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
-use jig_core::env;
 use jig_core::rollout::read_rollout;
 use jig_core::store::{ROLLOUT_FILE, SessionStore};
 use jig_protocol::{Item, Role, RolloutRecord, ToolStatus};
@@ -14,7 +13,9 @@ use crate::exit;
 
 /// `jig sessions …`.
 pub fn run(cmd: SessionsCommand) -> anyhow::Result<u8> {
-    let store = SessionStore::new(&env::jig_home());
+    let here = std::env::current_dir().context("cannot read the current directory")?;
+    let (settings, _) = crate::exec::settings(&here, None)?;
+    let store = SessionStore::new(&settings.home);
     match cmd {
         SessionsCommand::List => list(&store),
         SessionsCommand::Show { id } => show(&store, &id),
@@ -70,7 +71,7 @@ fn print_item(item: &Item) {
             };
             println!("\n[{who}]\n{text}");
         }
-        Item::Reasoning { text } => println!("\n[reasoning]\n{text}"),
+        Item::Reasoning { text, .. } => println!("\n[reasoning]\n{text}"),
         Item::ToolCall(call) => println!("\n[tool call {}] {} {}", call.call_id, call.name, call.arguments),
         Item::ToolOutput(out) => {
             let status = match out.status {
@@ -81,6 +82,17 @@ fn print_item(item: &Item) {
             println!("[tool output {} · {status}]\n{}", out.call_id, out.output.trim_end());
         }
     }
+}
+
+/// `jig config show`.
+pub fn config_show(cwd: Option<&Path>) -> anyhow::Result<u8> {
+    let dir = match cwd {
+        Some(dir) => dir.to_path_buf(),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let (settings, _) = crate::exec::settings(&dir, None)?;
+    print!("{}", jig_config::render_show(&settings));
+    Ok(exit::COMPLETED)
 }
 
 /// `jig apply-patch [FILE]`: same engine as the `apply_patch` tool.

@@ -11,10 +11,9 @@
 //! [`Session::create`] and [`Session::spawn`].
 #![deny(missing_docs)]
 
-pub mod env;
+pub mod budget;
 pub mod error;
 pub mod models;
-pub mod prompt;
 pub mod resume;
 pub mod rollout;
 pub mod session;

@@ -1,12 +1,21 @@
-//! Turning a model spec (`PROVIDER:NAME`) into a [`ModelClient`].
+//! Turning a model spec into a client and a profile.
 //!
-//! Lives in the core, not in `jig-model`, because `replay:SESSION` needs the
-//! session store to find a rollout. Real network providers arrive with
-//! model profiles; until then the deterministic providers are the choices.
+//! `scripted:PATH` and `replay:SESSION` are the deterministic providers (the
+//! latter needs the session store, which is why this lives in the core);
+//! everything else is resolved through [`jig_dialect::profiles`] against the
+//! configured providers and built into the provider's client. API keys are
+//! read from the environment variable the provider names, at this moment
+//! only, and go no further than the client's request headers.
 
 use std::path::Path;
 use std::sync::Arc;
 
+use jig_config::{EnvSnapshot, ProviderKind, ProviderSettings, Settings};
+use jig_dialect::profiles::{self, Profile};
+use jig_model::anthropic::{MessagesClient, MessagesOptions};
+use jig_model::chat::ChatClient;
+use jig_model::http::RetryPolicy;
+use jig_model::openai::{ResponsesClient, ResponsesOptions};
 use jig_model::replay::ReplayModel;
 use jig_model::scripted::ScriptedModel;
 use jig_model::{ModelClient, ModelError};
@@ -14,25 +23,102 @@ use jig_model::{ModelClient, ModelError};
 use crate::error::CoreError;
 use crate::store::{ROLLOUT_FILE, SessionStore};
 
-/// Builds the client for `spec`, e.g. `scripted:fix.toml` or `replay:0192…`.
-pub fn model_from_spec(spec: &str, store: &SessionStore) -> Result<Arc<dyn ModelClient>, CoreError> {
-    let (provider, name) = spec.split_once(':').unwrap_or((spec, ""));
-    if name.is_empty() {
-        return Err(bad_spec(spec).into());
+/// A model client and what jig knows about its model.
+pub struct ResolvedModel {
+    /// The client.
+    pub client: Arc<dyn ModelClient>,
+    /// The model's profile (dialect, window, price, preamble).
+    pub profile: Profile,
+}
+
+/// Builds the client for `spec`, e.g. `scripted:fix.toml`, `replay:0192…`,
+/// `openai:gpt-5-codex`, `ollama:qwen2.5-coder:7b` or a profile name.
+pub fn resolve_model(
+    spec: &str,
+    settings: &Settings,
+    env: &EnvSnapshot,
+    store: &SessionStore,
+) -> Result<ResolvedModel, CoreError> {
+    if let Some(path) = spec.strip_prefix("scripted:") {
+        let client = Arc::new(ScriptedModel::from_file(Path::new(path))?);
+        return Ok(ResolvedModel {
+            client,
+            profile: profiles::offline(spec),
+        });
     }
-    match provider {
-        "scripted" => Ok(Arc::new(ScriptedModel::from_file(Path::new(name))?)),
-        "replay" => {
-            let dir = store.resolve(name)?;
-            Ok(Arc::new(ReplayModel::from_rollout(&dir.join(ROLLOUT_FILE))?))
+    if let Some(id) = spec.strip_prefix("replay:") {
+        let dir = store.resolve(id)?;
+        let client = Arc::new(ReplayModel::from_rollout(&dir.join(ROLLOUT_FILE))?);
+        return Ok(ResolvedModel {
+            client,
+            profile: profiles::offline(spec),
+        });
+    }
+    let profile = profiles::resolve(spec, settings).map_err(|e| ModelError::BadSpec(e.to_string()))?;
+    let provider = settings.providers.get(&profile.provider).ok_or_else(|| {
+        ModelError::BadSpec(format!(
+            "profile `{}` names provider `{}`, which is not configured",
+            profile.name, profile.provider
+        ))
+    })?;
+    let client = build_client(&profile, provider, env)?;
+    Ok(ResolvedModel { client, profile })
+}
+
+fn build_client(
+    profile: &Profile,
+    provider: &ProviderSettings,
+    env: &EnvSnapshot,
+) -> Result<Arc<dyn ModelClient>, CoreError> {
+    let name = &profile.provider;
+    let base_url = provider.base_url.clone().ok_or_else(|| {
+        ModelError::BadSpec(format!(
+            "provider `{name}` has no base_url; set [providers.{name}] base_url in .jig/config.toml"
+        ))
+    })?;
+    let key = provider.api_key(env);
+    let policy = RetryPolicy::default();
+    match provider.kind {
+        ProviderKind::Chat => Ok(Arc::new(
+            ChatClient::new(base_url, &profile.model, key, policy)?.with_provider(name.as_str()),
+        )),
+        ProviderKind::OpenAi | ProviderKind::Anthropic => {
+            let Some(key) = key else {
+                let var = provider.api_key_env.as_deref().unwrap_or("an api_key_env variable");
+                return Err(ModelError::BadSpec(format!(
+                    "no API key for provider `{name}`: set {var} (named by [providers.{name}] api_key_env)"
+                ))
+                .into());
+            };
+            network_client(profile, provider.kind, base_url, key, policy)
         }
-        _ => Err(bad_spec(spec).into()),
     }
 }
 
-fn bad_spec(spec: &str) -> ModelError {
-    ModelError::BadSpec(format!(
-        "unknown model `{spec}`; use `scripted:PATH` (a model script file) or `replay:SESSION` \
-         (re-run a recorded session's responses)"
+/// Output budget of one Anthropic response (the API requires one).
+const ANTHROPIC_MAX_TOKENS: u32 = 32_000;
+
+fn network_client(
+    profile: &Profile,
+    kind: ProviderKind,
+    base_url: String,
+    key: String,
+    policy: RetryPolicy,
+) -> Result<Arc<dyn ModelClient>, CoreError> {
+    let provider = profile.provider.as_str();
+    if kind == ProviderKind::Anthropic {
+        let options = MessagesOptions {
+            model: profile.model.clone(),
+            max_tokens: ANTHROPIC_MAX_TOKENS,
+            thinking_budget: None,
+        };
+        return Ok(Arc::new(
+            MessagesClient::new(base_url, options, Some(key), policy)?.with_provider(provider),
+        ));
+    }
+    let mut options = ResponsesOptions::new(&profile.model);
+    options.reasoning_effort = profile.reasoning_effort.map(|e| e.as_str().to_string());
+    Ok(Arc::new(
+        ResponsesClient::new(base_url, options, Some(key), policy)?.with_provider(provider),
     ))
 }

@@ -32,9 +32,13 @@ pub struct SessionConfig {
     pub model_spec: String,
     /// System instructions for a new session (a resumed one keeps its own).
     pub instructions: String,
+    /// Name of the tool dialect the router speaks, recorded in the session.
+    pub dialect: String,
     /// Most model requests one turn may make.
     pub max_turns: u32,
-    /// Fault injection for crash tests (see [`crate::env::JIG_FAULT_KILL_AFTER_RECORDS`]).
+    /// Price and hard caps.
+    pub limits: crate::budget::Limits,
+    /// Fault injection for crash tests: SIGKILL right after the N-th record.
     pub fault_kill_after_records: Option<u64>,
 }
 
@@ -50,6 +54,9 @@ pub struct Session {
     pub(crate) writer: RolloutWriter,
     pub(crate) items: Vec<Item>,
     pub(crate) total_usage: TokenUsage,
+    /// Usage of the running turn (since it started or was resumed).
+    pub(crate) turn_usage: TokenUsage,
+    pub(crate) limits: crate::budget::Limits,
     pub(crate) last_turn_id: u64,
     pub(crate) max_turns: u32,
     /// Model requests made so far in the running turn.
@@ -99,7 +106,7 @@ impl Session {
         model: Arc<dyn ModelClient>,
         tools: ToolRouter,
     ) -> Result<Session, CoreError> {
-        let meta = new_meta(&config.cwd, &config.model_spec, &config.instructions);
+        let meta = new_meta(&config.cwd, &config.model_spec, &config.instructions, &config.dialect);
         let (dir, writer) = SessionStore::new(&config.home).create(&meta)?;
         let writer = writer.kill_after(config.fault_kill_after_records);
         Ok(Self::assemble(meta, dir, config, model, tools, writer))
@@ -148,6 +155,8 @@ impl Session {
             writer,
             items: Vec::new(),
             total_usage: TokenUsage::default(),
+            turn_usage: TokenUsage::default(),
+            limits: config.limits.clone(),
             last_turn_id: 0,
             max_turns: config.max_turns,
             steps_in_turn: 0,
@@ -251,6 +260,7 @@ impl Session {
         let turn_id = open.as_ref().map_or(self.last_turn_id + 1, |t| t.turn_id);
         self.last_turn_id = turn_id;
         self.steps_in_turn = open.as_ref().map_or(0, |t| t.steps);
+        self.turn_usage = TokenUsage::default();
         let start = (|| {
             if let Some(text) = input {
                 self.record_item(Item::user(text))?;

@@ -138,13 +138,14 @@ impl SessionStore {
 }
 
 /// A new session's metadata, with a fresh time-ordered id.
-pub fn new_meta(cwd: &Path, model: &str, instructions: &str) -> SessionMeta {
+pub fn new_meta(cwd: &Path, model: &str, instructions: &str, dialect: &str) -> SessionMeta {
     SessionMeta {
         session_id: uuid::Uuid::now_v7().to_string(),
         created_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
         cwd: cwd.display().to_string(),
         model: model.to_string(),
         instructions: instructions.to_string(),
+        dialect: Some(dialect.to_string()),
         jig_version: env!("CARGO_PKG_VERSION").to_string(),
         format: ROLLOUT_FORMAT_VERSION,
     }

@@ -22,6 +22,9 @@ use crate::turn::Stop;
 pub(crate) const INTERRUPTED_STARTED: &str = "interrupted: this tool call started but jig stopped before it \
 finished (the process was killed or the turn interrupted); its effects are unknown, so check the \
 workspace before running it again";
+/// Output text for a call skipped because a budget cap was reached.
+pub(crate) const BUDGET_NOT_RUN: &str =
+    "not run: the session reached its token or cost budget; ask the user to raise the cap to continue";
 /// Output text for a call that never began.
 pub(crate) const INTERRUPTED_NOT_STARTED: &str =
     "not run: jig stopped before this tool call started; call it again if it is still needed";
@@ -66,11 +69,17 @@ impl Session {
                 None => None,
             };
             if let Some(stop) = stop {
-                for call in &calls[next..] {
-                    self.record_output(call, INTERRUPTED_NOT_STARTED.into(), ToolStatus::Interrupted, 0)?;
-                }
+                self.skip_calls(&calls[next..], INTERRUPTED_NOT_STARTED)?;
                 return Err(stop);
             }
+        }
+        Ok(())
+    }
+
+    /// Answers calls that will not run, keeping every call paired with an output.
+    pub(crate) fn skip_calls(&mut self, calls: &[ToolCall], why: &str) -> Result<(), CoreError> {
+        for call in calls {
+            self.record_output(call, why.to_string(), ToolStatus::Interrupted, 0)?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::CoreError;
 use crate::session::Session;
+use crate::tool_calls::BUDGET_NOT_RUN;
 
 /// Why a turn stopped early.
 #[derive(Debug)]
@@ -44,6 +45,10 @@ impl Session {
                 if calls.is_empty() {
                     return Ok(TurnOutcome::Completed);
                 }
+                if let Some(outcome) = self.limits.exceeded(&self.total_usage) {
+                    self.skip_calls(&calls, BUDGET_NOT_RUN)?;
+                    return Ok(outcome);
+                }
                 self.run_tool_calls(&calls, cancel).await?;
             }
         };
@@ -69,7 +74,7 @@ impl Session {
             () = cancel.cancelled() => return Err(Stop::Interrupted),
             response = self.collect_response() => response?,
         };
-        let mut items: Vec<Item> = reasoning.into_iter().map(|text| Item::Reasoning { text }).collect();
+        let mut items: Vec<Item> = reasoning.into_iter().map(jig_model::ReasoningPart::into_item).collect();
         if !text.is_empty() || calls.is_empty() {
             items.push(Item::assistant(text.clone()));
         }
@@ -80,17 +85,23 @@ impl Session {
         })?;
         self.items.extend(items);
         self.total_usage.add(&usage);
+        self.turn_usage.add(&usage);
         if !text.is_empty() {
             self.emit(Event::AgentMessage { text })?;
         }
+        let cost = self.limits.cost(&usage, &self.turn_usage, &self.total_usage);
         self.emit(Event::TokenUsage {
             last: usage,
+            turn: self.turn_usage,
             total: self.total_usage,
+            cost,
         })?;
         Ok(calls)
     }
 
-    async fn collect_response(&mut self) -> Result<(String, Vec<String>, Vec<ToolCall>, TokenUsage), Stop> {
+    async fn collect_response(
+        &mut self,
+    ) -> Result<(String, Vec<jig_model::ReasoningPart>, Vec<ToolCall>, TokenUsage), Stop> {
         let spec = self.model.spec().to_string();
         let model_error = |err: jig_model::ModelError| Stop::Failed(format!("model {spec}: {err}"));
         let request = ModelRequest {

@@ -12,6 +12,7 @@
 
 pub mod claude;
 pub mod codex;
+pub mod profiles;
 
 pub use jig_config::Dialect;
 use jig_tools::ToolRouter;

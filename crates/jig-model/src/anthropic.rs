@@ -1,6 +1,6 @@
-//! The Anthropic Messages API wire format (`POST /v1/messages`,
-//! `stream: true`): the request body [`messages_body`] and the stream decoder
-//! [`MessagesDecoder`].
+//! The Anthropic Messages API (`POST {base}/v1/messages`, `stream: true`):
+//! the request body [`messages_body`], the stream decoder [`MessagesDecoder`]
+//! and the client [`MessagesClient`].
 //!
 //! The API requires user and assistant messages to alternate, so the body
 //! groups items by role: one model response (its text and tool calls) is one
@@ -10,11 +10,15 @@
 //! `cache_control` on the system block, on the last tool, and on the newest
 //! `tool_result` (or, without one, on the last user block).
 //!
-//! Thinking blocks are not replayed: the API only accepts one back with the
-//! `signature` it was streamed with, and [`Item::Reasoning`] keeps only the
-//! text. So with `thinking_budget` set, a tool-use loop that the API expects
-//! to carry its thinking blocks will be refused until the signature is kept on
-//! the item, a follow-up change in `jig-protocol`.
+//! Thinking round-trips: the decoder keeps a thinking block's `signature`
+//! (from `signature_delta`) on the reasoning, and the body sends reasoning
+//! that has one back as a `thinking` block, first in its assistant message as
+//! the API requires. Reasoning without a signature (from another provider)
+//! is left out: the API refuses an unsigned thinking block. `redacted_thinking`
+//! blocks are not kept yet.
+//!
+//! A freeform tool is offered as a function with one string parameter,
+//! `input`; the API has no grammar-constrained tools.
 //!
 //! Decoder invariants (see [`crate::wire`]): a tool call is emitted at its
 //! `content_block_stop`, and [`ResponseEvent::Completed`] at `message_stop`;
@@ -28,9 +32,61 @@ use jig_protocol::{Item, Role, TokenUsage, ToolCall, ToolStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::ModelRequest;
-use crate::ResponseEvent;
-use crate::wire::{DecodeError, SseDecoder};
+use crate::client::{HttpClient, WireFormat};
+use crate::http::{Endpoint, RetryPolicy};
+use crate::wire::{DecodeError, SseDecoder, function_parameters};
+use crate::{ModelError, ModelRequest, ReasoningPart, ResponseEvent};
+
+/// The API version every request names.
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// The Messages API wire format, for [`HttpClient`].
+#[derive(Debug, Clone, Copy)]
+pub struct Messages;
+
+impl WireFormat for Messages {
+    type Options = MessagesOptions;
+
+    fn body(request: &ModelRequest, options: &MessagesOptions) -> Value {
+        messages_body(request, options)
+    }
+
+    fn decoder() -> Box<dyn SseDecoder> {
+        Box::new(MessagesDecoder::new())
+    }
+}
+
+/// An Anthropic Messages API client.
+pub type MessagesClient = HttpClient<Messages>;
+
+impl HttpClient<Messages> {
+    /// A client POSTing to `{base_url}/v1/messages`. Anthropic's base URL has
+    /// no `/v1` (`https://api.anthropic.com`, as `ANTHROPIC_BASE_URL`); one
+    /// given with `/v1` is accepted too. Sends `x-api-key` when `api_key` is
+    /// given, and `anthropic-version`. Its spec is `anthropic:<model>` and
+    /// errors name the provider `anthropic`. Fails only when the HTTP client
+    /// cannot be built.
+    pub fn new(
+        base_url: impl Into<String>,
+        options: MessagesOptions,
+        api_key: Option<String>,
+        policy: RetryPolicy,
+    ) -> Result<Self, ModelError> {
+        let base_url = base_url.into();
+        let base = base_url.trim_end_matches('/');
+        let base = base.strip_suffix("/v1").unwrap_or(base);
+        let mut headers = vec![("anthropic-version".to_owned(), ANTHROPIC_VERSION.to_owned())];
+        if let Some(key) = api_key {
+            headers.push(("x-api-key".to_owned(), key));
+        }
+        let endpoint = Endpoint {
+            provider: "anthropic".into(),
+            url: format!("{base}/v1/messages"),
+            headers,
+        };
+        HttpClient::with_endpoint(format!("anthropic:{}", options.model), endpoint, options, policy)
+    }
+}
 
 /// Request settings of the Messages API that are not part of the conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +124,7 @@ pub fn messages_body(request: &ModelRequest, options: &MessagesOptions) -> Value
                 json!({
                     "name": tool.name,
                     "description": tool.description,
-                    "input_schema": tool.parameters,
+                    "input_schema": function_parameters(tool),
                 })
             })
             .collect();
@@ -130,8 +186,16 @@ fn block_of(item: &Item) -> Option<(&'static str, Value)> {
             role: Role::Assistant,
             text,
         } => Some(("assistant", json!({ "type": "text", "text": text }))),
-        // Needs a signature to replay; see the module doc.
-        Item::Reasoning { .. } => None,
+        Item::Reasoning {
+            text,
+            signature: Some(signature),
+            ..
+        } => Some((
+            "assistant",
+            json!({ "type": "thinking", "thinking": text, "signature": signature }),
+        )),
+        // Unsigned reasoning is refused; see the module doc.
+        Item::Reasoning { signature: None, .. } => None,
         Item::ToolCall(call) => Some((
             "assistant",
             json!({
@@ -201,7 +265,7 @@ pub struct MessagesDecoder {
 enum Block {
     Text,
     ToolUse { id: String, name: String, json: String },
-    Thinking(String),
+    Thinking { text: String, signature: String },
     Other,
 }
 
@@ -260,6 +324,8 @@ struct BlockObject {
     text: Option<String>,
     #[serde(default)]
     thinking: Option<String>,
+    #[serde(default)]
+    signature: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -278,6 +344,8 @@ struct DeltaObject {
     partial_json: Option<String>,
     #[serde(default)]
     thinking: Option<String>,
+    #[serde(default)]
+    signature: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -408,7 +476,11 @@ impl MessagesDecoder {
                 let json = String::new();
                 (Block::ToolUse { id, name, json }, Vec::new())
             }
-            "thinking" => (Block::Thinking(block.thinking.unwrap_or_default()), Vec::new()),
+            "thinking" => {
+                let text = block.thinking.unwrap_or_default();
+                let signature = block.signature.unwrap_or_default();
+                (Block::Thinking { text, signature }, Vec::new())
+            }
             _ => (Block::Other, Vec::new()),
         };
         self.blocks.insert(event.index, state);
@@ -441,12 +513,18 @@ impl MessagesDecoder {
             }
             "thinking_delta" => {
                 let piece = delta.thinking.as_deref().ok_or_else(|| missing("thinking"))?;
-                if let Some(Block::Thinking(text)) = self.blocks.get_mut(&event.index) {
+                if let Some(Block::Thinking { text, .. }) = self.blocks.get_mut(&event.index) {
                     text.push_str(piece);
                 }
                 Ok(Vec::new())
             }
-            // `signature_delta` (not kept, see the module doc) and newer kinds.
+            "signature_delta" => {
+                let piece = delta.signature.as_deref().ok_or_else(|| missing("signature"))?;
+                if let Some(Block::Thinking { signature, .. }) = self.blocks.get_mut(&event.index) {
+                    signature.push_str(piece);
+                }
+                Ok(Vec::new())
+            }
             _ => Ok(Vec::new()),
         }
     }
@@ -461,10 +539,14 @@ impl MessagesDecoder {
                     arguments,
                 })]
             }
-            Some(Block::Thinking(text)) if !text.is_empty() => {
-                vec![ResponseEvent::Reasoning(text)]
+            Some(Block::Thinking { text, signature }) if !text.is_empty() || !signature.is_empty() => {
+                vec![ResponseEvent::Reasoning(ReasoningPart {
+                    text,
+                    signature: Some(signature).filter(|signature| !signature.is_empty()),
+                    ..ReasoningPart::default()
+                })]
             }
-            Some(Block::Text | Block::Thinking(_) | Block::Other) | None => Vec::new(),
+            Some(Block::Text | Block::Thinking { .. } | Block::Other) | None => Vec::new(),
         }
     }
 }

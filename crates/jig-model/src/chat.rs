@@ -6,86 +6,61 @@
 //! [`ResponseEvent`]s. Text is emitted as it arrives; tool calls arrive in
 //! pieces keyed by `index` and are emitted only once the server says the
 //! response is finished, so a cut stream never yields a half-built call.
-//! Reasoning items are not sent back: Chat Completions has no field for them.
+//! Reasoning text (`reasoning_content` or `reasoning`, as local servers name
+//! it) is gathered and emitted as one piece at completion; it is not sent
+//! back, since Chat Completions has no field for it. A freeform tool is
+//! offered as a function with one string parameter, `input`.
 
 use std::collections::BTreeMap;
 
 use jig_protocol::{Item, Role, TokenUsage, ToolCall};
 use serde_json::{Value, json};
 
-use crate::http::{self, Endpoint, RetryPolicy};
-use crate::wire::{DecodeError, SseDecoder};
-use crate::{ModelClient, ModelError, ModelRequest, ResponseEvent, ResponseStream};
+use crate::client::{HttpClient, WireFormat, bearer, join_url};
+use crate::http::{Endpoint, RetryPolicy};
+use crate::wire::{DecodeError, SseDecoder, function_parameters};
+use crate::{ModelError, ModelRequest, ReasoningPart, ResponseEvent};
 
-/// A Chat Completions client.
-#[derive(Debug, Clone)]
-pub struct ChatClient {
-    spec: String,
-    model: String,
-    endpoint: Endpoint,
-    policy: RetryPolicy,
-    client: reqwest::Client,
+/// The Chat Completions wire format, for [`HttpClient`].
+#[derive(Debug, Clone, Copy)]
+pub struct Chat;
+
+impl WireFormat for Chat {
+    /// The model name.
+    type Options = String;
+
+    fn body(request: &ModelRequest, model: &String) -> Value {
+        chat_body(request, model)
+    }
+
+    fn decoder() -> Box<dyn SseDecoder> {
+        Box::new(ChatDecoder::default())
+    }
 }
 
-impl ChatClient {
+/// A Chat Completions client.
+pub type ChatClient = HttpClient<Chat>;
+
+impl HttpClient<Chat> {
     /// A client for `model` at `base_url` (e.g. `https://api.openai.com/v1`
-    /// or `http://127.0.0.1:11434/v1`). The `Authorization` header is sent
-    /// only when `api_key` is given: local servers need none. Fails only
-    /// when the HTTP client cannot be built (TLS set-up).
+    /// or `http://127.0.0.1:11434/v1`), POSTing to `{base_url}/chat/completions`.
+    /// The `Authorization` header is sent only when `api_key` is given: local
+    /// servers need none. Errors name the provider `chat` until
+    /// [`HttpClient::with_provider`] says otherwise. Fails only when the HTTP
+    /// client cannot be built (TLS set-up).
     pub fn new(
         base_url: impl Into<String>,
         model: impl Into<String>,
         api_key: Option<String>,
         policy: RetryPolicy,
     ) -> Result<Self, ModelError> {
-        let base_url = base_url.into();
         let model = model.into();
-        let mut headers = Vec::new();
-        if let Some(key) = api_key {
-            headers.push(("authorization".to_string(), format!("Bearer {key}")));
-        }
         let endpoint = Endpoint {
             provider: "chat".into(),
-            url: format!("{}/chat/completions", base_url.trim_end_matches('/')),
-            headers,
+            url: join_url(&base_url.into(), "chat/completions"),
+            headers: bearer(api_key),
         };
-        Ok(ChatClient {
-            spec: format!("chat:{model}"),
-            client: http::client(&policy)?,
-            model,
-            endpoint,
-            policy,
-        })
-    }
-
-    /// Names the provider in error messages (`openai`, `ollama`); the
-    /// default is `chat`. `openai` and `anthropic` get key-specific hints.
-    pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
-        self.endpoint.provider = provider.into();
-        self
-    }
-
-    /// Adds a request header, e.g. an organization id.
-    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.endpoint.headers.push((name.into(), value.into()));
-        self
-    }
-}
-
-#[async_trait::async_trait]
-impl ModelClient for ChatClient {
-    fn spec(&self) -> &str {
-        &self.spec
-    }
-
-    async fn stream(&self, request: &ModelRequest<'_>) -> Result<ResponseStream, ModelError> {
-        Ok(http::stream_sse(
-            self.client.clone(),
-            self.endpoint.clone(),
-            chat_body(request, &self.model),
-            self.policy.clone(),
-            || Box::new(ChatDecoder::default()),
-        ))
+        HttpClient::with_endpoint(format!("chat:{model}"), endpoint, model, policy)
     }
 }
 
@@ -109,7 +84,7 @@ pub fn chat_body(request: &ModelRequest, model: &str) -> Value {
                     "function": {
                         "name": tool.name,
                         "description": tool.description,
-                        "parameters": tool.parameters,
+                        "parameters": function_parameters(tool),
                     },
                 })
             })
@@ -181,6 +156,8 @@ fn messages(request: &ModelRequest) -> Vec<Value> {
 pub struct ChatDecoder {
     /// Tool calls being assembled, by their `index`.
     calls: BTreeMap<u64, PartialCall>,
+    /// Reasoning text so far; emitted whole, as one item, at completion.
+    reasoning: String,
     finished: bool,
     usage: TokenUsage,
     completed: bool,
@@ -214,8 +191,8 @@ impl SseDecoder for ChatDecoder {
         let choice = chunk.pointer("/choices/0");
         if let Some(delta) = choice.and_then(|choice| choice.get("delta")) {
             for key in ["reasoning_content", "reasoning"] {
-                if let Some(text) = delta.get(key).and_then(Value::as_str).filter(|t| !t.is_empty()) {
-                    events.push(ResponseEvent::Reasoning(text.to_string()));
+                if let Some(text) = delta.get(key).and_then(Value::as_str) {
+                    self.reasoning.push_str(text);
                 }
             }
             if let Some(text) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
@@ -275,20 +252,23 @@ impl ChatDecoder {
 
     fn complete(&mut self) -> Vec<ResponseEvent> {
         self.completed = true;
-        let mut events: Vec<ResponseEvent> = std::mem::take(&mut self.calls)
-            .into_iter()
-            .map(|(index, call)| {
-                ResponseEvent::ToolCall(ToolCall {
-                    call_id: if call.id.is_empty() {
-                        format!("call_{index}")
-                    } else {
-                        call.id
-                    },
-                    name: call.name,
-                    arguments: call.arguments,
-                })
+        let mut events = Vec::new();
+        if !self.reasoning.is_empty() {
+            let text = std::mem::take(&mut self.reasoning);
+            events.push(ResponseEvent::Reasoning(ReasoningPart::text(text)));
+        }
+        let calls = std::mem::take(&mut self.calls).into_iter().map(|(index, call)| {
+            ResponseEvent::ToolCall(ToolCall {
+                call_id: if call.id.is_empty() {
+                    format!("call_{index}")
+                } else {
+                    call.id
+                },
+                name: call.name,
+                arguments: call.arguments,
             })
-            .collect();
+        });
+        events.extend(calls);
         events.push(ResponseEvent::Completed { usage: self.usage });
         events
     }
@@ -339,6 +319,24 @@ mod tests {
         assert_eq!(
             events,
             Ok(vec![ResponseEvent::ToolCall(call), ResponseEvent::Completed { usage }])
+        );
+    }
+
+    #[test]
+    fn reasoning_pieces_become_one_part_at_completion() {
+        let events = decode(&[
+            r#"{"choices":[{"delta":{"reasoning_content":"Think"}}]}"#,
+            r#"{"choices":[{"delta":{"reasoning_content":"ing."}}]}"#,
+            r#"{"choices":[{"delta":{"content":"Done."},"finish_reason":"stop"}]}"#,
+        ]);
+        let usage = TokenUsage::default();
+        assert_eq!(
+            events,
+            Ok(vec![
+                ResponseEvent::TextDelta("Done.".into()),
+                ResponseEvent::Reasoning(ReasoningPart::text("Thinking.")),
+                ResponseEvent::Completed { usage },
+            ])
         );
     }
 

@@ -11,6 +11,7 @@
 
 pub mod anthropic;
 pub mod chat;
+pub mod client;
 pub mod http;
 pub mod openai;
 pub mod replay;
@@ -42,8 +43,9 @@ pub struct ModelRequest<'a> {
 pub enum ResponseEvent {
     /// More assistant text.
     TextDelta(String),
-    /// A reasoning summary.
-    Reasoning(String),
+    /// A finished piece of reasoning, with what the provider needs to accept
+    /// it back.
+    Reasoning(ReasoningPart),
     /// A complete tool call.
     ToolCall(ToolCall),
     /// The provider is starting this response again (after a rate limit, a
@@ -65,6 +67,40 @@ pub enum ResponseEvent {
         /// Token usage of this response.
         usage: TokenUsage,
     },
+}
+
+/// Reasoning as a provider streamed it: readable text plus the opaque data
+/// the provider wants back in later requests (see [`Item::Reasoning`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReasoningPart {
+    /// Human-readable reasoning text or summary.
+    pub text: String,
+    /// The provider's id of the reasoning item (OpenAI).
+    pub id: Option<String>,
+    /// The encrypted reasoning (OpenAI, `store: false`).
+    pub encrypted_content: Option<String>,
+    /// The thinking block's signature (Anthropic).
+    pub signature: Option<String>,
+}
+
+impl ReasoningPart {
+    /// Text alone, with no provider data.
+    pub fn text(text: impl Into<String>) -> Self {
+        ReasoningPart {
+            text: text.into(),
+            ..ReasoningPart::default()
+        }
+    }
+
+    /// The conversation item that records this reasoning.
+    pub fn into_item(self) -> Item {
+        Item::Reasoning {
+            text: self.text,
+            id: self.id,
+            encrypted_content: self.encrypted_content,
+            signature: self.signature,
+        }
+    }
 }
 
 /// A stream of response events.

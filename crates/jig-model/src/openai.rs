@@ -1,6 +1,6 @@
-//! The OpenAI Responses API wire format (`POST /v1/responses`, `stream: true`):
-//! the request body [`responses_body`] and the stream decoder
-//! [`ResponsesDecoder`].
+//! The OpenAI Responses API (`POST {base}/responses`, `stream: true`): the
+//! request body [`responses_body`], the stream decoder [`ResponsesDecoder`]
+//! and the client [`ResponsesClient`].
 //!
 //! The body follows what Codex CLI sends (see `shared/reference/dialects.md`):
 //! instructions travel as a `developer` message at the start of `input`,
@@ -8,13 +8,19 @@
 //! `reasoning.encrypted_content`, and the session id is the
 //! `prompt_cache_key`.
 //!
-//! Reasoning is not replayed. A reasoning input item needs the item `id` and,
-//! with `store: false`, its `encrypted_content`; [`Item::Reasoning`] keeps only
-//! the summary text, and a summary-only item is not a faithful copy of what
-//! the model produced. Round-tripping reasoning needs those two fields on the
-//! item, a follow-up change in `jig-protocol`.
+//! Reasoning round-trips: the decoder keeps a reasoning item's `id` and
+//! `encrypted_content`, and the body sends it back as a `reasoning` input
+//! item. With `store: false` the server has nothing to look the id up in, so
+//! reasoning without `encrypted_content` (or without an id, e.g. from another
+//! provider) is left out rather than sent as a dangling reference.
 //!
-//! Decoder invariants (see [`crate::wire`]): a function call is emitted only at
+//! Freeform tools ([`ToolFormat::Freeform`]) are offered as `custom` tools
+//! with their grammar; the model answers with a `custom_tool_call` whose raw
+//! `input` becomes the call's arguments. Which earlier calls were freeform is
+//! decided by their tool's format in the request, so a call and its output
+//! go back as `custom_tool_call` / `custom_tool_call_output`.
+//!
+//! Decoder invariants (see [`crate::wire`]): a tool call is emitted only at
 //! its `response.output_item.done`, so a stream cut mid-call never yields a
 //! partial [`ToolCall`]. `response.incomplete` (output-token limit, content
 //! filter) ends the response like `response.completed`: the reason does not
@@ -23,15 +29,55 @@
 //! function call is dropped. Unknown event types are ignored so that new
 //! server events do not break old clients.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use jig_protocol::{Item, Role, TokenUsage, ToolCall};
+use jig_protocol::{Item, Role, TokenUsage, ToolCall, ToolFormat, ToolSpec};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::ModelRequest;
-use crate::ResponseEvent;
+use crate::client::{HttpClient, WireFormat, bearer, join_url};
+use crate::http::{Endpoint, RetryPolicy};
 use crate::wire::{DecodeError, SseDecoder};
+use crate::{ModelError, ModelRequest, ReasoningPart, ResponseEvent};
+
+/// The Responses API wire format, for [`HttpClient`].
+#[derive(Debug, Clone, Copy)]
+pub struct Responses;
+
+impl WireFormat for Responses {
+    type Options = ResponsesOptions;
+
+    fn body(request: &ModelRequest, options: &ResponsesOptions) -> Value {
+        responses_body(request, options)
+    }
+
+    fn decoder() -> Box<dyn SseDecoder> {
+        Box::new(ResponsesDecoder::new())
+    }
+}
+
+/// An OpenAI Responses API client.
+pub type ResponsesClient = HttpClient<Responses>;
+
+impl HttpClient<Responses> {
+    /// A client POSTing to `{base_url}/responses` (e.g. base
+    /// `https://api.openai.com/v1`) with `Authorization: Bearer KEY` when
+    /// `api_key` is given. Its spec is `openai:<model>` and errors name the
+    /// provider `openai`. Fails only when the HTTP client cannot be built.
+    pub fn new(
+        base_url: impl Into<String>,
+        options: ResponsesOptions,
+        api_key: Option<String>,
+        policy: RetryPolicy,
+    ) -> Result<Self, ModelError> {
+        let endpoint = Endpoint {
+            provider: "openai".into(),
+            url: join_url(&base_url.into(), "responses"),
+            headers: bearer(api_key),
+        };
+        HttpClient::with_endpoint(format!("openai:{}", options.model), endpoint, options, policy)
+    }
+}
 
 /// Request settings of the Responses API that are not part of the conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +115,7 @@ impl ResponsesOptions {
 pub fn responses_body(request: &ModelRequest, options: &ResponsesOptions) -> Value {
     let mut body = json!({
         "model": options.model,
-        "input": input_items(request),
+        "input": input_items(request, options.store),
         "store": options.store,
         "stream": true,
         "prompt_cache_key": request.session_id,
@@ -78,14 +124,20 @@ pub fn responses_body(request: &ModelRequest, options: &ResponsesOptions) -> Val
         let tools: Vec<Value> = request
             .tools
             .iter()
-            .map(|tool| {
-                json!({
+            .map(|tool| match &tool.format {
+                ToolFormat::Function => json!({
                     "type": "function",
                     "name": tool.name,
                     "description": tool.description,
                     "parameters": tool.parameters,
                     "strict": false,
-                })
+                }),
+                ToolFormat::Freeform { syntax, definition } => json!({
+                    "type": "custom",
+                    "name": tool.name,
+                    "description": tool.description,
+                    "format": { "type": "grammar", "syntax": syntax, "definition": definition },
+                }),
             })
             .collect();
         body["tools"] = Value::Array(tools);
@@ -109,7 +161,9 @@ pub fn responses_body(request: &ModelRequest, options: &ResponsesOptions) -> Val
 }
 
 /// The `input` array: instructions as a developer message, then the items.
-fn input_items(request: &ModelRequest) -> Vec<Value> {
+fn input_items(request: &ModelRequest, store: bool) -> Vec<Value> {
+    let freeform_tools = freeform_names(request.tools);
+    let mut freeform_calls: HashSet<&str> = HashSet::new();
     let mut input = Vec::with_capacity(request.items.len() + 1);
     if !request.instructions.is_empty() {
         input.push(message("developer", "input_text", request.instructions));
@@ -121,22 +175,73 @@ fn input_items(request: &ModelRequest) -> Vec<Value> {
                 Role::User => message("user", "input_text", text),
                 Role::Assistant => message("assistant", "output_text", text),
             }),
-            // Not replayable faithfully; see the module doc.
-            Item::Reasoning { .. } => {}
+            Item::Reasoning {
+                text,
+                id,
+                encrypted_content,
+                ..
+            } => {
+                if let Some(reasoning) = reasoning_input(text, id.as_deref(), encrypted_content.as_deref(), store) {
+                    input.push(reasoning);
+                }
+            }
+            Item::ToolCall(call) if freeform_tools.contains(call.name.as_str()) => {
+                freeform_calls.insert(&call.call_id);
+                input.push(json!({
+                    "type": "custom_tool_call",
+                    "call_id": call.call_id,
+                    "name": call.name,
+                    "input": call.arguments,
+                }));
+            }
             Item::ToolCall(call) => input.push(json!({
                 "type": "function_call",
                 "call_id": call.call_id,
                 "name": call.name,
                 "arguments": call.arguments,
             })),
-            Item::ToolOutput(output) => input.push(json!({
-                "type": "function_call_output",
-                "call_id": output.call_id,
-                "output": output.output,
-            })),
+            Item::ToolOutput(output) => {
+                let kind = if freeform_calls.contains(output.call_id.as_str()) {
+                    "custom_tool_call_output"
+                } else {
+                    "function_call_output"
+                };
+                input.push(json!({
+                    "type": kind,
+                    "call_id": output.call_id,
+                    "output": output.output,
+                }));
+            }
         }
     }
     input
+}
+
+fn freeform_names(tools: &[ToolSpec]) -> HashSet<&str> {
+    tools
+        .iter()
+        .filter(|tool| !tool.format.is_function())
+        .map(|tool| tool.name.as_str())
+        .collect()
+}
+
+/// A `reasoning` input item, or `None` when the server could not resolve it
+/// (see the module doc).
+fn reasoning_input(text: &str, id: Option<&str>, encrypted: Option<&str>, store: bool) -> Option<Value> {
+    let id = id?;
+    if !store && encrypted.is_none() {
+        return None;
+    }
+    let summary: Vec<Value> = if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![json!({ "type": "summary_text", "text": text })]
+    };
+    let mut item = json!({ "type": "reasoning", "id": id, "summary": summary });
+    if let Some(encrypted) = encrypted {
+        item["encrypted_content"] = json!(encrypted);
+    }
+    Some(item)
 }
 
 fn message(role: &str, content_type: &str, text: &str) -> Value {
@@ -150,10 +255,10 @@ fn message(role: &str, content_type: &str, text: &str) -> Value {
 /// Decodes the server-sent events of one Responses API stream.
 #[derive(Debug, Default)]
 pub struct ResponsesDecoder {
-    /// Function calls in progress, by item id.
+    /// Function and custom tool calls in progress, by item id.
     calls: HashMap<String, PendingCall>,
-    /// Reasoning summary parts in progress, by (item id, summary index).
-    summaries: HashMap<(String, u64), String>,
+    /// Reasoning summary parts in progress, by item id and summary index.
+    summaries: HashMap<String, BTreeMap<u64, String>>,
     completed: bool,
 }
 
@@ -188,14 +293,40 @@ struct OutputItem {
     name: Option<String>,
     #[serde(default)]
     arguments: Option<String>,
+    /// A custom tool call's raw input.
+    #[serde(default)]
+    input: Option<String>,
+    #[serde(default)]
+    summary: Vec<SummaryPart>,
+    #[serde(default)]
+    encrypted_content: Option<String>,
 }
 
+impl OutputItem {
+    fn is_call(&self) -> bool {
+        matches!(self.kind.as_str(), "function_call" | "custom_tool_call")
+    }
+
+    /// A function call's arguments or a custom call's input.
+    fn call_text(&mut self) -> Option<String> {
+        self.arguments.take().or_else(|| self.input.take())
+    }
+}
+
+#[derive(Deserialize)]
+struct SummaryPart {
+    #[serde(default)]
+    text: String,
+}
+
+/// Argument events of function calls and input events of custom calls.
 #[derive(Deserialize)]
 struct ArgumentsEvent {
     item_id: String,
     #[serde(default)]
     delta: Option<String>,
-    #[serde(default)]
+    /// The whole text, in a `done` event (`input` for custom calls).
+    #[serde(default, alias = "input")]
     arguments: Option<String>,
 }
 
@@ -276,36 +407,40 @@ impl SseDecoder for ResponsesDecoder {
             }
             "response.reasoning_summary_text.delta" => {
                 let event: SummaryEvent = parse(&kind, value)?;
-                let part = self.summaries.entry((event.item_id, event.summary_index)).or_default();
+                let parts = self.summaries.entry(event.item_id).or_default();
+                let part = parts.entry(event.summary_index).or_default();
                 part.push_str(event.delta.as_deref().unwrap_or_default());
                 Ok(Vec::new())
             }
             "response.reasoning_summary_text.done" => {
                 let event: SummaryEvent = parse(&kind, value)?;
-                let streamed = self
-                    .summaries
-                    .remove(&(event.item_id, event.summary_index))
-                    .unwrap_or_default();
-                let text = event.text.unwrap_or(streamed);
-                Ok(vec![ResponseEvent::Reasoning(text)])
+                if let Some(text) = event.text {
+                    let parts = self.summaries.entry(event.item_id).or_default();
+                    parts.insert(event.summary_index, text);
+                }
+                Ok(Vec::new())
             }
             "response.output_item.added" => {
                 let event: OutputItemEvent = parse(&kind, value)?;
-                if event.item.kind == "function_call" {
-                    let item = event.item;
+                let mut item = event.item;
+                if item.is_call() {
                     let id = item_key(&item);
+                    let arguments = item.call_text().unwrap_or_default();
                     self.calls.insert(
                         id,
                         PendingCall {
                             call_id: item.call_id.unwrap_or_default(),
                             name: item.name.unwrap_or_default(),
-                            arguments: item.arguments.unwrap_or_default(),
+                            arguments,
                         },
                     );
                 }
                 Ok(Vec::new())
             }
-            "response.function_call_arguments.delta" | "response.function_call_arguments.done" => {
+            "response.function_call_arguments.delta"
+            | "response.function_call_arguments.done"
+            | "response.custom_tool_call_input.delta"
+            | "response.custom_tool_call_input.done" => {
                 let event: ArgumentsEvent = parse(&kind, value)?;
                 let call = self.calls.entry(event.item_id).or_default();
                 if let Some(delta) = event.delta {
@@ -318,7 +453,10 @@ impl SseDecoder for ResponsesDecoder {
             }
             "response.output_item.done" => {
                 let event: OutputItemEvent = parse(&kind, value)?;
-                if event.item.kind != "function_call" {
+                if event.item.kind == "reasoning" {
+                    return Ok(vec![ResponseEvent::Reasoning(self.finish_reasoning(event.item))]);
+                }
+                if !event.item.is_call() {
                     return Ok(Vec::new());
                 }
                 Ok(vec![ResponseEvent::ToolCall(self.finish_call(&kind, event.item)?)])
@@ -356,25 +494,46 @@ impl SseDecoder for ResponsesDecoder {
 }
 
 impl ResponsesDecoder {
-    /// The finished call for a `function_call` item: the `done` item's fields
-    /// win, the streamed pieces fill in what it leaves out.
-    fn finish_call(&mut self, kind: &str, item: OutputItem) -> Result<ToolCall, DecodeError> {
+    /// The finished call for a `function_call` or `custom_tool_call` item:
+    /// the `done` item's fields win, the streamed pieces fill in what it
+    /// leaves out.
+    fn finish_call(&mut self, kind: &str, mut item: OutputItem) -> Result<ToolCall, DecodeError> {
         let pending = self.calls.remove(&item_key(&item)).unwrap_or_default();
+        let arguments = item.call_text().filter(|text| !text.is_empty());
         let call = ToolCall {
             call_id: item.call_id.unwrap_or(pending.call_id),
             name: item.name.unwrap_or(pending.name),
-            arguments: item
-                .arguments
-                .filter(|arguments| !arguments.is_empty())
-                .unwrap_or(pending.arguments),
+            arguments: arguments.unwrap_or(pending.arguments),
         };
         if call.call_id.is_empty() || call.name.is_empty() {
             return Err(DecodeError::Malformed {
                 event: kind.to_owned(),
-                reason: "function call without call_id or name".to_owned(),
+                reason: format!("{} without call_id or name", item.kind),
             });
         }
         Ok(call)
+    }
+
+    /// A finished reasoning item: its summary parts joined (from the `done`
+    /// item, else as streamed), with the id and encrypted content to send
+    /// back.
+    fn finish_reasoning(&mut self, item: OutputItem) -> ReasoningPart {
+        let streamed = item
+            .id
+            .as_ref()
+            .and_then(|id| self.summaries.remove(id))
+            .unwrap_or_default();
+        let parts: Vec<String> = if item.summary.is_empty() {
+            streamed.into_values().collect()
+        } else {
+            item.summary.into_iter().map(|part| part.text).collect()
+        };
+        ReasoningPart {
+            text: parts.join("\n\n"),
+            id: item.id,
+            encrypted_content: item.encrypted_content,
+            signature: None,
+        }
     }
 }
 

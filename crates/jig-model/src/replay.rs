@@ -14,7 +14,7 @@ use futures::StreamExt;
 use jig_protocol::{Item, Role, RolloutRecord, TokenUsage};
 
 use crate::scripted::text_deltas;
-use crate::{ModelClient, ModelError, ModelRequest, ResponseEvent, ResponseStream, responses_so_far};
+use crate::{ModelClient, ModelError, ModelRequest, ReasoningPart, ResponseEvent, ResponseStream, responses_so_far};
 
 /// A model that re-serves the responses of a recorded session.
 #[derive(Debug, Clone)]
@@ -116,7 +116,17 @@ impl ReplayModel {
                 } => {
                     events.extend(text_deltas(text).into_iter().map(ResponseEvent::TextDelta));
                 }
-                Item::Reasoning { text } => events.push(ResponseEvent::Reasoning(text.clone())),
+                Item::Reasoning {
+                    text,
+                    id,
+                    encrypted_content,
+                    signature,
+                } => events.push(ResponseEvent::Reasoning(ReasoningPart {
+                    text: text.clone(),
+                    id: id.clone(),
+                    encrypted_content: encrypted_content.clone(),
+                    signature: signature.clone(),
+                })),
                 Item::ToolCall(call) => events.push(ResponseEvent::ToolCall(call.clone())),
                 // A model response holds only model items; anything else was
                 // never streamed by the model, so it is not re-served.

@@ -19,7 +19,7 @@ use jig_protocol::{Item, TokenUsage, ToolCall};
 
 pub use script::{Expect, ScriptFormat, ScriptedResponse, ScriptedToolCall};
 
-use crate::{ModelClient, ModelError, ModelRequest, ResponseEvent, ResponseStream, responses_so_far};
+use crate::{ModelClient, ModelError, ModelRequest, ReasoningPart, ResponseEvent, ResponseStream, responses_so_far};
 
 /// A model that plays back a script, one response per request.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ fn events(response: &ScriptedResponse, number: usize, items: &[Item]) -> Vec<Res
     let mut output_chars = 0;
     if let Some(reasoning) = &response.reasoning {
         output_chars += reasoning.chars().count();
-        events.push(ResponseEvent::Reasoning(reasoning.clone()));
+        events.push(ResponseEvent::Reasoning(ReasoningPart::text(reasoning.clone())));
     }
     if let Some(text) = &response.text {
         output_chars += text.chars().count();
@@ -151,7 +151,7 @@ fn tokens(chars: usize) -> u64 {
 
 fn item_chars(item: &Item) -> usize {
     match item {
-        Item::Message { text, .. } | Item::Reasoning { text } => text.chars().count(),
+        Item::Message { text, .. } | Item::Reasoning { text, .. } => text.chars().count(),
         Item::ToolCall(call) => call.name.chars().count() + call.arguments.chars().count(),
         Item::ToolOutput(output) => output.output.chars().count(),
     }

@@ -12,6 +12,9 @@
 //! response is done. A stream that ends before that is an error the
 //! transport may retry, so a partial tool call can never run.
 
+use jig_protocol::{ToolFormat, ToolSpec};
+use serde_json::{Value, json};
+
 use crate::ResponseEvent;
 
 /// Why a decoder could not make sense of an event.
@@ -44,4 +47,24 @@ pub trait SseDecoder: Send {
     /// Called when the byte stream ends. Returns the final events, or
     /// [`DecodeError::Incomplete`] when the response never finished.
     fn finish(&mut self) -> Result<Vec<ResponseEvent>, DecodeError>;
+}
+
+/// The JSON Schema a provider without freeform tools offers for `tool`: its
+/// own parameters, or for a [`ToolFormat::Freeform`] tool an object with one
+/// required string, `input` (the tool router unwraps `{"input": ...}`).
+pub fn function_parameters(tool: &ToolSpec) -> Value {
+    match &tool.format {
+        ToolFormat::Function => tool.parameters.clone(),
+        ToolFormat::Freeform { syntax, .. } => json!({
+            "type": "object",
+            "properties": {
+                "input": {
+                    "type": "string",
+                    "description": format!("The tool's input, as free text in its {syntax} grammar."),
+                },
+            },
+            "required": ["input"],
+            "additionalProperties": false,
+        }),
+    }
 }

@@ -110,18 +110,25 @@ fn remove_dirs(dirs: &[PathBuf]) {
 
 /// Writes `content` to a temporary sibling of `path`, then renames it over.
 fn write_atomic(path: &Path, content: &Content) -> io::Result<()> {
+    write_bytes_atomic(path, &content.bytes, content.permissions.as_ref())
+}
+
+/// Writes `bytes` to a temporary sibling of `path`, sets `permissions` when
+/// given, then renames it over `path`; the temporary file never outlives
+/// the call.
+pub(crate) fn write_bytes_atomic(path: &Path, bytes: &[u8], permissions: Option<&fs::Permissions>) -> io::Result<()> {
     let temp = temp_path(path)?;
-    let written = write_new(&temp, content).and_then(|()| fs::rename(&temp, path));
+    let written = write_new(&temp, bytes, permissions).and_then(|()| fs::rename(&temp, path));
     if written.is_err() {
         let _ = fs::remove_file(&temp);
     }
     written
 }
 
-fn write_new(temp: &Path, content: &Content) -> io::Result<()> {
+fn write_new(temp: &Path, bytes: &[u8], permissions: Option<&fs::Permissions>) -> io::Result<()> {
     let mut file = File::create_new(temp)?;
-    file.write_all(&content.bytes)?;
-    if let Some(permissions) = &content.permissions {
+    file.write_all(bytes)?;
+    if let Some(permissions) = permissions {
         file.set_permissions(permissions.clone())?;
     }
     Ok(())

@@ -12,6 +12,9 @@
 //! symbolic links leading out are refused. Error messages are written for
 //! the model that produced the patch and say what to change.
 //!
+//! The same confinement and atomic write serve other editing tools through
+//! [`resolve_in_workspace`] and [`write_atomic`].
+//!
 //! This crate must not know about tools, models or sandboxes; it is a pure
 //! text-and-files library that `jig-tools` wraps.
 //!
@@ -42,7 +45,8 @@ mod seek;
 mod summary;
 mod text;
 
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 
 pub use error::PatchError;
 pub use parse::{Chunk, ChunkLine, FileHunk, Patch, parse_patch};
@@ -74,4 +78,50 @@ impl Patch {
         commit::commit(&plan.changes)?;
         Ok(plan.summary)
     }
+}
+
+/// A path checked to lie inside a workspace root; see [`resolve_in_workspace`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspacePath {
+    /// The path relative to the root, `.` and `..` folded, for messages.
+    pub relative: PathBuf,
+    /// Where to read and write: symbolic links resolved, under the
+    /// canonicalized root.
+    pub real: PathBuf,
+    /// A regular file exists at `real` (otherwise nothing does yet, and the
+    /// deepest existing ancestor is a directory inside the root).
+    pub exists: bool,
+}
+
+/// Checks that `path` (relative to `root`, or absolute inside it) stays in
+/// the workspace, following symbolic links, exactly as patches are checked.
+///
+/// # Errors
+///
+/// [`PatchError::OutsideWorkspace`] for an absolute path outside the root, a
+/// `..` escape, or a symbolic link leading out; [`PatchError::BrokenSymlink`],
+/// [`PatchError::IsDirectory`], [`PatchError::NotAFile`],
+/// [`PatchError::ParentNotDirectory`] for paths that cannot name a file;
+/// [`PatchError::Io`] when the root or the path cannot be inspected.
+pub fn resolve_in_workspace(root: &Path, path: &Path) -> Result<WorkspacePath, PatchError> {
+    let target = paths::Workspace::open(root)?.resolve(path)?;
+    Ok(WorkspacePath {
+        relative: target.relative,
+        real: target.real,
+        exists: target.exists,
+    })
+}
+
+/// Replaces the file at `path` with `bytes` through a temporary sibling and
+/// a rename, so no reader sees half a file; an existing file keeps its
+/// permissions. The parent directory must exist. `path` is trusted: check it
+/// with [`resolve_in_workspace`] first.
+///
+/// # Errors
+///
+/// The I/O error of creating, writing or renaming the temporary file; the
+/// file at `path` is then unchanged and no temporary file is left.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let permissions = std::fs::metadata(path).ok().map(|meta| meta.permissions());
+    commit::write_bytes_atomic(path, bytes, permissions.as_ref())
 }

@@ -65,12 +65,19 @@ pub enum Event {
         /// The whole plan.
         plan: Vec<PlanStep>,
     },
-    /// Token usage of the last model response, and the session's running total.
+    /// Token usage of the last model response, with running totals for the
+    /// turn and the session, and their cost when the model's price is known.
     TokenUsage {
         /// Usage of the last response.
         last: TokenUsage,
+        /// Running total for the current turn.
+        #[serde(default)]
+        turn: TokenUsage,
         /// Running total for the session.
         total: TokenUsage,
+        /// Cost in US dollars, when the model has a price.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost: Option<Cost>,
     },
     /// The model request failed in a way worth retrying (rate limit, server
     /// error, dropped stream); the partial response is discarded and the
@@ -103,7 +110,7 @@ pub enum Event {
 }
 
 /// How a turn ended. Only real faults are `Failed`; tool errors go back to the model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TurnOutcome {
     /// The model answered without a tool call.
@@ -113,6 +120,16 @@ pub enum TurnOutcome {
         /// The limit that was reached.
         limit: u32,
     },
+    /// The session's token or cost cap was reached; the calls of the last
+    /// response were not run.
+    BudgetExceeded {
+        /// Which cap.
+        budget: Budget,
+        /// The cap.
+        limit: f64,
+        /// What the session had used when it stopped.
+        used: f64,
+    },
     /// A person interrupted the turn.
     Interrupted,
     /// A fault that the model cannot fix ended the turn.
@@ -120,6 +137,27 @@ pub enum TurnOutcome {
         /// What failed and what to do.
         error: String,
     },
+}
+
+/// A hard cap on a session's spending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Budget {
+    /// Input plus output tokens (`--max-tokens`).
+    Tokens,
+    /// Cost in US dollars (`--max-cost`).
+    CostUsd,
+}
+
+/// Cost in US dollars of the last response, the turn and the session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Cost {
+    /// The last response.
+    pub last_usd: f64,
+    /// The current turn so far.
+    pub turn_usd: f64,
+    /// The session so far.
+    pub total_usd: f64,
 }
 
 /// Token counts of a model response.
@@ -140,6 +178,11 @@ impl TokenUsage {
         self.input_tokens += other.input_tokens;
         self.cached_input_tokens += other.cached_input_tokens;
         self.output_tokens += other.output_tokens;
+    }
+
+    /// Input plus output tokens: what a token budget counts.
+    pub fn billed_tokens(&self) -> u64 {
+        self.input_tokens + self.output_tokens
     }
 }
 

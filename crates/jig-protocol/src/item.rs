@@ -31,9 +31,22 @@ pub enum Item {
         text: String,
     },
     /// Model reasoning (a summary, or opaque content a provider wants back).
+    /// The optional fields are what a provider needs to accept the reasoning
+    /// back in a later request; rollouts written before they existed load
+    /// with them empty.
     Reasoning {
         /// Human-readable reasoning text or summary.
         text: String,
+        /// The provider's id of the reasoning item (OpenAI `rs_…`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// The reasoning itself, encrypted by the provider (OpenAI, with
+        /// `store: false`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        encrypted_content: Option<String>,
+        /// The signature that vouches for the text (Anthropic thinking).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
     },
     /// A tool call made by the model.
     ToolCall(ToolCall),
@@ -55,6 +68,16 @@ impl Item {
         Item::Message {
             role: Role::Assistant,
             text: text.into(),
+        }
+    }
+
+    /// Reasoning text with no provider data attached.
+    pub fn reasoning(text: impl Into<String>) -> Self {
+        Item::Reasoning {
+            text: text.into(),
+            id: None,
+            encrypted_content: None,
+            signature: None,
         }
     }
 
@@ -143,5 +166,19 @@ impl ToolFormat {
     /// Whether this is the default JSON function format.
     pub fn is_function(&self) -> bool {
         matches!(self, ToolFormat::Function)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_without_provider_fields_loads_and_stays_short() {
+        let old: Item =
+            serde_json::from_str(r#"{"type":"reasoning","text":"think"}"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(old, Item::reasoning("think"));
+        let text = serde_json::to_string(&old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(text, r#"{"type":"reasoning","text":"think"}"#);
     }
 }

@@ -17,7 +17,7 @@ mod op;
 mod rollout;
 pub mod schema;
 
-pub use event::{Event, PlanStep, StepStatus, TokenUsage, TurnOutcome};
+pub use event::{Budget, Cost, Event, PlanStep, StepStatus, TokenUsage, TurnOutcome};
 pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus};
 pub use op::Op;
 pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};

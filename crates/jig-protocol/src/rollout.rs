@@ -55,6 +55,10 @@ pub struct SessionMeta {
     pub model: String,
     /// The system instructions the model was given.
     pub instructions: String,
+    /// The tool dialect the session offers (`generic`, `codex`, …); resume
+    /// keeps it so the tools never change under a conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
     /// Version of jig that created the session.
     pub jig_version: String,
     /// Rollout format version ([`ROLLOUT_FORMAT_VERSION`]).

@@ -11,13 +11,17 @@
 #![deny(missing_docs)]
 
 pub mod apply_patch;
+pub mod edit_file;
+pub mod exec_session;
 pub mod list_dir;
 pub mod plan;
 pub mod read_file;
+pub mod rg;
 pub mod router;
 pub mod search;
 pub mod shell;
 pub mod truncate;
+pub mod write_file;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,7 @@
-//! The `shell` tool: runs one command and reports its exit code, wall time
-//! and output.
+//! The `shell` tool and [`run_command`], the one command runner every
+//! dialect's shell face (`shell`, claude's `Bash`, codex-legacy's `shell`)
+//! goes through: it runs one command and reports how it ended, its wall time
+//! and its output; each face only formats a [`CommandOutcome`].
 //!
 //! Every command runs in its own process group, and the tool owns that group:
 //! on timeout, on interrupt, when the run future is dropped, and also after
@@ -67,7 +69,7 @@ enum CommandArg {
     Argv(Vec<String>),
 }
 
-/// How the wait for the direct child ended.
+/// How the wait for the direct child ended (internal; see [`CommandEnding`]).
 enum Ending {
     Exited(ExitStatus),
     TimedOut,
@@ -135,108 +137,226 @@ impl Tool for ShellTool {
         }
         let workdir = resolve_workdir(&ctx.cwd, args.workdir.as_deref())?;
         let timeout_ms = args.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(1, MAX_TIMEOUT_MS);
-        let (mut command, program) = build_command(&args.command)?;
-        command
-            .current_dir(&workdir)
-            .envs(args.env.unwrap_or_default())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true);
-        let started = Instant::now();
-        let child = command.spawn().map_err(|err| spawn_error(&program, &workdir, &err))?;
-        let run = self.supervise(child, ctx, Duration::from_millis(timeout_ms)).await?;
-        let wall = started.elapsed();
-        match run.ending {
-            Ending::Cancelled => Err(ToolError::Interrupted),
-            Ending::TimedOut => {
-                let head = format!(
-                    "command timed out after {} s; the process group was killed\nwall time: {:.3} s\n",
+        let command = match args.command {
+            CommandArg::Script(script) => CommandLine::Script(script),
+            CommandArg::Argv(argv) => CommandLine::Argv(argv),
+        };
+        let spec = CommandSpec {
+            command,
+            workdir,
+            env: args.env.unwrap_or_default(),
+            timeout: Duration::from_millis(timeout_ms),
+            max_output_bytes: self.max_output_bytes,
+        };
+        let outcome = run_command(ctx, &spec).await?;
+        let streams = render_streams(&outcome.stdout, &outcome.stderr);
+        let wall = outcome.wall.as_secs_f64();
+        let (head, status) = match &outcome.ending {
+            CommandEnding::TimedOut => (
+                format!(
+                    "command timed out after {} s; the process group was killed\nwall time: {wall:.3} s\n",
                     timeout_ms as f64 / 1000.0,
-                    wall.as_secs_f64()
-                );
-                Ok(ToolResult {
-                    output: head + &run.streams,
-                    status: ToolStatus::Error,
-                    effect: None,
-                })
-            }
-            Ending::Exited(status) => {
-                let head = format!(
-                    "exit code: {}\nwall time: {:.3} s\n",
-                    describe_status(status),
-                    wall.as_secs_f64()
-                );
-                let status = if status.success() {
+                ),
+                ToolStatus::Error,
+            ),
+            ending @ CommandEnding::Exited { code, .. } => {
+                let status = if *code == Some(0) {
                     ToolStatus::Ok
                 } else {
                     ToolStatus::Error
                 };
-                Ok(ToolResult {
-                    output: head + &run.streams,
+                (
+                    format!("exit code: {}\nwall time: {wall:.3} s\n", ending.describe()),
                     status,
-                    effect: None,
-                })
+                )
             }
+        };
+        Ok(ToolResult {
+            output: head + &streams,
+            status,
+            effect: None,
+        })
+    }
+}
+
+/// What to run: a bash script or an argv executed without a shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandLine {
+    /// Run with `bash -lc`.
+    Script(String),
+    /// Executed directly; the first element is the program.
+    Argv(Vec<String>),
+}
+
+/// One command for [`run_command`].
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    /// What to run.
+    pub command: CommandLine,
+    /// Absolute directory to run in (see [`resolve_workdir`]).
+    pub workdir: PathBuf,
+    /// Extra environment variables, on top of jig's own environment.
+    pub env: BTreeMap<String, String>,
+    /// The process group is killed after this long.
+    pub timeout: Duration,
+    /// Bytes kept of each of stdout and stderr (head and tail).
+    pub max_output_bytes: usize,
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandEnding {
+    /// The direct child exited (or was killed by a signal).
+    Exited {
+        /// The exit code, `None` when a signal ended it.
+        code: Option<i32>,
+        /// The signal's name (`SIGKILL`), when a signal ended it.
+        signal: Option<String>,
+    },
+    /// The timeout passed; the process group was killed.
+    TimedOut,
+}
+
+impl CommandEnding {
+    /// `0`, `none (killed by SIGKILL)`, `unknown`, or `timed out`.
+    pub fn describe(&self) -> String {
+        match self {
+            CommandEnding::Exited { code: Some(code), .. } => code.to_string(),
+            CommandEnding::Exited {
+                code: None,
+                signal: Some(signal),
+            } => format!("none (killed by {signal})"),
+            CommandEnding::Exited {
+                code: None,
+                signal: None,
+            } => "unknown".to_string(),
+            CommandEnding::TimedOut => "timed out".to_string(),
         }
     }
 }
 
-/// What [`ShellTool::supervise`] observed.
-struct Finished {
-    ending: Ending,
-    /// The rendered `stdout:` / `stderr:` sections.
-    streams: String,
+/// What [`run_command`] observed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutcome {
+    /// How the command ended.
+    pub ending: CommandEnding,
+    /// Time from spawn to the end of the wait.
+    pub wall: Duration,
+    /// Standard output, middle cut when longer than `max_output_bytes`.
+    pub stdout: String,
+    /// Standard error, middle cut when longer than `max_output_bytes`.
+    pub stderr: String,
 }
 
-impl ShellTool {
-    /// Waits for the child while reading its pipes, then kills its process
-    /// group whatever the ending, reaps it and drains the pipes.
-    async fn supervise(&self, mut child: Child, ctx: &ToolContext, timeout: Duration) -> Result<Finished, ToolError> {
-        let group = child
-            .id()
-            .and_then(|pid| i32::try_from(pid).ok())
-            .map(|pid| GroupKiller(Pid::from_raw(pid)));
-        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-            return Err(ToolError::Fatal(
-                "shell: the child's output pipes were not set up".to_string(),
-            ));
-        };
-        let mut out = HeadTailBuffer::new(self.max_output_bytes);
-        let mut err = HeadTailBuffer::new(self.max_output_bytes);
-        let ending = {
-            let reading = async { tokio::join!(pump(stdout, &mut out), pump(stderr, &mut err)) };
-            tokio::pin!(reading);
-            let deadline = tokio::time::sleep(timeout);
-            tokio::pin!(deadline);
-            let mut drained = false;
-            let ending = loop {
-                tokio::select! {
-                    _ = &mut reading, if !drained => drained = true,
-                    status = child.wait() => break Ending::Exited(status.map_err(wait_error)?),
-                    () = &mut deadline => break Ending::TimedOut,
-                    () = ctx.cancel.cancelled() => break Ending::Cancelled,
-                }
-            };
-            if let Some(group) = &group {
-                group.kill();
-            }
-            if !matches!(ending, Ending::Exited(_)) {
-                // The group was just killed, so this wait is short; its
-                // status is not reported (the ending already says why).
-                let _ = child.wait().await;
-            }
-            if !drained {
-                let _ = tokio::time::timeout(DRAIN_GRACE, &mut reading).await;
-            }
-            ending
-        };
-        Ok(Finished {
-            ending,
-            streams: render_streams(out, err),
-        })
+/// Runs one command with stdin closed, in its own process group, and kills
+/// the whole group when it ends (see the module doc). `Err(Interrupted)` when
+/// `ctx.cancel` fires; `RespondToModel` when the program cannot be started.
+pub async fn run_command(ctx: &ToolContext, spec: &CommandSpec) -> Result<CommandOutcome, ToolError> {
+    if ctx.cancel.is_cancelled() {
+        return Err(ToolError::Interrupted);
     }
+    let (mut command, program) = build_command(&spec.command)?;
+    crate::rg::apply_path_prefix(&mut command);
+    command
+        .current_dir(&spec.workdir)
+        .envs(&spec.env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let started = Instant::now();
+    let child = command
+        .spawn()
+        .map_err(|err| spawn_error(&program, &spec.workdir, &err))?;
+    let run = supervise(child, ctx, spec.timeout, spec.max_output_bytes).await?;
+    let wall = started.elapsed();
+    let ending = match run.ending {
+        Ending::Cancelled => return Err(ToolError::Interrupted),
+        Ending::TimedOut => CommandEnding::TimedOut,
+        Ending::Exited(status) => exit_ending(status),
+    };
+    Ok(CommandOutcome {
+        ending,
+        wall,
+        stdout: run.stdout,
+        stderr: run.stderr,
+    })
+}
+
+/// Turns an exit status into a [`CommandEnding::Exited`].
+pub(crate) fn exit_ending(status: ExitStatus) -> CommandEnding {
+    let signal = match (status.code(), status.signal()) {
+        (None, Some(signal)) => Some(match Signal::try_from(signal) {
+            Ok(sig) => sig.to_string(),
+            Err(_) => format!("signal {signal}"),
+        }),
+        _ => None,
+    };
+    CommandEnding::Exited {
+        code: status.code(),
+        signal,
+    }
+}
+
+/// What [`supervise`] observed.
+struct Finished {
+    ending: Ending,
+    stdout: String,
+    stderr: String,
+}
+
+/// Waits for the child while reading its pipes, then kills its process
+/// group whatever the ending, reaps it and drains the pipes.
+async fn supervise(
+    mut child: Child,
+    ctx: &ToolContext,
+    timeout: Duration,
+    max_output_bytes: usize,
+) -> Result<Finished, ToolError> {
+    let group = child
+        .id()
+        .and_then(|pid| i32::try_from(pid).ok())
+        .map(|pid| GroupKiller(Pid::from_raw(pid)));
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(ToolError::Fatal(
+            "shell: the child's output pipes were not set up".to_string(),
+        ));
+    };
+    let mut out = HeadTailBuffer::new(max_output_bytes);
+    let mut err = HeadTailBuffer::new(max_output_bytes);
+    let ending = {
+        let reading = async { tokio::join!(pump(stdout, &mut out), pump(stderr, &mut err)) };
+        tokio::pin!(reading);
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut drained = false;
+        let ending = loop {
+            tokio::select! {
+                _ = &mut reading, if !drained => drained = true,
+                status = child.wait() => break Ending::Exited(status.map_err(wait_error)?),
+                () = &mut deadline => break Ending::TimedOut,
+                () = ctx.cancel.cancelled() => break Ending::Cancelled,
+            }
+        };
+        if let Some(group) = &group {
+            group.kill();
+        }
+        if !matches!(ending, Ending::Exited(_)) {
+            // The group was just killed, so this wait is short; its
+            // status is not reported (the ending already says why).
+            let _ = child.wait().await;
+        }
+        if !drained {
+            let _ = tokio::time::timeout(DRAIN_GRACE, &mut reading).await;
+        }
+        ending
+    };
+    Ok(Finished {
+        ending,
+        stdout: out.finish(),
+        stderr: err.finish(),
+    })
 }
 
 fn wait_error(err: std::io::Error) -> ToolError {
@@ -245,10 +365,10 @@ fn wait_error(err: std::io::Error) -> ToolError {
 
 /// Kills a process group with SIGKILL when asked and again when dropped, so a
 /// cancelled or aborted run never leaves the group behind.
-struct GroupKiller(Pid);
+pub(crate) struct GroupKiller(pub(crate) Pid);
 
 impl GroupKiller {
-    fn kill(&self) {
+    pub(crate) fn kill(&self) {
         // ESRCH (group already empty) is the normal case after a clean exit.
         let _ = killpg(self.0, Signal::SIGKILL);
     }
@@ -271,38 +391,28 @@ async fn pump(mut pipe: impl AsyncRead + Unpin, buf: &mut HeadTailBuffer) {
     }
 }
 
-fn render_streams(out: HeadTailBuffer, err: HeadTailBuffer) -> String {
+fn render_streams(out: &str, err: &str) -> String {
     if out.is_empty() && err.is_empty() {
         return "(no output)".to_string();
     }
     let mut text = String::new();
-    for (name, buf) in [("stdout", out), ("stderr", err)] {
-        if buf.is_empty() {
+    for (name, body) in [("stdout", out), ("stderr", err)] {
+        if body.is_empty() {
             continue;
         }
-        let body = buf.finish();
         if !text.is_empty() {
             text.push('\n');
         }
         text.push_str(name);
         text.push_str(":\n");
-        text.push_str(body.strip_suffix('\n').unwrap_or(&body));
+        text.push_str(body.strip_suffix('\n').unwrap_or(body));
     }
     text
 }
 
-fn describe_status(status: ExitStatus) -> String {
-    match (status.code(), status.signal()) {
-        (Some(code), _) => code.to_string(),
-        (None, Some(signal)) => match Signal::try_from(signal) {
-            Ok(sig) => format!("none (killed by {sig})"),
-            Err(_) => format!("none (killed by signal {signal})"),
-        },
-        (None, None) => "unknown".to_string(),
-    }
-}
-
-fn resolve_workdir(cwd: &Path, workdir: Option<&str>) -> Result<PathBuf, ToolError> {
+/// Resolves the model's `workdir` (relative to `cwd`, or absolute) and
+/// checks that it is a directory.
+pub fn resolve_workdir(cwd: &Path, workdir: Option<&str>) -> Result<PathBuf, ToolError> {
     let dir = match workdir {
         Some(dir) => cwd.join(dir),
         None => cwd.to_path_buf(),
@@ -318,14 +428,14 @@ fn resolve_workdir(cwd: &Path, workdir: Option<&str>) -> Result<PathBuf, ToolErr
 }
 
 /// Builds the command and returns the program name for error messages.
-fn build_command(arg: &CommandArg) -> Result<(Command, String), ToolError> {
+pub(crate) fn build_command(arg: &CommandLine) -> Result<(Command, String), ToolError> {
     match arg {
-        CommandArg::Script(script) => {
+        CommandLine::Script(script) => {
             let mut command = Command::new("bash");
             command.arg("-lc").arg(script);
             Ok((command, "bash".to_string()))
         }
-        CommandArg::Argv(argv) => {
+        CommandLine::Argv(argv) => {
             let Some((program, rest)) = argv.split_first() else {
                 return Err(ToolError::RespondToModel(
                     "cannot run command: the argv array is empty; pass at least the program name".to_string(),
@@ -338,7 +448,7 @@ fn build_command(arg: &CommandArg) -> Result<(Command, String), ToolError> {
     }
 }
 
-fn spawn_error(program: &str, workdir: &Path, err: &std::io::Error) -> ToolError {
+pub(crate) fn spawn_error(program: &str, workdir: &Path, err: &std::io::Error) -> ToolError {
     let hint = match err.kind() {
         std::io::ErrorKind::NotFound => {
             "; check the program name, or pass the command as a string to run it through bash"

@@ -57,9 +57,9 @@ fn a_script_with_a_syntax_error_is_reported_with_its_line() {
 #[test]
 fn an_unknown_model_provider_says_what_is_available() {
     let env = Env::new();
-    let out = env.run(&["exec", "--model", "openai:gpt-5", "go"]);
+    let out = env.run(&["exec", "--model", "nowhere:some-model", "go"]);
     assert_eq!(out.status.code(), Some(1));
-    insta::assert_snapshot!(stderr(&out), @"error: unknown model `openai:gpt-5`; use `scripted:PATH` (a model script file) or `replay:SESSION` (re-run a recorded session's responses)");
+    insta::assert_snapshot!(stderr(&out), @"error: unknown model `nowhere:some-model`; provider `nowhere` is not configured; known providers: anthropic, chat, ollama, openai, plus scripted:PATH and replay:SESSION");
 }
 
 #[test]
@@ -157,4 +157,77 @@ fn help_texts() {
         assert!(out.status.success());
         insta::assert_snapshot!(name, stdout(&out));
     }
+}
+
+#[test]
+fn config_show_names_each_source_and_never_a_key() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.ws().join(".jig")).unwrap();
+    std::fs::write(env.ws().join(".jig/config.toml"), "max_turns = 7\n").unwrap();
+    let out = env
+        .jig()
+        .env("OPENAI_API_KEY", "sk-test-secret-value")
+        .args(["config", "show", "--max-turns"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "config show takes no run flags");
+    let out = env
+        .jig()
+        .env("OPENAI_API_KEY", "sk-test-secret-value")
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.starts_with("max_turns")).unwrap();
+    assert!(line.contains("= 7") && line.contains(".jig/config.toml"), "{line}");
+    assert!(text.contains("OPENAI_API_KEY (set)"), "{text}");
+    assert!(!text.contains("sk-test-secret-value"), "{text}");
+}
+
+#[test]
+fn invalid_config_names_the_file_line_and_choices() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.ws().join(".jig")).unwrap();
+    std::fs::write(
+        env.ws().join(".jig/config.toml"),
+        "[profiles.mine]\nprovider = \"ollama\"\nmodel = \"m\"\ndialect = \"codx\"\n",
+    )
+    .unwrap();
+    let out = env.run(&["exec", "--model", "mine", "go"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(".jig/config.toml line 4"), "{err}");
+    assert!(
+        err.contains("valid choices: codex, codex-legacy, claude, generic"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_token_cap_ends_the_run_with_the_limit_code() {
+    let env = Env::new();
+    let model = script(
+        &env,
+        "[[response]]\nusage = { input_tokens = 5000, output_tokens = 10 }\n[[response.tool_calls]]\nname = \"list_dir\"\narguments = {}\n",
+    );
+    let out = env.run(&["exec", "--model", &model, "--max-tokens", "1000", "go"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("over --max-tokens 1000"), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_models_and_missing_keys_say_what_to_do() {
+    let env = Env::new();
+    let out = env
+        .jig()
+        .env_remove("OPENAI_API_KEY")
+        .args(["exec", "--model", "openai:gpt-5-codex", "go"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("set OPENAI_API_KEY"), "{}", stderr(&out));
+    let out = env.run(&["exec", "--model", "nosuch", "go"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("gpt-5-codex"), "{}", stderr(&out));
 }

@@ -213,3 +213,61 @@ arguments = { command = "echo never > never.txt" }
     assert!(ends.iter().all(|(_, s, _)| *s == ToolStatus::Interrupted));
     assert!(!fx.ws().join("never.txt").exists());
 }
+
+#[tokio::test]
+async fn a_token_budget_ends_the_turn_before_the_calls_run() {
+    let fx = Fixture::new();
+    let script = r#"
+[[response]]
+usage = { input_tokens = 900, output_tokens = 50 }
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo one > one.txt" }
+[[response]]
+usage = { input_tokens = 1000, output_tokens = 50 }
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo two > two.txt" }
+[[response]]
+text = "never reached"
+"#;
+    let mut config = fx.config(10);
+    config.limits = jig_core::budget::Limits {
+        price: Some(jig_config::PriceSettings {
+            input: 1.0,
+            cached_input: None,
+            output: 10.0,
+        }),
+        max_tokens: Some(1500),
+        max_cost_usd: None,
+    };
+    let session =
+        jig_core::Session::create(&config, crate::support::model(script), jig_tools::ToolRouter::builtin()).unwrap();
+    let mut handle = session.spawn();
+    let (events, outcome) = run(&mut handle, "go").await;
+    assert_eq!(
+        outcome,
+        TurnOutcome::BudgetExceeded {
+            budget: jig_protocol::Budget::Tokens,
+            limit: 1500.0,
+            used: 2000.0
+        }
+    );
+    assert!(fx.ws().join("one.txt").exists());
+    assert!(!fx.ws().join("two.txt").exists(), "the call after the cap must not run");
+    let ends = tool_ends(&events);
+    assert_eq!(ends[1].1, ToolStatus::Interrupted);
+    assert!(ends[1].2.contains("budget"), "{}", ends[1].2);
+    let costs: Vec<f64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TokenUsage { cost: Some(cost), .. } => Some(cost.total_usd),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(costs.len(), 2);
+    assert!(
+        (costs[1] - (1900.0 * 1.0 + 100.0 * 10.0) / 1e6).abs() < 1e-12,
+        "{costs:?}"
+    );
+}

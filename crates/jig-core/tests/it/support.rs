@@ -31,7 +31,9 @@ impl Fixture {
             home: self.dir.path().join("home"),
             model_spec: "scripted:test".into(),
             instructions: "test instructions".into(),
+            dialect: "generic".into(),
             max_turns,
+            limits: Default::default(),
             fault_kill_after_records: None,
         }
     }

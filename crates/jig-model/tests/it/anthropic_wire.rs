@@ -2,9 +2,9 @@
 //! decoder driven with streams shaped like the documented event sequences.
 
 use jig_model::ModelRequest;
-use jig_model::ResponseEvent;
 use jig_model::anthropic::{MessagesDecoder, MessagesOptions, messages_body};
 use jig_model::wire::{DecodeError, SseDecoder};
+use jig_model::{ReasoningPart, ResponseEvent};
 use jig_protocol::{Item, TokenUsage, ToolCall, ToolOutput, ToolStatus};
 use serde_json::json;
 
@@ -133,13 +133,17 @@ fn text_answer_streams_deltas_then_completes_with_cached_usage() {
 }
 
 #[test]
-fn thinking_is_emitted_once_its_block_stops() {
+fn thinking_is_emitted_with_its_signature_once_its_block_stops() {
     let (events, end) = decode(&fixture("anthropic_thinking.sse"));
     end.unwrap();
     assert_eq!(
         events,
         vec![
-            ResponseEvent::Reasoning("The assertion compares trimmed output, so trim first.".to_owned()),
+            ResponseEvent::Reasoning(ReasoningPart {
+                text: "The assertion compares trimmed output, so trim first.".to_owned(),
+                signature: Some("EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...".to_owned()),
+                ..ReasoningPart::default()
+            }),
             ResponseEvent::TextDelta("Trim before comparing.".to_owned()),
             ResponseEvent::Completed {
                 usage: TokenUsage {
@@ -274,5 +278,73 @@ fn unknown_events_and_pings_are_ignored() {
         vec![ResponseEvent::Completed {
             usage: TokenUsage::default(),
         }]
+    );
+}
+
+#[test]
+fn freeform_tool_is_offered_as_a_function_with_one_input_string() {
+    let tools = [jig_protocol::ToolSpec {
+        format: jig_protocol::ToolFormat::Freeform {
+            syntax: "lark".to_owned(),
+            definition: "start: /.+/".to_owned(),
+        },
+        name: "apply_patch".to_owned(),
+        description: "Applies a patch.".to_owned(),
+        parameters: json!({}),
+    }];
+    let items = [Item::user("patch it")];
+    let request = ModelRequest {
+        session_id: "s",
+        instructions: "",
+        items: &items,
+        tools: &tools,
+    };
+    let schema = json!({
+        "type": "object",
+        "properties": {"input": {"type": "string", "description": "The tool's input, as free text in its lark grammar."}},
+        "required": ["input"],
+        "additionalProperties": false,
+    });
+    let body = messages_body(&request, &options());
+    assert_eq!(body["tools"][0]["input_schema"], schema);
+    let chat = jig_model::chat::chat_body(&request, "m");
+    assert_eq!(chat["tools"][0]["function"]["parameters"], schema);
+}
+
+#[test]
+fn only_signed_thinking_goes_back_first_in_its_turn() {
+    let items = [
+        Item::user("go"),
+        Item::reasoning("unsigned, from another provider"),
+        Item::Reasoning {
+            text: "signed".to_owned(),
+            id: None,
+            encrypted_content: None,
+            signature: Some("sig".to_owned()),
+        },
+        Item::assistant("Running it."),
+        Item::ToolCall(ToolCall {
+            call_id: "toolu_1".to_owned(),
+            name: "Bash".to_owned(),
+            arguments: r#"{"command":"ls"}"#.to_owned(),
+        }),
+    ];
+    let request = ModelRequest {
+        session_id: "s",
+        instructions: "",
+        items: &items,
+        tools: &[],
+    };
+    let body = messages_body(&request, &options());
+    let kinds: Vec<&str> = body["messages"][1]["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|block| block["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["thinking", "text", "tool_use"]);
+    assert_eq!(
+        body["messages"][1]["content"][0],
+        json!({"type": "thinking", "thinking": "signed", "signature": "sig"})
     );
 }

@@ -54,6 +54,26 @@ impl Reply {
         }
     }
 
+    /// A stream of named events, `event:` line then `data:` line, as the
+    /// Responses and Messages APIs send them; the name is the data's `type`.
+    pub fn events(data: &[serde_json::Value], end: End) -> Self {
+        Reply::Sse {
+            chunks: data
+                .iter()
+                .map(|d| format!("event: {}\ndata: {d}\n\n", d["type"].as_str().unwrap_or_default()))
+                .collect(),
+            end,
+        }
+    }
+
+    /// A stream of raw SSE text, one chunk per event.
+    pub fn raw(text: &[&str], end: End) -> Self {
+        Reply::Sse {
+            chunks: text.iter().map(|t| format!("{t}\n\n")).collect(),
+            end,
+        }
+    }
+
     /// A stream of `data:` events (each JSON text or `[DONE]`).
     pub fn sse(data: &[&str], end: End) -> Self {
         Reply::Sse {
@@ -117,6 +137,11 @@ impl FakeServer {
     /// Base URL, as a provider's `base_url`.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    /// Base URL without `/v1`, as Anthropic's convention has it.
+    pub fn root_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Every request received so far.

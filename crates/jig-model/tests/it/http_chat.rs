@@ -156,9 +156,7 @@ async fn assembles_two_tool_calls_from_pieces_and_reads_usage() {
 fn request_body_for_a_conversation_with_tools() {
     let items = vec![
         Item::user("list the files"),
-        Item::Reasoning {
-            text: "not sent".into(),
-        },
+        Item::reasoning("not sent"),
         Item::assistant("I'll look."),
         Item::ToolCall(ToolCall {
             call_id: "call_1".into(),

@@ -5,7 +5,9 @@
 mod anthropic_wire;
 mod fake_server;
 mod http_chat;
+mod http_providers;
 mod openai_wire;
+mod prefix_stability;
 mod replay;
 mod scripted;
 mod scripted_guards;

@@ -3,9 +3,9 @@
 //! Also home of the small SSE reader and conversation both wire tests share.
 
 use jig_model::ModelRequest;
-use jig_model::ResponseEvent;
 use jig_model::openai::{ResponsesDecoder, ResponsesOptions, responses_body};
 use jig_model::wire::{DecodeError, SseDecoder};
+use jig_model::{ReasoningPart, ResponseEvent};
 use jig_protocol::{Item, TokenUsage, ToolCall, ToolOutput, ToolSpec, ToolStatus};
 use serde_json::json;
 
@@ -61,8 +61,13 @@ pub fn event(data: serde_json::Value) -> (String, String) {
 pub fn conversation() -> (Vec<Item>, Vec<ToolSpec>) {
     let items = vec![
         Item::user("Fix the failing test in jig-model."),
+        // As streamed: OpenAI fills id and encrypted content, Anthropic the
+        // signature; each body sends back what its provider can check.
         Item::Reasoning {
             text: "The test compares untrimmed output.".to_owned(),
+            id: Some("rs_68c1f0a2d1fc8190a7c4".to_owned()),
+            encrypted_content: Some("gAAAAABowfCi...".to_owned()),
+            signature: Some("EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...".to_owned()),
         },
         Item::assistant("Running the tests and reading the file."),
         Item::ToolCall(ToolCall {
@@ -186,15 +191,18 @@ fn text_answer_streams_deltas_then_completes_with_cached_usage() {
 }
 
 #[test]
-fn reasoning_summary_is_emitted_once_complete() {
+fn reasoning_is_emitted_with_id_and_encrypted_content_at_item_done() {
     let (events, end) = decode(&fixture("openai_reasoning.sse"));
     end.unwrap();
     assert_eq!(
         events[..2],
         [
-            ResponseEvent::Reasoning(
-                "**Checking the failing test**\n\nThe assertion compares trimmed output.".to_owned()
-            ),
+            ResponseEvent::Reasoning(ReasoningPart {
+                text: "**Checking the failing test**\n\nThe assertion compares trimmed output.".to_owned(),
+                id: Some("rs_68c1f0a2d1fc8190a7c4".to_owned()),
+                encrypted_content: Some("gAAAAABowfCi...".to_owned()),
+                signature: None,
+            }),
             ResponseEvent::TextDelta("Trim before comparing.".to_owned()),
         ]
     );
@@ -368,5 +376,133 @@ fn unknown_events_are_ignored() {
                 output_tokens: 1,
             },
         }]
+    );
+}
+
+fn patch_tool() -> ToolSpec {
+    ToolSpec {
+        format: jig_protocol::ToolFormat::Freeform {
+            syntax: "lark".to_owned(),
+            definition: "start: \"*** Begin Patch\" /(.|\\n)*/".to_owned(),
+        },
+        name: "apply_patch".to_owned(),
+        description: "Applies a patch.".to_owned(),
+        parameters: json!({}),
+    }
+}
+
+#[test]
+fn freeform_tool_is_offered_as_custom_and_its_calls_go_back_as_custom() {
+    let items = [
+        Item::user("patch it"),
+        Item::ToolCall(ToolCall {
+            call_id: "call_p".to_owned(),
+            name: "apply_patch".to_owned(),
+            arguments: "*** Begin Patch\n*** End Patch".to_owned(),
+        }),
+        Item::ToolOutput(ToolOutput {
+            call_id: "call_p".to_owned(),
+            output: "Done!".to_owned(),
+            status: ToolStatus::Ok,
+        }),
+    ];
+    let tools = [patch_tool()];
+    let request = ModelRequest {
+        session_id: "s",
+        instructions: "",
+        items: &items,
+        tools: &tools,
+    };
+    let body = responses_body(&request, &ResponsesOptions::new("gpt-5-codex"));
+    assert_eq!(
+        body["tools"],
+        json!([{"type": "custom", "name": "apply_patch", "description": "Applies a patch.",
+            "format": {"type": "grammar", "syntax": "lark", "definition": "start: \"*** Begin Patch\" /(.|\\n)*/"}}])
+    );
+    assert_eq!(
+        body["input"].as_array().unwrap()[1..],
+        [
+            json!({"type": "custom_tool_call", "call_id": "call_p", "name": "apply_patch", "input": "*** Begin Patch\n*** End Patch"}),
+            json!({"type": "custom_tool_call_output", "call_id": "call_p", "output": "Done!"}),
+        ]
+    );
+}
+
+#[test]
+fn custom_tool_call_input_is_assembled_and_emitted_at_done() {
+    let added = json!({"id": "ctc_1", "type": "custom_tool_call", "status": "in_progress", "call_id": "call_p", "name": "apply_patch", "input": ""});
+    let events = [
+        event(json!({"type": "response.output_item.added", "output_index": 0, "item": added})),
+        event(
+            json!({"type": "response.custom_tool_call_input.delta", "item_id": "ctc_1", "output_index": 0, "delta": "*** Begin Patch\n"}),
+        ),
+        event(
+            json!({"type": "response.custom_tool_call_input.delta", "item_id": "ctc_1", "output_index": 0, "delta": "*** End Patch"}),
+        ),
+        event(
+            json!({"type": "response.custom_tool_call_input.done", "item_id": "ctc_1", "output_index": 0, "input": "*** Begin Patch\n*** End Patch"}),
+        ),
+    ];
+    let patch = ResponseEvent::ToolCall(ToolCall {
+        call_id: "call_p".to_owned(),
+        name: "apply_patch".to_owned(),
+        arguments: "*** Begin Patch\n*** End Patch".to_owned(),
+    });
+    // The done item without `input` takes the streamed text; with it, its own.
+    for done_input in [None, Some("*** Begin Patch\n*** End Patch")] {
+        let mut item = json!({"id": "ctc_1", "type": "custom_tool_call", "status": "completed", "call_id": "call_p", "name": "apply_patch"});
+        if let Some(input) = done_input {
+            item["input"] = json!(input);
+        }
+        let mut stream = events.to_vec();
+        stream.push(event(
+            json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        ));
+        stream.push(event(
+            json!({"type": "response.completed", "response": {"usage": null}}),
+        ));
+        let (out, end) = decode(&stream);
+        end.unwrap();
+        assert_eq!(out[0], patch);
+        assert_eq!(out.len(), 2);
+    }
+    // Cut before `done`: no call.
+    let (out, end) = decode(&events);
+    assert_eq!(end, Err(DecodeError::Incomplete));
+    assert!(out.is_empty());
+}
+
+#[test]
+fn reasoning_goes_back_only_when_the_server_can_resolve_it() {
+    let reasoning = |id: Option<&str>, encrypted: Option<&str>| Item::Reasoning {
+        text: "thought".to_owned(),
+        id: id.map(str::to_owned),
+        encrypted_content: encrypted.map(str::to_owned),
+        signature: Some("anthropic-only".to_owned()),
+    };
+    let items = [
+        reasoning(Some("rs_1"), Some("enc")),
+        reasoning(Some("rs_2"), None),
+        reasoning(None, Some("enc")),
+    ];
+    let request = ModelRequest {
+        session_id: "s",
+        instructions: "",
+        items: &items,
+        tools: &[],
+    };
+    let mut options = ResponsesOptions::new("gpt-5");
+    let sent = responses_body(&request, &options)["input"].clone();
+    assert_eq!(
+        sent,
+        json!([{"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "thought"}], "encrypted_content": "enc"}])
+    );
+    // With storage on, the server resolves an id alone.
+    options.store = true;
+    let sent = responses_body(&request, &options)["input"].clone();
+    assert_eq!(sent.as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        sent[1],
+        json!({"type": "reasoning", "id": "rs_2", "summary": [{"type": "summary_text", "text": "thought"}]})
     );
 }

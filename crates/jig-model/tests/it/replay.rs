@@ -2,7 +2,7 @@
 
 use jig_model::replay::ReplayModel;
 use jig_model::scripted::{ScriptedModel, ScriptedResponse, ScriptedToolCall};
-use jig_model::{ModelClient, ModelError, ResponseEvent};
+use jig_model::{ModelClient, ModelError, ReasoningPart, ResponseEvent};
 use jig_protocol::{Event, Item, ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta, TokenUsage, ToolCall, ToolStatus};
 
 use crate::support::{collect, output, text_of, write_temp};
@@ -20,6 +20,7 @@ fn meta() -> RolloutRecord {
         cwd: "/tmp/w".into(),
         model: "scripted:fix.toml".into(),
         instructions: "be brief".into(),
+        dialect: None,
         jig_version: "0.1.0".into(),
         format: ROLLOUT_FORMAT_VERSION,
     })
@@ -50,9 +51,7 @@ fn rollout() -> String {
         },
         RolloutRecord::Response {
             items: vec![
-                Item::Reasoning {
-                    text: "look first".into(),
-                },
+                Item::reasoning("look first"),
                 Item::assistant("Searching for the function now."),
                 Item::ToolCall(recorded_call()),
             ],
@@ -77,9 +76,7 @@ fn rollout() -> String {
 fn after_first() -> Vec<Item> {
     vec![
         Item::user("fix divide"),
-        Item::Reasoning {
-            text: "look first".into(),
-        },
+        Item::reasoning("look first"),
         Item::assistant("Searching for the function now."),
         Item::ToolCall(recorded_call()),
         output("call_abc", "src/lib.rs:3", ToolStatus::Ok),
@@ -94,7 +91,7 @@ async fn replays_recorded_responses_in_order() {
     assert_eq!(model.len(), 2);
 
     let first = collect(&model, vec![Item::user("fix divide")]).await.unwrap();
-    assert_eq!(first[0], ResponseEvent::Reasoning("look first".into()));
+    assert_eq!(first[0], ResponseEvent::Reasoning(ReasoningPart::text("look first")));
     assert_eq!(text_of(&first), "Searching for the function now.");
     assert_eq!(
         first[first.len() - 2..],
@@ -224,7 +221,7 @@ fn as_items(events: &[ResponseEvent]) -> (Vec<Item>, TokenUsage) {
     let mut usage = TokenUsage::default();
     for event in events {
         match event {
-            ResponseEvent::Reasoning(text) => items.push(Item::Reasoning { text: text.clone() }),
+            ResponseEvent::Reasoning(part) => items.push(part.clone().into_item()),
             ResponseEvent::ToolCall(call) => items.push(Item::ToolCall(call.clone())),
             ResponseEvent::Completed { usage: done } => usage = *done,
             ResponseEvent::TextDelta(_) | ResponseEvent::Retrying { .. } => {}

@@ -2,7 +2,7 @@
 //! positions, exhaustion and load errors.
 
 use jig_model::scripted::{ScriptFormat, ScriptedModel, ScriptedResponse, ScriptedToolCall};
-use jig_model::{ModelClient, ModelError, ResponseEvent};
+use jig_model::{ModelClient, ModelError, ReasoningPart, ResponseEvent};
 use jig_protocol::{Item, TokenUsage, ToolCall, ToolStatus};
 use serde_json::json;
 
@@ -44,7 +44,7 @@ async fn toml_script_streams_reasoning_text_calls_then_completed() {
 
     assert_eq!(
         events[0],
-        ResponseEvent::Reasoning("the bug is probably in divide".into())
+        ResponseEvent::Reasoning(ReasoningPart::text("the bug is probably in divide"))
     );
     let deltas = events
         .iter()
@@ -154,9 +154,7 @@ async fn position_follows_responses_so_far() {
     // A second run made only of reasoning and a call counts too.
     let mut after_two = after_one;
     after_two.push(Item::user("and then?"));
-    after_two.push(Item::Reasoning {
-        text: "thinking".into(),
-    });
+    after_two.push(Item::reasoning("thinking"));
     after_two.push(call("c2", "shell"));
     after_two.push(output("c2", "done", ToolStatus::Ok));
     assert_eq!(text_of(&collect(&model, after_two).await.unwrap()), "reply 3");

@@ -1,0 +1,62 @@
+//! The `codex` and `codex-legacy` dialects: the tools Codex CLI offers
+//! `gpt-5-codex`, mapped onto jig's implementations.
+//!
+//! `codex` is `exec_command` + `write_stdin` (long-running commands through
+//! [`jig_tools::exec_session`]) and `update_plan`. It has no edit tool: the
+//! model runs `apply_patch` through `exec_command` as a heredoc, and
+//! [`heredoc`] recognises that so `jig_patch` applies it in process (no
+//! `apply_patch` program is needed). Search is `rg` through `exec_command`
+//! (jig's built-in `rg` when the machine has none). `codex-legacy` is the
+//! older set: `shell` with an argv array, a freeform `apply_patch` with a
+//! Lark grammar, and `update_plan`.
+//!
+//! Invariant: adapters only translate names, arguments and output text; the
+//! work is done by `jig-tools` and `jig-patch`. Not offered yet (later
+//! issues): `view_image`, `request_user_input`, the `multi_agent_v1` tools
+//! (`spawn_agent`, `send_input`, `wait_agent`, `resume_agent`,
+//! `close_agent`), the goal tools and `web_search`. `sandbox_permissions`,
+//! `justification` and `prefix_rule` are accepted and ignored until jig has
+//! a sandbox; `tty` is accepted but no pty is allocated.
+
+mod exec;
+pub mod heredoc;
+mod legacy;
+
+use std::sync::Arc;
+
+use jig_tools::ToolRouter;
+use jig_tools::exec_session::ExecSessions;
+use jig_tools::plan::UpdatePlanTool;
+
+pub use exec::{ExecCommandTool, WriteStdinTool};
+pub use legacy::{APPLY_PATCH_GRAMMAR, LegacyApplyPatchTool, LegacyShellTool};
+
+/// Tool paragraph of the system prompt for `codex`.
+pub const INSTRUCTIONS: &str = "Run commands with `exec_command`; a command still running after its yield time \
+keeps a session id, so read more output or type input with `write_stdin`. Search with `rg` (e.g. `rg -n pattern`, \
+`rg --files`). Edit files by running `apply_patch` through `exec_command` with the patch in a heredoc: \
+apply_patch <<'EOF' then *** Begin Patch ... *** End Patch then EOF. Keep a plan with `update_plan`.";
+
+/// Tool paragraph of the system prompt for `codex-legacy`.
+pub const LEGACY_INSTRUCTIONS: &str = "Run commands with `shell`, passing the command as an argv array \
+(use [\"bash\", \"-lc\", \"...\"] for pipes and redirects). Search with `rg` (e.g. `rg -n pattern`, `rg --files`). \
+Edit files with the `apply_patch` tool (*** Begin Patch ... *** End Patch). Keep a plan with `update_plan`.";
+
+/// The `codex` tools; each router owns its exec sessions, which die with it.
+pub fn router() -> ToolRouter {
+    let sessions = ExecSessions::new();
+    let mut router = ToolRouter::new();
+    router.register(Arc::new(ExecCommandTool::new(sessions.clone())));
+    router.register(Arc::new(WriteStdinTool::new(sessions)));
+    router.register(Arc::new(UpdatePlanTool));
+    router
+}
+
+/// The `codex-legacy` tools.
+pub fn legacy_router() -> ToolRouter {
+    let mut router = ToolRouter::new();
+    router.register(Arc::new(LegacyShellTool::default()));
+    router.register(Arc::new(LegacyApplyPatchTool));
+    router.register(Arc::new(UpdatePlanTool));
+    router
+}

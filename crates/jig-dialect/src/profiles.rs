@@ -1,0 +1,182 @@
+//! Model profiles: which provider serves a model, which dialect it was
+//! trained on, its context window, price, reasoning and preamble settings —
+//! and the system prompt that follows from them.
+//!
+//! A profile is resolved once from a model spec: `PROVIDER:MODEL` takes the
+//! model family's defaults (matched on the model name), a bare `NAME` is a
+//! user profile from config or a built-in one. User config wins over
+//! built-ins field by field; prices in config override the built-in table.
+//! The prompt is byte-stable for a given profile, so request prefixes stay
+//! cacheable.
+
+use jig_config::{Dialect, Preamble, PriceSettings, ReasoningEffort, Settings};
+
+/// Everything jig knows about the model a session talks to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Profile name (a built-in name, a config profile, or the model name).
+    pub name: String,
+    /// Provider key in [`Settings::providers`] (`openai`, `anthropic`, `ollama`, `chat`, or a user's).
+    pub provider: String,
+    /// Model name as the provider knows it.
+    pub model: String,
+    /// The tool dialect the family was trained on.
+    pub dialect: Dialect,
+    /// Context window in tokens.
+    pub context_window: u64,
+    /// How much the model narrates before tool calls.
+    pub preamble: Preamble,
+    /// Reasoning effort, for models that take one.
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// USD per million tokens, when known.
+    pub price: Option<PriceSettings>,
+}
+
+/// A model spec that names no known provider or profile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown model `{spec}`; {hint}")]
+pub struct UnknownModel {
+    /// What was asked for.
+    pub spec: String,
+    /// The choices there are.
+    pub hint: String,
+}
+
+/// Built-in profiles: `(name, provider, model)`.
+pub const BUILTIN_PROFILES: &[(&str, &str, &str)] = &[
+    ("gpt-5-codex", "openai", "gpt-5-codex"),
+    ("gpt-5", "openai", "gpt-5"),
+    ("gpt-5-mini", "openai", "gpt-5-mini"),
+    ("gpt-4.1", "openai", "gpt-4.1"),
+    ("claude-sonnet-4-5", "anthropic", "claude-sonnet-4-5"),
+    ("claude-opus-4-1", "anthropic", "claude-opus-4-1"),
+    ("claude-haiku-4-5", "anthropic", "claude-haiku-4-5"),
+    ("qwen2.5-coder", "ollama", "qwen2.5-coder:7b"),
+    ("llama3.1", "ollama", "llama3.1:8b"),
+    ("gemma3", "ollama", "gemma3:4b"),
+];
+
+/// Resolves `spec` (`PROVIDER:MODEL` or a profile name) against `settings`.
+pub fn resolve(spec: &str, settings: &Settings) -> Result<Profile, UnknownModel> {
+    let mut profile = match spec.split_once(':') {
+        Some((provider, model)) if settings.providers.contains_key(provider) && !model.is_empty() => {
+            family_defaults(model, provider, model)
+        }
+        Some((provider, _)) => {
+            let known: Vec<&str> = settings.providers.keys().map(String::as_str).collect();
+            return Err(UnknownModel {
+                spec: spec.to_string(),
+                hint: format!(
+                    "provider `{provider}` is not configured; known providers: {}, plus scripted:PATH and replay:SESSION",
+                    known.join(", ")
+                ),
+            });
+        }
+        None => named_profile(spec, settings)?,
+    };
+    if let Some(price) = settings.prices.get(&profile.model) {
+        profile.price = Some(*price);
+    }
+    Ok(profile)
+}
+
+fn named_profile(name: &str, settings: &Settings) -> Result<Profile, UnknownModel> {
+    if let Some(user) = settings.profiles.get(name) {
+        let mut profile = family_defaults(name, &user.provider, &user.model);
+        profile.dialect = user.dialect.unwrap_or(profile.dialect);
+        profile.context_window = user.context_window.map_or(profile.context_window, u64::from);
+        profile.preamble = user.preamble.unwrap_or(profile.preamble);
+        profile.reasoning_effort = user.reasoning_effort.or(profile.reasoning_effort);
+        return Ok(profile);
+    }
+    if let Some((_, provider, model)) = BUILTIN_PROFILES.iter().find(|(n, _, _)| *n == name) {
+        return Ok(family_defaults(name, provider, model));
+    }
+    let mut names: Vec<&str> = settings.profiles.keys().map(String::as_str).collect();
+    names.extend(BUILTIN_PROFILES.iter().map(|(n, _, _)| *n));
+    Err(UnknownModel {
+        spec: name.to_string(),
+        hint: format!(
+            "give PROVIDER:MODEL (e.g. openai:gpt-5-codex, anthropic:claude-sonnet-4-5, ollama:qwen2.5-coder:7b) \
+             or a profile: {}",
+            names.join(", ")
+        ),
+    })
+}
+
+/// Defaults for a model family, recognised by the model name.
+fn family_defaults(name: &str, provider: &str, model: &str) -> Profile {
+    let m = model.to_ascii_lowercase();
+    let price = |input: f64, cached: f64, output: f64| {
+        Some(PriceSettings {
+            input,
+            cached_input: Some(cached),
+            output,
+        })
+    };
+    let (dialect, context_window, price) = if m.starts_with("gpt-5") {
+        let price = if m.contains("nano") {
+            price(0.05, 0.005, 0.4)
+        } else if m.contains("mini") {
+            price(0.25, 0.025, 2.0)
+        } else {
+            price(1.25, 0.125, 10.0)
+        };
+        (Dialect::Codex, 400_000, price)
+    } else if m.starts_with("gpt-4.1") {
+        (Dialect::CodexLegacy, 1_047_576, price(2.0, 0.5, 8.0))
+    } else if m.starts_with("o3") || m.starts_with("o4") {
+        (Dialect::CodexLegacy, 200_000, price(2.0, 0.5, 8.0))
+    } else if m.starts_with("claude") {
+        let price = if m.contains("opus-4-5") || m.contains("opus-4.5") {
+            price(5.0, 0.5, 25.0)
+        } else if m.contains("opus") {
+            price(15.0, 1.5, 75.0)
+        } else if m.contains("haiku") {
+            price(1.0, 0.1, 5.0)
+        } else {
+            price(3.0, 0.3, 15.0)
+        };
+        (Dialect::Claude, 200_000, price)
+    } else if m.starts_with("qwen") {
+        (Dialect::Generic, 32_768, None)
+    } else if m.starts_with("llama3") || m.starts_with("gemma3") {
+        (Dialect::Generic, 131_072, None)
+    } else {
+        (Dialect::Generic, 32_768, None)
+    };
+    Profile {
+        name: name.to_string(),
+        provider: provider.to_string(),
+        model: model.to_string(),
+        dialect,
+        context_window,
+        preamble: Preamble::Brief,
+        reasoning_effort: None,
+        price,
+    }
+}
+
+/// The profile scripted and replayed sessions use: generic tools, no price.
+pub fn offline(name: &str) -> Profile {
+    family_defaults(name, "scripted", name)
+}
+
+/// The system prompt for a profile: who jig is, how much to narrate, how to
+/// work, and the dialect's tool paragraph.
+pub fn instructions(profile: &Profile) -> String {
+    let narrate = match profile.preamble {
+        Preamble::None => "Do not narrate; call tools directly and report only the result.",
+        Preamble::Brief => "Before calling tools, say in one short sentence what you are about to do.",
+        Preamble::Detailed => {
+            "Before each group of tool calls, explain in two or three sentences what you are about to do and why."
+        }
+    };
+    format!(
+        "You are jig, a coding agent working in the user's workspace through tools. {narrate} \
+Gather context before editing: search and read the relevant code first. Keep a plan for work of more \
+than a couple of steps. After changing code, run the tests or the narrowest check that proves the \
+change, and fix what fails. Finish with a brief summary of what you changed and how you verified it.\n\n{}",
+        crate::tool_instructions(profile.dialect)
+    )
+}

@@ -1,0 +1,62 @@
+//! The `rg` link to the jig executable, and the `PATH` prefix that makes the
+//! commands jig starts find it.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The directory put first on `PATH` of the commands jig runs, set once.
+static SHIM_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// When no real `rg` is on `PATH`, creates `<data_dir>/bin/rg` as a symlink
+/// to `jig_exe` and returns `<data_dir>/bin`; returns `None` when a real
+/// ripgrep exists (an `rg` that is a link to `jig_exe` does not count).
+pub fn shim_dir(jig_exe: &Path, data_dir: &Path) -> std::io::Result<Option<PathBuf>> {
+    let jig_real = std::fs::canonicalize(jig_exe)?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join("rg");
+        if is_executable(&candidate) && std::fs::canonicalize(&candidate).ok().as_ref() != Some(&jig_real) {
+            return Ok(None);
+        }
+    }
+    let bin = data_dir.join("bin");
+    std::fs::create_dir_all(&bin)?;
+    let link = bin.join("rg");
+    if std::fs::read_link(&link).ok().as_ref() != Some(&jig_real) {
+        match std::fs::remove_file(&link) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+        std::os::unix::fs::symlink(&jig_real, &link)?;
+    }
+    Ok(Some(bin))
+}
+
+/// Puts `dir` first on the `PATH` of every command jig starts from now on
+/// (`shell`, `exec_command` and the dialects' shell tools). Only the first
+/// call takes effect; returns whether this one did.
+pub fn use_shim_dir(dir: PathBuf) -> bool {
+    SHIM_DIR.set(dir).is_ok()
+}
+
+/// Sets `PATH` on `command` when a shim directory is in use. Call it before
+/// applying the caller's own environment, so an explicit `PATH` wins.
+pub(crate) fn apply_path_prefix(command: &mut tokio::process::Command) {
+    let Some(dir) = SHIM_DIR.get() else { return };
+    let mut parts = vec![dir.clone()];
+    if let Some(path) = std::env::var_os("PATH") {
+        parts.extend(std::env::split_paths(&path));
+    }
+    if let Ok(joined) = std::env::join_paths(parts) {
+        command.env("PATH", joined);
+    } else {
+        command.env("PATH", OsString::from(dir.as_os_str()));
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
