@@ -432,6 +432,12 @@ pub(crate) fn build_command(arg: &CommandLine) -> Result<(Command, String), Tool
     match arg {
         CommandLine::Script(script) => {
             let mut command = Command::new("bash");
+            // A login shell re-reads /etc/profile, which resets PATH, so the
+            // `rg` shim directory is put back first inside the script itself.
+            let script = match crate::rg::path_export() {
+                Some(export) => format!("{export}\n{script}"),
+                None => script.clone(),
+            };
             command.arg("-lc").arg(script);
             Ok((command, "bash".to_string()))
         }

@@ -4,5 +4,6 @@
 
 mod commands;
 mod crash;
+mod dialects;
 mod e2e;
 mod support;

@@ -30,7 +30,7 @@ use ignore::overrides::OverrideBuilder;
 use ignore::types::TypesBuilder;
 
 use args::{ArgError, Args, Mode};
-pub(crate) use shim::apply_path_prefix;
+pub(crate) use shim::{apply_path_prefix, path_export};
 pub use shim::{shim_dir, use_shim_dir};
 
 /// Runs `rg` with `args` (without the program name) in `cwd`, writing results

@@ -56,6 +56,14 @@ pub(crate) fn apply_path_prefix(command: &mut tokio::process::Command) {
     }
 }
 
+/// A shell line that puts the shim directory first on `PATH`, for scripts
+/// run by a login shell (whose profile resets the inherited `PATH`).
+pub(crate) fn path_export() -> Option<String> {
+    let dir = SHIM_DIR.get()?;
+    let quoted = dir.to_string_lossy().replace('\'', r"'\''");
+    Some(format!("export PATH='{quoted}':\"$PATH\""))
+}
+
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)

@@ -14,12 +14,20 @@ use tokio::net::{TcpListener, TcpStream};
 pub enum Reply {
     /// A complete non-streaming reply.
     Status {
+        /// The HTTP status code.
         status: u16,
+        /// Extra headers, after `content-length`, `content-type` and `connection`.
         headers: Vec<(String, String)>,
+        /// The body, sent as is.
         body: String,
     },
     /// A 200 `text/event-stream` reply sent chunk by chunk, then `end`.
-    Sse { chunks: Vec<String>, end: End },
+    Sse {
+        /// The body's pieces, each written and flushed on its own.
+        chunks: Vec<String>,
+        /// What happens after the last chunk.
+        end: End,
+    },
     /// Close the connection before sending anything.
     Reset,
 }
@@ -74,10 +82,11 @@ impl Reply {
         }
     }
 
-    /// A stream of `data:` events (each JSON text or `[DONE]`).
-    pub fn sse(data: &[&str], end: End) -> Self {
+    /// A stream of `data:` events (each JSON text or `[DONE]`), as Chat
+    /// Completions sends them; see [`crate::streams::chat`].
+    pub fn sse<S: AsRef<str>>(data: &[S], end: End) -> Self {
         Reply::Sse {
-            chunks: data.iter().map(|d| format!("data: {d}\n\n")).collect(),
+            chunks: data.iter().map(|d| format!("data: {}\n\n", d.as_ref())).collect(),
             end,
         }
     }
@@ -86,17 +95,21 @@ impl Reply {
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// The request target, e.g. `/v1/responses`.
     pub path: String,
-    /// Header names lower-cased.
+    /// Every header, names lower-cased, in the order sent.
     pub headers: Vec<(String, String)>,
+    /// The body as text.
     pub body: String,
 }
 
 impl Request {
+    /// The first value of header `name` (give it lower-cased).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
+    /// The body parsed as JSON; panics when it is not.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap()
     }
@@ -134,7 +147,7 @@ impl FakeServer {
         FakeServer { port, requests }
     }
 
-    /// Base URL, as a provider's `base_url`.
+    /// Base URL with `/v1`, as OpenAI's and Chat Completions' convention has it.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}/v1", self.port)
     }
