@@ -64,6 +64,8 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         dialect: "generic".into(),
         max_turns: turns,
         limits: Default::default(),
+        redactor: Default::default(),
+        guard: Default::default(),
         fault_kill_after_records: None,
     };
     let model = Arc::new(ScriptedModel::new("bench", responses));

@@ -34,6 +34,23 @@ pub enum Command {
     /// Inspect the resolved settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Exec-policy rules (`.jig/rules.toml`, `$JIG_HOME/rules.toml`, built-in defaults).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// `jig policy`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Explain which rule decides a command: one argument is a shell script, several are an argv.
+    Check {
+        /// Check as if running in DIR (finds DIR's `.jig/rules.toml`).
+        #[arg(short = 'C', long = "cd", value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// The command, after `--`.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
 }
 
 /// `jig config`.
@@ -69,6 +86,13 @@ pub struct RunOptions {
     /// Stop the session once it has cost more than USD (needs a known price).
     #[arg(long, value_name = "USD")]
     pub max_cost: Option<f64>,
+    /// When to ask before running a command: never, on-failure, on-request, untrusted
+    /// (default: on-request on a terminal, never otherwise).
+    #[arg(long, short = 'a', value_name = "POLICY")]
+    pub ask_for_approval: Option<jig_config::ApprovalPolicy>,
+    /// What commands may touch: read-only, workspace-write (default), danger-full-access.
+    #[arg(long, short = 's', value_name = "MODE")]
+    pub sandbox: Option<jig_config::SandboxMode>,
 }
 
 /// `jig exec`.

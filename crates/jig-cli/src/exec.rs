@@ -8,14 +8,19 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use jig_config::{CliOverrides, EnvSnapshot, LoadInputs, Settings};
+use std::sync::Arc;
+
+use jig_config::{ApprovalPolicy, CliOverrides, EnvSnapshot, LoadInputs, Settings};
 use jig_core::budget::Limits;
+use jig_core::guard::Guard;
 use jig_core::models::{ResolvedModel, resolve_model};
+use jig_core::redact::Redactor;
 use jig_core::{Session, SessionConfig, SessionHandle, SessionStore};
 use jig_dialect::Dialect;
 use jig_dialect::profiles;
 use jig_protocol::{Event, Op, TurnOutcome};
 
+use crate::approve::Approver;
 use crate::cli::{ExecArgs, ResumeArgs, RunOptions};
 use crate::render::Renderer;
 use crate::{UsageError, exit};
@@ -28,6 +33,8 @@ pub fn settings(cwd: &Path, run: Option<&RunOptions>) -> anyhow::Result<(Setting
         max_turns: run.max_turns,
         max_tokens: run.max_tokens,
         max_cost_usd: run.max_cost,
+        approval_policy: run.ask_for_approval,
+        sandbox: run.sandbox,
     });
     let settings = jig_config::load(&LoadInputs {
         cwd: cwd.to_path_buf(),
@@ -78,7 +85,8 @@ pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
     let resolved = resolve_model(&spec, &settings, &env, &store)?;
     install_rg_shim(&settings);
     let dialect = args.run.dialect.unwrap_or(resolved.profile.dialect);
-    let config = config(cwd, spec, dialect, &resolved, &settings);
+    let approval = approval_policy(&settings, args.run.json);
+    let config = config(cwd, spec, dialect, &resolved, &settings, &env, approval)?;
     let session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
     let mut handle = session.spawn();
     handle.submit(Op::UserInput { text: prompt });
@@ -104,7 +112,16 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
     let resolved = resolve_model(&spec, &settings, &env, &store)?;
     let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
     let dialect = args.run.dialect.or(recorded).unwrap_or(resolved.profile.dialect);
-    let config = config(PathBuf::from(&meta.cwd), spec, dialect, &resolved, &settings);
+    let approval = approval_policy(&settings, args.run.json);
+    let config = config(
+        PathBuf::from(&meta.cwd),
+        spec,
+        dialect,
+        &resolved,
+        &settings,
+        &env,
+        approval,
+    )?;
     install_rg_shim(&settings);
     let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
     let unfinished = session.has_unfinished_turn();
@@ -129,14 +146,17 @@ fn config(
     dialect: Dialect,
     resolved: &ResolvedModel,
     settings: &Settings,
-) -> SessionConfig {
+    env: &EnvSnapshot,
+    approval: ApprovalPolicy,
+) -> anyhow::Result<SessionConfig> {
+    let cwd_for_guard = cwd.clone();
     let mut profile = resolved.profile.clone();
     profile.dialect = dialect;
-    SessionConfig {
+    Ok(SessionConfig {
+        instructions: profiles::instructions(&profile, &cwd),
         cwd,
         home: settings.home.clone(),
         model_spec,
-        instructions: profiles::instructions(&profile),
         dialect: dialect.as_str().to_string(),
         max_turns: settings.max_turns,
         limits: Limits {
@@ -144,8 +164,49 @@ fn config(
             max_tokens: settings.max_tokens,
             max_cost_usd: settings.max_cost_usd,
         },
+        redactor: redactor(env),
+        guard: guard(&cwd_for_guard, settings, approval)?,
         fault_kill_after_records: settings.fault_kill_after_records,
-    }
+    })
+}
+
+/// The sandbox, rules and approval policy for a session in `cwd`.
+fn guard(cwd: &Path, settings: &Settings, approval: ApprovalPolicy) -> anyhow::Result<Guard> {
+    let mode = match settings.sandbox {
+        jig_config::SandboxMode::ReadOnly => Some(jig_sandbox::SandboxMode::ReadOnly),
+        jig_config::SandboxMode::WorkspaceWrite => Some(jig_sandbox::SandboxMode::WorkspaceWrite),
+        jig_config::SandboxMode::DangerFullAccess => None,
+    };
+    let sandbox = mode.map(|mode| {
+        let mut policy = jig_sandbox::SandboxPolicy::workspace_write(cwd).with_mode(mode);
+        policy.writable_roots.extend(settings.writable_roots.iter().cloned());
+        Arc::new(policy)
+    });
+    let rules = jig_policy::Policy::load(Some(cwd), Some(&settings.home))?;
+    Ok(Guard {
+        approval,
+        sandbox,
+        rules: Some(Arc::new(rules)),
+    })
+}
+
+/// The approval policy: the configured one, else ask on request when a
+/// person is at a terminal and never otherwise (scripts and CI never hang).
+pub fn approval_policy(settings: &Settings, json: bool) -> ApprovalPolicy {
+    use std::io::IsTerminal;
+    settings.approval_policy.unwrap_or_else(|| {
+        let person = std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !json;
+        if person {
+            ApprovalPolicy::OnRequest
+        } else {
+            ApprovalPolicy::Never
+        }
+    })
+}
+
+/// Every credential-looking environment variable's value.
+fn redactor(env: &EnvSnapshot) -> Redactor {
+    Redactor::from_env(env.iter())
 }
 
 fn read_prompt(prompt: String) -> anyhow::Result<String> {
@@ -173,14 +234,32 @@ async fn follow(handle: &mut SessionHandle, json: bool, turns: usize) -> anyhow:
         }
     });
     let mut renderer = Renderer::new(json);
+    let mut approver = Approver::new(json);
+    let mut waiting: Option<String> = None;
     let mut code = exit::FAILED;
     let mut remaining = turns;
     while remaining > 0 {
-        let Some(event) = handle.next_event().await else {
+        let next = match waiting.clone() {
+            Some(request_id) => tokio::select! {
+                op = approver.answer(&request_id) => {
+                    handle.submit(op);
+                    waiting = None;
+                    continue;
+                }
+                event = handle.next_event() => event,
+            },
+            None => handle.next_event().await,
+        };
+        let Some(event) = next else {
             code = exit::FAILED;
             break;
         };
         renderer.event(&event)?;
+        match &event {
+            Event::ApprovalRequested { request_id, .. } => waiting = Some(request_id.clone()),
+            Event::ApprovalDecided { .. } => waiting = None,
+            _ => {}
+        }
         if let Event::TurnCompleted { outcome, .. } = &event {
             remaining -= 1;
             code = outcome_code(outcome);

@@ -4,6 +4,7 @@
 //! `jig --version` and `--help` are answered by clap before any runtime or
 //! file is touched, so start-up stays a few milliseconds.
 
+mod approve;
 mod bench;
 mod cli;
 mod exec;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{BenchCommand, Cli, Command, ConfigCommand};
+use cli::{BenchCommand, Cli, Command, ConfigCommand, PolicyCommand};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -31,8 +32,17 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
+    // The sandbox helper must run first, while the process is single-threaded.
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some(jig_sandbox::HELPER_SUBCOMMAND) {
+        let rest: Vec<String> = args.collect();
+        return ExitCode::from(u8::try_from(jig_sandbox::helper_main(&rest)).unwrap_or(125));
+    }
     if let Some(code) = run_as_rg() {
         return code;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        jig_tools::sandboxing::use_helper(exe);
     }
     let cli = Cli::parse();
     let result = match cli.command {
@@ -40,17 +50,24 @@ fn main() -> ExitCode {
         Command::Sessions(cmd) => sessions::run(cmd),
         Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
         Command::Config(ConfigCommand::Show { cwd }) => sessions::config_show(cwd.as_deref()),
+        Command::Policy(PolicyCommand::Check { cwd, command }) => sessions::policy_check(cwd.as_deref(), command),
         command => runtime().and_then(|rt| {
-            rt.block_on(async {
+            let result = rt.block_on(async {
                 match command {
                     Command::Exec(args) => exec::exec(args).await,
                     Command::Resume(args) => exec::resume(args).await,
                     Command::Bench(BenchCommand::Loop { turns }) => bench::agent_loop(turns).await,
-                    Command::ApplyPatch { .. } | Command::Sessions(_) | Command::Bench(_) | Command::Config(_) => {
-                        Ok(exit::COMPLETED)
-                    }
+                    Command::ApplyPatch { .. }
+                    | Command::Sessions(_)
+                    | Command::Bench(_)
+                    | Command::Config(_)
+                    | Command::Policy(_) => Ok(exit::COMPLETED),
                 }
-            })
+            });
+            // A question abandoned mid-read leaves a blocking stdin read
+            // behind; do not wait for it.
+            rt.shutdown_timeout(std::time::Duration::from_millis(100));
+            result
         }),
     };
     match result {

@@ -114,6 +114,27 @@ fn human(event: &Event) -> Option<String> {
         } => Some(format!(
             "model request failed ({reason}); retry {attempt}/{max_attempts} in {delay_ms} ms"
         )),
+        Event::ApprovalRequested {
+            command,
+            reason,
+            escalation,
+            ..
+        } => {
+            let place = if *escalation { " outside the sandbox" } else { "" };
+            Some(format!(
+                "approval needed to run{place}:\n  $ {}\n  why: {reason}",
+                one_line(command, 300)
+            ))
+        }
+        Event::ApprovalDecided { decision, .. } => Some(format!(
+            "  → {}",
+            match decision {
+                jig_protocol::ReviewDecision::Approve => "approved",
+                jig_protocol::ReviewDecision::ApproveForSession => "approved for this session",
+                jig_protocol::ReviewDecision::Deny => "denied",
+                jig_protocol::ReviewDecision::Abort => "denied; stopping the turn",
+            }
+        )),
         Event::Error { message } => Some(format!("error: {message}")),
         Event::TurnCompleted { outcome, .. } => match outcome {
             TurnOutcome::Completed => None,

@@ -95,6 +95,22 @@ pub fn config_show(cwd: Option<&Path>) -> anyhow::Result<u8> {
     Ok(exit::COMPLETED)
 }
 
+/// `jig policy check [-C DIR] -- CMD...`.
+pub fn policy_check(cwd: Option<&Path>, command: Vec<String>) -> anyhow::Result<u8> {
+    let dir = match cwd {
+        Some(dir) => dir.to_path_buf(),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let (settings, _) = crate::exec::settings(&dir, None)?;
+    let policy = jig_policy::Policy::load(Some(&dir), Some(&settings.home))?;
+    let command = match <[String; 1]>::try_from(command) {
+        Ok([script]) => jig_policy::Command::Script(script),
+        Err(argv) => jig_policy::Command::Argv(argv),
+    };
+    print!("{}", policy.check(&command, jig_policy::Decision::Allow).explain());
+    Ok(exit::COMPLETED)
+}
+
 /// `jig apply-patch [FILE]`: same engine as the `apply_patch` tool.
 pub fn apply_patch(file: Option<&Path>) -> anyhow::Result<u8> {
     let text = match file {

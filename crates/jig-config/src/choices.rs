@@ -128,6 +128,32 @@ choice_enum! {
 }
 
 choice_enum! {
+    /// When jig asks a person before running a command.
+    ApprovalPolicy, "approval policy" {
+        /// Never ask: everything runs in the sandbox; failures go back to the model.
+        Never => "never",
+        /// Run in the sandbox; ask to run again outside it when the sandbox blocked it.
+        OnFailure => "on-failure",
+        /// Ask when the model requests to run outside the sandbox, or a rule says prompt.
+        OnRequest => "on-request",
+        /// Ask for everything but known-safe read-only commands.
+        Untrusted => "untrusted",
+    }
+}
+
+choice_enum! {
+    /// What commands may touch.
+    SandboxMode, "sandbox mode" {
+        /// Read anywhere, write nowhere, no network.
+        ReadOnly => "read-only",
+        /// Read anywhere, write the workspace and temp dirs, no network.
+        WorkspaceWrite => "workspace-write",
+        /// No sandbox.
+        DangerFullAccess => "danger-full-access",
+    }
+}
+
+choice_enum! {
     /// Reasoning effort requested from models that support it.
     ReasoningEffort, "reasoning effort" {
         /// Minimal.

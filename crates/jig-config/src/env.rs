@@ -93,6 +93,15 @@ impl EnvSnapshot {
     pub fn is_set(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
+
+    /// Every non-empty variable, as `(name, value)`, sorted by name (for
+    /// deriving things such as the secrets to redact).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 /// Names only: values may be secrets.

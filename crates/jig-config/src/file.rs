@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::choices::{Dialect, Preamble, ProviderKind, ReasoningEffort};
+use crate::choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode};
 use crate::error::ConfigError;
 
 /// One config file, as written.
@@ -24,6 +24,10 @@ pub(crate) struct ConfigFile {
     pub max_turns: Option<u32>,
     pub max_tokens: Option<u64>,
     pub max_cost_usd: Option<f64>,
+    pub approval_policy: Option<ApprovalPolicy>,
+    pub sandbox: Option<SandboxMode>,
+    #[serde(default)]
+    pub writable_roots: Vec<std::path::PathBuf>,
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderFile>,
     #[serde(default)]

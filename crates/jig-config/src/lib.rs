@@ -20,7 +20,7 @@ mod load;
 mod settings;
 mod show;
 
-pub use choices::{Dialect, Preamble, ProviderKind, ReasoningEffort, UnknownChoice};
+pub use choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode, UnknownChoice};
 pub use env::EnvSnapshot;
 pub use error::ConfigError;
 pub use load::{

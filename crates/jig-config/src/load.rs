@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::choices::ProviderKind;
+use crate::choices::{ProviderKind, SandboxMode};
 use crate::env::{self, EnvSnapshot};
 use crate::error::ConfigError;
 use crate::file::{self, ConfigFile};
@@ -156,7 +156,12 @@ impl Builder {
                 "ollama".to_owned(),
                 builtin(ProviderKind::Chat, Some(&format!("{DEFAULT_OLLAMA_HOST}/v1")), None),
             ),
-            ("chat".to_owned(), builtin(ProviderKind::Chat, None, None)),
+            // Any chat-completions server; with no config, OPENAI_BASE_URL and
+            // (when set) OPENAI_API_KEY point it, as most such clients expect.
+            (
+                "chat".to_owned(),
+                builtin(ProviderKind::Chat, None, Some(env::OPENAI_API_KEY)),
+            ),
         ]);
         let mut sources = BTreeMap::new();
         sources.insert("home".to_owned(), home_source);
@@ -168,6 +173,9 @@ impl Builder {
                 max_turns: DEFAULT_MAX_TURNS,
                 max_tokens: None,
                 max_cost_usd: None,
+                approval_policy: None,
+                sandbox: SandboxMode::WorkspaceWrite,
+                writable_roots: Vec::new(),
                 log_filter: None,
                 fault_kill_after_records: None,
                 providers: BTreeMap::new(),
@@ -206,6 +214,7 @@ impl Builder {
         }
         let urls = [
             ("openai", env::OPENAI_BASE_URL, None),
+            ("chat", env::OPENAI_BASE_URL, None),
             ("anthropic", env::ANTHROPIC_BASE_URL, None),
             ("ollama", env::OLLAMA_HOST, Some("/v1")),
         ];
@@ -236,6 +245,18 @@ impl Builder {
         if let Some(usd) = file.max_cost_usd {
             self.settings.max_cost_usd = Some(usd);
             self.set_source("max_cost_usd".into(), source.clone());
+        }
+        if let Some(policy) = file.approval_policy {
+            self.settings.approval_policy = Some(policy);
+            self.set_source("approval_policy".into(), source.clone());
+        }
+        if let Some(mode) = file.sandbox {
+            self.settings.sandbox = mode;
+            self.set_source("sandbox".into(), source.clone());
+        }
+        if !file.writable_roots.is_empty() {
+            self.settings.writable_roots.extend(file.writable_roots);
+            self.set_source("writable_roots".into(), source.clone());
         }
         for (name, p) in file.providers {
             let entry = self.providers.entry(name.clone()).or_insert_with(|| PartialProvider {
@@ -308,7 +329,15 @@ impl Builder {
         }
         if let Some(usd) = cli.max_cost_usd {
             self.settings.max_cost_usd = Some(usd);
-            self.set_source("max_cost_usd".into(), Source::Flag("--max-cost-usd"));
+            self.set_source("max_cost_usd".into(), Source::Flag("--max-cost"));
+        }
+        if let Some(policy) = cli.approval_policy {
+            self.settings.approval_policy = Some(policy);
+            self.set_source("approval_policy".into(), Source::Flag("--ask-for-approval"));
+        }
+        if let Some(mode) = cli.sandbox {
+            self.settings.sandbox = mode;
+            self.set_source("sandbox".into(), Source::Flag("--sandbox"));
         }
     }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::choices::{Dialect, Preamble, ProviderKind, ReasoningEffort};
+use crate::choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode};
 use crate::env::EnvSnapshot;
 
 /// Default for [`Settings::max_turns`].
@@ -64,6 +64,10 @@ pub struct CliOverrides {
     pub max_tokens: Option<u64>,
     /// `--max-cost-usd X`.
     pub max_cost_usd: Option<f64>,
+    /// `--ask-for-approval POLICY`.
+    pub approval_policy: Option<ApprovalPolicy>,
+    /// `--sandbox MODE`.
+    pub sandbox: Option<SandboxMode>,
 }
 
 /// Everything [`crate::load`] needs: nothing else is consulted.
@@ -140,6 +144,13 @@ pub struct Settings {
     pub max_tokens: Option<u64>,
     /// Hard cap on spend for a session, USD.
     pub max_cost_usd: Option<f64>,
+    /// When to ask before running a command; `None` lets the front-end
+    /// choose (a terminal asks on request, scripts never ask).
+    pub approval_policy: Option<ApprovalPolicy>,
+    /// What commands may touch (default `workspace-write`).
+    pub sandbox: SandboxMode,
+    /// Extra directories commands may write (besides the workspace and temp).
+    pub writable_roots: Vec<PathBuf>,
     /// `tracing` filter for stderr diagnostics (`JIG_LOG`).
     pub log_filter: Option<String>,
     /// Crash-test fault injection (`JIG_FAULT_KILL_AFTER_RECORDS`).

@@ -29,6 +29,17 @@ impl Settings {
             "max_cost_usd".into(),
             self.max_cost_usd.map_or_else(not_set, float),
         );
+        push(
+            &mut out,
+            "approval_policy".into(),
+            self.approval_policy
+                .map_or_else(|| "(front-end default)".to_string(), |p| p.to_string()),
+        );
+        push(&mut out, "sandbox".into(), self.sandbox.to_string());
+        if !self.writable_roots.is_empty() {
+            let roots: Vec<String> = self.writable_roots.iter().map(|p| p.display().to_string()).collect();
+            push(&mut out, "writable_roots".into(), roots.join(", "));
+        }
         if let Some(filter) = &self.log_filter {
             push(&mut out, "log_filter".into(), filter.clone());
         }

@@ -13,7 +13,9 @@
 
 pub mod budget;
 pub mod error;
+pub mod guard;
 pub mod models;
+pub mod redact;
 pub mod resume;
 pub mod rollout;
 pub mod session;

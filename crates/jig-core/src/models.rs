@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use jig_config::{EnvSnapshot, ProviderKind, ProviderSettings, Settings};
+use jig_config::{EnvSnapshot, ProviderKind, ProviderSettings, ReasoningEffort, Settings};
 use jig_dialect::profiles::{self, Profile};
 use jig_model::anthropic::{MessagesClient, MessagesOptions};
 use jig_model::chat::ChatClient;
@@ -95,7 +95,19 @@ fn build_client(
     }
 }
 
-/// Output budget of one Anthropic response (the API requires one).
+/// Extended-thinking budget for a reasoning effort (Anthropic has tokens,
+/// not effort levels); `minimal` leaves thinking off.
+fn thinking_budget(effort: ReasoningEffort) -> Option<u32> {
+    match effort {
+        ReasoningEffort::Minimal => None,
+        ReasoningEffort::Low => Some(4_000),
+        ReasoningEffort::Medium => Some(12_000),
+        ReasoningEffort::High => Some(24_000),
+    }
+}
+
+/// Output budget of one Anthropic response (the API requires one; it must
+/// exceed the largest thinking budget).
 const ANTHROPIC_MAX_TOKENS: u32 = 32_000;
 
 fn network_client(
@@ -110,7 +122,7 @@ fn network_client(
         let options = MessagesOptions {
             model: profile.model.clone(),
             max_tokens: ANTHROPIC_MAX_TOKENS,
-            thinking_budget: None,
+            thinking_budget: profile.reasoning_effort.and_then(thinking_budget),
         };
         return Ok(Arc::new(
             MessagesClient::new(base_url, options, Some(key), policy)?.with_provider(provider),

@@ -38,6 +38,10 @@ pub struct SessionConfig {
     pub max_turns: u32,
     /// Price and hard caps.
     pub limits: crate::budget::Limits,
+    /// Secrets to keep out of the rollout and events.
+    pub redactor: crate::redact::Redactor,
+    /// Exec-policy rules, approval policy and sandbox.
+    pub guard: crate::guard::Guard,
     /// Fault injection for crash tests: SIGKILL right after the N-th record.
     pub fault_kill_after_records: Option<u64>,
 }
@@ -57,6 +61,13 @@ pub struct Session {
     /// Usage of the running turn (since it started or was resumed).
     pub(crate) turn_usage: TokenUsage,
     pub(crate) limits: crate::budget::Limits,
+    pub(crate) redactor: crate::redact::Redactor,
+    pub(crate) guard: crate::guard::Guard,
+    /// Approval requests waiting for an `Op::Approval`, by request id.
+    pub(crate) pending_approvals: PendingApprovals,
+    /// Commands a person approved for the rest of the session.
+    pub(crate) approved_commands: std::collections::HashSet<String>,
+    pub(crate) approval_seq: u64,
     pub(crate) last_turn_id: u64,
     pub(crate) max_turns: u32,
     /// Model requests made so far in the running turn.
@@ -157,6 +168,11 @@ impl Session {
             total_usage: TokenUsage::default(),
             turn_usage: TokenUsage::default(),
             limits: config.limits.clone(),
+            redactor: config.redactor.clone(),
+            guard: config.guard.clone(),
+            pending_approvals: PendingApprovals::default(),
+            approved_commands: std::collections::HashSet::new(),
+            approval_seq: 0,
             last_turn_id: 0,
             max_turns: config.max_turns,
             steps_in_turn: 0,
@@ -216,7 +232,8 @@ impl Session {
                 Some(input) => input,
                 None => match ops.recv().await {
                     Some(Op::UserInput { text } | Op::Interject { text }) => Some(text),
-                    Some(Op::Interrupt) => continue,
+                    // Nothing runs, so there is nothing to stop or approve.
+                    Some(Op::Interrupt | Op::Approval { .. }) => continue,
                     Some(Op::Shutdown) | None => break,
                 },
             };
@@ -231,6 +248,7 @@ impl Session {
     async fn drive_turn(&mut self, input: Option<String>, ops: &mut mpsc::UnboundedReceiver<Op>) -> Flow {
         let cancel = CancellationToken::new();
         let inbox = self.inbox.clone();
+        let approvals = self.pending_approvals.clone();
         let mut flow = Flow::Continue;
         let turn = self.turn(input, cancel.clone());
         tokio::pin!(turn);
@@ -244,6 +262,13 @@ impl Session {
                         inbox.lock().unwrap_or_else(|e| e.into_inner()).push_back(text);
                     }
                     Some(Op::Interrupt) => cancel.cancel(),
+                    Some(Op::Approval { request_id, decision }) => {
+                        // An answer to no open request (late, or mistyped) is dropped.
+                        let waiting = approvals.lock().unwrap_or_else(|e| e.into_inner()).remove(&request_id);
+                        if let Some(answer) = waiting {
+                            let _ = answer.send(decision);
+                        }
+                    }
                     Some(Op::Shutdown) | None => {
                         flow = Flow::Shutdown;
                         cancel.cancel();
@@ -312,18 +337,33 @@ impl Session {
         Some(inbox.drain(..).collect::<Vec<_>>().join("\n\n"))
     }
 
+    /// Redacts a record and appends it; returns what was written.
+    pub(crate) fn record(&mut self, record: RolloutRecord) -> Result<RolloutRecord, CoreError> {
+        let record = self.redactor.value(&record).into_owned();
+        self.writer.append(&record)?;
+        Ok(record)
+    }
+
     /// Records an item in the rollout, then adds it to the conversation.
     pub(crate) fn record_item(&mut self, item: Item) -> Result<(), CoreError> {
-        self.writer.append(&RolloutRecord::Item { item: item.clone() })?;
-        self.items.push(item);
+        if let RolloutRecord::Item { item } = self.record(RolloutRecord::Item { item })? {
+            self.items.push(item);
+        }
         Ok(())
     }
 
-    /// Records an event (streaming deltas excepted), then sends it to the front-end.
+    /// Records an event (streaming deltas excepted), then sends it to the
+    /// front-end; both see it redacted.
     pub(crate) fn emit(&mut self, event: Event) -> Result<(), CoreError> {
-        if !matches!(event, Event::AgentMessageDelta { .. }) {
-            self.writer.append(&RolloutRecord::Event { event: event.clone() })?;
-        }
+        let event = match event {
+            Event::AgentMessageDelta { delta } => Event::AgentMessageDelta {
+                delta: self.redactor.text(&delta).into_owned(),
+            },
+            event => match self.record(RolloutRecord::Event { event })? {
+                RolloutRecord::Event { event } => event,
+                _ => return Ok(()),
+            },
+        };
         // A front-end that went away is not the session's fault.
         let _ = self.events.send(event);
         Ok(())
@@ -336,6 +376,10 @@ impl Session {
         });
     }
 }
+
+/// Approval answers the actor routes to the waiting turn.
+pub(crate) type PendingApprovals =
+    Arc<Mutex<std::collections::HashMap<String, tokio::sync::oneshot::Sender<jig_protocol::ReviewDecision>>>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {

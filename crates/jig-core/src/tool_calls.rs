@@ -36,6 +36,7 @@ impl Session {
             cwd: self.cwd.clone(),
             cancel: cancel.clone(),
             plan: self.plan.clone(),
+            sandbox: self.guard.sandbox.clone(),
         };
         let mut next = 0;
         while next < calls.len() {
@@ -48,13 +49,27 @@ impl Session {
                     arguments: call.arguments.clone(),
                 })?;
             }
-            let tools = &self.tools;
-            let results = join_all(batch.iter().map(|call| async {
-                let start = Instant::now();
-                let result = tools.dispatch(&ctx, call).await;
-                (result, start.elapsed().as_millis() as u64)
-            }))
-            .await;
+            let preview = match batch {
+                [call] => self.tools.preview(call),
+                _ => None,
+            };
+            let results = match (batch, preview) {
+                // A command: rules, approval and sandbox decide how it runs.
+                ([call], Some(preview)) => {
+                    let start = Instant::now();
+                    let result = self.guarded_run(&ctx, call, preview, cancel).await?;
+                    vec![(result, start.elapsed().as_millis() as u64)]
+                }
+                _ => {
+                    let tools = &self.tools;
+                    join_all(batch.iter().map(|call| async {
+                        let start = Instant::now();
+                        let result = tools.dispatch(&ctx, call).await;
+                        (result, start.elapsed().as_millis() as u64)
+                    }))
+                    .await
+                }
+            };
             let mut fault = None;
             for (call, (result, duration_ms)) in batch.iter().zip(results) {
                 if let Err(ToolError::Fatal(message)) = &result {

@@ -79,11 +79,9 @@ impl Session {
             items.push(Item::assistant(text.clone()));
         }
         items.extend(calls.iter().cloned().map(Item::ToolCall));
-        self.writer.append(&RolloutRecord::Response {
-            items: items.clone(),
-            usage,
-        })?;
-        self.items.extend(items);
+        if let RolloutRecord::Response { items, .. } = self.record(RolloutRecord::Response { items, usage })? {
+            self.items.extend(items);
+        }
         self.total_usage.add(&usage);
         self.turn_usage.add(&usage);
         if !text.is_empty() {

@@ -163,8 +163,9 @@ pub fn offline(name: &str) -> Profile {
 }
 
 /// The system prompt for a profile: who jig is, how much to narrate, how to
-/// work, and the dialect's tool paragraph.
-pub fn instructions(profile: &Profile) -> String {
+/// work, the dialect's tool paragraph, and where it runs. Fixed for the life
+/// of a session, so every request starts with the same bytes.
+pub fn instructions(profile: &Profile, cwd: &std::path::Path) -> String {
     let narrate = match profile.preamble {
         Preamble::None => "Do not narrate; call tools directly and report only the result.",
         Preamble::Brief => "Before calling tools, say in one short sentence what you are about to do.",
@@ -176,7 +177,10 @@ pub fn instructions(profile: &Profile) -> String {
         "You are jig, a coding agent working in the user's workspace through tools. {narrate} \
 Gather context before editing: search and read the relevant code first. Keep a plan for work of more \
 than a couple of steps. After changing code, run the tests or the narrowest check that proves the \
-change, and fix what fails. Finish with a brief summary of what you changed and how you verified it.\n\n{}",
-        crate::tool_instructions(profile.dialect)
+change, and fix what fails. Finish with a brief summary of what you changed and how you verified it.\n\n{}\n\n\
+Environment: working directory {}; operating system {}; commands run with bash.",
+        crate::tool_instructions(profile.dialect),
+        cwd.display(),
+        std::env::consts::OS,
     )
 }

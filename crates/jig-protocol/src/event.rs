@@ -92,6 +92,29 @@ pub enum Event {
         /// What went wrong, e.g. `429 Too Many Requests`.
         reason: String,
     },
+    /// A tool call needs a person's approval before it runs; answer with
+    /// `Op::Approval`. The turn waits.
+    ApprovalRequested {
+        /// Id to answer with.
+        request_id: String,
+        /// The tool call waiting.
+        call_id: String,
+        /// The command, as a shell would show it.
+        command: String,
+        /// Working directory of the command.
+        cwd: String,
+        /// Why approval is needed (a rule, the policy, an escalation request).
+        reason: String,
+        /// Whether approving runs the command outside the sandbox.
+        escalation: bool,
+    },
+    /// What was decided about an approval request (recorded for the trajectory).
+    ApprovalDecided {
+        /// The request.
+        request_id: String,
+        /// The decision.
+        decision: crate::op::ReviewDecision,
+    },
     /// A problem worth showing; the turn may still go on.
     Error {
         /// Human-readable message.

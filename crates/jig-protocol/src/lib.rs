@@ -19,5 +19,5 @@ pub mod schema;
 
 pub use event::{Budget, Cost, Event, PlanStep, StepStatus, TokenUsage, TurnOutcome};
 pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus};
-pub use op::Op;
+pub use op::{Op, ReviewDecision};
 pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};

@@ -26,4 +26,25 @@ pub enum Op {
     Interrupt,
     /// End the session after the running turn (if any) is interrupted.
     Shutdown,
+    /// The answer to an [`crate::Event::ApprovalRequested`].
+    Approval {
+        /// The request being answered.
+        request_id: String,
+        /// What the person decided.
+        decision: ReviewDecision,
+    },
+}
+
+/// A person's answer to an approval request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// Run it, this once.
+    Approve,
+    /// Run it, and do not ask again for the same command in this session.
+    ApproveForSession,
+    /// Do not run it; the model is told and the turn goes on.
+    Deny,
+    /// Do not run it, and stop the turn.
+    Abort,
 }

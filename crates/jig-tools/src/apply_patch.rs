@@ -4,6 +4,8 @@
 //! same atomic apply and the same path checks as `jig apply-patch`, so a
 //! patch behaves identically whether a model or a person sends it.
 
+use std::path::PathBuf;
+
 use jig_protocol::ToolSpec;
 use serde::Deserialize;
 use serde_json::json;
@@ -52,13 +54,28 @@ impl Tool for ApplyPatchTool {
 
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let Args { input } = parse_args("apply_patch", args)?;
-        let root = ctx.cwd.clone();
-        let applied = tokio::task::spawn_blocking(move || jig_patch::apply_patch(&input, &root))
-            .await
-            .map_err(|err| ToolError::Fatal(format!("apply_patch worker failed: {err}")))?;
-        match applied {
-            Ok(summary) => Ok(ToolResult::ok(summary.to_string())),
-            Err(err) => Err(ToolError::RespondToModel(err.to_string())),
+        let summary = apply_in(ctx, ctx.cwd.clone(), input).await?;
+        Ok(ToolResult::ok(summary.to_string()))
+    }
+}
+
+/// Applies `patch` under `root` — the one path every face of apply_patch
+/// takes — after checking every file it would write against the sandbox.
+pub async fn apply_in(ctx: &ToolContext, root: PathBuf, patch: String) -> Result<jig_patch::ApplySummary, ToolError> {
+    if ctx.sandbox.is_some() {
+        let parsed = jig_patch::parse_patch(&patch).map_err(|err| ToolError::RespondToModel(err.to_string()))?;
+        for hunk in &parsed.hunks {
+            let (path, moved) = match hunk {
+                jig_patch::FileHunk::Add { path, .. } | jig_patch::FileHunk::Delete { path } => (path, None),
+                jig_patch::FileHunk::Update { path, move_to, .. } => (path, move_to.as_ref()),
+            };
+            for target in std::iter::once(path).chain(moved) {
+                crate::check_write(ctx, &root.join(target))?;
+            }
         }
     }
+    let applied = tokio::task::spawn_blocking(move || jig_patch::apply_patch(&patch, &root))
+        .await
+        .map_err(|err| ToolError::Fatal(format!("apply_patch worker failed: {err}")))?;
+    applied.map_err(|err| ToolError::RespondToModel(err.to_string()))
 }

@@ -92,6 +92,7 @@ impl Tool for EditFileTool {
 
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: EditFileArgs = parse_args("edit_file", args)?;
+        crate::check_write(ctx, std::path::Path::new(&args.path))?;
         let root = ctx.cwd.clone();
         tokio::task::spawn_blocking(move || edit(&root, &args))
             .await

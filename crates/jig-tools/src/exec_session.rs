@@ -179,7 +179,7 @@ impl ExecSessions {
         }
         let started = Instant::now();
         let note = self.make_room();
-        let (session, id) = self.spawn(request)?;
+        let (session, id) = self.spawn(ctx, request)?;
         let yield_ms = request.yield_time_ms.unwrap_or(DEFAULT_EXEC_YIELD_MS);
         let mut chunk = self
             .collect(ctx, id, &session, started, yield_ms, request.max_output_tokens)
@@ -251,8 +251,8 @@ impl ExecSessions {
         ))
     }
 
-    fn spawn(&self, request: &ExecRequest) -> Result<(Arc<Session>, u32), ToolError> {
-        let (mut command, program) = build_command(&request.command)?;
+    fn spawn(&self, ctx: &ToolContext, request: &ExecRequest) -> Result<(Arc<Session>, u32), ToolError> {
+        let (mut command, program) = build_command(&request.command, ctx)?;
         let (reader, writer) = std::io::pipe().map_err(pipe_error)?;
         let writer_err = writer.try_clone().map_err(pipe_error)?;
         crate::rg::apply_path_prefix(&mut command);
@@ -349,13 +349,24 @@ impl ExecSessions {
             None => (None, None, Some(id)),
         };
         let budget = max_output_tokens.unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS).saturating_mul(4);
+        let mut output = head_tail(&pending.finish(), budget);
+        if let (Some(policy), false) = (ctx.sandbox.as_deref(), session_id.is_some()) {
+            let ending = crate::shell::CommandEnding::Exited {
+                code: exit_code,
+                signal: signal.clone(),
+            };
+            if let Some(note) = crate::shell::denial_note(policy, &ending, &output) {
+                output.push('\n');
+                output.push_str(&note);
+            }
+        }
         Ok(ExecChunk {
             chunk_id: self.chunk_id(),
             wall: started.elapsed(),
             exit_code,
             signal,
             session_id,
-            output: head_tail(&pending.finish(), budget),
+            output,
             original_token_count: bytes.div_ceil(4),
         })
     }

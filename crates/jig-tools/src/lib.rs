@@ -18,6 +18,7 @@ pub mod plan;
 pub mod read_file;
 pub mod rg;
 pub mod router;
+pub mod sandboxing;
 pub mod search;
 pub mod shell;
 pub mod truncate;
@@ -46,6 +47,9 @@ pub struct ToolContext {
     pub cancel: CancellationToken,
     /// The session's current plan.
     pub plan: SharedPlan,
+    /// What commands and file writes may touch; `None` runs unsandboxed
+    /// (danger-full-access, or a command a person approved to escalate).
+    pub sandbox: Option<Arc<jig_sandbox::SandboxPolicy>>,
 }
 
 impl ToolContext {
@@ -55,6 +59,7 @@ impl ToolContext {
             cwd: cwd.into(),
             cancel: CancellationToken::new(),
             plan: SharedPlan::default(),
+            sandbox: None,
         }
     }
 }
@@ -120,6 +125,65 @@ pub trait Tool: Send + Sync {
 
     /// Runs the tool with already-parsed JSON arguments.
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError>;
+
+    /// The command a call with `args` would run, for exec-policy rules and
+    /// approvals; `None` for tools that run no command. Arguments that do
+    /// not parse give `None` (the run itself reports them).
+    fn preview(&self, _args: &serde_json::Value) -> Option<CommandPreview> {
+        None
+    }
+}
+
+/// What a command-running tool call is about to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandPreview {
+    /// The command.
+    pub command: shell::CommandLine,
+    /// The model's justification, when it asked to run outside the sandbox.
+    pub escalation: Option<String>,
+}
+
+impl CommandPreview {
+    /// The command as a person would type it.
+    pub fn display(&self) -> String {
+        match &self.command {
+            shell::CommandLine::Script(script) => script.clone(),
+            shell::CommandLine::Argv(argv) => argv
+                .iter()
+                .map(|a| {
+                    if a.is_empty() || a.chars().any(|c| c.is_whitespace() || "'\"$`\\|&;<>()*?".contains(c)) {
+                        format!("'{}'", a.replace('\'', r"'\''"))
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+}
+
+/// Refuses a write the sandbox would refuse, before a built-in tool touches
+/// the disk; `path` is relative to the workspace or absolute.
+pub fn check_write(ctx: &ToolContext, path: &std::path::Path) -> Result<(), ToolError> {
+    let Some(policy) = &ctx.sandbox else { return Ok(()) };
+    let path = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        ctx.cwd.join(path)
+    };
+    jig_sandbox::check_write(policy, &path).map_err(|err| {
+        ToolError::RespondToModel(format!(
+            "{err}; the {} sandbox allows writes only under {}; ask the user for an escalation if this write is needed",
+            policy.mode,
+            policy
+                .writable_roots()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
 }
 
 /// Deserializes tool arguments, turning serde's message into one the model

@@ -72,6 +72,16 @@ impl ToolRouter {
         self.by_name.get(name).map(|&index| &self.tools[index])
     }
 
+    /// The command `call` would run, if its tool runs one.
+    pub fn preview(&self, call: &ToolCall) -> Option<crate::CommandPreview> {
+        let &index = self.by_name.get(&call.name)?;
+        let args = match self.specs[index].format {
+            ToolFormat::Function => parse_arguments(&call.name, &call.arguments).ok()?,
+            ToolFormat::Freeform { .. } => freeform_input(&call.arguments),
+        };
+        self.tools[index].preview(&args)
+    }
+
     /// Runs one tool call. A freeform tool receives its raw input as a JSON
     /// string (also when a provider wrapped it as `{"input": "..."}`).
     pub async fn dispatch(&self, ctx: &ToolContext, call: &ToolCall) -> Result<ToolResult, ToolError> {

@@ -130,6 +130,18 @@ impl Tool for ShellTool {
         true
     }
 
+    fn preview(&self, args: &serde_json::Value) -> Option<crate::CommandPreview> {
+        let args: ShellArgs = serde_json::from_value(args.clone()).ok()?;
+        let command = match args.command {
+            CommandArg::Script(script) => CommandLine::Script(script),
+            CommandArg::Argv(argv) => CommandLine::Argv(argv),
+        };
+        Some(crate::CommandPreview {
+            command,
+            escalation: None,
+        })
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: ShellArgs = parse_args("shell", args)?;
         if ctx.cancel.is_cancelled() {
@@ -255,7 +267,7 @@ pub async fn run_command(ctx: &ToolContext, spec: &CommandSpec) -> Result<Comman
     if ctx.cancel.is_cancelled() {
         return Err(ToolError::Interrupted);
     }
-    let (mut command, program) = build_command(&spec.command)?;
+    let (mut command, program) = build_command(&spec.command, ctx)?;
     crate::rg::apply_path_prefix(&mut command);
     command
         .current_dir(&spec.workdir)
@@ -276,12 +288,35 @@ pub async fn run_command(ctx: &ToolContext, spec: &CommandSpec) -> Result<Comman
         Ending::TimedOut => CommandEnding::TimedOut,
         Ending::Exited(status) => exit_ending(status),
     };
+    let mut stderr = run.stderr;
+    if let Some(note) = ctx
+        .sandbox
+        .as_deref()
+        .and_then(|policy| denial_note(policy, &ending, &stderr))
+    {
+        if !stderr.is_empty() {
+            stderr.push('\n');
+        }
+        stderr.push_str(&note);
+    }
     Ok(CommandOutcome {
         ending,
         wall,
         stdout: run.stdout,
-        stderr: run.stderr,
+        stderr,
     })
+}
+
+/// The sandbox's explanation when `stderr` shows it blocked the command.
+pub(crate) fn denial_note(policy: &jig_sandbox::SandboxPolicy, ending: &CommandEnding, output: &str) -> Option<String> {
+    let code = match ending {
+        CommandEnding::Exited { code, .. } => *code,
+        CommandEnding::TimedOut => None,
+    };
+    if code == Some(0) {
+        return None;
+    }
+    jig_sandbox::explain_denial(output, code, policy)
 }
 
 /// Turns an exit status into a [`CommandEnding::Exited`].
@@ -427,31 +462,32 @@ pub fn resolve_workdir(cwd: &Path, workdir: Option<&str>) -> Result<PathBuf, Too
     }
 }
 
-/// Builds the command and returns the program name for error messages.
-pub(crate) fn build_command(arg: &CommandLine) -> Result<(Command, String), ToolError> {
-    match arg {
+/// Builds the command (through the sandbox helper when `ctx` has a
+/// sandbox) and returns the program name for error messages.
+pub(crate) fn build_command(arg: &CommandLine, ctx: &ToolContext) -> Result<(Command, String), ToolError> {
+    let (argv, program) = match arg {
         CommandLine::Script(script) => {
-            let mut command = Command::new("bash");
             // A login shell re-reads /etc/profile, which resets PATH, so the
             // `rg` shim directory is put back first inside the script itself.
             let script = match crate::rg::path_export() {
                 Some(export) => format!("{export}\n{script}"),
                 None => script.clone(),
             };
-            command.arg("-lc").arg(script);
-            Ok((command, "bash".to_string()))
+            (vec!["bash".to_string(), "-lc".to_string(), script], "bash".to_string())
         }
         CommandLine::Argv(argv) => {
-            let Some((program, rest)) = argv.split_first() else {
+            let Some(program) = argv.first() else {
                 return Err(ToolError::RespondToModel(
                     "cannot run command: the argv array is empty; pass at least the program name".to_string(),
                 ));
             };
-            let mut command = Command::new(program);
-            command.args(rest);
-            Ok((command, program.clone()))
+            (argv.clone(), program.clone())
         }
-    }
+    };
+    let argv = crate::sandboxing::wrap(ctx.sandbox.as_deref(), argv)?;
+    let mut command = Command::new(&argv[0]);
+    command.args(&argv[1..]);
+    Ok((command, program))
 }
 
 pub(crate) fn spawn_error(program: &str, workdir: &Path, err: &std::io::Error) -> ToolError {

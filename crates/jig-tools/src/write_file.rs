@@ -66,6 +66,7 @@ impl Tool for WriteFileTool {
 
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: WriteFileArgs = parse_args("write_file", args)?;
+        crate::check_write(ctx, std::path::Path::new(&args.path))?;
         let root = ctx.cwd.clone();
         tokio::task::spawn_blocking(move || write(&root, &args))
             .await

@@ -231,3 +231,35 @@ fn unknown_models_and_missing_keys_say_what_to_do() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("gpt-5-codex"), "{}", stderr(&out));
 }
+
+#[test]
+fn credentials_in_the_environment_never_reach_the_session_directory_or_events() {
+    let env = Env::new();
+    let secret = "tok-live-8c1f2e9a7b";
+    let model = script(
+        &env,
+        r#"
+[[response]]
+text = "Checking the token."
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo token=$MY_SERVICE_TOKEN; env | grep MY_SERVICE" }
+[[response]]
+text = "done"
+[response.expect]
+last_output_contains = "token=[REDACTED:MY_SERVICE_TOKEN]"
+"#,
+    );
+    let out = env
+        .jig()
+        .env("MY_SERVICE_TOKEN", secret)
+        .args(["exec", "--json", "--model", &model, "go"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains(secret), "the event stream leaked the secret");
+    for entry in std::fs::read_dir(env.only_session()).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains(secret), "the session directory leaked the secret");
+    }
+}

@@ -7,7 +7,14 @@ use crate::support::{Env, stderr, stdout};
 
 fn exec(env: &Env, dialect: &str, script: &str) -> std::process::Output {
     let model = format!("scripted:{}", env.file("script.toml", script).display());
-    env.run(&["exec", "--dialect", dialect, "--model", &model, "change needle to thread"])
+    env.run(&[
+        "exec",
+        "--dialect",
+        dialect,
+        "--model",
+        &model,
+        "change needle to thread",
+    ])
 }
 
 #[test]
@@ -43,7 +50,10 @@ last_output_contains = "Process exited with code 0"
     let out = exec(&env, "codex", script);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "Changed it.\n");
-    assert_eq!(std::fs::read_to_string(env.ws().join("notes.txt")).unwrap(), "first line\na thread here\n");
+    assert_eq!(
+        std::fs::read_to_string(env.ws().join("notes.txt")).unwrap(),
+        "first line\na thread here\n"
+    );
 }
 
 #[test]
@@ -81,7 +91,10 @@ text = "Done."
 "#;
     let out = exec(&env, "claude", script);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(env.ws().join("notes.txt")).unwrap(), "first line\na thread here\n");
+    assert_eq!(
+        std::fs::read_to_string(env.ws().join("notes.txt")).unwrap(),
+        "first line\na thread here\n"
+    );
     assert!(stderr(&out).contains("[x] Replace needle"), "{}", stderr(&out));
 }
 

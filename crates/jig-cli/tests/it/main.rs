@@ -6,4 +6,5 @@ mod commands;
 mod crash;
 mod dialects;
 mod e2e;
+mod providers;
 mod support;

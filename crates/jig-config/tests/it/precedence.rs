@@ -55,12 +55,19 @@ fn each_layer_beats_the_one_below() {
         max_turns: Some(3),
         max_tokens: Some(1000),
         max_cost_usd: Some(0.5),
+        approval_policy: Some(jig_config::ApprovalPolicy::Untrusted),
+        sandbox: Some(jig_config::SandboxMode::ReadOnly),
     };
     let s = tree.load_with(tree.project(), tree.env(ALL_LAYERS), cli).unwrap();
     assert_eq!(s.model.as_deref(), Some("flag:m"));
     assert_eq!(s.source("model"), &Source::Flag("--model"));
     assert_eq!((s.max_turns, s.max_tokens, s.max_cost_usd), (3, Some(1000), Some(0.5)));
-    assert_eq!(s.source("max_cost_usd"), &Source::Flag("--max-cost-usd"));
+    assert_eq!(s.approval_policy, Some(jig_config::ApprovalPolicy::Untrusted));
+    assert_eq!(
+        (s.sandbox, s.source("sandbox")),
+        (jig_config::SandboxMode::ReadOnly, &Source::Flag("--sandbox"))
+    );
+    assert_eq!(s.source("max_cost_usd"), &Source::Flag("--max-cost"));
 }
 
 #[test]

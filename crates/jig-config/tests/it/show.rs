@@ -38,13 +38,15 @@ output = 10.0
     max_turns = 20    # user config [TMP]/home/.jig/config.toml
     max_tokens = 2000000    # flag --max-tokens
     max_cost_usd = 5.0    # project config [TMP]/proj/.jig/config.toml
+    approval_policy = (front-end default)    # default
+    sandbox = workspace-write    # default
     log_filter = jig=debug    # env JIG_LOG
     providers.anthropic.kind = anthropic    # default
     providers.anthropic.base_url = https://api.anthropic.com    # default
     providers.anthropic.api_key_env = ANTHROPIC_API_KEY (not set)    # default
     providers.chat.kind = chat    # default
     providers.chat.base_url = (not set)    # default
-    providers.chat.api_key_env = (none)    # default
+    providers.chat.api_key_env = OPENAI_API_KEY (set)    # default
     providers.ollama.kind = chat    # default
     providers.ollama.base_url = http://127.0.0.1:11434/v1    # default
     providers.ollama.api_key_env = (none)    # default

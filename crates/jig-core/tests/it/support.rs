@@ -34,6 +34,8 @@ impl Fixture {
             dialect: "generic".into(),
             max_turns,
             limits: Default::default(),
+            redactor: Default::default(),
+            guard: Default::default(),
             fault_kill_after_records: None,
         }
     }

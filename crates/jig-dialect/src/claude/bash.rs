@@ -92,6 +92,17 @@ that contain spaces. The command is killed after `timeout` milliseconds (default
         true
     }
 
+    fn preview(&self, args: &serde_json::Value) -> Option<jig_tools::CommandPreview> {
+        let args: BashArgs = serde_json::from_value(args.clone()).ok()?;
+        let escalation = args
+            .dangerously_disable_sandbox
+            .then(|| args.description.unwrap_or_else(|| "(no description given)".into()));
+        Some(jig_tools::CommandPreview {
+            command: jig_tools::shell::CommandLine::Script(args.command),
+            escalation,
+        })
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: BashArgs = parse_args("Bash", args)?;
         if args.run_in_background {

@@ -47,11 +47,11 @@ struct ExecArgs {
     max_output_tokens: Option<f64>,
     shell: Option<String>,
     login: Option<bool>,
+    /// Why the model wants to run outside the sandbox.
+    justification: Option<String>,
+    /// `require_escalated` asks to run outside the sandbox (with approval).
+    sandbox_permissions: Option<String>,
     // Accepted for Codex compatibility; see the module doc of `codex`.
-    #[serde(rename = "justification")]
-    _justification: Option<String>,
-    #[serde(rename = "sandbox_permissions")]
-    _sandbox_permissions: Option<String>,
     #[serde(rename = "prefix_rule")]
     _prefix_rule: Option<Vec<String>>,
     #[serde(rename = "tty")]
@@ -133,13 +133,27 @@ impl Tool for ExecCommandTool {
         true
     }
 
+    fn preview(&self, args: &serde_json::Value) -> Option<jig_tools::CommandPreview> {
+        let args: ExecArgs = serde_json::from_value(args.clone()).ok()?;
+        if !matches!(heredoc::parse(&args.cmd), Invocation::NotPatch) {
+            // An intercepted patch runs no process; the write checks guard it.
+            return None;
+        }
+        let escalation = (args.sandbox_permissions.as_deref() == Some("require_escalated"))
+            .then(|| args.justification.unwrap_or_else(|| "(no justification given)".into()));
+        Some(jig_tools::CommandPreview {
+            command: CommandLine::Script(args.cmd),
+            escalation,
+        })
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: ExecArgs = parse_args("exec_command", args)?;
         let workdir = resolve_workdir(&ctx.cwd, args.workdir.as_deref())?;
         match heredoc::parse(&args.cmd) {
             Invocation::NotPatch => {}
             Invocation::Patch { workdir: dir, patch } => {
-                return apply_patch(&self.sessions, &workdir, dir.as_deref(), patch).await;
+                return apply_patch(ctx, &self.sessions, &workdir, dir.as_deref(), patch).await;
             }
             Invocation::Malformed(why) => {
                 return Ok(render_patch(&self.sessions, Instant::now(), 1, &why));
@@ -245,6 +259,7 @@ fn layout(chunk_id: &str, wall: Duration, state: &str, tokens: usize, output: &s
 
 /// Applies an intercepted patch in `workdir` (joined with a `cd` target).
 async fn apply_patch(
+    ctx: &ToolContext,
     sessions: &ExecSessions,
     workdir: &std::path::Path,
     cd: Option<&str>,
@@ -258,12 +273,10 @@ async fn apply_patch(
         },
         None => workdir.to_path_buf(),
     };
-    let applied = tokio::task::spawn_blocking(move || jig_patch::apply_patch(&patch, &root))
-        .await
-        .map_err(|err| ToolError::Fatal(format!("apply_patch worker failed: {err}")))?;
-    Ok(match applied {
+    Ok(match jig_tools::apply_patch::apply_in(ctx, root, patch).await {
         Ok(summary) => render_patch(sessions, started, 0, &summary.to_string()),
-        Err(err) => render_patch(sessions, started, 1, &err.to_string()),
+        Err(ToolError::RespondToModel(err)) => render_patch(sessions, started, 1, &err),
+        Err(err) => return Err(err),
     })
 }
 

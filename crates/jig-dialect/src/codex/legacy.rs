@@ -67,6 +67,14 @@ impl Tool for LegacyShellTool {
         true
     }
 
+    fn preview(&self, args: &serde_json::Value) -> Option<jig_tools::CommandPreview> {
+        let args: ShellArgs = serde_json::from_value(args.clone()).ok()?;
+        Some(jig_tools::CommandPreview {
+            command: jig_tools::shell::CommandLine::Argv(args.command),
+            escalation: None,
+        })
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: ShellArgs = parse_args("shell", args)?;
         let timeout_ms = match args.timeout_ms {

@@ -9,8 +9,8 @@ use jig_model::chat::{ChatClient, chat_body};
 use jig_model::http::{Jitter, RetryPolicy};
 use jig_model::{ModelClient, ModelError, ModelRequest, ResponseEvent};
 use jig_protocol::{Item, TokenUsage, ToolCall, ToolOutput, ToolSpec, ToolStatus};
-
-use crate::fake_server::{End, FakeServer, Reply};
+use jig_testkit::streams::{self, chat};
+use jig_testkit::{End, FakeServer, Reply};
 
 /// Tiny delays, no jitter: tests never wait for real.
 fn policy() -> RetryPolicy {
@@ -49,7 +49,8 @@ async fn run(client: &ChatClient) -> (Vec<ResponseEvent>, Option<ModelError>) {
     (events, None)
 }
 
-const HELLO: &[&str] = &[
+/// "Hello" from a server that ignores `include_usage` (older Ollama builds).
+const HELLO_WITHOUT_USAGE: &[&str] = &[
     r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#,
     r#"{"choices":[{"index":0,"delta":{"content":"Hel"}}]}"#,
     r#"{"choices":[{"index":0,"delta":{"content":"lo"}}]}"#,
@@ -61,9 +62,18 @@ fn text(delta: &str) -> ResponseEvent {
     ResponseEvent::TextDelta(delta.into())
 }
 
+/// "Hel" + "lo" as the kit streams it, usage chunk included.
+fn hello() -> Reply {
+    Reply::sse(&chat::text(&["Hel", "lo"]), End::Clean)
+}
+
 fn done() -> ResponseEvent {
     ResponseEvent::Completed {
-        usage: TokenUsage::default(),
+        usage: TokenUsage {
+            input_tokens: streams::INPUT_TOKENS,
+            cached_input_tokens: 0,
+            output_tokens: streams::OUTPUT_TOKENS,
+        },
     }
 }
 
@@ -97,7 +107,7 @@ fn retries(events: &[ResponseEvent]) -> Vec<(u32, u64, String)> {
 
 #[tokio::test]
 async fn streams_text_with_auth_header() {
-    let server = FakeServer::start(vec![Reply::sse(HELLO, End::Clean)]).await;
+    let server = FakeServer::start(vec![hello()]).await;
     let (events, error) = run(&client(&server)).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(events, hello_events());
@@ -109,8 +119,19 @@ async fn streams_text_with_auth_header() {
 }
 
 #[tokio::test]
+async fn a_stream_without_usage_reports_zero_usage() {
+    let server = FakeServer::start(vec![Reply::sse(HELLO_WITHOUT_USAGE, End::Clean)]).await;
+    let (events, error) = run(&client(&server)).await;
+    assert!(error.is_none(), "{error:?}");
+    let zero = ResponseEvent::Completed {
+        usage: TokenUsage::default(),
+    };
+    assert_eq!(events, vec![text("Hel"), text("lo"), zero]);
+}
+
+#[tokio::test]
 async fn no_key_sends_no_authorization() {
-    let server = FakeServer::start(vec![Reply::sse(HELLO, End::Clean)]).await;
+    let server = FakeServer::start(vec![hello()]).await;
     let client = ChatClient::new(server.base_url() + "/", "llama", None, policy()).unwrap();
     assert_eq!(client.spec(), "chat:llama");
     let (events, _) = run(&client).await;
@@ -211,7 +232,7 @@ async fn rate_limit_honours_retry_after() {
     let server = FakeServer::start(vec![
         Reply::status_with(429, &[("retry-after-ms", "7")], r#"{"error":{"message":"slow down"}}"#),
         Reply::status_with(429, &[("retry-after", "5")], r#"{"error":{"message":"slow down"}}"#),
-        Reply::sse(HELLO, End::Clean),
+        hello(),
     ])
     .await;
     let (events, error) = run(&client(&server)).await;
@@ -234,7 +255,7 @@ async fn rate_limit_honours_retry_after() {
 /// One fault, then a good stream: the only events are the `Retrying`
 /// notice and the good response, and its reason starts with `reason`.
 async fn fault_then_success(fault: Reply, reason: &str) -> Vec<ResponseEvent> {
-    let server = FakeServer::start(vec![fault, Reply::sse(HELLO, End::Clean)]).await;
+    let server = FakeServer::start(vec![fault, hello()]).await;
     let (events, error) = run(&client(&server)).await;
     assert!(error.is_none(), "{error:?}");
     let retried = retries(&events);
@@ -278,7 +299,7 @@ async fn stream_cut_after_partial_tool_call_never_emits_it() {
         ],
         End::Cut,
     );
-    let server = FakeServer::start(vec![cut, Reply::sse(HELLO, End::Clean)]).await;
+    let server = FakeServer::start(vec![cut, hello()]).await;
     let (events, error) = run(&client(&server)).await;
     assert!(error.is_none(), "{error:?}");
     let reason = retries(&events).remove(0).2;
@@ -324,7 +345,7 @@ async fn idle_stream_is_retried() {
 #[tokio::test]
 async fn unauthorized_fails_at_once_with_a_hint() {
     let body = r#"{"error":{"message":"Incorrect API key provided: sk-test.","type":"invalid_request_error"}}"#;
-    let server = FakeServer::start(vec![Reply::status(401, body), Reply::sse(HELLO, End::Clean)]).await;
+    let server = FakeServer::start(vec![Reply::status(401, body), hello()]).await;
     let (events, error) = run(&client(&server)).await;
     assert_eq!(events, vec![]);
     assert_eq!(server.requests().len(), 1, "a 401 is never retried");
@@ -334,7 +355,7 @@ async fn unauthorized_fails_at_once_with_a_hint() {
 #[tokio::test]
 async fn client_errors_are_not_retried() {
     for status in [400, 403, 404, 422] {
-        let server = FakeServer::start(vec![Reply::status(status, "nope"), Reply::sse(HELLO, End::Clean)]).await;
+        let server = FakeServer::start(vec![Reply::status(status, "nope"), hello()]).await;
         let (events, error) = run(&client(&server)).await;
         assert_eq!(events, vec![]);
         assert_eq!(server.requests().len(), 1, "{status} is never retried");
@@ -372,4 +393,13 @@ async fn connection_refused_says_to_check_the_server() {
         text.ends_with("gave up after 1 retries; check the base URL and that the server is running"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn the_kits_call_stream_decodes_to_one_call() {
+    let stream = chat::tool_call("call_1", "shell", r#"{"cmd":"ls -la"}"#);
+    let server = FakeServer::start(vec![Reply::sse(&stream, End::Clean)]).await;
+    let (events, error) = run(&client(&server)).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(events, vec![call("call_1", "shell", r#"{"cmd":"ls -la"}"#), done()]);
 }

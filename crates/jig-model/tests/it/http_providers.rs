@@ -11,9 +11,9 @@ use jig_model::http::{Jitter, RetryPolicy};
 use jig_model::openai::{ResponsesClient, ResponsesOptions};
 use jig_model::{ModelClient, ModelError, ModelRequest, ResponseEvent};
 use jig_protocol::{Item, TokenUsage, ToolOutput, ToolSpec, ToolStatus};
+use jig_testkit::streams::{anthropic, openai};
+use jig_testkit::{End, FakeServer, Reply};
 use serde_json::{Value, json};
-
-use crate::fake_server::{End, FakeServer, Reply};
 
 /// Tiny delays, no jitter: tests never wait for real.
 fn policy() -> RetryPolicy {
@@ -55,10 +55,10 @@ fn providers() -> [Provider; 2] {
                 let options = ResponsesOptions::new("gpt-5-codex");
                 Box::new(ResponsesClient::new(server.base_url(), options, Some("sk-test".into()), policy()).unwrap())
             },
-            hello: || openai_text(&["Hel", "lo"]),
+            hello: || openai::text(&["Hel", "lo"]),
             tool_call: openai_tool_call,
             partial_call: || {
-                let mut events = openai_text(&["Let me"]);
+                let mut events = openai::text(&["Let me"]);
                 events.pop();
                 events.extend([
                     json!({"type": "response.output_item.added", "output_index": 1, "item":
@@ -82,10 +82,10 @@ fn providers() -> [Provider; 2] {
                 };
                 Box::new(MessagesClient::new(server.root_url(), options, Some("sk-ant-test".into()), policy()).unwrap())
             },
-            hello: || anthropic_text(&["Hel", "lo"]),
+            hello: || anthropic::text(&["Hel", "lo"]),
             tool_call: anthropic_tool_call,
             partial_call: || {
-                let mut events = anthropic_text(&["Let me"]);
+                let mut events = anthropic::text(&["Let me"]);
                 events.truncate(events.len() - 2);
                 events.extend([
                     json!({"type": "content_block_start", "index": 1, "content_block":
@@ -100,35 +100,13 @@ fn providers() -> [Provider; 2] {
     ]
 }
 
-fn openai_text(deltas: &[&str]) -> Vec<Value> {
-    let text: String = deltas.concat();
-    let mut events = vec![
-        json!({"type": "response.created", "response": {"id": "resp_1", "status": "in_progress", "output": []}}),
-        json!({"type": "response.output_item.added", "output_index": 0, "item":
-            {"id": "msg_1", "type": "message", "status": "in_progress", "role": "assistant", "content": []}}),
-    ];
-    for delta in deltas {
-        events.push(json!({"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0, "content_index": 0, "delta": delta}));
-    }
-    events.push(json!({"type": "response.output_item.done", "output_index": 0, "item":
-        {"id": "msg_1", "type": "message", "status": "completed", "role": "assistant",
-         "content": [{"type": "output_text", "annotations": [], "text": text}]}}));
-    events.push(openai_completed());
-    events
-}
-
-fn openai_completed() -> Value {
-    json!({"type": "response.completed", "response": {"id": "resp_1", "status": "completed",
-        "usage": {"input_tokens": 20, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 2}}})
-}
-
 fn openai_tool_call() -> Vec<Value> {
     let reasoning = json!({"id": "rs_1", "type": "reasoning",
         "summary": [{"type": "summary_text", "text": "Listing first."}], "encrypted_content": "enc-1"});
     let call = json!({"id": "fc_1", "type": "function_call", "status": "completed",
         "arguments": "{\"cmd\":\"ls\"}", "call_id": "call_1", "name": "shell"});
     vec![
-        json!({"type": "response.created", "response": {"id": "resp_1", "status": "in_progress", "output": []}}),
+        openai::created(),
         json!({"type": "response.output_item.added", "output_index": 0, "item":
             {"id": "rs_1", "type": "reasoning", "summary": [], "encrypted_content": "enc-1"}}),
         json!({"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0, "summary_index": 0, "delta": "Listing first."}),
@@ -140,39 +118,13 @@ fn openai_tool_call() -> Vec<Value> {
         json!({"type": "response.function_call_arguments.delta", "item_id": "fc_1", "output_index": 1, "delta": "\"ls\"}"}),
         json!({"type": "response.function_call_arguments.done", "item_id": "fc_1", "output_index": 1, "arguments": "{\"cmd\":\"ls\"}"}),
         json!({"type": "response.output_item.done", "output_index": 1, "item": call}),
-        openai_completed(),
+        openai::completed(),
     ]
-}
-
-fn anthropic_start() -> Value {
-    json!({"type": "message_start", "message": {"id": "msg_01", "type": "message", "role": "assistant",
-        "content": [], "model": "claude-sonnet-4-5", "stop_reason": null, "stop_sequence": null,
-        "usage": {"input_tokens": 20, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}}})
-}
-
-fn anthropic_end(stop_reason: &str) -> [Value; 2] {
-    [
-        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 2}}),
-        json!({"type": "message_stop"}),
-    ]
-}
-
-fn anthropic_text(deltas: &[&str]) -> Vec<Value> {
-    let mut events = vec![
-        anthropic_start(),
-        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
-    ];
-    for delta in deltas {
-        events.push(json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": delta}}));
-    }
-    events.push(json!({"type": "content_block_stop", "index": 0}));
-    events.extend(anthropic_end("end_turn"));
-    events
 }
 
 fn anthropic_tool_call() -> Vec<Value> {
     let mut events = vec![
-        anthropic_start(),
+        anthropic::message_start(),
         json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
         json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "Listing first."}}),
         json!({"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "sig-1"}}),
@@ -182,7 +134,7 @@ fn anthropic_tool_call() -> Vec<Value> {
         json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "\"ls\"}"}}),
         json!({"type": "content_block_stop", "index": 1}),
     ];
-    events.extend(anthropic_end("tool_use"));
+    events.extend(anthropic::message_end("tool_use"));
     events
 }
 
@@ -329,9 +281,9 @@ async fn anthropic_tool_loop_sends_tool_use_result_and_thinking_back() {
 #[tokio::test]
 async fn clients_send_their_headers_spec_and_path() {
     let server = FakeServer::start(vec![
-        Reply::events(&openai_text(&["Hel", "lo"]), End::Clean),
-        Reply::events(&anthropic_text(&["Hel", "lo"]), End::Clean),
-        Reply::events(&anthropic_text(&["Hel", "lo"]), End::Clean),
+        Reply::events(&openai::text(&["Hel", "lo"]), End::Clean),
+        Reply::events(&anthropic::text(&["Hel", "lo"]), End::Clean),
+        Reply::events(&anthropic::text(&["Hel", "lo"]), End::Clean),
     ])
     .await;
     let [openai, anthropic] = providers();
@@ -477,5 +429,26 @@ async fn a_cut_tool_call_is_never_emitted_even_when_retries_run_out() {
             "{text}"
         );
         assert!(text.contains("gave up after 3 retries"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn the_kits_call_streams_decode_to_one_call() {
+    let arguments = r#"{"cmd":"ls -la"}"#;
+    for provider in providers() {
+        let stream = match provider.name {
+            "openai" => openai::function_call("call_1", "shell", arguments),
+            _ => anthropic::tool_use("call_1", "shell", arguments),
+        };
+        let server = FakeServer::start(vec![Reply::events(&stream, End::Clean)]).await;
+        let (events, error) = run((provider.client)(&server).as_ref(), &[Item::user("hi")]).await;
+        assert!(error.is_none(), "{}: {error:?}", provider.name);
+        let call = jig_protocol::ToolCall {
+            call_id: "call_1".into(),
+            name: "shell".into(),
+            arguments: arguments.into(),
+        };
+        let usage = hello_events().pop().unwrap();
+        assert_eq!(events, vec![ResponseEvent::ToolCall(call), usage], "{}", provider.name);
     }
 }

@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod anthropic_wire;
-mod fake_server;
 mod http_chat;
 mod http_providers;
 mod openai_wire;

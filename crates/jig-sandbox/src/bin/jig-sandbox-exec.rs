@@ -1,0 +1,19 @@
+//! Test-only stand-in for `jig __sandbox-exec`: the integration tests cannot
+//! run the `jig` binary, so they run the same helper through this one.
+//! Usage: `jig-sandbox-exec __sandbox-exec <policy-json> -- PROGRAM ARGS...`,
+//! exactly the argv that `jig_sandbox::wrap_command` builds.
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let code = match args.get(1) {
+        Some(sub) if sub == jig_sandbox::HELPER_SUBCOMMAND => jig_sandbox::helper_main(&args[2..]),
+        _ => {
+            eprintln!(
+                "usage: jig-sandbox-exec {} <policy-json> -- PROGRAM [ARGS...]",
+                jig_sandbox::HELPER_SUBCOMMAND
+            );
+            jig_sandbox::EXIT_SETUP_FAILED
+        }
+    };
+    std::process::exit(code);
+}

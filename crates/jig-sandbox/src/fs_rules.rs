@@ -1,0 +1,75 @@
+//! Landlock filesystem rules for the helper process.
+//!
+//! Rules: every filesystem right the kernel knows is handled (denied by
+//! default); `/` gets read + execute + list; the writable roots of
+//! [`SandboxPolicy::writable_roots`] get every right (including `REFER`, so
+//! `mv` and `git` work inside them); a few sink devices (`/dev/null`, …) get
+//! file write. Landlock resolves the real inode hierarchy at access time, so
+//! `../`, symlinks and `/proc/self/root/...` cannot reach a denied place, and
+//! linking a file from outside into a writable root fails with `EXDEV`
+//! because the destination would grant more than the source.
+//!
+//! Fail closed: in a restricted mode a kernel without Landlock (status
+//! `NotEnforced`) is an error, never a silent run. `PartiallyEnforced` (an
+//! older ABI that lacks e.g. truncate control) runs, with a one-line warning
+//! on stderr. `DangerFullAccess` never calls this module.
+//!
+//! Also scoped (ABI ≥ 6, best effort): signals and abstract Unix sockets
+//! cannot reach processes outside the sandbox.
+
+use landlock::{
+    ABI, Access, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
+    path_beneath_rules,
+};
+
+use crate::helper::HelperError;
+use crate::policy::{SandboxPolicy, WRITABLE_DEVICES};
+
+/// The newest ABI whose rights we have vetted; the kernel may offer fewer.
+const TARGET_ABI: ABI = ABI::V6;
+
+/// Whether the running kernel can enforce Landlock filesystem rules.
+pub fn landlock_available() -> bool {
+    Ruleset::default()
+        .set_compatibility(CompatLevel::HardRequirement)
+        .handle_access(AccessFs::from_all(ABI::V1))
+        .and_then(|ruleset| ruleset.create())
+        .is_ok()
+}
+
+/// Restricts the calling thread (and what it execs) to the policy's
+/// filesystem rules. Sets `no_new_privs` as a side effect.
+pub(crate) fn apply(policy: &SandboxPolicy) -> Result<(), HelperError> {
+    let err = |e: landlock::RulesetError| HelperError::Setup {
+        step: "landlock",
+        reason: e.to_string(),
+    };
+    let status = Ruleset::default()
+        .handle_access(AccessFs::from_all(TARGET_ABI))
+        .map_err(err)?
+        .scope(Scope::from_all(TARGET_ABI))
+        .map_err(err)?
+        .create()
+        .map_err(err)?
+        .add_rules(path_beneath_rules(["/"], AccessFs::from_read(TARGET_ABI)))
+        .map_err(err)?
+        .add_rules(path_beneath_rules(WRITABLE_DEVICES, AccessFs::from_file(TARGET_ABI)))
+        .map_err(err)?
+        .add_rules(path_beneath_rules(
+            policy.writable_roots(),
+            AccessFs::from_all(TARGET_ABI),
+        ))
+        .map_err(err)?
+        .restrict_self()
+        .map_err(err)?;
+    match status.ruleset {
+        RulesetStatus::FullyEnforced => Ok(()),
+        RulesetStatus::PartiallyEnforced => {
+            eprintln!(
+                "jig sandbox: warning: this kernel's Landlock is older than ABI 6; some rights (truncate, link across directories, device ioctl, signal scoping) may not be restricted"
+            );
+            Ok(())
+        }
+        RulesetStatus::NotEnforced => Err(HelperError::LandlockUnavailable),
+    }
+}

@@ -1,0 +1,160 @@
+//! The re-exec helper: `jig __sandbox-exec <policy-json> -- PROGRAM ARGS...`.
+//!
+//! jig never sandboxes itself. It runs each command through its own binary
+//! in helper mode; the helper restricts *itself* and then `execvp`s the
+//! program, which inherits every restriction (rlimits, namespaces, Landlock,
+//! seccomp all survive `exec`). So no `unsafe` `pre_exec` hook is needed and
+//! the parent stays unrestricted.
+//!
+//! Order, and why: rlimits for file size and CPU; the private namespaces
+//! (before Landlock, because the id-map writes under `/proc` would be denied
+//! after it); `RLIMIT_NPROC`, only once inside the private user namespace (set
+//! before, it would also cap the host-wide count of the uid); Landlock (which
+//! also sets `no_new_privs`); the seccomp fallback (which needs
+//! `no_new_privs`); `execvp`.
+//!
+//! Invariants: in a restricted mode every step either succeeds or the helper
+//! exits with [`EXIT_SETUP_FAILED`] before running anything (fail closed).
+//! The helper must be entered while the process is single-threaded, before
+//! any async runtime starts: `unshare(CLONE_NEWUSER)` refuses threaded
+//! callers and Landlock restricts only the calling thread.
+
+use std::ffi::CString;
+use std::path::Path;
+
+use nix::sys::resource::{Resource, getrlimit, setrlimit};
+
+use crate::fs_rules;
+use crate::net::{self, Isolation};
+use crate::policy::{SandboxMode, SandboxPolicy};
+
+/// The subcommand that puts the `jig` binary into helper mode.
+pub const HELPER_SUBCOMMAND: &str = "__sandbox-exec";
+
+/// Exit code when the sandbox could not be set up; nothing was run.
+pub const EXIT_SETUP_FAILED: i32 = 125;
+/// Exit code when the program exists but could not be executed.
+pub const EXIT_EXEC_FAILED: i32 = 126;
+/// Exit code when the program was not found.
+pub const EXIT_NOT_FOUND: i32 = 127;
+
+/// Why the helper refused to run the command.
+#[derive(Debug, thiserror::Error)]
+pub enum HelperError {
+    /// The arguments were not `<policy-json> -- PROGRAM ARGS...`.
+    #[error("usage: jig {HELPER_SUBCOMMAND} <policy-json> -- PROGRAM [ARGS...] ({0})")]
+    Usage(String),
+    /// The policy JSON did not parse.
+    #[error("invalid sandbox policy: {0}")]
+    Policy(#[from] serde_json::Error),
+    /// One setup step failed.
+    #[error("cannot set up the sandbox ({step}): {reason}")]
+    Setup {
+        /// Which step failed.
+        step: &'static str,
+        /// What the kernel said.
+        reason: String,
+    },
+    /// A restricted mode was asked for on a kernel without Landlock.
+    #[error(
+        "cannot sandbox: this kernel does not enforce Landlock (Linux 5.13+ with `landlock` in the lsm= boot list is needed); refusing to run unsandboxed, use danger-full-access to run without a sandbox"
+    )]
+    LandlockUnavailable,
+}
+
+/// Runs the helper. `args` are the arguments after [`HELPER_SUBCOMMAND`]:
+/// `<policy-json> -- PROGRAM ARGS...`. On success it does not return (the
+/// process becomes PROGRAM); otherwise it prints one `jig sandbox: error:`
+/// line to stderr and returns the exit code to use.
+pub fn helper_main(args: &[String]) -> i32 {
+    let (policy, program) = match parse_args(args) {
+        Ok(parsed) => parsed,
+        Err(e) => return report(&e, EXIT_SETUP_FAILED),
+    };
+    if let Err(e) = restrict(&policy) {
+        return report(&e, EXIT_SETUP_FAILED);
+    }
+    exec(program)
+}
+
+/// The argv that runs `argv` under the helper of `jig_exe` with `policy`.
+pub fn wrap_command(jig_exe: &Path, policy: &SandboxPolicy, argv: &[String]) -> Vec<String> {
+    // Serialising plain data (paths, enums, integers) cannot fail; the
+    // fallback only guards against a future non-string map key.
+    let json = serde_json::to_string(policy).unwrap_or_else(|_| "{}".to_string());
+    let mut wrapped = vec![
+        jig_exe.display().to_string(),
+        HELPER_SUBCOMMAND.to_string(),
+        json,
+        "--".to_string(),
+    ];
+    wrapped.extend(argv.iter().cloned());
+    wrapped
+}
+
+fn parse_args(args: &[String]) -> Result<(SandboxPolicy, &[String]), HelperError> {
+    let [json, sep, program @ ..] = args else {
+        return Err(HelperError::Usage("missing arguments".to_string()));
+    };
+    if sep != "--" {
+        return Err(HelperError::Usage(format!("expected `--`, found `{sep}`")));
+    }
+    if program.is_empty() {
+        return Err(HelperError::Usage("no program after `--`".to_string()));
+    }
+    Ok((serde_json::from_str(json)?, program))
+}
+
+/// Applies every restriction of `policy` to the current process.
+fn restrict(policy: &SandboxPolicy) -> Result<(), HelperError> {
+    set_limit(Resource::RLIMIT_FSIZE, policy.limits.max_file_size_bytes, 0)?;
+    // A few seconds between soft and hard limit so the process gets SIGXCPU
+    // ("CPU time limit exceeded") before the kernel's SIGKILL.
+    set_limit(Resource::RLIMIT_CPU, policy.limits.max_cpu_seconds, 5)?;
+    if policy.mode == SandboxMode::DangerFullAccess {
+        return Ok(());
+    }
+    let isolation = net::enter_namespaces(policy)?;
+    if isolation == Isolation::PrivateUserNamespace {
+        set_limit(Resource::RLIMIT_NPROC, policy.limits.max_processes, 0)?;
+    }
+    fs_rules::apply(policy)?;
+    net::block_network_fallback(policy, isolation)
+}
+
+/// Lowers the soft limit to `value` and the hard one to `value + grace`
+/// (never raising the current hard limit).
+fn set_limit(resource: Resource, value: Option<u64>, grace: u64) -> Result<(), HelperError> {
+    let Some(value) = value else { return Ok(()) };
+    let err = |e: nix::Error| HelperError::Setup {
+        step: "rlimit",
+        reason: format!("{resource:?}: {e}"),
+    };
+    let (_, hard) = getrlimit(resource).map_err(err)?;
+    let new_hard = value.saturating_add(grace).min(hard);
+    setrlimit(resource, value.min(new_hard), new_hard).map_err(err)
+}
+
+fn exec(program: &[String]) -> i32 {
+    let cstrings: Result<Vec<CString>, _> = program.iter().map(|a| CString::new(a.as_bytes())).collect();
+    let Ok(cstrings) = cstrings else {
+        eprintln!("jig sandbox: error: an argument contains a NUL byte");
+        return EXIT_EXEC_FAILED;
+    };
+    let Some(file) = cstrings.first() else {
+        return EXIT_EXEC_FAILED;
+    };
+    // `execvp` returns only on failure.
+    let Err(errno) = nix::unistd::execvp(file, &cstrings);
+    eprintln!("jig sandbox: error: cannot run {}: {errno}", file.to_string_lossy());
+    if errno == nix::errno::Errno::ENOENT {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_EXEC_FAILED
+    }
+}
+
+fn report(error: &HelperError, code: i32) -> i32 {
+    eprintln!("jig sandbox: error: {error}");
+    code
+}

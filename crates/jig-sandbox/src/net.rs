@@ -1,0 +1,135 @@
+//! Cutting a restricted command off the network, and scoping its process
+//! limit, in the helper process before `exec`.
+//!
+//! Decision: the default is a private user + network namespace
+//! (`unshare(CLONE_NEWUSER | CLONE_NEWNET)`), with the uid/gid mapped to
+//! themselves so files keep their owner. A fresh network namespace holds only
+//! a loopback that is down, so `connect()` to the host's 127.0.0.1 fails with
+//! `ENETUNREACH`, and every address family is cut at once: TCP, UDP, raw,
+//! IPv6, and abstract Unix sockets (which live per network namespace).
+//! Measured on this machine (Linux 6.18, 2 cores, running as root, debug
+//! build, 2 × 300 runs of the helper exec'ing `true`): namespace ≈ 2.14 ms
+//! per run, seccomp ≈ 1.81 ms, user namespace without a network namespace
+//! ≈ 1.78 ms (so the network namespace itself costs ≈ 0.35 ms), no sandbox
+//! ≈ 1.68 ms. Both blocked TCP to a 127.0.0.1 listener (`ENETUNREACH` vs
+//! `EACCES`), TCP to `::1`, UDP, and connecting to a host abstract Unix
+//! socket (the namespace because abstract sockets are per network namespace,
+//! seccomp thanks to Landlock's scope); both kept `socketpair(AF_UNIX)`
+//! working; inside the namespace, `ip link set lo up` succeeds but only
+//! reaches the sandbox's own empty loopback (`ECONNREFUSED`). The namespace
+//! wins on robustness rather than speed: a seccomp filter on `socket()`
+//! inspects one syscall's argument, so every other way to make a socket (an
+//! `io_uring` `IORING_OP_SOCKET`, a future syscall) must be found and closed
+//! by hand, while the namespace has
+//! no route to close. The user namespace also scopes `RLIMIT_NPROC` to the
+//! sandbox's own processes (the kernel counts processes per user namespace),
+//! so a small process limit cannot break the rest of the uid's work.
+//!
+//! Fallback: where the kernel refuses to create a user namespace (sysctl or
+//! distribution policy), the seccomp filter is installed instead and
+//! `RLIMIT_NPROC` is left alone. If the namespace is created but the id maps
+//! cannot be written, the helper fails closed: the process would otherwise
+//! run as the overflow uid and could not write its own files.
+//!
+//! This module must not touch the filesystem rules; it runs before Landlock
+//! because writing `/proc/self/uid_map` is itself a write Landlock would deny.
+
+use nix::sched::{CloneFlags, unshare};
+use nix::unistd::{getgid, getuid};
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule,
+};
+
+use crate::helper::HelperError;
+use crate::policy::{NetworkIsolation, SandboxPolicy};
+
+/// What the namespace step achieved, so later steps know what is scoped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Isolation {
+    /// In a private user namespace (and network namespace if the policy blocks it).
+    PrivateUserNamespace,
+    /// No user namespace; the network, if blocked, is blocked by seccomp.
+    HostNamespaces,
+}
+
+/// Enters the private namespaces the policy asks for. Must run while the
+/// process is single-threaded (`unshare(CLONE_NEWUSER)` fails otherwise).
+pub(crate) fn enter_namespaces(policy: &SandboxPolicy) -> Result<Isolation, HelperError> {
+    if policy.blocks_network() && policy.network_isolation == NetworkIsolation::Seccomp {
+        return Ok(Isolation::HostNamespaces);
+    }
+    let mut flags = CloneFlags::CLONE_NEWUSER;
+    if policy.blocks_network() {
+        flags |= CloneFlags::CLONE_NEWNET;
+    }
+    let uid = getuid();
+    let gid = getgid();
+    if unshare(flags).is_err() {
+        return Ok(Isolation::HostNamespaces);
+    }
+    write_id_maps(uid.as_raw(), gid.as_raw())?;
+    Ok(Isolation::PrivateUserNamespace)
+}
+
+/// Maps our uid and gid to themselves inside the new user namespace.
+/// `setgroups` must be denied first or an unprivileged `gid_map` write fails.
+fn write_id_maps(uid: u32, gid: u32) -> Result<(), HelperError> {
+    let write = |file: &str, contents: String| {
+        std::fs::write(file, contents).map_err(|e| HelperError::Setup {
+            step: "user namespace id map",
+            reason: format!("cannot write {file}: {e}"),
+        })
+    };
+    write("/proc/self/setgroups", "deny".to_string())?;
+    write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
+    write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
+    Ok(())
+}
+
+/// Installs the seccomp network filter when the network is blocked and no
+/// network namespace does it. `no_new_privs` must already be set.
+pub(crate) fn block_network_fallback(policy: &SandboxPolicy, isolation: Isolation) -> Result<(), HelperError> {
+    if !policy.blocks_network() || isolation == Isolation::PrivateUserNamespace {
+        return Ok(());
+    }
+    let program = network_filter().map_err(|reason| HelperError::Setup {
+        step: "seccomp network filter",
+        reason,
+    })?;
+    seccompiler::apply_filter(&program).map_err(|e| HelperError::Setup {
+        step: "seccomp network filter",
+        reason: e.to_string(),
+    })
+}
+
+/// `socket()` with any family but `AF_UNIX`/`AF_NETLINK` → `EACCES`;
+/// `io_uring_setup` → `EACCES` (it can create sockets without `socket()`).
+fn network_filter() -> Result<BpfProgram, String> {
+    let domain_ne = |family: i32| {
+        SeccompCondition::new(
+            0,
+            SeccompCmpArgLen::Dword,
+            SeccompCmpOp::Ne,
+            u64::from(family.unsigned_abs()),
+        )
+    };
+    let not_local = SeccompRule::new(vec![
+        domain_ne(libc::AF_UNIX).map_err(|e| e.to_string())?,
+        domain_ne(libc::AF_NETLINK).map_err(|e| e.to_string())?,
+    ])
+    .map_err(|e| e.to_string())?;
+    let rules = [(libc::SYS_socket, vec![not_local]), (libc::SYS_io_uring_setup, vec![])]
+        .into_iter()
+        .collect();
+    let arch = std::env::consts::ARCH
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| e.to_string())?;
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EACCES.unsigned_abs()),
+        arch,
+    )
+    .map_err(|e| e.to_string())?;
+    filter.try_into().map_err(|e: seccompiler::BackendError| e.to_string())
+}

@@ -1,0 +1,11 @@
+//! Integration tests for jig-sandbox. Every sandbox case runs a real
+//! `bash -c` through the real helper (`jig-sandbox-exec`, which calls
+//! `helper_main`), in temp directories under `CARGO_TARGET_TMPDIR` so that
+//! "outside the workspace" is also outside `/tmp` (which is writable).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod allowed;
+mod escapes;
+mod in_process;
+mod limits;
+mod support;
