@@ -6,5 +6,6 @@ mod commands;
 mod crash;
 mod dialects;
 mod e2e;
+mod guardrails;
 mod providers;
 mod support;
