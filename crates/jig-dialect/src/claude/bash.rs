@@ -6,9 +6,10 @@
 //! `Error` whenever the command did not exit 0. Each stream is cut in the
 //! middle past [`MAX_STREAM_BYTES`]. Every call starts in the workspace
 //! root: unlike Claude Code, a `cd` does not carry over to the next call.
-//! `dangerouslyDisableSandbox` is accepted and ignored (there is no sandbox
-//! yet); `run_in_background` is refused with a hint to run in the
-//! foreground. This adapter must not run anything itself: processes are
+//! `dangerouslyDisableSandbox` is the model's request to run outside the
+//! sandbox: the preview marks it as an escalation, which the guard asks a
+//! person about (or refuses under `never`). `run_in_background` is refused
+//! with a hint to run in the foreground. This adapter must not run anything itself: processes are
 //! `run_command`'s.
 
 use std::collections::BTreeMap;

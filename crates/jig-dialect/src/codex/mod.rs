@@ -14,9 +14,10 @@
 //! work is done by `jig-tools` and `jig-patch`. Not offered yet (later
 //! issues): `view_image`, `request_user_input`, the `multi_agent_v1` tools
 //! (`spawn_agent`, `send_input`, `wait_agent`, `resume_agent`,
-//! `close_agent`), the goal tools and `web_search`. `sandbox_permissions`,
-//! `justification` and `prefix_rule` are accepted and ignored until jig has
-//! a sandbox; `tty` is accepted but no pty is allocated.
+//! `close_agent`), the goal tools and `web_search`. `sandbox_permissions:
+//! "require_escalated"` with a `justification` is an escalation request the
+//! guard asks a person about; `prefix_rule` is accepted and ignored (rules
+//! come from `.jig/rules.toml`); `tty` is accepted but no pty is allocated.
 
 mod exec;
 pub mod heredoc;
