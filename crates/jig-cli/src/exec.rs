@@ -164,7 +164,7 @@ fn config(
             max_tokens: settings.max_tokens,
             max_cost_usd: settings.max_cost_usd,
         },
-        redactor: redactor(env),
+        redactor: redactor(env, settings)?,
         guard: guard(&cwd_for_guard, settings, approval)?,
         fault_kill_after_records: settings.fault_kill_after_records,
     })
@@ -204,9 +204,16 @@ pub fn approval_policy(settings: &Settings, json: bool) -> ApprovalPolicy {
     })
 }
 
-/// Every credential-looking environment variable's value.
-fn redactor(env: &EnvSnapshot) -> Redactor {
-    Redactor::from_env(env.iter())
+/// Every credential-looking environment variable's value, and the
+/// configured `redact_patterns`.
+fn redactor(env: &EnvSnapshot, settings: &Settings) -> anyhow::Result<Redactor> {
+    let mut redactor = Redactor::from_env(env.iter());
+    for pattern in &settings.redact_patterns {
+        redactor
+            .add_pattern(pattern)
+            .with_context(|| format!("invalid redact_patterns entry `{pattern}`; fix the regular expression"))?;
+    }
+    Ok(redactor)
 }
 
 fn read_prompt(prompt: String) -> anyhow::Result<String> {

@@ -29,6 +29,8 @@ pub(crate) struct ConfigFile {
     #[serde(default)]
     pub writable_roots: Vec<std::path::PathBuf>,
     #[serde(default)]
+    pub redact_patterns: Vec<String>,
+    #[serde(default)]
     pub providers: BTreeMap<String, ProviderFile>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileFile>,

@@ -176,6 +176,7 @@ impl Builder {
                 approval_policy: None,
                 sandbox: SandboxMode::WorkspaceWrite,
                 writable_roots: Vec::new(),
+                redact_patterns: Vec::new(),
                 log_filter: None,
                 fault_kill_after_records: None,
                 providers: BTreeMap::new(),
@@ -257,6 +258,10 @@ impl Builder {
         if !file.writable_roots.is_empty() {
             self.settings.writable_roots.extend(file.writable_roots);
             self.set_source("writable_roots".into(), source.clone());
+        }
+        if !file.redact_patterns.is_empty() {
+            self.settings.redact_patterns.extend(file.redact_patterns);
+            self.set_source("redact_patterns".into(), source.clone());
         }
         for (name, p) in file.providers {
             let entry = self.providers.entry(name.clone()).or_insert_with(|| PartialProvider {

@@ -151,6 +151,9 @@ pub struct Settings {
     pub sandbox: SandboxMode,
     /// Extra directories commands may write (besides the workspace and temp).
     pub writable_roots: Vec<PathBuf>,
+    /// Regular expressions whose matches are redacted from everything jig
+    /// records or shows (on top of credential-looking environment values).
+    pub redact_patterns: Vec<String>,
     /// `tracing` filter for stderr diagnostics (`JIG_LOG`).
     pub log_filter: Option<String>,
     /// Crash-test fault injection (`JIG_FAULT_KILL_AFTER_RECORDS`).

@@ -40,6 +40,9 @@ impl Settings {
             let roots: Vec<String> = self.writable_roots.iter().map(|p| p.display().to_string()).collect();
             push(&mut out, "writable_roots".into(), roots.join(", "));
         }
+        if !self.redact_patterns.is_empty() {
+            push(&mut out, "redact_patterns".into(), self.redact_patterns.join(", "));
+        }
         if let Some(filter) = &self.log_filter {
             push(&mut out, "log_filter".into(), filter.clone());
         }

@@ -21,11 +21,13 @@ pub const MIN_SECRET_LEN: usize = 8;
 /// Name fragments that mark an environment variable as a credential.
 const SECRET_NAME_PARTS: &[&str] = &["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH"];
 
-/// Replaces known secret values.
+/// Replaces known secret values and configured patterns.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// `(JSON-escaped value, replacement)`, longest value first.
     secrets: Vec<(String, String)>,
+    /// Configured patterns, applied to each string of a record.
+    patterns: Vec<regex::Regex>,
 }
 
 impl Redactor {
@@ -55,9 +57,15 @@ impl Redactor {
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
     }
 
+    /// Adds a configured pattern; its matches become `[REDACTED]`.
+    pub fn add_pattern(&mut self, pattern: &str) -> Result<(), regex::Error> {
+        self.patterns.push(regex::Regex::new(pattern)?);
+        Ok(())
+    }
+
     /// Whether there is nothing to redact.
     pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
+        self.secrets.is_empty() && self.patterns.is_empty()
     }
 
     /// `text` with every secret replaced.
@@ -77,6 +85,18 @@ impl Redactor {
         if self.is_empty() {
             return Cow::Borrowed(value);
         }
+        if !self.patterns.is_empty() {
+            // Patterns may match anything, so they run on the strings of the
+            // value, never across JSON syntax.
+            let Ok(mut tree) = serde_json::to_value(value) else {
+                return Cow::Borrowed(value);
+            };
+            if self.scrub(&mut tree)
+                && let Ok(clean) = serde_json::from_value::<T>(tree)
+            {
+                return Cow::Owned(self.value(&clean).into_owned());
+            }
+        }
         let Ok(json) = serde_json::to_string(value) else {
             return Cow::Borrowed(value);
         };
@@ -86,6 +106,28 @@ impl Redactor {
                 Ok(redacted) => Cow::Owned(redacted),
                 Err(_) => Cow::Borrowed(value),
             },
+        }
+    }
+}
+
+impl Redactor {
+    /// Applies the patterns and secrets to every string in `tree`; whether
+    /// anything changed.
+    fn scrub(&self, tree: &mut serde_json::Value) -> bool {
+        match tree {
+            serde_json::Value::String(text) => {
+                let mut changed = false;
+                for pattern in &self.patterns {
+                    if let Cow::Owned(clean) = pattern.replace_all(text, "[REDACTED]") {
+                        *text = clean;
+                        changed = true;
+                    }
+                }
+                changed
+            }
+            serde_json::Value::Array(items) => items.iter_mut().fold(false, |acc, v| self.scrub(v) | acc),
+            serde_json::Value::Object(map) => map.values_mut().fold(false, |acc, v| self.scrub(v) | acc),
+            _ => false,
         }
     }
 }
@@ -116,5 +158,18 @@ mod tests {
             redactor.value(&jig_protocol::Item::user("clean")),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn configured_patterns_redact_inside_strings_only() {
+        let mut redactor = Redactor::default();
+        redactor.add_pattern(r"acct-[0-9]{6}").unwrap();
+        redactor.add_pattern("\"").unwrap();
+        let item = jig_protocol::Item::user(r#"see acct-123456 and "quotes""#);
+        assert_eq!(
+            redactor.value(&item).into_owned(),
+            jig_protocol::Item::user("see [REDACTED] and [REDACTED]quotes[REDACTED]")
+        );
+        assert!(Redactor::default().add_pattern("(").is_err());
     }
 }
