@@ -21,10 +21,11 @@ fn fork_bomb_is_bounded_by_the_process_limit() {
         max_processes: Some(10),
         ..Limits::default()
     });
-    // Bounded: at most 40 children that each live one second. With room for
+    // Bounded: at most 40 children that each live three seconds (long enough
+    // to overlap even on a loaded machine). With room for
     // 10 processes bash's fork hits EAGAIN; bash retries, and gives up when
     // a child's exit interrupts its back-off sleep. Either way the run ends.
-    let script = "for i in $(seq 1 40); do sleep 1 & done; wait";
+    let script = "for i in $(seq 1 40); do sleep 3 & done; wait";
     let out = run_as(&policy, &fx.ws, script, as_uid);
     assert!(
         out.stderr.contains("fork: retry: Resource temporarily unavailable"),

@@ -27,11 +27,26 @@ pub struct Fixture {
     pub outside: PathBuf,
 }
 
+/// A directory for fixtures that no sandbox temp root covers: the checkout
+/// may itself live under `/tmp` (CI clones anywhere), where "outside the
+/// workspace" would still be writable.
+fn fixture_base() -> PathBuf {
+    let temp_roots = SandboxPolicy::workspace_write("/nonexistent-jig-workspace").writable_roots();
+    let covered = |dir: &Path| {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        temp_roots.iter().any(|root| dir.starts_with(root))
+    };
+    [PathBuf::from(env!("CARGO_TARGET_TMPDIR")), PathBuf::from("/var/tmp")]
+        .into_iter()
+        .find(|dir| dir.is_dir() && !covered(dir))
+        .expect("a fixture directory outside the sandbox's temp roots (the target dir or /var/tmp)")
+}
+
 impl Fixture {
     pub fn new() -> Fixture {
         let root = tempfile::Builder::new()
             .prefix("jig-sandbox-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .tempdir_in(fixture_base())
             .expect("temp root");
         let ws = root.path().join("ws");
         let outside = root.path().join("outside");
