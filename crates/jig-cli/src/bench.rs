@@ -66,6 +66,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         limits: Default::default(),
         redactor: Default::default(),
         guard: Default::default(),
+        compaction: Default::default(),
         fault_kill_after_records: None,
     };
     let model = Arc::new(ScriptedModel::new("bench", responses));

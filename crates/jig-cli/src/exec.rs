@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use jig_config::{ApprovalPolicy, CliOverrides, EnvSnapshot, LoadInputs, Settings};
 use jig_core::budget::Limits;
+use jig_core::compaction::CompactionConfig;
 use jig_core::guard::Guard;
 use jig_core::models::{ResolvedModel, resolve_model};
 use jig_core::redact::Redactor;
@@ -166,8 +167,22 @@ fn config(
         },
         redactor: redactor(env, settings)?,
         guard: guard(&cwd_for_guard, settings, approval)?,
+        compaction: compaction(&profile, settings),
         fault_kill_after_records: settings.fault_kill_after_records,
     })
+}
+
+/// Compaction for the profile's context window, tuned by `[compaction]`.
+fn compaction(profile: &jig_dialect::profiles::Profile, settings: &Settings) -> CompactionConfig {
+    let c = &settings.compaction;
+    let window = profile.context_window;
+    CompactionConfig {
+        auto: c.auto.unwrap_or(true),
+        context_window: window,
+        threshold: c.threshold.unwrap_or(0.8).clamp(0.1, 0.95),
+        keep_recent_tokens: c.keep_recent_tokens.unwrap_or(window / 5),
+        template: c.template.clone(),
+    }
 }
 
 /// The sandbox, rules and approval policy for a session in `cwd`.

@@ -135,6 +135,30 @@ fn human(event: &Event) -> Option<String> {
                 jig_protocol::ReviewDecision::Abort => "denied; stopping the turn",
             }
         )),
+        Event::CompactionStarted {
+            reason,
+            focus,
+            tokens_before,
+        } => {
+            let why = match reason {
+                jig_protocol::CompactionReason::Auto => "the context is filling up",
+                jig_protocol::CompactionReason::Manual => "you asked",
+            };
+            let focus = focus.as_deref().map(|f| format!(", keeping: {f}")).unwrap_or_default();
+            Some(format!(
+                "compacting the context (~{tokens_before} tokens; {why}{focus})…"
+            ))
+        }
+        Event::CompactionCompleted {
+            tokens_before,
+            tokens_after,
+            dropped_items,
+            ledger_entries,
+        } => Some(format!(
+            "  compacted ~{tokens_before} → ~{tokens_after} tokens; {dropped_items} items moved to the ledger \
+             ({ledger_entries} entries; `recall` brings them back)"
+        )),
+        Event::GoalUpdated { goal } => Some(format!("goal ({:?}): {}", goal.status, goal.objective).to_lowercase()),
         Event::Error { message } => Some(format!("error: {message}")),
         Event::TurnCompleted { outcome, .. } => match outcome {
             TurnOutcome::Completed => None,

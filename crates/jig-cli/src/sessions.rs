@@ -52,6 +52,14 @@ fn show(store: &SessionStore, id: &str) -> anyhow::Result<u8> {
             }
             RolloutRecord::Item { item } => print_item(item),
             RolloutRecord::Response { items, .. } => items.iter().for_each(print_item),
+            RolloutRecord::Compaction {
+                id, dropped, ledger, ..
+            } => {
+                println!(
+                    "\n[compaction #{id}: {dropped} items moved out of the context; {} ledger entries]",
+                    ledger.len()
+                );
+            }
             RolloutRecord::Event { .. } => {}
         }
     }
@@ -72,6 +80,7 @@ fn print_item(item: &Item) {
             println!("\n[{who}]\n{text}");
         }
         Item::Reasoning { text, .. } => println!("\n[reasoning]\n{text}"),
+        Item::Compaction { summary, .. } => println!("\n[summary]\n{summary}"),
         Item::ToolCall(call) => println!("\n[tool call {}] {} {}", call.call_id, call.name, call.arguments),
         Item::ToolOutput(out) => {
             let status = match out.status {

@@ -30,6 +30,7 @@ pub(crate) struct ConfigFile {
     pub writable_roots: Vec<std::path::PathBuf>,
     #[serde(default)]
     pub redact_patterns: Vec<String>,
+    pub compaction: Option<crate::settings::CompactionSettings>,
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderFile>,
     #[serde(default)]

@@ -177,6 +177,7 @@ impl Builder {
                 sandbox: SandboxMode::WorkspaceWrite,
                 writable_roots: Vec::new(),
                 redact_patterns: Vec::new(),
+                compaction: Default::default(),
                 log_filter: None,
                 fault_kill_after_records: None,
                 providers: BTreeMap::new(),
@@ -258,6 +259,14 @@ impl Builder {
         if !file.writable_roots.is_empty() {
             self.settings.writable_roots.extend(file.writable_roots);
             self.set_source("writable_roots".into(), source.clone());
+        }
+        if let Some(c) = file.compaction {
+            let merged = &mut self.settings.compaction;
+            merged.auto = c.auto.or(merged.auto);
+            merged.threshold = c.threshold.or(merged.threshold);
+            merged.keep_recent_tokens = c.keep_recent_tokens.or(merged.keep_recent_tokens);
+            merged.template = c.template.or(merged.template.take());
+            self.set_source("compaction".into(), source.clone());
         }
         if !file.redact_patterns.is_empty() {
             self.settings.redact_patterns.extend(file.redact_patterns);

@@ -53,6 +53,21 @@ impl Source {
     }
 }
 
+/// `[compaction]` settings; unset fields take the session's defaults
+/// (auto on, 80% of the model's context window, a fifth of it kept verbatim).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionSettings {
+    /// Compact automatically (`false` turns it off; `/compact` still works).
+    pub auto: Option<bool>,
+    /// Share of the context window that triggers compaction (0.1–0.95).
+    pub threshold: Option<f64>,
+    /// Tokens of recent items kept verbatim.
+    pub keep_recent_tokens: Option<u64>,
+    /// Summary template replacing jig's.
+    pub template: Option<String>,
+}
+
 /// Values given on the command line; `None` means "not given".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CliOverrides {
@@ -154,6 +169,8 @@ pub struct Settings {
     /// Regular expressions whose matches are redacted from everything jig
     /// records or shows (on top of credential-looking environment values).
     pub redact_patterns: Vec<String>,
+    /// `[compaction]`: when and how the context is compacted.
+    pub compaction: CompactionSettings,
     /// `tracing` filter for stderr diagnostics (`JIG_LOG`).
     pub log_filter: Option<String>,
     /// Crash-test fault injection (`JIG_FAULT_KILL_AFTER_RECORDS`).

@@ -40,6 +40,17 @@ impl Settings {
             let roots: Vec<String> = self.writable_roots.iter().map(|p| p.display().to_string()).collect();
             push(&mut out, "writable_roots".into(), roots.join(", "));
         }
+        if self.compaction != Default::default() {
+            let c = &self.compaction;
+            let text = format!(
+                "auto={} threshold={} keep_recent_tokens={} template={}",
+                c.auto.map_or("default".into(), |v| v.to_string()),
+                c.threshold.map_or("default".into(), |v| v.to_string()),
+                c.keep_recent_tokens.map_or("default".into(), |v| v.to_string()),
+                if c.template.is_some() { "custom" } else { "default" }
+            );
+            push(&mut out, "compaction".into(), text);
+        }
         if !self.redact_patterns.is_empty() {
             push(&mut out, "redact_patterns".into(), self.redact_patterns.join(", "));
         }

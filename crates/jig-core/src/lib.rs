@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod budget;
+pub mod compaction;
 pub mod error;
 pub mod guard;
 pub mod models;

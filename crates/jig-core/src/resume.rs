@@ -41,6 +41,10 @@ pub struct Rebuilt {
     pub dangling: Vec<(ToolCall, bool)>,
     /// The last recorded plan.
     pub plan: Vec<PlanStep>,
+    /// Compactions so far.
+    pub compactions: u64,
+    /// The last recorded goal.
+    pub goal: Option<jig_protocol::Goal>,
 }
 
 /// Rebuilds state from `records` (read from `path`, named in errors).
@@ -60,6 +64,8 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
         open_turn: None,
         dangling: Vec::new(),
         plan: Vec::new(),
+        compactions: 0,
+        goal: None,
     };
     let mut started_calls = HashSet::new();
     for record in &records[1..] {
@@ -91,6 +97,11 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
                     open.steps += 1;
                 }
             }
+            RolloutRecord::Compaction { id, replacement, .. } => {
+                // The conversation from here on; what it replaced stays above.
+                state.items = replacement.clone();
+                state.compactions = *id;
+            }
             RolloutRecord::Event { event } => match event {
                 Event::TurnStarted { turn_id } => {
                     state.last_turn_id = *turn_id;
@@ -109,6 +120,7 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
                     started_calls.insert(call_id.clone());
                 }
                 Event::PlanUpdated { plan, .. } => state.plan = plan.clone(),
+                Event::GoalUpdated { goal } => state.goal = Some(goal.clone()),
                 _ => {}
             },
         }

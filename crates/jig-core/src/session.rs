@@ -42,6 +42,8 @@ pub struct SessionConfig {
     pub redactor: crate::redact::Redactor,
     /// Exec-policy rules, approval policy and sandbox.
     pub guard: crate::guard::Guard,
+    /// When and how to compact the context.
+    pub compaction: crate::compaction::CompactionConfig,
     /// Fault injection for crash tests: SIGKILL right after the N-th record.
     pub fault_kill_after_records: Option<u64>,
 }
@@ -68,6 +70,15 @@ pub struct Session {
     /// Commands a person approved for the rest of the session.
     pub(crate) approved_commands: std::collections::HashSet<String>,
     pub(crate) approval_seq: u64,
+    pub(crate) compaction: crate::compaction::CompactionConfig,
+    /// Token estimates for the context.
+    pub(crate) counter: jig_compact::Estimator,
+    /// A person's `Op::Compact`, taken at the next model request.
+    pub(crate) compact_request: Arc<Mutex<Option<Option<String>>>>,
+    /// Compactions so far.
+    pub(crate) compactions: u64,
+    /// The session's goal, kept outside the compacted history.
+    pub(crate) goal: jig_tools::SharedGoal,
     pub(crate) last_turn_id: u64,
     pub(crate) max_turns: u32,
     /// Model requests made so far in the running turn.
@@ -143,6 +154,8 @@ impl Session {
         session.last_turn_id = state.last_turn_id;
         session.open_turn = state.open_turn;
         session.dangling = state.dangling;
+        session.compactions = state.compactions;
+        *session.goal.lock().unwrap_or_else(|e| e.into_inner()) = state.goal;
         *session.plan.lock().unwrap_or_else(|e| e.into_inner()) = state.plan;
         Ok(session)
     }
@@ -152,9 +165,11 @@ impl Session {
         dir: PathBuf,
         config: &SessionConfig,
         model: Arc<dyn ModelClient>,
-        tools: ToolRouter,
+        mut tools: ToolRouter,
         writer: RolloutWriter,
     ) -> Session {
+        // Every dialect can get back what compaction moved out of view.
+        tools.register(Arc::new(jig_compact::RecallTool::new(dir.join(ROLLOUT_FILE))));
         let (events, events_rx) = mpsc::unbounded_channel();
         Session {
             cwd: config.cwd.clone(),
@@ -173,6 +188,11 @@ impl Session {
             pending_approvals: PendingApprovals::default(),
             approved_commands: std::collections::HashSet::new(),
             approval_seq: 0,
+            compaction: config.compaction.clone(),
+            counter: jig_compact::Estimator::default(),
+            compact_request: Arc::default(),
+            compactions: 0,
+            goal: jig_tools::SharedGoal::default(),
             last_turn_id: 0,
             max_turns: config.max_turns,
             steps_in_turn: 0,
@@ -234,6 +254,16 @@ impl Session {
                     Some(Op::UserInput { text } | Op::Interject { text }) => Some(text),
                     // Nothing runs, so there is nothing to stop or approve.
                     Some(Op::Interrupt | Op::Approval { .. }) => continue,
+                    Some(Op::Compact { focus }) => {
+                        let cancel = CancellationToken::new();
+                        if let Err(crate::turn::Stop::Failed(error)) = self
+                            .compact(jig_protocol::CompactionReason::Manual, focus, &cancel)
+                            .await
+                        {
+                            let _ = self.emit(Event::Error { message: error });
+                        }
+                        continue;
+                    }
                     Some(Op::Shutdown) | None => break,
                 },
             };
@@ -249,6 +279,7 @@ impl Session {
         let cancel = CancellationToken::new();
         let inbox = self.inbox.clone();
         let approvals = self.pending_approvals.clone();
+        let compact_request = self.compact_request.clone();
         let mut flow = Flow::Continue;
         let turn = self.turn(input, cancel.clone());
         tokio::pin!(turn);
@@ -262,6 +293,9 @@ impl Session {
                         inbox.lock().unwrap_or_else(|e| e.into_inner()).push_back(text);
                     }
                     Some(Op::Interrupt) => cancel.cancel(),
+                    Some(Op::Compact { focus }) => {
+                        *compact_request.lock().unwrap_or_else(|e| e.into_inner()) = Some(focus);
+                    }
                     Some(Op::Approval { request_id, decision }) => {
                         // An answer to no open request (late, or mistyped) is dropped.
                         let waiting = approvals.lock().unwrap_or_else(|e| e.into_inner()).remove(&request_id);

@@ -36,6 +36,7 @@ impl Session {
             cwd: self.cwd.clone(),
             cancel: cancel.clone(),
             plan: self.plan.clone(),
+            goal: self.goal.clone(),
             sandbox: self.guard.sandbox.clone(),
         };
         let mut next = 0;
@@ -124,8 +125,10 @@ impl Session {
             Err(ToolError::Fatal(message)) => (format!("tool failed: {message}"), ToolStatus::Error, None),
         };
         self.record_output(call, output, status, duration_ms)?;
-        if let Some(ToolEffect::Plan { explanation, plan }) = effect {
-            self.emit(Event::PlanUpdated { explanation, plan })?;
+        match effect {
+            Some(ToolEffect::Plan { explanation, plan }) => self.emit(Event::PlanUpdated { explanation, plan })?,
+            Some(ToolEffect::Goal(goal)) => self.emit(Event::GoalUpdated { goal })?,
+            None => {}
         }
         Ok(())
     }

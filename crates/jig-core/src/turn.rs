@@ -40,10 +40,17 @@ impl Session {
                     return Ok(TurnOutcome::MaxTurns { limit: self.max_turns });
                 }
                 self.deliver_inbox()?;
+                self.maybe_compact(cancel).await?;
                 let calls = self.sample(cancel).await?;
                 self.steps_in_turn += 1;
                 if calls.is_empty() {
-                    return Ok(TurnOutcome::Completed);
+                    match self.goal_nudge() {
+                        Some(nudge) => {
+                            self.record_item(Item::user(nudge))?;
+                            continue;
+                        }
+                        None => return Ok(TurnOutcome::Completed),
+                    }
                 }
                 if let Some(outcome) = self.limits.exceeded(&self.total_usage) {
                     self.skip_calls(&calls, BUDGET_NOT_RUN)?;
@@ -59,6 +66,20 @@ impl Session {
         }
     }
 
+    /// While the goal is active and within budget, a final answer does not
+    /// end the turn: the model is reminded of the goal and goes on.
+    fn goal_nudge(&self) -> Option<String> {
+        let goal = self.goal.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        let within_budget = goal.token_budget.is_none_or(|budget| goal.tokens_used < budget);
+        (goal.status == jig_protocol::GoalStatus::Active && within_budget).then(|| {
+            format!(
+                "The goal is still active: {}. Keep working toward it, or call update_goal with status \
+                 complete (done and verified) or blocked (you need the user).",
+                goal.objective
+            )
+        })
+    }
+
     /// Adds queued interjections to the conversation before the next request.
     fn deliver_inbox(&mut self) -> Result<(), Stop> {
         if let Some(text) = self.take_inbox() {
@@ -72,7 +93,7 @@ impl Session {
     async fn sample(&mut self, cancel: &CancellationToken) -> Result<Vec<ToolCall>, Stop> {
         let (text, reasoning, calls, usage) = tokio::select! {
             () = cancel.cancelled() => return Err(Stop::Interrupted),
-            response = self.collect_response() => response?,
+            response = self.collect_response(None) => response?,
         };
         let mut items: Vec<Item> = reasoning.into_iter().map(jig_model::ReasoningPart::into_item).collect();
         if !text.is_empty() || calls.is_empty() {
@@ -84,6 +105,9 @@ impl Session {
         }
         self.total_usage.add(&usage);
         self.turn_usage.add(&usage);
+        if let Some(goal) = self.goal.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            goal.tokens_used += usage.billed_tokens();
+        }
         if !text.is_empty() {
             self.emit(Event::AgentMessage { text })?;
         }
@@ -97,15 +121,27 @@ impl Session {
         Ok(calls)
     }
 
-    async fn collect_response(
+    /// Streams one response to the conversation, or — with `extra` — to the
+    /// conversation plus one unrecorded item (the compaction request), whose
+    /// text is not streamed to the front-end.
+    pub(crate) async fn collect_response(
         &mut self,
+        extra: Option<&Item>,
     ) -> Result<(String, Vec<jig_model::ReasoningPart>, Vec<ToolCall>, TokenUsage), Stop> {
         let spec = self.model.spec().to_string();
         let model_error = |err: jig_model::ModelError| Stop::Failed(format!("model {spec}: {err}"));
+        let with_extra: Vec<Item>;
+        let items: &[Item] = match extra {
+            None => &self.items,
+            Some(item) => {
+                with_extra = self.items.iter().chain(std::iter::once(item)).cloned().collect();
+                &with_extra
+            }
+        };
         let request = ModelRequest {
             session_id: &self.meta.session_id,
             instructions: &self.meta.instructions,
-            items: &self.items,
+            items,
             tools: &self.tool_specs,
         };
         let mut stream = self.model.stream(&request).await.map_err(model_error)?;
@@ -114,7 +150,9 @@ impl Session {
             match event.map_err(model_error)? {
                 ResponseEvent::TextDelta(delta) => {
                     text.push_str(&delta);
-                    self.emit(Event::AgentMessageDelta { delta })?;
+                    if extra.is_none() {
+                        self.emit(Event::AgentMessageDelta { delta })?;
+                    }
                 }
                 ResponseEvent::Reasoning(summary) => reasoning.push(summary),
                 ResponseEvent::ToolCall(call) => calls.push(call),

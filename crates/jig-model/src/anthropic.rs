@@ -175,6 +175,10 @@ fn messages(items: &[Item]) -> Vec<Value> {
 /// The role and content block of one item; `None` for what is not sent.
 fn block_of(item: &Item) -> Option<(&'static str, Value)> {
     match item {
+        Item::Compaction { summary, .. } => Some((
+            "user",
+            json!({ "type": "text", "text": Item::compaction_text(summary) }),
+        )),
         Item::Message { text, .. } if text.is_empty() => None,
         // Mid-conversation harness notes have no place of their own here; the
         // model reads them as user text.

@@ -128,6 +128,10 @@ fn messages(request: &ModelRequest) -> Vec<Value> {
                 };
                 messages.push(json!({"role": role, "content": text}));
             }
+            Item::Compaction { summary, .. } => {
+                flush(&mut pending, &mut messages);
+                messages.push(json!({"role": "user", "content": Item::compaction_text(summary)}));
+            }
             Item::Reasoning { .. } => {}
             Item::ToolCall(call) => {
                 let calls = &mut pending.get_or_insert_with(|| (None, Vec::new())).1;

@@ -170,6 +170,9 @@ fn input_items(request: &ModelRequest, store: bool) -> Vec<Value> {
     }
     for item in request.items {
         match item {
+            Item::Compaction { summary, .. } => {
+                input.push(message("user", "input_text", &Item::compaction_text(summary)))
+            }
             Item::Message { role, text } => input.push(match role {
                 Role::System => message("developer", "input_text", text),
                 Role::User => message("user", "input_text", text),

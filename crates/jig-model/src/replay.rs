@@ -134,7 +134,8 @@ impl ReplayModel {
                     role: Role::User | Role::System,
                     ..
                 }
-                | Item::ToolOutput(_) => {}
+                | Item::ToolOutput(_)
+                | Item::Compaction { .. } => {}
             }
         }
         events.push(ResponseEvent::Completed { usage: recorded.usage });

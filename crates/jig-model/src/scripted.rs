@@ -154,5 +154,6 @@ fn item_chars(item: &Item) -> usize {
         Item::Message { text, .. } | Item::Reasoning { text, .. } => text.chars().count(),
         Item::ToolCall(call) => call.name.chars().count() + call.arguments.chars().count(),
         Item::ToolOutput(output) => output.output.chars().count(),
+        Item::Compaction { summary, .. } => summary.chars().count(),
     }
 }

@@ -115,6 +115,32 @@ pub enum Event {
         /// The decision.
         decision: crate::op::ReviewDecision,
     },
+    /// Compaction began.
+    CompactionStarted {
+        /// Automatic (threshold) or manual.
+        reason: crate::CompactionReason,
+        /// The person's focus for the summary, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        focus: Option<String>,
+        /// Estimated context tokens before.
+        tokens_before: u64,
+    },
+    /// Compaction finished.
+    CompactionCompleted {
+        /// Estimated context tokens before.
+        tokens_before: u64,
+        /// Estimated context tokens after.
+        tokens_after: u64,
+        /// Items moved out of the context (still in the rollout).
+        dropped_items: u64,
+        /// Ledger entries recorded for them.
+        ledger_entries: u64,
+    },
+    /// The session's goal was set or changed.
+    GoalUpdated {
+        /// The goal now.
+        goal: crate::Goal,
+    },
     /// A problem worth showing; the turn may still go on.
     Error {
         /// Human-readable message.

@@ -52,6 +52,16 @@ pub enum Item {
     ToolCall(ToolCall),
     /// The harness's answer to a tool call.
     ToolOutput(ToolOutput),
+    /// A summary standing in for older items that compaction removed from
+    /// the context (they stay in the rollout). Providers send it as a user
+    /// message.
+    Compaction {
+        /// The structured summary the model wrote.
+        summary: String,
+        /// Model responses the replaced items held, plus the one that wrote
+        /// the summary: deterministic providers count on from here.
+        responses: u64,
+    },
 }
 
 impl Item {
@@ -79,6 +89,11 @@ impl Item {
             encrypted_content: None,
             signature: None,
         }
+    }
+
+    /// The text providers send for a compaction summary, as a user message.
+    pub fn compaction_text(summary: &str) -> String {
+        format!("Earlier parts of this conversation were compacted to save context. Summary of them:\n\n{summary}")
     }
 
     /// Whether the model produced this item (as opposed to the user or harness).

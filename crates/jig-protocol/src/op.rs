@@ -26,6 +26,12 @@ pub enum Op {
     Interrupt,
     /// End the session after the running turn (if any) is interrupted.
     Shutdown,
+    /// Compact the context now (`/compact keep the API design`).
+    Compact {
+        /// What the summary must keep, in the person's words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        focus: Option<String>,
+    },
     /// The answer to an [`crate::Event::ApprovalRequested`].
     Approval {
         /// The request being answered.

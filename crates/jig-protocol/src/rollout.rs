@@ -34,6 +34,19 @@ pub enum RolloutRecord {
         /// Usage reported for this response.
         usage: TokenUsage,
     },
+    /// Compaction replaced the conversation: from here on it is
+    /// `replacement` (kept user messages, the summary, the recent items).
+    /// Everything before stays in the rollout; `ledger` says what it touched.
+    Compaction {
+        /// 1-based number of this compaction in the session.
+        id: u64,
+        /// The conversation after compaction.
+        replacement: Vec<Item>,
+        /// What the dropped items touched.
+        ledger: Vec<crate::LedgerEntry>,
+        /// How many items were dropped.
+        dropped: u64,
+    },
     /// An event as front-ends saw it (streaming deltas are not recorded).
     Event {
         /// The event.

@@ -13,6 +13,7 @@
 pub mod apply_patch;
 pub mod edit_file;
 pub mod exec_session;
+pub mod goal;
 pub mod list_dir;
 pub mod plan;
 pub mod read_file;
@@ -38,6 +39,10 @@ pub use router::ToolRouter;
 /// the last recorded plan, so it needs no store of its own.
 pub type SharedPlan = Arc<Mutex<Vec<PlanStep>>>;
 
+/// The session's goal, shared by the goal tools and the core (which seeds
+/// it on resume and keeps it outside the compacted history).
+pub type SharedGoal = Arc<Mutex<Option<jig_protocol::Goal>>>;
+
 /// What a tool run may look at.
 #[derive(Debug, Clone)]
 pub struct ToolContext {
@@ -47,6 +52,8 @@ pub struct ToolContext {
     pub cancel: CancellationToken,
     /// The session's current plan.
     pub plan: SharedPlan,
+    /// The session's goal.
+    pub goal: SharedGoal,
     /// What commands and file writes may touch; `None` runs unsandboxed
     /// (danger-full-access, or a command a person approved to escalate).
     pub sandbox: Option<Arc<jig_sandbox::SandboxPolicy>>,
@@ -59,6 +66,7 @@ impl ToolContext {
             cwd: cwd.into(),
             cancel: CancellationToken::new(),
             plan: SharedPlan::default(),
+            goal: SharedGoal::default(),
             sandbox: None,
         }
     }
@@ -97,6 +105,8 @@ pub enum ToolEffect {
         /// The new plan.
         plan: Vec<PlanStep>,
     },
+    /// The goal was set or changed.
+    Goal(jig_protocol::Goal),
 }
 
 /// Why a tool call did not produce a result.

@@ -28,7 +28,8 @@ impl ToolRouter {
     }
 
     /// The built-in tools under their `generic` names: `shell`, `search`,
-    /// `read_file`, `list_dir`, `apply_patch`, `update_plan`.
+    /// `read_file`, `list_dir`, `apply_patch`, `update_plan`, and the goal
+    /// tools `create_goal`, `get_goal`, `update_goal`.
     pub fn builtin() -> Self {
         let mut router = Self::new();
         router.register(Arc::new(crate::shell::ShellTool::default()));
@@ -37,6 +38,9 @@ impl ToolRouter {
         router.register(Arc::new(crate::list_dir::ListDirTool));
         router.register(Arc::new(crate::apply_patch::ApplyPatchTool));
         router.register(Arc::new(crate::plan::UpdatePlanTool));
+        router.register(Arc::new(crate::goal::CreateGoalTool));
+        router.register(Arc::new(crate::goal::GetGoalTool));
+        router.register(Arc::new(crate::goal::UpdateGoalTool));
         router
     }
 

@@ -36,6 +36,7 @@ impl Fixture {
             limits: Default::default(),
             redactor: Default::default(),
             guard: Default::default(),
+            compaction: Default::default(),
             fault_kill_after_records: None,
         }
     }

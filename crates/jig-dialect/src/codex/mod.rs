@@ -14,7 +14,8 @@
 //! work is done by `jig-tools` and `jig-patch`. Not offered yet (later
 //! issues): `view_image`, `request_user_input`, the `multi_agent_v1` tools
 //! (`spawn_agent`, `send_input`, `wait_agent`, `resume_agent`,
-//! `close_agent`), the goal tools and `web_search`. `sandbox_permissions:
+//! `close_agent`) and `web_search`. The goal tools (`get_goal`,
+//! `create_goal`, `update_goal`) are offered as Codex names them. `sandbox_permissions:
 //! "require_escalated"` with a `justification` is an escalation request the
 //! guard asks a person about; `prefix_rule` is accepted and ignored (rules
 //! come from `.jig/rules.toml`); `tty` is accepted but no pty is allocated.
@@ -50,6 +51,9 @@ pub fn router() -> ToolRouter {
     router.register(Arc::new(ExecCommandTool::new(sessions.clone())));
     router.register(Arc::new(WriteStdinTool::new(sessions)));
     router.register(Arc::new(UpdatePlanTool));
+    router.register(Arc::new(jig_tools::goal::GetGoalTool));
+    router.register(Arc::new(jig_tools::goal::CreateGoalTool));
+    router.register(Arc::new(jig_tools::goal::UpdateGoalTool));
     router
 }
 

@@ -1,0 +1,156 @@
+//! Compaction: when the context passes its threshold (or a person asks),
+//! older items are replaced by a summary the model writes, and a ledger of
+//! what they touched.
+//!
+//! Invariants: nothing is lost — the dropped items stay in the rollout and
+//! `recall` finds them; the user's own messages are kept verbatim; a tool
+//! call is never separated from its output. The summary call goes through
+//! the session's own provider and is recorded as an ordinary `response`
+//! record followed by a `compaction` record holding the new conversation, so
+//! resume (which replays records in order) and deterministic providers
+//! (which count responses) see exactly what the live session saw.
+
+use jig_compact::TokenCounter;
+use jig_protocol::{CompactionReason, Event, Goal, GoalStatus, Item, RolloutRecord};
+use tokio_util::sync::CancellationToken;
+
+use crate::session::Session;
+use crate::turn::Stop;
+
+/// When and how to compact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompactionConfig {
+    /// Compact automatically at all.
+    pub auto: bool,
+    /// The model's context window, in tokens.
+    pub context_window: u64,
+    /// Compact when the context passes this share of the window.
+    pub threshold: f64,
+    /// Tokens of the most recent items kept verbatim.
+    pub keep_recent_tokens: u64,
+    /// The summary template; `None` uses jig's.
+    pub template: Option<String>,
+}
+
+impl Default for CompactionConfig {
+    fn default() -> Self {
+        CompactionConfig {
+            auto: true,
+            context_window: 128_000,
+            threshold: 0.8,
+            keep_recent_tokens: 20_000,
+            template: None,
+        }
+    }
+}
+
+impl CompactionConfig {
+    /// Tokens past which the context is compacted.
+    pub fn limit(&self) -> u64 {
+        (self.context_window as f64 * self.threshold) as u64
+    }
+}
+
+impl Session {
+    /// Estimated tokens of the conversation as the model would see it.
+    pub(crate) fn context_tokens(&self) -> u64 {
+        jig_compact::context_tokens(&self.counter, &self.items) + self.counter.count(&self.meta.instructions)
+    }
+
+    /// Compacts when a person asked or the context passed its threshold.
+    pub(crate) async fn maybe_compact(&mut self, cancel: &CancellationToken) -> Result<(), Stop> {
+        let requested = self.compact_request.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match requested {
+            Some(focus) => self.compact(CompactionReason::Manual, focus, cancel).await,
+            None if self.compaction.auto && self.context_tokens() > self.compaction.limit() => {
+                self.compact(CompactionReason::Auto, None, cancel).await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Replaces older items with a summary; a no-op when nothing can go.
+    pub(crate) async fn compact(
+        &mut self,
+        reason: CompactionReason,
+        focus: Option<String>,
+        cancel: &CancellationToken,
+    ) -> Result<(), Stop> {
+        let Some(plan) = jig_compact::plan(&self.items, &self.counter, self.compaction.keep_recent_tokens) else {
+            if reason == CompactionReason::Manual {
+                self.emit(Event::Error {
+                    message: "nothing to compact yet: the conversation is already short".into(),
+                })?;
+            }
+            return Ok(());
+        };
+        let tail = &self.items[plan.tail_start..];
+        if tail.iter().any(|item| matches!(item, Item::Compaction { .. })) {
+            return Ok(());
+        }
+        let tail_responses = jig_compact::responses_in(tail);
+        let tokens_before = self.context_tokens();
+        self.emit(Event::CompactionStarted {
+            reason,
+            focus: focus.clone(),
+            tokens_before,
+        })?;
+        let instruction = Item::user(jig_compact::summary_instruction(
+            self.compaction.template.as_deref(),
+            focus.as_deref(),
+        ));
+        let (summary, _, _, usage) = tokio::select! {
+            () = cancel.cancelled() => return Err(Stop::Interrupted),
+            response = self.collect_response(Some(&instruction)) => response?,
+        };
+        self.record(RolloutRecord::Response {
+            items: vec![Item::assistant(summary.clone())],
+            usage,
+        })?;
+        self.total_usage.add(&usage);
+        self.turn_usage.add(&usage);
+        self.steps_in_turn += 1;
+
+        let dropped: Vec<Item> = plan.drop.iter().map(|&i| self.items[i].clone()).collect();
+        let ledger = jig_compact::ledger(&dropped);
+        let responses = jig_compact::responses_in(&self.items) + 1 - tail_responses;
+        let mut text = summary;
+        let goal = self.goal.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(goal) = goal.filter(|g| g.status == GoalStatus::Active) {
+            text.push_str(&format!("\n\n{}", goal_reminder(&goal)));
+        }
+        let digest = jig_compact::digest(&ledger, 2_000);
+        let item = jig_compact::summary_item(&text, &digest, responses);
+        let replacement = jig_compact::replacement(&self.items, &plan, item);
+        self.compactions += 1;
+        let record = RolloutRecord::Compaction {
+            id: self.compactions,
+            replacement,
+            ledger: ledger.clone(),
+            dropped: dropped.len() as u64,
+        };
+        if let RolloutRecord::Compaction { replacement, .. } = self.record(record)? {
+            self.items = replacement;
+        }
+        let tokens_after = self.context_tokens();
+        self.emit(Event::CompactionCompleted {
+            tokens_before,
+            tokens_after,
+            dropped_items: dropped.len() as u64,
+            ledger_entries: ledger.len() as u64,
+        })?;
+        Ok(())
+    }
+}
+
+/// How the goal is shown to the model after a compaction.
+pub(crate) fn goal_reminder(goal: &Goal) -> String {
+    let budget = goal
+        .token_budget
+        .map(|b| format!(" Token budget: {} of {b} used.", goal.tokens_used))
+        .unwrap_or_default();
+    format!(
+        "Current goal (still active): {}.{budget} Keep working toward it; mark it with update_goal when it is complete or blocked.",
+        goal.objective
+    )
+}
