@@ -17,6 +17,11 @@ use tokio_util::sync::CancellationToken;
 use crate::session::Session;
 use crate::turn::Stop;
 
+/// Share of the window past which the model is told how much is left.
+pub const BUDGET_NOTE_SHARE: f64 = 0.6;
+/// How that note starts.
+pub const BUDGET_NOTE_PREFIX: &str = "[context]";
+
 /// When and how to compact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompactionConfig {
@@ -57,16 +62,54 @@ impl Session {
         jig_compact::context_tokens(&self.counter, &self.items) + self.counter.count(&self.meta.instructions)
     }
 
-    /// Compacts when a person asked or the context passed its threshold.
+    /// Compacts when a person asked or the context passed its threshold,
+    /// and tells the model once when its context is getting full.
     pub(crate) async fn maybe_compact(&mut self, cancel: &CancellationToken) -> Result<(), Stop> {
         let requested = self.compact_request.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let tokens = self.context_tokens();
+        self.context_estimate = tokens;
         match requested {
-            Some(focus) => self.compact(CompactionReason::Manual, focus, cancel).await,
-            None if self.compaction.auto && self.context_tokens() > self.compaction.limit() => {
-                self.compact(CompactionReason::Auto, None, cancel).await
+            Some(focus) => self.compact(CompactionReason::Manual, focus, cancel).await?,
+            None if self.compaction.auto && tokens > self.compaction.limit() => {
+                self.compact(CompactionReason::Auto, None, cancel).await?
             }
-            None => Ok(()),
+            None => {}
         }
+        self.note_context_budget()?;
+        Ok(())
+    }
+
+    /// Past [`BUDGET_NOTE_SHARE`] of the window, adds one short note (once
+    /// per stretch between compactions) so the model can plan its context:
+    /// a note in the conversation, not in the instructions, keeps every
+    /// request an extension of the previous one.
+    fn note_context_budget(&mut self) -> Result<(), Stop> {
+        let window = self.compaction.context_window.max(1);
+        let used = self.context_tokens();
+        let noted = self.items.iter().rev().take_while(|i| !matches!(i, Item::Compaction { .. })).any(
+            |i| matches!(i, Item::Message { role: jig_protocol::Role::System, text } if text.starts_with(BUDGET_NOTE_PREFIX)),
+        );
+        if noted || (used as f64) < window as f64 * BUDGET_NOTE_SHARE {
+            return Ok(());
+        }
+        let left = window.saturating_sub(used);
+        let text = format!(
+            "{BUDGET_NOTE_PREFIX} about {used} of {window} tokens are in use ({left} left){}. Prefer targeted reads \
+             and searches over dumping large outputs.",
+            if self.compaction.auto {
+                format!(
+                    "; older items will be compacted into a summary at {}",
+                    self.compaction.limit()
+                )
+            } else {
+                String::new()
+            }
+        );
+        self.record_item(Item::Message {
+            role: jig_protocol::Role::System,
+            text,
+        })?;
+        Ok(())
     }
 
     /// Replaces older items with a summary; a no-op when nothing can go.

@@ -71,8 +71,10 @@ pub struct Session {
     pub(crate) approved_commands: std::collections::HashSet<String>,
     pub(crate) approval_seq: u64,
     pub(crate) compaction: crate::compaction::CompactionConfig,
-    /// Token estimates for the context.
+    /// Token estimates for the context, calibrated by reported usage.
     pub(crate) counter: jig_compact::Estimator,
+    /// The estimate for the request being made, to calibrate against.
+    pub(crate) context_estimate: u64,
     /// A person's `Op::Compact`, taken at the next model request.
     pub(crate) compact_request: Arc<Mutex<Option<Option<String>>>>,
     /// Compactions so far.
@@ -190,6 +192,7 @@ impl Session {
             approval_seq: 0,
             compaction: config.compaction.clone(),
             counter: jig_compact::Estimator::default(),
+            context_estimate: 0,
             compact_request: Arc::default(),
             compactions: 0,
             goal: jig_tools::SharedGoal::default(),

@@ -105,6 +105,7 @@ impl Session {
         }
         self.total_usage.add(&usage);
         self.turn_usage.add(&usage);
+        self.counter.calibrate(self.context_estimate, usage.input_tokens);
         if let Some(goal) = self.goal.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             goal.tokens_used += usage.billed_tokens();
         }
