@@ -8,6 +8,13 @@
 //!   the cost of one synced append, measured alone, shows how much of it is
 //!   the durability the rollout promises.
 //! - `startup`: median wall time of `jig --version` against `true`.
+//! - `soak`: one long session with frequent compaction; per-request time and
+//!   RSS per window of 1000 requests, then resume time against a plain read
+//!   ([`soak`]).
+
+mod soak;
+
+pub use soak::soak;
 
 use std::process::Command;
 use std::sync::Arc;

@@ -141,6 +141,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         turns: u32,
     },
+    /// One long session with frequent compaction: per-request time and RSS over time, then resume time.
+    Soak {
+        /// Model requests to run (summary requests of compaction included).
+        #[arg(long, default_value_t = 10_000)]
+        turns: u32,
+    },
     /// Start-up time of `jig --version` against `true`.
     Startup {
         /// Runs of each command.

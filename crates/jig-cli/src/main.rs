@@ -57,6 +57,7 @@ fn main() -> ExitCode {
                     Command::Exec(args) => exec::exec(args).await,
                     Command::Resume(args) => exec::resume(args).await,
                     Command::Bench(BenchCommand::Loop { turns }) => bench::agent_loop(turns).await,
+                    Command::Bench(BenchCommand::Soak { turns }) => bench::soak(turns).await,
                     Command::ApplyPatch { .. }
                     | Command::Sessions(_)
                     | Command::Bench(_)

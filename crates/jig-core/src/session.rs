@@ -396,10 +396,11 @@ impl Session {
             Event::AgentMessageDelta { delta } => Event::AgentMessageDelta {
                 delta: self.redactor.text(&delta).into_owned(),
             },
-            event => match self.record(RolloutRecord::Event { event })? {
-                RolloutRecord::Event { event } => event,
-                _ => return Ok(()),
-            },
+            event => {
+                let event = self.redactor.value(&event).into_owned();
+                self.writer.append(&RolloutRecord::Event { event: for_the_rollout(&event) })?;
+                event
+            }
         };
         // A front-end that went away is not the session's fault.
         let _ = self.events.send(event);
@@ -411,6 +412,28 @@ impl Session {
         let _ = self.events.send(Event::Error {
             message: err.to_string(),
         });
+    }
+}
+
+/// Most of a tool's output kept in the rollout's copy of `tool_call_end`:
+/// the whole output is already there as the `tool_output` item.
+const RECORDED_END_OUTPUT_CHARS: usize = 200;
+
+/// The copy of an event the rollout keeps: a `tool_call_end` drops what its
+/// `tool_output` item already holds, so outputs are not stored twice.
+fn for_the_rollout(event: &Event) -> Event {
+    match event {
+        Event::ToolCallEnd { call_id, name, status, output, duration_ms } if output.len() > RECORDED_END_OUTPUT_CHARS => {
+            let head: String = output.chars().take(RECORDED_END_OUTPUT_CHARS).collect();
+            Event::ToolCallEnd {
+                call_id: call_id.clone(),
+                name: name.clone(),
+                status: *status,
+                output: format!("{head}… [full output in the tool_output item]"),
+                duration_ms: *duration_ms,
+            }
+        }
+        event => event.clone(),
     }
 }
 
