@@ -5,6 +5,10 @@
 //! Tool calls without an output are returned as `dangling`, marked with
 //! whether they had started (a `tool_call_begin` event was recorded), so the
 //! session can report them to the model instead of running them again.
+//! A compaction's summary response whose `compaction` record never got
+//! written (the process stopped in between) is left out of the
+//! conversation: it is no answer to the turn, and the resumed turn compacts
+//! again when it still has to.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -68,7 +72,20 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
         goal: None,
     };
     let mut started_calls = HashSet::new();
+    // Set from a `compaction_started` event until the record after it (model
+    // retries aside): the response then is the summary, not conversation.
+    let mut summary_pending = false;
     for record in &records[1..] {
+        let is_summary = summary_pending && matches!(record, RolloutRecord::Response { .. });
+        summary_pending = match record {
+            RolloutRecord::Event {
+                event: Event::CompactionStarted { .. },
+            } => true,
+            RolloutRecord::Event {
+                event: Event::ModelRetry { .. },
+            } => summary_pending,
+            _ => false,
+        };
         match record {
             RolloutRecord::SessionMeta(_) => {}
             RolloutRecord::Item { item } => {
@@ -91,7 +108,10 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
                 state.items.push(item.clone());
             }
             RolloutRecord::Response { items, usage } => {
-                state.items.extend(items.iter().cloned());
+                // A summary only enters the conversation through its `compaction` record.
+                if !is_summary {
+                    state.items.extend(items.iter().cloned());
+                }
                 state.total_usage.add(usage);
                 if let Some(open) = state.open_turn.as_mut() {
                     open.steps += 1;

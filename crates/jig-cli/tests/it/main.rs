@@ -4,6 +4,7 @@
 
 mod commands;
 mod crash;
+mod crash_compaction;
 mod dialects;
 mod e2e;
 mod guardrails;
