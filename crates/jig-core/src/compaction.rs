@@ -58,8 +58,20 @@ impl CompactionConfig {
 
 impl Session {
     /// Estimated tokens of the conversation as the model would see it.
+    ///
+    /// What the provider last reported (input plus output of the latest
+    /// response) counts for the items it covered; only what came after is
+    /// estimated. Before any report, and right after a compaction, all of
+    /// it is estimated. Both parts come from the rollout, so a resumed
+    /// session counts exactly as the live one did.
     pub(crate) fn context_tokens(&self) -> u64 {
-        jig_compact::context_tokens(&self.counter, &self.items) + self.counter.count(&self.meta.instructions)
+        match self.reported {
+            Some((tokens, covered)) if covered <= self.items.len() => {
+                tokens + jig_compact::context_tokens(&self.counter, &self.items[covered..])
+            }
+            // The tool specs are a constant the threshold's headroom absorbs.
+            _ => jig_compact::context_tokens(&self.counter, &self.items) + self.counter.count(&self.meta.instructions),
+        }
     }
 
     /// Compacts when a person asked or the context passed its threshold,
@@ -67,7 +79,6 @@ impl Session {
     pub(crate) async fn maybe_compact(&mut self, cancel: &CancellationToken) -> Result<(), Stop> {
         let requested = self.compact_request.lock().unwrap_or_else(|e| e.into_inner()).take();
         let tokens = self.context_tokens();
-        self.context_estimate = tokens;
         match requested {
             Some(focus) => self.compact(CompactionReason::Manual, focus, cancel).await?,
             None if self.compaction.auto && tokens > self.compaction.limit() => {
@@ -174,6 +185,7 @@ impl Session {
         };
         if let RolloutRecord::Compaction { replacement, .. } = self.record(record)? {
             self.items = replacement;
+            self.reported = None;
         }
         let tokens_after = self.context_tokens();
         self.emit(Event::CompactionCompleted {

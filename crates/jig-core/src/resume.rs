@@ -49,6 +49,8 @@ pub struct Rebuilt {
     pub compactions: u64,
     /// The last recorded goal.
     pub goal: Option<jig_protocol::Goal>,
+    /// The provider's last token count and how many items it covers.
+    pub reported: Option<(u64, usize)>,
 }
 
 /// Rebuilds state from `records` (read from `path`, named in errors).
@@ -70,6 +72,7 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
         plan: Vec::new(),
         compactions: 0,
         goal: None,
+        reported: None,
     };
     let mut started_calls = HashSet::new();
     // Set from a `compaction_started` event until the record after it (model
@@ -111,6 +114,9 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
                 // A summary only enters the conversation through its `compaction` record.
                 if !is_summary {
                     state.items.extend(items.iter().cloned());
+                    if usage.input_tokens > 0 {
+                        state.reported = Some((usage.input_tokens + usage.output_tokens, state.items.len()));
+                    }
                 }
                 state.total_usage.add(usage);
                 if let Some(open) = state.open_turn.as_mut() {
@@ -121,6 +127,7 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
                 // The conversation from here on; what it replaced stays above.
                 state.items = replacement.clone();
                 state.compactions = *id;
+                state.reported = None;
             }
             RolloutRecord::Event { event } => match event {
                 Event::TurnStarted { turn_id } => {

@@ -71,10 +71,12 @@ pub struct Session {
     pub(crate) approved_commands: std::collections::HashSet<String>,
     pub(crate) approval_seq: u64,
     pub(crate) compaction: crate::compaction::CompactionConfig,
-    /// Token estimates for the context, calibrated by reported usage.
+    /// Token estimates for what the provider has not counted yet.
     pub(crate) counter: jig_compact::Estimator,
-    /// The estimate for the request being made, to calibrate against.
-    pub(crate) context_estimate: u64,
+    /// The provider's last count (input + output tokens) and how many
+    /// leading items it covers.
+    pub(crate) reported: Option<(u64, usize)>,
+
     /// A person's `Op::Compact`, taken at the next model request.
     pub(crate) compact_request: Arc<Mutex<Option<Option<String>>>>,
     /// Compactions so far.
@@ -157,6 +159,7 @@ impl Session {
         session.open_turn = state.open_turn;
         session.dangling = state.dangling;
         session.compactions = state.compactions;
+        session.reported = state.reported;
         *session.goal.lock().unwrap_or_else(|e| e.into_inner()) = state.goal;
         *session.plan.lock().unwrap_or_else(|e| e.into_inner()) = state.plan;
         Ok(session)
@@ -172,13 +175,15 @@ impl Session {
     ) -> Session {
         // Every dialect can get back what compaction moved out of view.
         tools.register(Arc::new(jig_compact::RecallTool::new(dir.join(ROLLOUT_FILE))));
+        let tool_specs = tools.specs();
+
         let (events, events_rx) = mpsc::unbounded_channel();
         Session {
             cwd: config.cwd.clone(),
             meta,
             dir,
             model,
-            tool_specs: tools.specs(),
+            tool_specs,
             tools,
             writer,
             items: Vec::new(),
@@ -192,7 +197,8 @@ impl Session {
             approval_seq: 0,
             compaction: config.compaction.clone(),
             counter: jig_compact::Estimator::default(),
-            context_estimate: 0,
+            reported: None,
+
             compact_request: Arc::default(),
             compactions: 0,
             goal: jig_tools::SharedGoal::default(),
@@ -398,7 +404,9 @@ impl Session {
             },
             event => {
                 let event = self.redactor.value(&event).into_owned();
-                self.writer.append(&RolloutRecord::Event { event: for_the_rollout(&event) })?;
+                self.writer.append(&RolloutRecord::Event {
+                    event: for_the_rollout(&event),
+                })?;
                 event
             }
         };
@@ -423,7 +431,13 @@ const RECORDED_END_OUTPUT_CHARS: usize = 200;
 /// `tool_output` item already holds, so outputs are not stored twice.
 fn for_the_rollout(event: &Event) -> Event {
     match event {
-        Event::ToolCallEnd { call_id, name, status, output, duration_ms } if output.len() > RECORDED_END_OUTPUT_CHARS => {
+        Event::ToolCallEnd {
+            call_id,
+            name,
+            status,
+            output,
+            duration_ms,
+        } if output.len() > RECORDED_END_OUTPUT_CHARS => {
             let head: String = output.chars().take(RECORDED_END_OUTPUT_CHARS).collect();
             Event::ToolCallEnd {
                 call_id: call_id.clone(),

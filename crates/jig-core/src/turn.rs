@@ -105,7 +105,9 @@ impl Session {
         }
         self.total_usage.add(&usage);
         self.turn_usage.add(&usage);
-        self.counter.calibrate(self.context_estimate, usage.input_tokens);
+        if usage.input_tokens > 0 {
+            self.reported = Some((usage.input_tokens + usage.output_tokens, self.items.len()));
+        }
         if let Some(goal) = self.goal.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             goal.tokens_used += usage.billed_tokens();
         }
