@@ -55,38 +55,68 @@ pub struct Rebuilt {
 
 /// Rebuilds state from `records` (read from `path`, named in errors).
 pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreError> {
-    let Some(RolloutRecord::SessionMeta(meta)) = records.first() else {
-        return Err(CoreError::CorruptRollout {
+    let mut rebuilder = Rebuilder::new(path);
+    for record in records {
+        rebuilder.push(record.clone())?;
+    }
+    rebuilder.finish()
+}
+
+/// Folds records into session state one at a time, so resume holds the
+/// current context — not the whole rollout — in memory.
+#[derive(Debug)]
+pub struct Rebuilder {
+    path: std::path::PathBuf,
+    state: Option<Rebuilt>,
+    started_calls: HashSet<String>,
+    /// Set from a `compaction_started` event until the record after it (model
+    /// retries aside): the response then is the summary, not conversation.
+    summary_pending: bool,
+}
+
+impl Rebuilder {
+    /// A rebuilder for the rollout at `path` (named in errors).
+    pub fn new(path: &Path) -> Self {
+        Rebuilder {
             path: path.to_path_buf(),
-            line: 1,
-            reason: "the first record is not session_meta".into(),
-        });
-    };
-    let mut state = Rebuilt {
-        meta: meta.clone(),
-        items: Vec::new(),
-        total_usage: TokenUsage::default(),
-        last_turn_id: 0,
-        open_turn: None,
-        dangling: Vec::new(),
-        plan: Vec::new(),
-        compactions: 0,
-        goal: None,
-        reported: None,
-    };
-    let mut started_calls = HashSet::new();
-    // Set from a `compaction_started` event until the record after it (model
-    // retries aside): the response then is the summary, not conversation.
-    let mut summary_pending = false;
-    for record in &records[1..] {
-        let is_summary = summary_pending && matches!(record, RolloutRecord::Response { .. });
-        summary_pending = match record {
+            state: None,
+            started_calls: HashSet::new(),
+            summary_pending: false,
+        }
+    }
+
+    /// Applies the next record; the first must be `session_meta`.
+    pub fn push(&mut self, record: RolloutRecord) -> Result<(), CoreError> {
+        let Some(state) = self.state.as_mut() else {
+            let RolloutRecord::SessionMeta(meta) = record else {
+                return Err(CoreError::CorruptRollout {
+                    path: self.path.clone(),
+                    line: 1,
+                    reason: "the first record is not session_meta".into(),
+                });
+            };
+            self.state = Some(Rebuilt {
+                meta,
+                items: Vec::new(),
+                total_usage: TokenUsage::default(),
+                last_turn_id: 0,
+                open_turn: None,
+                dangling: Vec::new(),
+                plan: Vec::new(),
+                compactions: 0,
+                goal: None,
+                reported: None,
+            });
+            return Ok(());
+        };
+        let is_summary = self.summary_pending && matches!(record, RolloutRecord::Response { .. });
+        self.summary_pending = match &record {
             RolloutRecord::Event {
                 event: Event::CompactionStarted { .. },
             } => true,
             RolloutRecord::Event {
                 event: Event::ModelRetry { .. },
-            } => summary_pending,
+            } => self.summary_pending,
             _ => false,
         };
         match record {
@@ -108,52 +138,64 @@ pub fn rebuild(path: &Path, records: &[RolloutRecord]) -> Result<Rebuilt, CoreEr
                         steps: 0,
                     });
                 }
-                state.items.push(item.clone());
+                state.items.push(item);
             }
             RolloutRecord::Response { items, usage } => {
                 // A summary only enters the conversation through its `compaction` record.
                 if !is_summary {
-                    state.items.extend(items.iter().cloned());
+                    state.items.extend(items);
                     if usage.input_tokens > 0 {
                         state.reported = Some((usage.input_tokens + usage.output_tokens, state.items.len()));
                     }
                 }
-                state.total_usage.add(usage);
+                state.total_usage.add(&usage);
                 if let Some(open) = state.open_turn.as_mut() {
                     open.steps += 1;
                 }
             }
             RolloutRecord::Compaction { id, replacement, .. } => {
                 // The conversation from here on; what it replaced stays above.
-                state.items = replacement.clone();
-                state.compactions = *id;
+                state.items = replacement;
+                state.compactions = id;
                 state.reported = None;
             }
             RolloutRecord::Event { event } => match event {
                 Event::TurnStarted { turn_id } => {
-                    state.last_turn_id = *turn_id;
+                    state.last_turn_id = turn_id;
                     let steps = state.open_turn.map_or(0, |t| t.steps);
                     state.open_turn = Some(OpenTurn {
-                        turn_id: *turn_id,
+                        turn_id,
                         started: true,
                         steps,
                     });
                 }
                 Event::TurnCompleted { turn_id, .. } => {
-                    state.last_turn_id = *turn_id;
+                    state.last_turn_id = turn_id;
                     state.open_turn = None;
                 }
                 Event::ToolCallBegin { call_id, .. } => {
-                    started_calls.insert(call_id.clone());
+                    self.started_calls.insert(call_id);
                 }
-                Event::PlanUpdated { plan, .. } => state.plan = plan.clone(),
-                Event::GoalUpdated { goal } => state.goal = Some(goal.clone()),
+                Event::PlanUpdated { plan, .. } => state.plan = plan,
+                Event::GoalUpdated { goal } => state.goal = Some(goal),
                 _ => {}
             },
         }
+        Ok(())
     }
-    state.dangling = dangling_calls(&state.items, &started_calls);
-    Ok(state)
+
+    /// The rebuilt state, with the calls that never got an output.
+    pub fn finish(self) -> Result<Rebuilt, CoreError> {
+        let Some(mut state) = self.state else {
+            return Err(CoreError::CorruptRollout {
+                path: self.path,
+                line: 1,
+                reason: "the rollout is empty".into(),
+            });
+        };
+        state.dangling = dangling_calls(&state.items, &self.started_calls);
+        Ok(state)
+    }
 }
 
 fn dangling_calls(items: &[Item], started: &HashSet<String>) -> Vec<(ToolCall, bool)> {

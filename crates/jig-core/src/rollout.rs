@@ -108,8 +108,23 @@ pub struct LoadedRollout {
     pub missing_newline: bool,
 }
 
-/// Reads a rollout, streaming it line by line.
+/// Reads a rollout into memory (for tools that need every record).
 pub fn read_rollout(path: &Path) -> Result<LoadedRollout, CoreError> {
+    let mut records = Vec::new();
+    let mut loaded = scan_rollout(path, |record| {
+        records.push(record);
+        Ok(())
+    })?;
+    loaded.records = records;
+    Ok(loaded)
+}
+
+/// Streams a rollout line by line, handing each complete record to `each`;
+/// the returned [`LoadedRollout`] has the tail facts and no records.
+pub fn scan_rollout(
+    path: &Path,
+    mut each: impl FnMut(RolloutRecord) -> Result<(), CoreError>,
+) -> Result<LoadedRollout, CoreError> {
     let file = File::open(path).map_err(|e| CoreError::io("read", path, e))?;
     let mut reader = BufReader::new(file);
     let mut loaded = LoadedRollout::default();
@@ -133,7 +148,7 @@ pub fn read_rollout(path: &Path) -> Result<LoadedRollout, CoreError> {
         }
         match serde_json::from_slice::<RolloutRecord>(&line) {
             Ok(record) => {
-                loaded.records.push(record);
+                each(record)?;
                 loaded.valid_len += read as u64;
                 loaded.missing_newline = !complete;
             }

@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CoreError;
-use crate::resume::{OpenTurn, rebuild};
-use crate::rollout::{RolloutWriter, read_rollout};
+use crate::resume::{OpenTurn, Rebuilder};
+use crate::rollout::{RolloutWriter, scan_rollout};
 use crate::store::{ROLLOUT_FILE, SessionStore, new_meta};
 
 /// How to start or resume a session.
@@ -148,8 +148,9 @@ impl Session {
         tools: ToolRouter,
     ) -> Result<Session, CoreError> {
         let path = dir.join(ROLLOUT_FILE);
-        let loaded = read_rollout(&path)?;
-        let state = rebuild(&path, &loaded.records)?;
+        let mut rebuilder = Rebuilder::new(&path);
+        let loaded = scan_rollout(&path, |record| rebuilder.push(record))?;
+        let state = rebuilder.finish()?;
         let writer = RolloutWriter::reopen(&path, &loaded)?.kill_after(config.fault_kill_after_records);
         let mut session = Self::assemble(state.meta, dir, config, model, tools, writer);
         session.cwd = PathBuf::from(&session.meta.cwd);
