@@ -20,6 +20,8 @@ pub enum Command {
     Exec(ExecArgs),
     /// Continue a recorded session: finish its unfinished turn, then run PROMPT if given.
     Resume(ResumeArgs),
+    /// Compact a session's context now, with an optional FOCUS the summary must keep.
+    Compact(CompactArgs),
     /// List or show recorded sessions.
     #[command(subcommand)]
     Sessions(SessionsCommand),
@@ -117,6 +119,20 @@ pub struct ResumeArgs {
     pub run: RunOptions,
     /// `ID [PROMPT]`, or just `[PROMPT]` with `--last`.
     #[arg(value_name = "ID_AND_PROMPT", num_args = 0..=2)]
+    pub args: Vec<String>,
+}
+
+/// `jig compact`.
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// Compact the most recently active session.
+    #[arg(long)]
+    pub last: bool,
+    /// Model as PROVIDER:NAME for the summary (default: the session's own).
+    #[arg(long, short = 'm', value_name = "PROVIDER:NAME")]
+    pub model: Option<String>,
+    /// `ID [FOCUS]`, or just `[FOCUS]` with `--last`.
+    #[arg(value_name = "ID_AND_FOCUS", num_args = 0..=2)]
     pub args: Vec<String>,
 }
 

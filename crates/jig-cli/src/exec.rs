@@ -22,7 +22,7 @@ use jig_dialect::profiles;
 use jig_protocol::{Event, Op, TurnOutcome};
 
 use crate::approve::Approver;
-use crate::cli::{ExecArgs, ResumeArgs, RunOptions};
+use crate::cli::{CompactArgs, ExecArgs, ResumeArgs, RunOptions};
 use crate::render::Renderer;
 use crate::{UsageError, exit};
 
@@ -139,6 +139,60 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
         handle.submit(Op::UserInput { text });
     }
     follow(&mut handle, args.run.json, turns).await
+}
+
+/// `jig compact`: a manual compaction of an idle session.
+pub async fn compact(args: CompactArgs) -> anyhow::Result<u8> {
+    let here = std::env::current_dir().context("cannot read the current directory")?;
+    let (settings, env) = settings(&here, None)?;
+    let store = SessionStore::new(&settings.home);
+    let (dir, focus) = match (args.last, args.args.as_slice()) {
+        (true, [focus]) => (store.latest()?, Some(focus.clone())),
+        (true, []) => (store.latest()?, None),
+        (false, [id]) => (store.resolve(id)?, None),
+        (false, [id, focus]) => (store.resolve(id)?, Some(focus.clone())),
+        (true, _) => return Err(UsageError("with --last, give at most a FOCUS".into()).into()),
+        (false, _) => return Err(UsageError("give a session ID (or --last), then an optional FOCUS".into()).into()),
+    };
+    let meta = jig_core::store::read_meta(&dir)?;
+    let spec = args.model.unwrap_or_else(|| meta.model.clone());
+    let resolved = resolve_model(&spec, &settings, &env, &store)?;
+    let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
+    let dialect = recorded.unwrap_or(resolved.profile.dialect);
+    let config = config(
+        PathBuf::from(&meta.cwd),
+        spec,
+        dialect,
+        &resolved,
+        &settings,
+        &env,
+        ApprovalPolicy::Never,
+    )?;
+    let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+    if session.has_unfinished_turn() {
+        return Err(UsageError(format!(
+            "session {} has an unfinished turn; finish it with `jig resume {}` first",
+            meta.session_id, meta.session_id
+        ))
+        .into());
+    }
+    let mut handle = session.spawn();
+    handle.submit(Op::Compact { focus });
+    handle.submit(Op::Shutdown);
+    let mut renderer = Renderer::new(false);
+    let mut code = exit::FAILED;
+    while let Some(event) = handle.next_event().await {
+        renderer.event(&event)?;
+        if matches!(event, Event::CompactionCompleted { .. }) {
+            code = exit::COMPLETED;
+        }
+        if let Event::Error { message } = &event
+            && message.starts_with("nothing to compact")
+        {
+            code = exit::COMPLETED;
+        }
+    }
+    Ok(code)
 }
 
 fn config(

@@ -56,6 +56,7 @@ fn main() -> ExitCode {
                 match command {
                     Command::Exec(args) => exec::exec(args).await,
                     Command::Resume(args) => exec::resume(args).await,
+                    Command::Compact(args) => exec::compact(args).await,
                     Command::Bench(BenchCommand::Loop { turns }) => bench::agent_loop(turns).await,
                     Command::Bench(BenchCommand::Soak { turns }) => bench::soak(turns).await,
                     Command::ApplyPatch { .. }

@@ -263,3 +263,37 @@ last_output_contains = "token=[REDACTED:MY_SERVICE_TOKEN]"
         assert!(!text.contains(secret), "the session directory leaked the secret");
     }
 }
+
+#[test]
+fn jig_compact_summarises_an_idle_session_with_the_given_focus() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.ws().join(".jig")).unwrap();
+    std::fs::write(
+        env.ws().join(".jig/config.toml"),
+        "[compaction]\nkeep_recent_tokens = 10\n",
+    )
+    .unwrap();
+    std::fs::write(env.ws().join("notes.txt"), "the API uses /v2/items\n".repeat(40)).unwrap();
+    let model = script(
+        &env,
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "read_file"
+arguments = { path = "notes.txt" }
+[[response]]
+text = "Read the notes."
+[[response]]
+text = "SUMMARY: the API is /v2/items."
+[response.expect]
+user_contains = "keep the API design"
+"#,
+    );
+    let out = env.run(&["exec", "--model", &model, "read the notes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["compact", "--last", "keep the API design"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("compacted ~"), "{}", stderr(&out));
+    let show = stdout(&env.run(&["sessions", "show", env.only_session().to_str().unwrap()]));
+    assert!(show.contains("[compaction #1:"), "{show}");
+}
