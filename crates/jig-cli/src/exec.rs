@@ -236,6 +236,7 @@ fn compaction(profile: &jig_dialect::profiles::Profile, settings: &Settings) -> 
         threshold: c.threshold.unwrap_or(0.8).clamp(0.1, 0.95),
         keep_recent_tokens: c.keep_recent_tokens.unwrap_or(window / 5),
         template: c.template.clone(),
+        tiktoken: matches!(profile.dialect, Dialect::Codex | Dialect::CodexLegacy),
     }
 }
 

@@ -35,6 +35,9 @@ pub struct CompactionConfig {
     pub keep_recent_tokens: u64,
     /// The summary template; `None` uses jig's.
     pub template: Option<String>,
+    /// Count tokens with OpenAI's `o200k_base` (OpenAI families) instead of
+    /// the character estimate.
+    pub tiktoken: bool,
 }
 
 impl Default for CompactionConfig {
@@ -45,11 +48,23 @@ impl Default for CompactionConfig {
             threshold: 0.8,
             keep_recent_tokens: 20_000,
             template: None,
+            tiktoken: false,
         }
     }
 }
 
 impl CompactionConfig {
+    /// The token counter this configuration asks for; the estimate when the
+    /// tokenizer cannot load.
+    pub fn counter(&self) -> std::sync::Arc<dyn TokenCounter> {
+        if self.tiktoken
+            && let Ok(tiktoken) = jig_compact::Tiktoken::o200k()
+        {
+            return std::sync::Arc::new(tiktoken);
+        }
+        std::sync::Arc::new(jig_compact::Estimator::default())
+    }
+
     /// Tokens past which the context is compacted.
     pub fn limit(&self) -> u64 {
         (self.context_window as f64 * self.threshold) as u64
@@ -67,10 +82,13 @@ impl Session {
     pub(crate) fn context_tokens(&self) -> u64 {
         match self.reported {
             Some((tokens, covered)) if covered <= self.items.len() => {
-                tokens + jig_compact::context_tokens(&self.counter, &self.items[covered..])
+                tokens + jig_compact::context_tokens(self.counter.as_ref(), &self.items[covered..])
             }
             // The tool specs are a constant the threshold's headroom absorbs.
-            _ => jig_compact::context_tokens(&self.counter, &self.items) + self.counter.count(&self.meta.instructions),
+            _ => {
+                jig_compact::context_tokens(self.counter.as_ref(), &self.items)
+                    + self.counter.count(&self.meta.instructions)
+            }
         }
     }
 
@@ -130,7 +148,8 @@ impl Session {
         focus: Option<String>,
         cancel: &CancellationToken,
     ) -> Result<(), Stop> {
-        let Some(plan) = jig_compact::plan(&self.items, &self.counter, self.compaction.keep_recent_tokens) else {
+        let Some(plan) = jig_compact::plan(&self.items, self.counter.as_ref(), self.compaction.keep_recent_tokens)
+        else {
             if reason == CompactionReason::Manual {
                 self.emit(Event::Error {
                     message: "nothing to compact yet: the conversation is already short".into(),

@@ -72,7 +72,7 @@ pub struct Session {
     pub(crate) approval_seq: u64,
     pub(crate) compaction: crate::compaction::CompactionConfig,
     /// Token estimates for what the provider has not counted yet.
-    pub(crate) counter: jig_compact::Estimator,
+    pub(crate) counter: Arc<dyn jig_compact::TokenCounter>,
     /// The provider's last count (input + output tokens) and how many
     /// leading items it covers.
     pub(crate) reported: Option<(u64, usize)>,
@@ -197,7 +197,7 @@ impl Session {
             approved_commands: std::collections::HashSet::new(),
             approval_seq: 0,
             compaction: config.compaction.clone(),
-            counter: jig_compact::Estimator::default(),
+            counter: config.compaction.counter(),
             reported: None,
 
             compact_request: Arc::default(),

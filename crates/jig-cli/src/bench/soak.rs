@@ -60,6 +60,7 @@ pub async fn soak(turns: u32) -> anyhow::Result<u8> {
         threshold: 0.8,
         keep_recent_tokens: 3_000,
         template: None,
+        tiktoken: false,
     };
     println!(
         "bench soak: {turns} model requests in one session, scripted model, compaction at {} of a \

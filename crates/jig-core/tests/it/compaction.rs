@@ -92,6 +92,7 @@ fn compaction(window: u64, threshold: f64, keep_recent_tokens: u64) -> Compactio
         threshold,
         keep_recent_tokens,
         template: None,
+        tiktoken: false,
     }
 }
 

@@ -271,3 +271,42 @@ text = "never reached"
         "{costs:?}"
     );
 }
+
+#[tokio::test]
+async fn an_active_goal_keeps_the_turn_going_until_it_is_complete() {
+    let fx = Fixture::new();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "create_goal"
+arguments = { objective = "ship the release notes", token_budget = 100000 }
+[[response]]
+text = "I think I'm done."
+[[response]]
+[response.expect]
+user_contains = "The goal is still active: ship the release notes"
+[[response.tool_calls]]
+name = "update_goal"
+arguments = { status = "complete" }
+[[response]]
+text = "Goal complete."
+"#;
+    let mut handle = fx.start(script, 10);
+    let (events, outcome) = run(&mut handle, "write the release notes").await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{events:#?}");
+    let goals: Vec<jig_protocol::GoalStatus> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::GoalUpdated { goal } => Some(goal.status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        goals,
+        [jig_protocol::GoalStatus::Active, jig_protocol::GoalStatus::Complete]
+    );
+    let Some(Event::TurnCompleted { last_message, .. }) = events.last() else {
+        panic!()
+    };
+    assert_eq!(last_message.as_deref(), Some("Goal complete."));
+}
