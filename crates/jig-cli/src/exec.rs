@@ -99,20 +99,9 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
     let here = std::env::current_dir().context("cannot read the current directory")?;
     let (settings, env) = settings(&here, Some(&args.run))?;
     let store = SessionStore::new(&settings.home);
-    let (dir, prompt) = match (args.last, args.args.as_slice()) {
-        (true, [prompt]) => (store.latest()?, Some(prompt.clone())),
-        (true, []) => (store.latest()?, None),
-        (false, [id]) => (store.resolve(id)?, None),
-        (false, [id, prompt]) => (store.resolve(id)?, Some(prompt.clone())),
-        (true, _) => return Err(UsageError("with --last, give at most a PROMPT".into()).into()),
-        (false, _) => return Err(UsageError("give a session ID (or --last), then an optional PROMPT".into()).into()),
-    };
-    let meta = jig_core::store::read_meta(&dir)?;
-    // The session's own model wins over configured defaults; a flag wins over both.
-    let spec = args.run.model.clone().unwrap_or_else(|| meta.model.clone());
-    let resolved = resolve_model(&spec, &settings, &env, &store)?;
-    let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
-    let dialect = args.run.dialect.or(recorded).unwrap_or(resolved.profile.dialect);
+    let (dir, prompt) = pick_session(&store, args.last, &args.args, "PROMPT")?;
+    let (meta, spec, resolved, dialect) =
+        reopen(&dir, args.run.model.clone(), args.run.dialect, &settings, &env, &store)?;
     let approval = approval_policy(&settings, args.run.json);
     let config = config(
         PathBuf::from(&meta.cwd),
@@ -141,24 +130,49 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
     follow(&mut handle, args.run.json, turns).await
 }
 
+/// The session named by `ID [ARG]` (or `--last [ARG]`), and the optional
+/// trailing argument (`what` names it in usage errors).
+fn pick_session(
+    store: &SessionStore,
+    last: bool,
+    args: &[String],
+    what: &str,
+) -> anyhow::Result<(PathBuf, Option<String>)> {
+    Ok(match (last, args) {
+        (true, [arg]) => (store.latest()?, Some(arg.clone())),
+        (true, []) => (store.latest()?, None),
+        (false, [id]) => (store.resolve(id)?, None),
+        (false, [id, arg]) => (store.resolve(id)?, Some(arg.clone())),
+        (true, _) => return Err(UsageError(format!("with --last, give at most a {what}")).into()),
+        (false, _) => return Err(UsageError(format!("give a session ID (or --last), then an optional {what}")).into()),
+    })
+}
+
+/// A recorded session's metadata, model and dialect: the session's own model
+/// and dialect win over configured defaults; flags win over both.
+fn reopen(
+    dir: &Path,
+    model: Option<String>,
+    dialect: Option<Dialect>,
+    settings: &Settings,
+    env: &EnvSnapshot,
+    store: &SessionStore,
+) -> anyhow::Result<(jig_protocol::SessionMeta, String, ResolvedModel, Dialect)> {
+    let meta = jig_core::store::read_meta(dir)?;
+    let spec = model.unwrap_or_else(|| meta.model.clone());
+    let resolved = resolve_model(&spec, settings, env, store)?;
+    let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
+    let dialect = dialect.or(recorded).unwrap_or(resolved.profile.dialect);
+    Ok((meta, spec, resolved, dialect))
+}
+
 /// `jig compact`: a manual compaction of an idle session.
 pub async fn compact(args: CompactArgs) -> anyhow::Result<u8> {
     let here = std::env::current_dir().context("cannot read the current directory")?;
     let (settings, env) = settings(&here, None)?;
     let store = SessionStore::new(&settings.home);
-    let (dir, focus) = match (args.last, args.args.as_slice()) {
-        (true, [focus]) => (store.latest()?, Some(focus.clone())),
-        (true, []) => (store.latest()?, None),
-        (false, [id]) => (store.resolve(id)?, None),
-        (false, [id, focus]) => (store.resolve(id)?, Some(focus.clone())),
-        (true, _) => return Err(UsageError("with --last, give at most a FOCUS".into()).into()),
-        (false, _) => return Err(UsageError("give a session ID (or --last), then an optional FOCUS".into()).into()),
-    };
-    let meta = jig_core::store::read_meta(&dir)?;
-    let spec = args.model.unwrap_or_else(|| meta.model.clone());
-    let resolved = resolve_model(&spec, &settings, &env, &store)?;
-    let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
-    let dialect = recorded.unwrap_or(resolved.profile.dialect);
+    let (dir, focus) = pick_session(&store, args.last, &args.args, "FOCUS")?;
+    let (meta, spec, resolved, dialect) = reopen(&dir, args.model, None, &settings, &env, &store)?;
     let config = config(
         PathBuf::from(&meta.cwd),
         spec,

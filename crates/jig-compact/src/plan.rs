@@ -117,22 +117,8 @@ pub fn replacement(items: &[Item], plan: &Plan, summary_item: Item) -> Vec<Item>
 
 /// Number of model responses `items` stand for: each maximal run of
 /// model-produced items is one, and an [`Item::Compaction`] resets the count
-/// to the responses it replaced. The same rule as `jig_model::responses_so_far`,
-/// kept here so compaction need not depend on the model crate.
+/// to the responses it replaced ([`jig_protocol::count_responses`], the rule
+/// deterministic providers count by too).
 pub fn responses_in(items: &[Item]) -> u64 {
-    let mut count = 0u64;
-    let mut in_run = false;
-    for item in items {
-        if let Item::Compaction { responses, .. } = item {
-            count = *responses;
-            in_run = false;
-            continue;
-        }
-        let from_model = item.is_from_model();
-        if from_model && !in_run {
-            count += 1;
-        }
-        in_run = from_model;
-    }
-    count
+    jig_protocol::count_responses(items)
 }

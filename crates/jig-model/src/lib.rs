@@ -176,20 +176,5 @@ pub trait ModelClient: Send + Sync {
 /// model-produced items, counting on from a compaction summary's own count. Deterministic providers use it as their position,
 /// so they need no state and resume exactly where a session stopped.
 pub fn responses_so_far(items: &[Item]) -> usize {
-    let mut count = 0;
-    let mut in_run = false;
-    for item in items {
-        if let Item::Compaction { responses, .. } = item {
-            // The summary stands for everything before it.
-            count = usize::try_from(*responses).unwrap_or(usize::MAX);
-            in_run = false;
-            continue;
-        }
-        let from_model = item.is_from_model();
-        if from_model && !in_run {
-            count += 1;
-        }
-        in_run = from_model;
-    }
-    count
+    usize::try_from(jig_protocol::count_responses(items)).unwrap_or(usize::MAX)
 }

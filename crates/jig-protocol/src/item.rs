@@ -109,6 +109,28 @@ impl Item {
     }
 }
 
+/// Number of model responses `items` hold: maximal runs of model-produced
+/// items, counting on from a compaction summary's own count. Deterministic
+/// providers use it as their position, and compaction to number the
+/// responses a summary stands for; one rule for both keeps them in step.
+pub fn count_responses(items: &[Item]) -> u64 {
+    let mut count = 0u64;
+    let mut in_run = false;
+    for item in items {
+        if let Item::Compaction { responses, .. } = item {
+            count = *responses;
+            in_run = false;
+            continue;
+        }
+        let from_model = item.is_from_model();
+        if from_model && !in_run {
+            count += 1;
+        }
+        in_run = from_model;
+    }
+    count
+}
+
 /// A tool call as the model made it. `arguments` is kept as the raw JSON
 /// text the model produced, so malformed arguments survive to be reported back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -19,7 +19,7 @@ mod rollout;
 pub mod schema;
 
 pub use event::{Budget, Cost, Event, PlanStep, StepStatus, TokenUsage, TurnOutcome};
-pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus};
+pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus, count_responses};
 pub use ledger::{CompactionReason, Goal, GoalStatus, LedgerEntry, LedgerKind};
 pub use op::{Op, ReviewDecision};
 pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};
