@@ -346,6 +346,13 @@ impl Session {
             Ok(()) => self.run_turn(&cancel).await,
             Err(err) => TurnOutcome::Failed { error: err.to_string() },
         };
+        // The goal's spending is recorded once per turn, so resume knows it.
+        let goal = self.goal.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(goal) = goal.filter(|g| g.tokens_used > 0)
+            && let Err(err) = self.emit(Event::GoalUpdated { goal })
+        {
+            self.report(&err);
+        }
         let last_message = self.last_assistant_message();
         if let Err(err) = self.emit(Event::TurnCompleted {
             turn_id,
