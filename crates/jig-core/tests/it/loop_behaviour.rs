@@ -294,17 +294,18 @@ text = "Goal complete."
     let mut handle = fx.start(script, 10);
     let (events, outcome) = run(&mut handle, "write the release notes").await;
     assert_eq!(outcome, TurnOutcome::Completed, "{events:#?}");
-    let goals: Vec<jig_protocol::GoalStatus> = events
+    let goals: Vec<jig_protocol::Goal> = events
         .iter()
         .filter_map(|e| match e {
-            Event::GoalUpdated { goal } => Some(goal.status),
+            Event::GoalUpdated { goal } => Some(goal.clone()),
             _ => None,
         })
         .collect();
-    assert_eq!(
-        goals,
-        [jig_protocol::GoalStatus::Active, jig_protocol::GoalStatus::Complete]
-    );
+    let statuses: Vec<_> = goals.iter().map(|g| g.status).collect();
+    use jig_protocol::GoalStatus::{Active, Complete};
+    // Set, completed by the model, then its spending recorded at the turn's end.
+    assert_eq!(statuses, [Active, Complete, Complete]);
+    assert!(goals[2].tokens_used > 0, "{goals:?}");
     let Some(Event::TurnCompleted { last_message, .. }) = events.last() else {
         panic!()
     };
