@@ -178,6 +178,7 @@ impl Session {
             reason,
             escalation,
         })?;
+        self.flush()?;
         let decision = tokio::select! {
             decision = decision => decision.unwrap_or(ReviewDecision::Deny),
             () = cancel.cancelled() => ReviewDecision::Abort,

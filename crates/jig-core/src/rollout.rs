@@ -1,9 +1,13 @@
 //! Reading and appending `rollout.jsonl`, the session's single source of truth.
 //!
-//! Invariant: a record is on disk (written and `fdatasync`ed) before
-//! [`RolloutWriter::append`] returns, and callers act only after it returns.
-//! A crash can therefore lose at most the record being written, which shows
-//! up as a torn last line: [`read_rollout`] tolerates it and reports the
+//! Invariant: a record is written to the file when [`RolloutWriter::append`]
+//! returns, and made durable (`fdatasync`) by [`RolloutWriter::sync`], which
+//! the session calls before anything acts on it — a model request, a tool
+//! run, an approval question, an event reaching a front-end. Records that
+//! precede no action share one sync. A killed process can therefore lose at
+//! most the record being written (a power loss: the records since the last
+//! sync, which nothing acted on yet). A partial record shows up as a torn
+//! last line: [`read_rollout`] tolerates it and reports the
 //! length of the valid prefix so the writer can cut the torn bytes off before
 //! appending again. A bad line anywhere else is corruption and is reported,
 //! never skipped.
@@ -22,6 +26,7 @@ pub struct RolloutWriter {
     file: File,
     path: PathBuf,
     written: u64,
+    unsynced: bool,
     kill_after: Option<u64>,
 }
 
@@ -59,6 +64,7 @@ impl RolloutWriter {
             file,
             path: path.to_path_buf(),
             written: 0,
+            unsynced: false,
             kill_after: None,
         }
     }
@@ -75,7 +81,9 @@ impl RolloutWriter {
         &self.path
     }
 
-    /// Appends one record as a line and syncs it to disk.
+    /// Appends one record as a line. It reaches the kernel at once (a killed
+    /// process loses nothing); [`RolloutWriter::sync`] makes it durable, and
+    /// the session syncs before anything acts on what was appended.
     pub fn append(&mut self, record: &RolloutRecord) -> Result<(), CoreError> {
         let mut line =
             serde_json::to_vec(record).map_err(|e| CoreError::io("serialize a record for", &self.path, e.into()))?;
@@ -83,13 +91,22 @@ impl RolloutWriter {
         self.file
             .write_all(&line)
             .map_err(|e| CoreError::io("append to", &self.path, e))?;
-        self.file
-            .sync_data()
-            .map_err(|e| CoreError::io("sync", &self.path, e))?;
+        self.unsynced = true;
         self.written += 1;
         if self.kill_after == Some(self.written) {
             // A real `kill -9` of ourselves: no destructors, no flushing.
             let _ = nix::sys::signal::kill(nix::unistd::Pid::this(), nix::sys::signal::Signal::SIGKILL);
+        }
+        Ok(())
+    }
+
+    /// Makes every appended record durable (one `fdatasync` for all of them).
+    pub fn sync(&mut self) -> Result<(), CoreError> {
+        if self.unsynced {
+            self.file
+                .sync_data()
+                .map_err(|e| CoreError::io("sync", &self.path, e))?;
+            self.unsynced = false;
         }
         Ok(())
     }

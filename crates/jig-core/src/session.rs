@@ -92,6 +92,8 @@ pub struct Session {
     /// Tool calls that never got an output before the process stopped.
     pub(crate) dangling: Vec<(ToolCall, bool)>,
     pub(crate) inbox: Arc<Mutex<VecDeque<String>>>,
+    /// Recorded events waiting for the next sync before they are sent.
+    pub(crate) unsent: Vec<Event>,
     /// The plan tools edit; restored from the last `plan_updated` on resume.
     pub(crate) plan: jig_tools::SharedPlan,
     events: mpsc::UnboundedSender<Event>,
@@ -209,6 +211,7 @@ impl Session {
             open_turn: None,
             dangling: Vec::new(),
             inbox: Arc::default(),
+            unsent: Vec::new(),
             plan: jig_tools::SharedPlan::default(),
             events,
             events_rx: Some(events_rx),
@@ -252,7 +255,11 @@ impl Session {
             cwd: self.cwd.display().to_string(),
             resumed: self.open_turn.is_some() || self.last_turn_id > 0,
         };
-        if let Err(err) = self.emit(started).and_then(|()| self.close_dangling_calls()) {
+        if let Err(err) = self
+            .emit(started)
+            .and_then(|()| self.close_dangling_calls())
+            .and_then(|()| self.flush())
+        {
             self.report(&err);
             return;
         }
@@ -271,6 +278,9 @@ impl Session {
                             .await
                         {
                             let _ = self.emit(Event::Error { message: error });
+                        }
+                        if let Err(err) = self.flush() {
+                            self.report(&err);
                         }
                         continue;
                     }
@@ -354,11 +364,12 @@ impl Session {
             self.report(&err);
         }
         let last_message = self.last_assistant_message();
-        if let Err(err) = self.emit(Event::TurnCompleted {
+        let completed = Event::TurnCompleted {
             turn_id,
             outcome,
             last_message,
-        }) {
+        };
+        if let Err(err) = self.emit(completed).and_then(|()| self.flush()) {
             self.report(&err);
         }
     }
@@ -403,23 +414,37 @@ impl Session {
         Ok(())
     }
 
-    /// Records an event (streaming deltas excepted), then sends it to the
-    /// front-end; both see it redacted.
+    /// Records an event (streaming deltas excepted); it reaches the
+    /// front-end at the next [`Session::flush`], once it is durable. Both
+    /// see it redacted.
     pub(crate) fn emit(&mut self, event: Event) -> Result<(), CoreError> {
-        let event = match event {
-            Event::AgentMessageDelta { delta } => Event::AgentMessageDelta {
-                delta: self.redactor.text(&delta).into_owned(),
-            },
+        match event {
+            Event::AgentMessageDelta { delta } => {
+                // Deltas are not recorded; what came before them goes first.
+                self.flush()?;
+                let delta = self.redactor.text(&delta).into_owned();
+                let _ = self.events.send(Event::AgentMessageDelta { delta });
+            }
             event => {
                 let event = self.redactor.value(&event).into_owned();
                 self.writer.append(&RolloutRecord::Event {
                     event: for_the_rollout(&event),
                 })?;
-                event
+                self.unsent.push(event);
             }
-        };
-        // A front-end that went away is not the session's fault.
-        let _ = self.events.send(event);
+        }
+        Ok(())
+    }
+
+    /// Makes everything recorded so far durable with one sync, then sends
+    /// the events waiting for it. Called before anything acts on the records:
+    /// a model request, a tool run, an approval question, the end of a turn.
+    pub(crate) fn flush(&mut self) -> Result<(), CoreError> {
+        self.writer.sync()?;
+        for event in self.unsent.drain(..) {
+            // A front-end that went away is not the session's fault.
+            let _ = self.events.send(event);
+        }
         Ok(())
     }
 

@@ -50,6 +50,8 @@ impl Session {
                     arguments: call.arguments.clone(),
                 })?;
             }
+            // The calls' beginnings are durable before any of them runs.
+            self.flush()?;
             let preview = match batch {
                 [call] => self.tools.preview(call),
                 _ => None,

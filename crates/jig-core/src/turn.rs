@@ -131,6 +131,8 @@ impl Session {
         &mut self,
         extra: Option<&Item>,
     ) -> Result<(String, Vec<jig_model::ReasoningPart>, Vec<ToolCall>, TokenUsage), Stop> {
+        // Everything so far is durable and shown before the model is asked.
+        self.flush()?;
         let spec = self.model.spec().to_string();
         let model_error = |err: jig_model::ModelError| Stop::Failed(format!("model {spec}: {err}"));
         let with_extra: Vec<Item>;
