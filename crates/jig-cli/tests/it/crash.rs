@@ -3,12 +3,9 @@
 //! finishes it. Nothing recorded before the kill is lost, no completed tool
 //! call runs twice, and the session completes.
 
-use std::collections::HashMap;
-use std::path::Path;
-
 use jig_protocol::{Event, RolloutRecord, TurnOutcome};
 
-use crate::support::{Env, stderr};
+use crate::support::{Env, exec, markers, records, stderr};
 
 /// Every shell step appends a unique marker to effects.log, so a re-run shows.
 const SCRIPT: &str = r#"
@@ -52,31 +49,6 @@ arguments = { command = "echo s4 >> effects.log" }
 [[response]]
 text = "Finished."
 "#;
-
-fn records(path: &Path) -> Vec<RolloutRecord> {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
-}
-
-fn markers(ws: &Path) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for line in std::fs::read_to_string(ws.join("effects.log"))
-        .unwrap_or_default()
-        .lines()
-    {
-        *counts.entry(line.to_string()).or_insert(0) += 1;
-    }
-    counts
-}
-
-fn exec(env: &Env, model: &str, kill_after: Option<u64>) -> std::process::Output {
-    let mut cmd = env.jig();
-    cmd.args(["exec", "--model", model, "do the work"]);
-    if let Some(n) = kill_after {
-        cmd.env("JIG_FAULT_KILL_AFTER_RECORDS", n.to_string());
-    }
-    cmd.output().unwrap()
-}
 
 #[test]
 fn kill_9_at_every_record_then_resume_completes_without_loss_or_repeats() {

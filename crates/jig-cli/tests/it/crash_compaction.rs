@@ -11,12 +11,9 @@
 //! which keeps the session's token estimator at its default ratio; see the
 //! module doc of jig-core's compaction tests.
 
-use std::collections::HashMap;
-use std::path::Path;
-
 use jig_protocol::{Event, RolloutRecord, TurnOutcome};
 
-use crate::support::{Env, stderr};
+use crate::support::{Env, exec, markers, records, stderr};
 
 /// Read steps; every fourth also appends a marker to effects.log.
 const STEPS: usize = 40;
@@ -76,36 +73,11 @@ fn setup() -> (Env, String) {
     (env, model)
 }
 
-fn records(path: &Path) -> Vec<RolloutRecord> {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
-}
-
 fn compactions(records: &[RolloutRecord]) -> usize {
     records
         .iter()
         .filter(|r| matches!(r, RolloutRecord::Compaction { .. }))
         .count()
-}
-
-fn markers(ws: &Path) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for line in std::fs::read_to_string(ws.join("effects.log"))
-        .unwrap_or_default()
-        .lines()
-    {
-        *counts.entry(line.to_string()).or_insert(0) += 1;
-    }
-    counts
-}
-
-fn exec(env: &Env, model: &str, kill_after: Option<u64>) -> std::process::Output {
-    let mut cmd = env.jig();
-    cmd.args(["exec", "--model", model, "do the work"]);
-    if let Some(n) = kill_after {
-        cmd.env("JIG_FAULT_KILL_AFTER_RECORDS", n.to_string());
-    }
-    cmd.output().unwrap()
 }
 
 fn last_outcome(records: &[RolloutRecord]) -> Option<TurnOutcome> {

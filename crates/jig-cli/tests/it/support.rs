@@ -92,3 +92,31 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Every parseable record of a rollout (a torn last line is skipped).
+pub fn records(path: &Path) -> Vec<jig_protocol::RolloutRecord> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+/// How often each line of the workspace's `effects.log` was written.
+pub fn markers(ws: &Path) -> std::collections::HashMap<String, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for line in std::fs::read_to_string(ws.join("effects.log"))
+        .unwrap_or_default()
+        .lines()
+    {
+        *counts.entry(line.to_string()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// `jig exec` of the crash scripts, killed after `kill_after` records when given.
+pub fn exec(env: &Env, model: &str, kill_after: Option<u64>) -> Output {
+    let mut cmd = env.jig();
+    cmd.args(["exec", "--model", model, "do the work"]);
+    if let Some(n) = kill_after {
+        cmd.env("JIG_FAULT_KILL_AFTER_RECORDS", n.to_string());
+    }
+    cmd.output().unwrap()
+}
