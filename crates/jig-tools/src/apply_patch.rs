@@ -74,8 +74,8 @@ pub async fn apply_in(ctx: &ToolContext, root: PathBuf, patch: String) -> Result
             }
         }
     }
-    let applied = tokio::task::spawn_blocking(move || jig_patch::apply_patch(&patch, &root))
-        .await
-        .map_err(|err| ToolError::Fatal(format!("apply_patch worker failed: {err}")))?;
-    applied.map_err(|err| ToolError::RespondToModel(err.to_string()))
+    crate::blocking("apply_patch", move || {
+        jig_patch::apply_patch(&patch, &root).map_err(|err| ToolError::RespondToModel(err.to_string()))
+    })
+    .await
 }

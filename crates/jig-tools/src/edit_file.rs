@@ -94,9 +94,8 @@ impl Tool for EditFileTool {
         let args: EditFileArgs = parse_args("edit_file", args)?;
         crate::check_write(ctx, std::path::Path::new(&args.path))?;
         let root = ctx.cwd.clone();
-        tokio::task::spawn_blocking(move || edit(&root, &args))
+        crate::blocking("edit_file", move || edit(&root, &args))
             .await
-            .map_err(|err| ToolError::Fatal(format!("edit_file: the editing thread failed: {err}")))?
             .map(ToolResult::ok)
     }
 }

@@ -196,6 +196,17 @@ pub fn check_write(ctx: &ToolContext, path: &std::path::Path) -> Result<(), Tool
     })
 }
 
+/// Runs blocking file work off the async threads; `what` names the tool in
+/// the fault message if the worker itself dies.
+pub(crate) async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> Result<T, ToolError> + Send + 'static,
+) -> Result<T, ToolError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| ToolError::Fatal(format!("{what}: the worker thread failed: {err}")))?
+}
+
 /// Deserializes tool arguments, turning serde's message into one the model
 /// can act on.
 pub fn parse_args<T: DeserializeOwned>(tool: &str, args: serde_json::Value) -> Result<T, ToolError> {

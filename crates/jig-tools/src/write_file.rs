@@ -68,9 +68,8 @@ impl Tool for WriteFileTool {
         let args: WriteFileArgs = parse_args("write_file", args)?;
         crate::check_write(ctx, std::path::Path::new(&args.path))?;
         let root = ctx.cwd.clone();
-        tokio::task::spawn_blocking(move || write(&root, &args))
+        crate::blocking("write_file", move || write(&root, &args))
             .await
-            .map_err(|err| ToolError::Fatal(format!("write_file: the writing thread failed: {err}")))?
             .map(ToolResult::ok)
     }
 }
