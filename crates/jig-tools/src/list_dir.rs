@@ -98,9 +98,8 @@ impl Tool for ListDirTool {
             )));
         }
         let cancel = ctx.cancel.clone();
-        tokio::task::spawn_blocking(move || list(&root, &args, &cancel))
+        crate::blocking("list_dir", move || list(&root, &args, &cancel))
             .await
-            .map_err(|err| ToolError::Fatal(format!("list_dir: the listing thread failed: {err}")))?
             .map(ToolResult::ok)
     }
 }

@@ -91,9 +91,8 @@ impl Tool for ReadFileTool {
         }
         let path = ctx.cwd.join(&args.path);
         let shown = args.path;
-        tokio::task::spawn_blocking(move || read_window(&path, &shown, offset, limit))
+        crate::blocking("read_file", move || read_window(&path, &shown, offset, limit))
             .await
-            .map_err(|err| ToolError::Fatal(format!("read_file: the reading thread failed: {err}")))?
             .map(ToolResult::ok)
     }
 }

@@ -135,9 +135,7 @@ impl Tool for SearchTool {
         let args: SearchArgs = parse_args("search", args)?;
         let cwd = ctx.cwd.clone();
         let cancel = ctx.cancel.clone();
-        tokio::task::spawn_blocking(move || search(&cwd, args, &cancel))
-            .await
-            .map_err(|err| ToolError::Fatal(format!("search: the search thread failed: {err}")))?
+        crate::blocking("search", move || search(&cwd, args, &cancel)).await
     }
 }
 
