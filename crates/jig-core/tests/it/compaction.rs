@@ -221,15 +221,21 @@ fn compaction_events(events: &[Event]) -> Vec<&Event> {
         .collect()
 }
 
-#[tokio::test]
-async fn auto_compaction_starts_right_when_the_context_passes_the_threshold() {
-    let fx = Fixture::new();
+/// Five files `f1.txt`..`f5.txt` and a script that reads them one per step.
+fn five_reads(fx: &Fixture) -> String {
     let mut script = String::new();
-    // Each read adds about 216 tokens: 4 reads stay under 1000, the 5th passes it.
     for n in 1..=5 {
         write_lines(&fx.ws(), &format!("f{n}.txt"), &format!("f{n}"), 10);
         script.push_str(&read_step(&format!("f{n}.txt")));
     }
+    script
+}
+
+#[tokio::test]
+async fn auto_compaction_starts_right_when_the_context_passes_the_threshold() {
+    let fx = Fixture::new();
+    // Each read adds about 216 tokens: 4 reads stay under 1000, the 5th passes it.
+    let mut script = five_reads(&fx);
     script.push_str(&summary_step("SUMMARY-ONE: read f1 to f5.", INSTRUCTION));
     script.push_str("[[response]]\ntext = \"Done.\"\n[response.expect]\nuser_contains = \"read the files\"\n");
     let spy = Spy::new(&script);
@@ -526,11 +532,7 @@ last_output_contains = "MARKER-R-42"
 #[tokio::test]
 async fn resume_after_a_compaction_continues_the_conversation_and_the_script() {
     let fx = Fixture::new();
-    let mut script = String::new();
-    for n in 1..=5 {
-        write_lines(&fx.ws(), &format!("f{n}.txt"), &format!("f{n}"), 10);
-        script.push_str(&read_step(&format!("f{n}.txt")));
-    }
+    let mut script = five_reads(&fx);
     script.push_str(&summary_step("SUMMARY-RESUME", INSTRUCTION));
     script.push_str("[[response]]\ntext = \"Done one.\"\n");
     script.push_str("[[response]]\ntext = \"Done two.\"\n[response.expect]\nuser_contains = \"second turn\"\n");
@@ -593,11 +595,7 @@ async fn resume_after_a_compaction_continues_the_conversation_and_the_script() {
 #[tokio::test]
 async fn a_crash_between_the_summary_and_the_compaction_record_redoes_the_compaction() {
     let fx = Fixture::new();
-    let mut script = String::new();
-    for n in 1..=5 {
-        write_lines(&fx.ws(), &format!("f{n}.txt"), &format!("f{n}"), 10);
-        script.push_str(&read_step(&format!("f{n}.txt")));
-    }
+    let mut script = five_reads(&fx);
     script.push_str(&summary_step("SUMMARY-TORN", INSTRUCTION));
     script.push_str("[[response]]\ntext = \"Done one.\"\n");
     let live = Spy::new(&script);
