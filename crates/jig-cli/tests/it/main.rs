@@ -8,5 +8,6 @@ mod crash_compaction;
 mod dialects;
 mod e2e;
 mod guardrails;
+mod local;
 mod providers;
 mod support;
