@@ -175,7 +175,7 @@ fn median_run(runs: u32, mut run: impl FnMut() -> std::io::Result<std::process::
     Ok(times[times.len() / 2])
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 

@@ -129,15 +129,12 @@ pub fn default_model(settings: &Settings, env: &EnvSnapshot) -> (String, String)
             return (profile.to_owned(), format!("{var} is set"));
         }
     }
-    let spec = format!("local:{}", DEFAULT_LOCAL_MODEL);
+    let spec = format!("local:{}", jig_local::registry::DEFAULT_MODEL);
     (
         spec,
         "no API key is set, so the embedded model runs on this machine".to_owned(),
     )
 }
-
-/// The packaged model `local` defaults to (see `jig model list`).
-pub const DEFAULT_LOCAL_MODEL: &str = "smollm2";
 
 fn build_client(
     profile: &Profile,

@@ -157,6 +157,7 @@ fn finish(filter: &mut TagFilter, stats: &GenStats, response: usize) -> Vec<Resp
         out.push(ResponseEvent::TextDelta(rest));
     }
     let parsed = toolcall::parse(&stats.text);
+    let offset = parsed.calls.len();
     for (i, call) in parsed.calls.into_iter().enumerate() {
         out.push(ResponseEvent::ToolCall(ToolCall {
             call_id: format!("local_{response}_{i}"),
@@ -164,7 +165,6 @@ fn finish(filter: &mut TagFilter, stats: &GenStats, response: usize) -> Vec<Resp
             arguments: call.arguments,
         }));
     }
-    let offset = out.iter().filter(|e| matches!(e, ResponseEvent::ToolCall(_))).count();
     for (i, bad) in parsed.malformed.into_iter().enumerate() {
         // Sent on as a call the router rejects with its usual message, so the
         // model sees what it got wrong and can try again.

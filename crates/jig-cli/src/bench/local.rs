@@ -15,18 +15,16 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use jig_local::engine::{Engine, EngineOptions, GenEvent, GenStats, Generation};
+use jig_local::engine::{Engine, EngineOptions, GenStats, Generation};
 use jig_local::prompt::ChatMessage;
 use jig_local::toolcall;
 
+use crate::bench::ms;
 use crate::exit;
 
 /// `jig bench local --model NAME --turns N`.
 pub fn local(model: &str, turns: u32) -> anyhow::Result<u8> {
-    let here = std::env::current_dir().context("cannot read the current directory")?;
-    let (settings, env) = crate::exec::settings(&here, None)?;
-    let models_dir = jig_config::env::models_dir(&settings.home, &env);
+    let (models_dir, _) = crate::model::models_dir()?;
     let path = jig_local::registry::locate(model, &models_dir)?;
     let file_size = std::fs::metadata(&path)?.len();
 
@@ -195,19 +193,12 @@ fn session(
 }
 
 fn run(engine: &Engine, messages: Vec<ChatMessage>, grammar: Option<String>) -> anyhow::Result<GenStats> {
-    let mut rx = engine.generate(Generation {
+    let stop = Vec::new();
+    Ok(engine.complete(Generation {
         messages,
         grammar,
-        stop: Vec::new(),
-    })?;
-    while let Some(event) = rx.blocking_recv() {
-        match event {
-            GenEvent::Text(_) => {}
-            GenEvent::Done(stats) => return Ok(stats),
-            GenEvent::Failed(e) => return Err(e.into()),
-        }
-    }
-    anyhow::bail!("the inference thread stopped without an answer")
+        stop,
+    })?)
 }
 
 /// Resident memory now (`VmRSS`), in MiB.
@@ -219,10 +210,6 @@ fn current_rss_mib() -> f64 {
             line.split_whitespace().nth(1)?.parse::<f64>().ok()
         })
         .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 fn ratio(a: Duration, b: Duration) -> f64 {

@@ -221,6 +221,22 @@ impl Engine {
         &self.info
     }
 
+    /// Runs a generation to its end, blocking the calling thread (for
+    /// benchmarks and tools that need no streaming).
+    pub fn complete(&self, generation: Generation) -> Result<GenStats, LocalError> {
+        let mut rx = self.generate(generation)?;
+        while let Some(event) = rx.blocking_recv() {
+            match event {
+                GenEvent::Text(_) => {}
+                GenEvent::Done(stats) => return Ok(stats),
+                GenEvent::Failed(e) => return Err(e),
+            }
+        }
+        Err(LocalError::Backend(
+            "the inference thread stopped without an answer".into(),
+        ))
+    }
+
     /// Starts a generation; its events arrive on the returned receiver.
     pub fn generate(&self, generation: Generation) -> Result<mpsc::UnboundedReceiver<GenEvent>, LocalError> {
         let (events, rx) = mpsc::unbounded_channel();
@@ -286,10 +302,9 @@ struct State<'m> {
     info: ModelInfo,
     /// The tokens whose keys and values are in the KV cache, in order.
     cached: Vec<LlamaToken>,
-    /// Built on the first constrained request (it walks the whole vocabulary).
+    /// Built on the first constrained request (it walks the whole vocabulary;
+    /// its token trie also gives each token's bytes for steering).
     grammar_factory: Option<ParserFactory>,
-    /// Every token's text, for steering a call closed at the end of the budget.
-    pieces: Vec<Vec<u8>>,
 }
 
 impl<'m> State<'m> {
@@ -343,9 +358,6 @@ impl<'m> State<'m> {
             has_chat_template,
             load_time: started.elapsed(),
         };
-        let pieces = (0..model.n_vocab())
-            .map(|id| model.vocab().token_to_piece(LlamaToken(id), false, None))
-            .collect();
         Ok(State {
             model,
             ctx,
@@ -354,7 +366,6 @@ impl<'m> State<'m> {
             info,
             cached: Vec::new(),
             grammar_factory: None,
-            pieces,
         })
     }
 
@@ -533,17 +544,16 @@ impl<'m> State<'m> {
             Some(m) => Some(m.compute_mask().map_err(|e| LocalError::Grammar(e.to_string()))?),
             None => None,
         };
-        if let (Some(prefer), Some(mask)) = (prefer, mask.as_ref()) {
+        let trie = self.grammar_factory.as_ref().map(|f| f.tok_env().tok_trie());
+        if let (Some(prefer), Some(mask), Some(trie)) = (prefer, mask.as_ref(), trie) {
             let best = logits
                 .iter()
                 .enumerate()
-                .filter(|&(id, _)| {
-                    mask.is_allowed(u32::try_from(id).unwrap_or(u32::MAX))
-                        && self.pieces.get(id).is_some_and(|p| prefer.wants(p))
-                })
+                .filter_map(|(id, logit)| Some((u32::try_from(id).ok()?, logit)))
+                .filter(|&(id, _)| mask.is_allowed(id) && prefer.wants(trie.token(id)))
                 .max_by(|a, b| a.1.total_cmp(b.1));
             if let Some((id, _)) = best {
-                return Ok(LlamaToken(i32::try_from(id).unwrap_or(0)));
+                return Ok(LlamaToken(id.cast_signed()));
             }
         }
         let mut any_allowed = false;

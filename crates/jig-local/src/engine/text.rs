@@ -40,7 +40,7 @@ impl Utf8Stream {
         let chunk: Vec<u8> = self.pending.drain(..valid).collect();
         self.held.push_str(&String::from_utf8_lossy(&chunk));
         // Inside a tool call, a stop string is just bytes of an argument.
-        if self.in_call || self.so_far().contains(OPEN) {
+        if self.in_call || self.tag_opened() {
             self.in_call = true;
             return self.release(self.held.len());
         }
@@ -65,6 +65,16 @@ impl Utf8Stream {
         let delta: String = self.held.drain(..upto).collect();
         self.all.push_str(&delta);
         Some(delta)
+    }
+
+    /// Whether the opening tag has appeared: only the text that just arrived
+    /// (`held`) and the few bytes before it can complete it.
+    fn tag_opened(&self) -> bool {
+        let mut from = self.all.len().saturating_sub(OPEN.len());
+        while !self.all.is_char_boundary(from) {
+            from -= 1;
+        }
+        format!("{}{}", &self.all[from..], self.held).contains(OPEN)
     }
 
     /// Everything decoded so far, held-back tail included.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use jig_local::engine::{Engine, EngineOptions, GenEvent, GenStats, Generation};
+use jig_local::engine::{Engine, EngineOptions, GenStats, Generation};
 use jig_local::prompt::ChatMessage;
 use jig_local::toolcall::{self, Listing};
 use jig_protocol::ToolSpec;
@@ -42,22 +42,14 @@ pub fn chat(pairs: &[(&'static str, &str)]) -> Vec<ChatMessage> {
 
 /// Runs one generation to the end.
 pub fn run(engine: &Engine, messages: Vec<ChatMessage>, grammar: Option<String>) -> GenStats {
-    let mut rx = match engine.generate(Generation {
-        messages,
-        grammar,
-        stop: vec!["<tool_response>".into()],
-    }) {
-        Ok(rx) => rx,
-        Err(e) => panic!("generate: {e}"),
-    };
-    while let Some(event) = rx.blocking_recv() {
-        match event {
-            GenEvent::Text(_) => {}
-            GenEvent::Done(stats) => return stats,
-            GenEvent::Failed(e) => panic!("generation failed: {e}"),
-        }
-    }
-    panic!("the engine stopped without finishing")
+    let stop = vec!["<tool_response>".into()];
+    engine
+        .complete(Generation {
+            messages,
+            grammar,
+            stop,
+        })
+        .unwrap_or_else(|e| panic!("generation failed: {e}"))
 }
 
 /// jig's generic tools, as `jig exec` offers them.
