@@ -4,7 +4,8 @@
 //!
 //! Invariant: a path passes only if its real location — symlinks in every
 //! existing component resolved by the kernel through `canonicalize` — lies
-//! under one of [`SandboxPolicy::writable_roots`]. The not-yet-existing tail
+//! under one of [`SandboxPolicy::writable_roots`] and not at or under one of
+//! the protected paths (`.git`, `.jig`, see `protected`). The not-yet-existing tail
 //! of the path may hold only plain names: a `..` there could climb out once a
 //! tool creates the missing directories.
 //!
@@ -18,6 +19,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::policy::{SandboxMode, SandboxPolicy};
+use crate::protected::protected_paths;
 
 /// Why an in-process write was refused. The message is meant for the model.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,6 +43,17 @@ pub enum SandboxError {
         resolved: PathBuf,
         /// The writable roots, joined for display.
         roots: String,
+    },
+    /// The path is git metadata or jig's control directory, which stay
+    /// read-only inside the sandbox.
+    #[error(
+        "cannot write {path}: {protected} stays read-only in the sandbox (git metadata and jig's own settings cannot be changed from it); ask the user for an escalation if this change is really needed"
+    )]
+    Protected {
+        /// The path as given.
+        path: PathBuf,
+        /// The protected path it falls under.
+        protected: PathBuf,
     },
     /// The part of the path that does not exist yet contains `..`.
     #[error("cannot write {path}: `..` after a directory that does not exist yet; use a plain path")]
@@ -88,7 +101,13 @@ pub fn check_write(policy: &SandboxPolicy, path: &Path) -> Result<(), SandboxErr
     })?;
     let roots = policy.writable_roots();
     if roots.iter().any(|root| resolved.starts_with(root)) {
-        return Ok(());
+        return match protected_paths(policy).into_iter().find(|p| resolved.starts_with(&p.path)) {
+            Some(protected) => Err(SandboxError::Protected {
+                path: path.to_path_buf(),
+                protected: protected.path,
+            }),
+            None => Ok(()),
+        };
     }
     Err(SandboxError::OutsideWritableRoots {
         path: path.to_path_buf(),

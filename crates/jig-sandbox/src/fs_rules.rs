@@ -16,11 +16,20 @@
 //!
 //! Also scoped (ABI ≥ 6, best effort): signals and abstract Unix sockets
 //! cannot reach processes outside the sandbox.
+//!
+//! Protected paths (`.git`, `.jig`): normally read-only bind mounts keep them
+//! (see `mounts`), and the writable roots are granted whole. Without a mount
+//! namespace the caller passes them here instead, and a writable root holding
+//! one is not granted itself: each of its entries is, recursively, except the
+//! protected ones and symlinks. That keeps them read-only at the price of not
+//! being able to create new entries directly in such a root.
 
 use landlock::{
     ABI, Access, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
     path_beneath_rules,
 };
+
+use std::path::{Path, PathBuf};
 
 use crate::helper::HelperError;
 use crate::policy::{SandboxPolicy, WRITABLE_DEVICES};
@@ -38,8 +47,13 @@ pub fn landlock_available() -> bool {
 }
 
 /// Restricts the calling thread (and what it execs) to the policy's
-/// filesystem rules. Sets `no_new_privs` as a side effect.
-pub(crate) fn apply(policy: &SandboxPolicy) -> Result<(), HelperError> {
+/// filesystem rules, leaving `unmounted` (protected paths no mount keeps
+/// read-only) without write rights. Sets `no_new_privs` as a side effect.
+pub(crate) fn apply(policy: &SandboxPolicy, unmounted: &[PathBuf]) -> Result<(), HelperError> {
+    let mut writable = Vec::new();
+    for root in policy.writable_roots() {
+        grant_around(&root, unmounted, &mut writable);
+    }
     let err = |e: landlock::RulesetError| HelperError::Setup {
         step: "landlock",
         reason: e.to_string(),
@@ -55,10 +69,7 @@ pub(crate) fn apply(policy: &SandboxPolicy) -> Result<(), HelperError> {
         .map_err(err)?
         .add_rules(path_beneath_rules(WRITABLE_DEVICES, AccessFs::from_file(TARGET_ABI)))
         .map_err(err)?
-        .add_rules(path_beneath_rules(
-            policy.writable_roots(),
-            AccessFs::from_all(TARGET_ABI),
-        ))
+        .add_rules(path_beneath_rules(writable, AccessFs::from_all(TARGET_ABI)))
         .map_err(err)?
         .restrict_self()
         .map_err(err)?;
@@ -71,5 +82,24 @@ pub(crate) fn apply(policy: &SandboxPolicy) -> Result<(), HelperError> {
             Ok(())
         }
         RulesetStatus::NotEnforced => Err(HelperError::LandlockUnavailable),
+    }
+}
+
+/// Pushes `dir` onto `out` when nothing of `protected` lies under it;
+/// otherwise descends, skipping protected paths and symlinks (a rule on a
+/// symlink would grant its target).
+fn grant_around(dir: &Path, protected: &[PathBuf], out: &mut Vec<PathBuf>) {
+    if protected.iter().any(|p| p == dir) {
+        return;
+    }
+    if !protected.iter().any(|p| p.starts_with(dir)) {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| !t.is_symlink()) {
+            grant_around(&entry.path(), protected, out);
+        }
     }
 }

@@ -1,17 +1,22 @@
 //! The re-exec helper: `jig __sandbox-exec <policy-json> -- PROGRAM ARGS...`.
 //!
 //! jig never sandboxes itself. It runs each command through its own binary
-//! in helper mode; the helper restricts *itself* and then `execvp`s the
-//! program, which inherits every restriction (rlimits, namespaces, Landlock,
-//! seccomp all survive `exec`). So no `unsafe` `pre_exec` hook is needed and
-//! the parent stays unrestricted.
+//! in helper mode, in two stages. Stage one (`--`, see `supervisor`) stays
+//! unconfined, owns every process the command starts and kills them all when
+//! the command ends; it runs stage two (`--exec`), which restricts *itself*
+//! and then `execvp`s the program, which inherits every restriction
+//! (rlimits, namespaces, mounts, Landlock, seccomp all survive `exec`). So no
+//! `unsafe` `pre_exec` hook is needed and jig stays unrestricted. Both stages
+//! run in every mode, `DangerFullAccess` included, so that no mode leaves
+//! processes behind.
 //!
-//! Order, and why: rlimits for file size and CPU; the private namespaces
-//! (before Landlock, because the id-map writes under `/proc` would be denied
-//! after it); `RLIMIT_NPROC`, only once inside the private user namespace (set
-//! before, it would also cap the host-wide count of the uid); Landlock (which
-//! also sets `no_new_privs`); the seccomp fallback (which needs
-//! `no_new_privs`); `execvp`.
+//! Order in stage two, and why: rlimits for file size and CPU; the private
+//! namespaces (before Landlock, because the id-map writes under `/proc` and
+//! the mounts would be denied after it); the read-only binds of the
+//! protected paths (`.git`, `.jig`); `RLIMIT_NPROC`, only once inside the
+//! private user namespace (set before, it would also cap the host-wide count
+//! of the uid); Landlock (which also sets `no_new_privs`); the seccomp
+//! filters (which need `no_new_privs`); `execvp`.
 //!
 //! Invariants: in a restricted mode every step either succeeds or the helper
 //! exits with [`EXIT_SETUP_FAILED`] before running anything (fail closed).
@@ -20,16 +25,19 @@
 //! callers and Landlock restricts only the calling thread.
 
 use std::ffi::CString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 
-use crate::fs_rules;
-use crate::net::{self, Isolation};
 use crate::policy::{SandboxMode, SandboxPolicy};
+use crate::protected::{Presence, protected_paths};
+use crate::{fs_rules, mounts, net, supervisor};
 
 /// The subcommand that puts the `jig` binary into helper mode.
 pub const HELPER_SUBCOMMAND: &str = "__sandbox-exec";
+
+/// The separator that sends the helper to stage two (confine, then exec).
+pub(crate) const EXEC_SEPARATOR: &str = "--exec";
 
 /// Exit code when the sandbox could not be set up; nothing was run.
 pub const EXIT_SETUP_FAILED: i32 = 125;
@@ -67,14 +75,26 @@ pub enum HelperError {
 /// process becomes PROGRAM); otherwise it prints one `jig sandbox: error:`
 /// line to stderr and returns the exit code to use.
 pub fn helper_main(args: &[String]) -> i32 {
-    let (policy, program) = match parse_args(args) {
+    let (policy, stage, program) = match parse_args(args) {
         Ok(parsed) => parsed,
         Err(e) => return report(&e, EXIT_SETUP_FAILED),
     };
-    if let Err(e) = restrict(&policy) {
-        return report(&e, EXIT_SETUP_FAILED);
+    match stage {
+        Stage::Supervise => {
+            let json = args.first().map_or("", String::as_str);
+            supervisor::supervise(&policy, json, program).unwrap_or_else(|e| report(&e, EXIT_SETUP_FAILED))
+        }
+        Stage::Confine => match restrict(&policy) {
+            Ok(()) => exec(program),
+            Err(e) => report(&e, EXIT_SETUP_FAILED),
+        },
     }
-    exec(program)
+}
+
+/// Which stage an invocation is (see the module doc).
+enum Stage {
+    Supervise,
+    Confine,
 }
 
 /// The argv that runs `argv` under the helper of `jig_exe` with `policy`.
@@ -92,17 +112,19 @@ pub fn wrap_command(jig_exe: &Path, policy: &SandboxPolicy, argv: &[String]) -> 
     wrapped
 }
 
-fn parse_args(args: &[String]) -> Result<(SandboxPolicy, &[String]), HelperError> {
+fn parse_args(args: &[String]) -> Result<(SandboxPolicy, Stage, &[String]), HelperError> {
     let [json, sep, program @ ..] = args else {
         return Err(HelperError::Usage("missing arguments".to_string()));
     };
-    if sep != "--" {
-        return Err(HelperError::Usage(format!("expected `--`, found `{sep}`")));
-    }
+    let stage = match sep.as_str() {
+        "--" => Stage::Supervise,
+        EXEC_SEPARATOR => Stage::Confine,
+        _ => return Err(HelperError::Usage(format!("expected `--`, found `{sep}`"))),
+    };
     if program.is_empty() {
         return Err(HelperError::Usage("no program after `--`".to_string()));
     }
-    Ok((serde_json::from_str(json)?, program))
+    Ok((serde_json::from_str(json)?, stage, program))
 }
 
 /// Applies every restriction of `policy` to the current process.
@@ -114,12 +136,23 @@ fn restrict(policy: &SandboxPolicy) -> Result<(), HelperError> {
     if policy.mode == SandboxMode::DangerFullAccess {
         return Ok(());
     }
-    let isolation = net::enter_namespaces(policy)?;
-    if isolation == Isolation::PrivateUserNamespace {
+    let protected: Vec<PathBuf> = protected_paths(policy)
+        .into_iter()
+        .filter(|p| p.presence != Presence::Missing && p.path.symlink_metadata().is_ok())
+        .map(|p| p.path)
+        .collect();
+    let isolation = net::enter_namespaces(policy, !protected.is_empty())?;
+    let unmounted = if isolation.mounts {
+        mounts::bind_read_only(&protected)?;
+        Vec::new()
+    } else {
+        protected
+    };
+    if isolation.user {
         set_limit(Resource::RLIMIT_NPROC, policy.limits.max_processes, 0)?;
     }
-    fs_rules::apply(policy)?;
-    net::block_network_fallback(policy, isolation)
+    fs_rules::apply(policy, &unmounted)?;
+    net::install_socket_filters(policy, isolation)
 }
 
 /// Lowers the soft limit to `value` and the hard one to `value + grace`

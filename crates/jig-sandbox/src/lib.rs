@@ -3,11 +3,15 @@
 //!
 //! Design: jig re-executes its own binary as a helper
 //! (`jig __sandbox-exec <policy-json> -- PROGRAM ARGS...`, see [`wrap_command`]
-//! and [`helper_main`]). The helper applies rlimits, enters a private user +
-//! network namespace, applies Landlock filesystem rules and then `execvp`s the
-//! program, so the command and all its children inherit the restrictions
-//! while jig itself stays unrestricted. jig's in-process tools call
-//! [`check_write`], which uses the same writable roots as the Landlock rules.
+//! and [`helper_main`]). The helper's first stage supervises: it owns every
+//! process the command starts (as their subreaper) and kills them all when
+//! the command ends, is cancelled or jig dies. Its second stage applies
+//! rlimits, enters a private user, mount and network namespace, binds `.git`
+//! and `.jig` read-only, applies Landlock filesystem rules and a seccomp
+//! filter against Unix sockets, and then `execvp`s the program, so the
+//! command and all its children inherit the restrictions while jig itself
+//! stays unrestricted. jig's in-process tools call [`check_write`], which
+//! uses the same writable roots and protected paths as the kernel rules.
 //!
 //! Invariant: a restricted mode either runs the command fully restricted or
 //! does not run it at all (exit code [`EXIT_SETUP_FAILED`]); only
@@ -24,8 +28,11 @@ mod check;
 mod explain;
 mod fs_rules;
 mod helper;
+mod mounts;
 mod net;
 mod policy;
+mod protected;
+mod supervisor;
 
 pub use check::{SandboxError, check_write};
 pub use explain::{DENIAL_MARKER, explain_denial};

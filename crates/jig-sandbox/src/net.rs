@@ -27,7 +27,17 @@
 //!
 //! Fallback: where the kernel refuses to create a user namespace (sysctl or
 //! distribution policy), the seccomp filter is installed instead and
-//! `RLIMIT_NPROC` is left alone. If the namespace is created but the id maps
+//! `RLIMIT_NPROC` is left alone. [`NetworkIsolation::Seccomp`] skips only the
+//! network namespace; the user namespace (and the mount namespace for the
+//! read-only binds of `mounts`) is still entered.
+//!
+//! Unix sockets: a path socket (the Docker socket, an ssh-agent, D-Bus) is a
+//! file, reachable from any network namespace, and Landlock does not govern
+//! `connect()`. Unless the policy allows Unix sockets, a second seccomp
+//! filter refuses with `EPERM` every way to get a Unix socket that can name
+//! a peer: `socket(AF_UNIX)`, a datagram `socketpair` and `io_uring`. Stream
+//! and seqpacket `socketpair`s, which build tools use to talk to their own
+//! children, keep working. If the namespace is created but the id maps
 //! cannot be written, the helper fails closed: the process would otherwise
 //! run as the overflow uid and could not write its own files.
 //!
@@ -45,30 +55,44 @@ use crate::policy::{NetworkIsolation, SandboxPolicy};
 
 /// What the namespace step achieved, so later steps know what is scoped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Isolation {
-    /// In a private user namespace (and network namespace if the policy blocks it).
-    PrivateUserNamespace,
-    /// No user namespace; the network, if blocked, is blocked by seccomp.
-    HostNamespaces,
+pub(crate) struct Isolation {
+    /// In a private user namespace (which scopes `RLIMIT_NPROC`).
+    pub(crate) user: bool,
+    /// In a private network namespace (the network is cut).
+    pub(crate) network: bool,
+    /// In a private mount namespace (read-only binds are possible).
+    pub(crate) mounts: bool,
 }
 
-/// Enters the private namespaces the policy asks for. Must run while the
-/// process is single-threaded (`unshare(CLONE_NEWUSER)` fails otherwise).
-pub(crate) fn enter_namespaces(policy: &SandboxPolicy) -> Result<Isolation, HelperError> {
-    if policy.blocks_network() && policy.network_isolation == NetworkIsolation::Seccomp {
-        return Ok(Isolation::HostNamespaces);
-    }
+/// Enters the private namespaces the policy asks for: a network namespace
+/// when the network is blocked by [`NetworkIsolation::Namespace`], a mount
+/// namespace when `mounts` is asked for. Must run while the process is
+/// single-threaded (`unshare(CLONE_NEWUSER)` fails otherwise).
+pub(crate) fn enter_namespaces(policy: &SandboxPolicy, mounts: bool) -> Result<Isolation, HelperError> {
+    let network = policy.blocks_network() && policy.network_isolation == NetworkIsolation::Namespace;
+    let host = Isolation {
+        user: false,
+        network: false,
+        mounts: false,
+    };
     let mut flags = CloneFlags::CLONE_NEWUSER;
-    if policy.blocks_network() {
+    if network {
         flags |= CloneFlags::CLONE_NEWNET;
+    }
+    if mounts {
+        flags |= CloneFlags::CLONE_NEWNS;
     }
     let uid = getuid();
     let gid = getgid();
     if unshare(flags).is_err() {
-        return Ok(Isolation::HostNamespaces);
+        return Ok(host);
     }
     write_id_maps(uid.as_raw(), gid.as_raw())?;
-    Ok(Isolation::PrivateUserNamespace)
+    Ok(Isolation {
+        user: true,
+        network,
+        mounts,
+    })
 }
 
 /// Maps our uid and gid to themselves inside the new user namespace.
@@ -86,18 +110,24 @@ fn write_id_maps(uid: u32, gid: u32) -> Result<(), HelperError> {
     Ok(())
 }
 
-/// Installs the seccomp network filter when the network is blocked and no
-/// network namespace does it. `no_new_privs` must already be set.
-pub(crate) fn block_network_fallback(policy: &SandboxPolicy, isolation: Isolation) -> Result<(), HelperError> {
-    if !policy.blocks_network() || isolation == Isolation::PrivateUserNamespace {
-        return Ok(());
+/// Installs the seccomp filters the policy needs: the network fallback
+/// (`EACCES`) when the network is blocked and no network namespace does it,
+/// and the Unix socket filter (`EPERM`) unless the policy allows Unix
+/// sockets. `no_new_privs` must already be set.
+pub(crate) fn install_socket_filters(policy: &SandboxPolicy, isolation: Isolation) -> Result<(), HelperError> {
+    if policy.blocks_network() && !isolation.network {
+        apply(network_filter(), "seccomp network filter")?;
     }
-    let program = network_filter().map_err(|reason| HelperError::Setup {
-        step: "seccomp network filter",
-        reason,
-    })?;
+    if policy.blocks_unix_sockets() {
+        apply(unix_socket_filter(), "seccomp unix socket filter")?;
+    }
+    Ok(())
+}
+
+fn apply(program: Result<BpfProgram, String>, step: &'static str) -> Result<(), HelperError> {
+    let program = program.map_err(|reason| HelperError::Setup { step, reason })?;
     seccompiler::apply_filter(&program).map_err(|e| HelperError::Setup {
-        step: "seccomp network filter",
+        step,
         reason: e.to_string(),
     })
 }
@@ -105,29 +135,52 @@ pub(crate) fn block_network_fallback(policy: &SandboxPolicy, isolation: Isolatio
 /// `socket()` with any family but `AF_UNIX`/`AF_NETLINK` → `EACCES`;
 /// `io_uring_setup` → `EACCES` (it can create sockets without `socket()`).
 fn network_filter() -> Result<BpfProgram, String> {
-    let domain_ne = |family: i32| {
-        SeccompCondition::new(
-            0,
-            SeccompCmpArgLen::Dword,
-            SeccompCmpOp::Ne,
-            u64::from(family.unsigned_abs()),
-        )
-    };
     let not_local = SeccompRule::new(vec![
-        domain_ne(libc::AF_UNIX).map_err(|e| e.to_string())?,
-        domain_ne(libc::AF_NETLINK).map_err(|e| e.to_string())?,
+        arg_cmp(0, SeccompCmpOp::Ne, libc::AF_UNIX)?,
+        arg_cmp(0, SeccompCmpOp::Ne, libc::AF_NETLINK)?,
     ])
     .map_err(|e| e.to_string())?;
-    let rules = [(libc::SYS_socket, vec![not_local]), (libc::SYS_io_uring_setup, vec![])]
-        .into_iter()
-        .collect();
+    let rules = [(libc::SYS_socket, vec![not_local]), (libc::SYS_io_uring_setup, vec![])];
+    compile(rules.into_iter().collect(), libc::EACCES)
+}
+
+/// `socket(AF_UNIX, …)` → `EPERM`, so no socket exists that could connect
+/// or send to a path (or, with the network on, an abstract name);
+/// `socketpair(AF_UNIX, SOCK_DGRAM, …)` → `EPERM`, because a datagram socket
+/// can still `sendmsg` to any address; `io_uring_setup` → `EPERM`. Stream
+/// and seqpacket `socketpair`s keep working: they are connected at birth and
+/// the kernel refuses a destination address on them (`EISCONN`).
+fn unix_socket_filter() -> Result<BpfProgram, String> {
+    let unix = SeccompRule::new(vec![arg_cmp(0, SeccompCmpOp::Eq, libc::AF_UNIX)?]).map_err(|e| e.to_string())?;
+    // The type argument also carries SOCK_NONBLOCK/SOCK_CLOEXEC; the type
+    // itself is the low four bits (the kernel's SOCK_TYPE_MASK).
+    let datagram_pair = SeccompRule::new(vec![
+        arg_cmp(0, SeccompCmpOp::Eq, libc::AF_UNIX)?,
+        arg_cmp(1, SeccompCmpOp::MaskedEq(0xf), libc::SOCK_DGRAM)?,
+    ])
+    .map_err(|e| e.to_string())?;
+    let rules = [
+        (libc::SYS_socket, vec![unix]),
+        (libc::SYS_socketpair, vec![datagram_pair]),
+        (libc::SYS_io_uring_setup, vec![]),
+    ];
+    compile(rules.into_iter().collect(), libc::EPERM)
+}
+
+fn arg_cmp(index: u8, op: SeccompCmpOp, value: i32) -> Result<SeccompCondition, String> {
+    SeccompCondition::new(index, SeccompCmpArgLen::Dword, op, u64::from(value.unsigned_abs()))
+        .map_err(|e| e.to_string())
+}
+
+/// A filter that allows everything but `rules`, which fail with `errno`.
+fn compile(rules: std::collections::BTreeMap<i64, Vec<SeccompRule>>, errno: i32) -> Result<BpfProgram, String> {
     let arch = std::env::consts::ARCH
         .try_into()
         .map_err(|e: seccompiler::BackendError| e.to_string())?;
     let filter = SeccompFilter::new(
         rules,
         SeccompAction::Allow,
-        SeccompAction::Errno(libc::EACCES.unsigned_abs()),
+        SeccompAction::Errno(errno.unsigned_abs()),
         arch,
     )
     .map_err(|e| e.to_string())?;

@@ -7,6 +7,9 @@
 //! (Landlock in the helper) and the in-process check ([`crate::check_write`])
 //! use it, so the two can never disagree about where writes may go.
 //!
+//! The paths kept read-only inside the writable roots (`.git`, `.jig`) are
+//! likewise computed in one place, [`crate::protected::protected_paths`].
+//!
 //! This module must not touch the process: no syscalls beyond reading the
 //! environment for `TMPDIR` and canonicalising paths.
 
@@ -113,6 +116,11 @@ pub struct SandboxPolicy {
     /// How the network is blocked when `network` is false.
     #[serde(default)]
     pub network_isolation: NetworkIsolation,
+    /// Whether a restricted command may use Unix sockets beyond
+    /// `socketpair` (connect to a path socket such as the Docker socket, an
+    /// ssh-agent or D-Bus). Off by default; ignored in `DangerFullAccess`.
+    #[serde(default)]
+    pub allow_unix_sockets: bool,
     /// Resource limits.
     #[serde(default)]
     pub limits: Limits,
@@ -127,6 +135,7 @@ impl SandboxPolicy {
             writable_roots: Vec::new(),
             network: false,
             network_isolation: NetworkIsolation::default(),
+            allow_unix_sockets: false,
             limits: Limits::default(),
         }
     }
@@ -152,6 +161,12 @@ impl SandboxPolicy {
     /// Whether a restricted mode has the network switched off.
     pub fn blocks_network(&self) -> bool {
         self.mode.is_restricted() && !self.network
+    }
+
+    /// Whether a restricted mode keeps Unix sockets other than
+    /// `socketpair` from being created.
+    pub fn blocks_unix_sockets(&self) -> bool {
+        self.mode.is_restricted() && !self.allow_unix_sockets
     }
 
     /// The directories under which writes are allowed, canonicalised, missing

@@ -1,0 +1,246 @@
+//! Stage one of the helper: the supervisor that owns every process a command
+//! starts, so that none outlives it.
+//!
+//! jig runs `jig __sandbox-exec POLICY -- ARGV`. This stage makes itself a
+//! child subreaper and starts stage two (`… POLICY --exec ARGV`), which
+//! confines itself and becomes the program. A process that leaves the tree —
+//! a double fork, `setsid`, a daemon — is re-parented to this stage rather
+//! than to init, so it stays reachable. When the program exits, when jig asks
+//! (SIGTERM, SIGINT or SIGHUP), or when jig itself dies (the parent-death
+//! signal, SIGUSR1), every descendant is killed with SIGKILL, round after
+//! round until the stage has no child left; only then does it exit, with the
+//! program's exit code or by the program's signal.
+//!
+//! This stage is outside the command's Landlock domain, whose signal scope
+//! (ABI 6) keeps the command from killing it. It also makes the placeholders
+//! for a missing `.git` / `.jig` in the workspace (see `protected`) and
+//! removes them when the last command using them ends: each helper holds a
+//! shared `flock` on them, and only a helper that gets the exclusive lock may
+//! `rmdir`, which succeeds only on an empty directory.
+//!
+//! Invariants: this stage never runs command code itself. It must be entered
+//! single-threaded: it blocks its signals process-wide and reads them from a
+//! signalfd (the child's mask is reset by `std::process::Command`).
+
+use std::fs::File;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+use nix::sys::prctl;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, raise, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{Pid, getpid, getppid};
+
+use crate::helper::{EXEC_SEPARATOR, HELPER_SUBCOMMAND, HelperError};
+use crate::policy::SandboxPolicy;
+use crate::protected::{Presence, protected_paths};
+
+/// Signals that end the command early: jig's cancel, a hang-up.
+const STOP_SIGNALS: [Signal; 3] = [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP];
+/// The parent-death signal. Also sent when only the thread that spawned the
+/// helper ends, so the parent pid is checked before acting on it.
+const PARENT_DIED: Signal = Signal::SIGUSR1;
+
+/// Runs `program` through stage two under `policy_json` and returns the exit
+/// code to use once every descendant is dead.
+pub(crate) fn supervise(policy: &SandboxPolicy, policy_json: &str, program: &[String]) -> Result<i32, HelperError> {
+    let parent = getppid();
+    prctl::set_child_subreaper(true).map_err(setup("subreaper"))?;
+    prctl::set_pdeathsig(PARENT_DIED).map_err(setup("parent-death signal"))?;
+    let mut mask = SigSet::empty();
+    for signal in STOP_SIGNALS.into_iter().chain([PARENT_DIED, Signal::SIGCHLD]) {
+        mask.add(signal);
+    }
+    mask.thread_block().map_err(setup("signal mask"))?;
+    let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC).map_err(setup("signalfd"))?;
+    let placeholders = hold_placeholders(policy)?;
+    // `/proc/self/exe` in the child is this very binary, even if the file
+    // was replaced on disk since.
+    let child = Command::new("/proc/self/exe")
+        .arg(HELPER_SUBCOMMAND)
+        .arg(policy_json)
+        .arg(EXEC_SEPARATOR)
+        .args(program)
+        .spawn()
+        .map_err(|e| HelperError::Setup {
+            step: "start the confined stage",
+            reason: e.to_string(),
+        })?;
+    let main = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    let mut status = wait_for_program(&signals, main, parent);
+    kill_descendants(main, &mut status);
+    drop(placeholders);
+    Ok(exit_code(status))
+}
+
+fn setup(step: &'static str) -> impl Fn(Errno) -> HelperError {
+    move |e| HelperError::Setup {
+        step,
+        reason: e.to_string(),
+    }
+}
+
+/// Waits until the program exits (its status) or a stop signal arrives (`None`).
+fn wait_for_program(signals: &SignalFd, main: Pid, parent: Pid) -> Option<WaitStatus> {
+    loop {
+        let signo = match signals.read_signal() {
+            Ok(Some(info)) => info.ssi_signo,
+            Ok(None) | Err(Errno::EINTR) => continue,
+            Err(_) => return None,
+        };
+        match Signal::try_from(i32::try_from(signo).unwrap_or(0)) {
+            Ok(Signal::SIGCHLD) => {
+                if let Some(status) = reap_ready(main) {
+                    return Some(status);
+                }
+            }
+            Ok(PARENT_DIED) if getppid() == parent => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Reaps every child that has ended; returns the program's status if it did.
+fn reap_ready(main: Pid) -> Option<WaitStatus> {
+    let mut main_status = None;
+    loop {
+        match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) | Err(_) => return main_status,
+            Ok(status) if status.pid() == Some(main) => main_status = Some(status),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Kills every remaining descendant, round after round: killing a child
+/// re-parents its own children to this subreaper, where the next round finds
+/// them. Ends when there is no child left (`ECHILD`). Records the program's
+/// status if it is reaped here.
+fn kill_descendants(main: Pid, status: &mut Option<WaitStatus>) {
+    loop {
+        for child in children() {
+            // ESRCH: it ended meanwhile; it is reaped below.
+            let _ = kill(child, Signal::SIGKILL);
+        }
+        match waitpid(None, None) {
+            Ok(reaped) => {
+                if reaped.pid() == Some(main) {
+                    *status = Some(reaped);
+                }
+                if let Some(main_status) = reap_ready(main) {
+                    *status = Some(main_status);
+                }
+            }
+            Err(Errno::EINTR) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// The pids whose parent is this process, from `/proc/PID/stat`.
+fn children() -> Vec<Pid> {
+    let me = getpid().as_raw();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| parent_of(*pid) == Some(me))
+        .map(Pid::from_raw)
+        .collect()
+}
+
+/// The parent pid in `/proc/PID/stat`: `pid (comm) state ppid …`, where
+/// `comm` may itself hold spaces and parentheses.
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    after_comm.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The exit code that reports `status`; a program ended by a signal ends
+/// this process by the same signal, so jig sees what it would have seen.
+fn exit_code(status: Option<WaitStatus>) -> i32 {
+    match status {
+        Some(WaitStatus::Exited(_, code)) => code,
+        Some(WaitStatus::Signaled(_, signal, _)) => {
+            let mut only = SigSet::empty();
+            only.add(signal);
+            // Default dispositions are in place (none was ever changed but
+            // SIGPIPE's, which falls through to the code below).
+            let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&only), None);
+            let _ = raise(signal);
+            128 + signal as i32
+        }
+        _ => 128 + Signal::SIGKILL as i32,
+    }
+}
+
+/// A shared lock on a protected path directly in the workspace, released
+/// (and the path removed if it is an empty directory no one else holds) on drop.
+struct Held {
+    path: PathBuf,
+    lock: Flock<File>,
+}
+
+/// Holds every protected path directly in the workspace, making the
+/// missing ones as empty directories.
+fn hold_placeholders(policy: &SandboxPolicy) -> Result<Vec<Held>, HelperError> {
+    let workspace = policy.workspace.canonicalize().ok();
+    let mut held = Vec::new();
+    for protected in protected_paths(policy) {
+        let in_workspace = protected.path.parent().map(Path::to_path_buf) == workspace;
+        if in_workspace && protected.presence != Presence::Missing {
+            held.push(hold(&protected.path)?);
+        }
+    }
+    Ok(held)
+}
+
+/// Makes `path` exist (an empty directory if missing) and holds a shared
+/// lock on the very inode at `path`, retrying if another helper removed it
+/// in between.
+fn hold(path: &Path) -> Result<Held, HelperError> {
+    let err = |reason: String| HelperError::Setup {
+        step: "placeholder for a protected path",
+        reason: format!("{}: {reason}", path.display()),
+    };
+    for _ in 0..8 {
+        match std::fs::create_dir(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(err(e.to_string())),
+        }
+        let Ok(file) = File::open(path) else { continue };
+        let lock = Flock::lock(file, FlockArg::LockShared).map_err(|(_, e)| err(e.to_string()))?;
+        if same_inode(&lock, path) {
+            return Ok(Held {
+                path: path.to_path_buf(),
+                lock,
+            });
+        }
+    }
+    Err(err("it keeps disappearing".to_string()))
+}
+
+fn same_inode(file: &File, path: &Path) -> bool {
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // Trade the shared lock for an exclusive one; only the last holder
+        // gets it, and only an empty directory can be removed.
+        if self.lock.relock(FlockArg::LockExclusiveNonblock).is_ok() && same_inode(&self.lock, &self.path) {
+            let _ = std::fs::remove_dir(&self.path);
+        }
+    }
+}
