@@ -70,6 +70,18 @@ pub enum PatchError {
         path: String,
     },
 
+    /// The path holds a control character (NUL, tab, newline, escape…),
+    /// which no file a patch means to touch has in its name.
+    #[error(
+        "refusing to touch {path:?}: the path contains the control character {character:?}; name the file without control characters"
+    )]
+    ControlCharacter {
+        /// The path as given, shown escaped.
+        path: String,
+        /// The first control character in it.
+        character: char,
+    },
+
     /// The path, or one of its parent directories, is a symbolic link whose
     /// target does not exist, so where it leads cannot be checked.
     #[error(
@@ -100,22 +112,6 @@ pub enum PatchError {
     ParentNotDirectory {
         /// The path as written in the patch.
         path: String,
-    },
-
-    /// `*** Add File:` (or a move destination) names a file that exists.
-    #[error("cannot add {path}: it already exists; use '*** Update File:' to change it")]
-    AlreadyExists {
-        /// The path as written in the patch.
-        path: String,
-    },
-
-    /// `*** Move to:` names a file that exists (and is not the source).
-    #[error("cannot move {from} to {to}: {to} already exists; delete it first or move to another path")]
-    MoveTargetExists {
-        /// The source, as written in the patch.
-        from: String,
-        /// The destination, as written in the patch.
-        to: String,
     },
 
     /// `*** Update File:` names a file that does not exist.

@@ -15,6 +15,32 @@
 //! The same confinement and atomic write serve other editing tools through
 //! [`resolve_in_workspace`] and [`write_atomic`].
 //!
+//! # Parity with Codex
+//!
+//! Models are trained on Codex's own `apply_patch` (`codex-rs/apply-patch`:
+//! `apply_hunks_to_files` and the scenarios in its `tests/suite/tool.rs`),
+//! so jig does on disk what it does:
+//!
+//! - `*** Add File:` over an existing file replaces it (summary `A`), and
+//!   creates missing parent directories; adding one path twice keeps the
+//!   second. A replaced file keeps its permissions, as Codex's in-place
+//!   write keeps them.
+//! - `*** Move to:` onto an existing file replaces it and removes the source
+//!   (summary `M` with the destination).
+//! - `*** Update File:` or `*** Delete File:` of a missing file fails, as
+//!   does deleting a directory; an update with no chunk and no move is a
+//!   parse error.
+//!
+//! Where jig differs, it is on purpose: a patch that fails anywhere changes
+//! nothing (Codex keeps the files written before the failing section); paths
+//! outside the root are refused (Codex's `apply_patch` writes wherever a path
+//! leads and leaves that to its sandbox); a path
+//! holding a control character such as NUL, or ending in `/`, is refused
+//! when parsing (Codex hands it to the OS); a move onto the same file keeps
+//! it (Codex writes it, then removes it); a moved file keeps its own
+//! permissions, as `mv` does; and an updated file's final newline, or lack
+//! of one, is kept (Codex always ends it with one).
+//!
 //! This crate must not know about tools, models or sandboxes; it is a pure
 //! text-and-files library that `jig-tools` wraps.
 //!
@@ -98,8 +124,10 @@ pub struct WorkspacePath {
 ///
 /// # Errors
 ///
-/// [`PatchError::OutsideWorkspace`] for an absolute path outside the root, a
-/// `..` escape, or a symbolic link leading out; [`PatchError::BrokenSymlink`],
+/// [`PatchError::ControlCharacter`] for a path holding NUL or another
+/// control character; [`PatchError::OutsideWorkspace`] for an absolute path
+/// outside the root, a `..` escape, or a symbolic link leading out;
+/// [`PatchError::BrokenSymlink`],
 /// [`PatchError::IsDirectory`], [`PatchError::NotAFile`],
 /// [`PatchError::ParentNotDirectory`] for paths that cannot name a file;
 /// [`PatchError::Io`] when the root or the path cannot be inspected.

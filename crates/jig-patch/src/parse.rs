@@ -3,15 +3,18 @@
 //! The grammar is the Codex CLI `apply_patch` one. The parser is lenient
 //! where models are sloppy and Codex is lenient too: markers may carry
 //! surrounding whitespace, blank lines between sections are ignored, a
-//! heredoc wrapper (`<<'EOF'` … `EOF`) around the patch is dropped, the
-//! first chunk of an update may omit its `@@` line, an empty line inside a
-//! chunk is an empty context line, and blank lines that start or end a
-//! chunk (next to `@@`, a marker or the end) are dropped rather than
-//! demanded from the file; dropping them is safe because a blank context
-//! line is both old and new, so only the amount of context shrinks. A unified-diff range such as `@@ -3,4 +3,5 @@ fn f` is accepted,
-//! keeping only the text after the range as the header. Invariant: every
-//! error names the 1-based line of the original text. It must not resolve
-//! paths or read files; that belongs to the planner.
+//! heredoc wrapper (`<<'EOF'` … `EOF`) around the patch is dropped, the first
+//! chunk of an update may omit its `@@` line, an empty line inside a chunk is
+//! an empty context line, and blank lines that start or end a chunk (next to
+//! `@@`, a marker or the end) are dropped rather than demanded from the file;
+//! dropping them is safe because a blank context line is both old and new, so
+//! only the amount of context shrinks. A unified-diff range such as
+//! `@@ -3,4 +3,5 @@ fn f` is accepted, keeping only the text after the range
+//! as the header. A path must be non-empty, hold no control character (a NUL, tab or
+//! escape in a path is never what a model meant, and a NUL cannot reach the
+//! OS anyway) and not end in `/`. Invariant: every error names the 1-based
+//! line of the original text. It must not resolve paths or read files; that
+//! belongs to the planner.
 
 use std::path::PathBuf;
 
@@ -40,7 +43,8 @@ pub struct Patch {
 /// resolved against the workspace root only when applying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileHunk {
-    /// `*** Add File:` — create a file that must not exist yet.
+    /// `*** Add File:` — create a file, replacing one already there (as
+    /// Codex does).
     Add {
         /// The file to create.
         path: PathBuf,
@@ -251,6 +255,20 @@ fn path_of(rest: &str, number: usize, line: &str) -> Result<PathBuf, PatchError>
     let path = rest.trim();
     if path.is_empty() {
         return Err(invalid(number, line, "a file path after the marker"));
+    }
+    if path.contains(char::is_control) {
+        return Err(invalid(
+            number,
+            line,
+            "a file path without control characters (NUL, tab, escape…)",
+        ));
+    }
+    if path.ends_with('/') {
+        return Err(invalid(
+            number,
+            line,
+            "a file path, not a directory; drop the trailing '/'",
+        ));
     }
     Ok(PathBuf::from(path))
 }

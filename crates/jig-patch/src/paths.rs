@@ -1,16 +1,17 @@
 //! Resolving patch paths inside the workspace root, refusing escapes.
 //!
-//! A path is first folded lexically (`.` dropped, `..` popping a component;
-//! popping past the root is an escape). An absolute path is accepted only
-//! when it lies under the root, as given or canonicalized, and is then made
-//! relative. Then the deepest part of the path that exists on disk is
-//! canonicalized, following every symbolic link, and must still lie under the
-//! canonicalized root; so a symlinked directory or file pointing outside is
-//! refused, while one pointing elsewhere inside is followed (edits go to its
-//! target). Invariant: a [`Target`]'s `real` path is what gets read and
-//! written, and it was checked to be under the root. Because `..` is folded
-//! before links are followed, what is checked is exactly what is touched.
-//! This module must not create, read or write files; it only looks.
+//! A path holding a control character (NUL, newline, escape…) is refused
+//! outright. It is then folded lexically (`.` dropped, `..` popping a
+//! component; popping past the root is an escape). An absolute path is
+//! accepted only when it lies under the root, as given or canonicalized, and
+//! is then made relative. Then the deepest part of the path that exists on
+//! disk is canonicalized, following every symbolic link, and must still lie
+//! under the canonicalized root; so a symlinked directory or file pointing
+//! outside is refused, while one pointing elsewhere inside is followed (edits
+//! go to its target). Invariant: a [`Target`]'s `real` path is what gets read
+//! and written, and it was checked to be under the root. Because `..` is
+//! folded before links are followed, what is checked is exactly what is
+//! touched. This module must not create, read or write files; it only looks.
 
 use std::fs;
 use std::io;
@@ -55,6 +56,9 @@ impl Workspace {
     /// Checks `path` from the patch and finds where it really leads.
     pub fn resolve(&self, path: &Path) -> Result<Target, PatchError> {
         let shown = path.display().to_string();
+        if let Some(character) = shown.chars().find(|c| c.is_control()) {
+            return Err(PatchError::ControlCharacter { path: shown, character });
+        }
         let outside = || PatchError::OutsideWorkspace { path: shown.clone() };
         let relative = if path.is_absolute() {
             let absolute = fold(path).ok_or_else(outside)?;

@@ -3,11 +3,13 @@
 //! Every path is resolved and checked, every file read, and every new content
 //! computed before anything is written, so a patch that fails anywhere fails
 //! here with the disk untouched. File operations apply in patch order to an
-//! in-memory view of the workspace (one [`Change`] per real path, holding
-//! the bytes before and the bytes planned after), so a later section sees
-//! what earlier ones did: adding then updating one file works, and updating
-//! a deleted file fails as it would on disk. Invariant: `before` is exactly
-//! what was on disk when planning read it. This module must not write.
+//! in-memory view of the workspace (one [`Change`] per real path, holding the
+//! bytes before and the bytes planned after), so a later section sees what
+//! earlier ones did: adding then updating one file works, and updating a
+//! deleted file fails as it would on disk. Adding over a file, or moving onto
+//! one, replaces it; its `before` is kept, so a failed commit puts it back.
+//! Invariant: `before` is exactly what was on disk when planning read it.
+//! This module must not write.
 
 use std::collections::HashMap;
 use std::fs::{self, Permissions};
@@ -84,12 +86,12 @@ impl Planner<'_> {
             FileHunk::Add { path, contents } => {
                 let target = self.workspace.resolve(path)?;
                 let change = self.change(&target)?;
-                if change.after.is_some() {
-                    return Err(PatchError::AlreadyExists { path: target.shown });
-                }
+                // A file already there is replaced, as Codex does, and keeps
+                // its permissions, as Codex's in-place write keeps them.
+                let permissions = change.after.take().and_then(|replaced| replaced.permissions);
                 change.after = Some(Content {
                     bytes: contents.clone().into_bytes(),
-                    permissions: None,
+                    permissions,
                 });
                 self.summary.added.push(target.relative);
             }
@@ -129,14 +131,8 @@ impl Planner<'_> {
             None => source.clone(),
         };
         if destination.real != source.real {
-            let moved_onto = self.change(&destination)?;
-            if moved_onto.after.is_some() {
-                return Err(PatchError::MoveTargetExists {
-                    from: source.shown,
-                    to: destination.shown,
-                });
-            }
-            moved_onto.after = Some(content);
+            // A file at the destination is replaced, as Codex does.
+            self.change(&destination)?.after = Some(content);
             self.change(&source)?.after = None;
         } else {
             self.change(&source)?.after = Some(content);

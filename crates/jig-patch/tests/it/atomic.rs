@@ -14,7 +14,8 @@ const SEED: &[(&str, &str)] = &[
 fn a_failing_third_file_leaves_the_first_two_untouched() {
     let third_fails = [
         "*** Update File: three.txt\n-not there\n+x",
-        "*** Add File: three.txt\n+x",
+        "*** Delete File: missing.txt",
+        "*** Add File: three.txt/x\n+x",
         "*** Update File: missing.txt\n-3\n+x",
         "*** Delete File: ../three.txt",
     ];

@@ -106,10 +106,6 @@ fn file_existence_errors() {
     let sandbox = Sandbox::with(&[("here.txt", "x\n"), ("dir/inner.txt", "y\n")]);
     let cases = [
         (
-            "*** Add File: here.txt\n+x",
-            "cannot add here.txt: it already exists; use '*** Update File:' to change it",
-        ),
-        (
             "*** Update File: nope.txt\n-x\n+y",
             "cannot update nope.txt: the file does not exist; use '*** Add File:' to create it",
         ),
@@ -124,10 +120,6 @@ fn file_existence_errors() {
         (
             "*** Add File: here.txt/sub.txt\n+x",
             "cannot create here.txt/sub.txt: a parent of it is a file, not a directory",
-        ),
-        (
-            "*** Update File: here.txt\n*** Move to: dir/inner.txt",
-            "cannot move here.txt to dir/inner.txt: dir/inner.txt already exists; delete it first or move to another path",
         ),
         (
             "*** Delete File: here.txt\n*** Update File: here.txt\n-x\n+y",
@@ -158,4 +150,33 @@ fn a_binary_file_cannot_be_updated() {
         error.to_string(),
         "cannot apply patch to blob.bin: the file is not valid UTF-8 text"
     );
+}
+
+#[test]
+fn a_nul_in_a_path_is_refused_before_anything_is_touched() {
+    let sandbox = Sandbox::with(&[("a.txt", "a\n")]);
+    let before = sandbox.everything();
+
+    let error = sandbox
+        .apply("*** Begin Patch\n*** Update File: a.txt\n-a\n+b\n*** Add File: x\0y\n+x\n*** End Patch")
+        .unwrap_err();
+
+    assert!(matches!(error, PatchError::InvalidLine { line: 5, .. }), "{error:?}");
+    assert_eq!(sandbox.everything(), before);
+    assert_eq!(sandbox.read("a.txt"), "a\n");
+}
+
+#[test]
+fn resolving_a_path_with_a_control_character_is_refused() {
+    let sandbox = Sandbox::with(&[]);
+
+    for path in ["x\0y", "dir/\x1b[2Jname", "new\nline"] {
+        let error = jig_patch::resolve_in_workspace(&sandbox.root(), std::path::Path::new(path)).unwrap_err();
+        assert!(
+            matches!(error, PatchError::ControlCharacter { .. }),
+            "{path:?}: {error:?}"
+        );
+    }
+    let error = jig_patch::resolve_in_workspace(&sandbox.root(), std::path::Path::new("x\0y")).unwrap_err();
+    insta::assert_snapshot!(error, @r#"refusing to touch "x\0y": the path contains the control character '\0'; name the file without control characters"#);
 }

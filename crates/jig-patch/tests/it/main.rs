@@ -5,6 +5,7 @@
 
 mod atomic;
 mod cases;
+mod codex_parity;
 mod errors;
 mod fuzzy;
 #[cfg(unix)]

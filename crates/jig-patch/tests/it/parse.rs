@@ -142,3 +142,33 @@ fn unified_diff_ranges_and_crlf_patches_are_tolerated() {
     assert_eq!(chunks[0].old_lines(), vec!["x"]);
     assert_eq!(chunks[0].new_lines(), vec!["y"]);
 }
+
+#[test]
+fn a_path_with_a_control_character_is_refused_naming_its_line() {
+    insta::assert_snapshot!(
+        parse_error("*** Begin Patch\n*** Add File: a\0b.txt\n+x\n*** End Patch"),
+        @r#"invalid patch line 2: "*** Add File: a\0b.txt": expected a file path without control characters (NUL, tab, escape…)"#
+    );
+    let cases = [
+        ("*** Update File: a\x1b[31m.txt\n-x\n+y", 2),
+        ("*** Delete File: a\tb", 2),
+        ("*** Update File: a.txt\n*** Move to: b\0.txt", 3),
+        ("*** Delete File: a\u{7f}", 2),
+        ("*** Delete File: a\u{85}b", 2),
+    ];
+    for (body, line) in cases {
+        let error = parse_error(&format!("*** Begin Patch\n{body}\n*** End Patch"));
+        assert!(
+            error.starts_with(&format!("invalid patch line {line}: ")) && error.contains("without control characters"),
+            "{body:?}: {error}"
+        );
+    }
+}
+
+#[test]
+fn a_path_naming_a_directory_is_refused() {
+    insta::assert_snapshot!(
+        parse_error("*** Begin Patch\n*** Add File: src/\n+x\n*** End Patch"),
+        @r#"invalid patch line 2: "*** Add File: src/": expected a file path, not a directory; drop the trailing '/'"#
+    );
+}
