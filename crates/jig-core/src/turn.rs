@@ -175,6 +175,12 @@ impl Session {
                         reason,
                     })?;
                 }
+                ResponseEvent::Skipped { event, reason } => self.emit(Event::Error {
+                    message: format!(
+                        "model {spec}: skipped an undecodable {event} event ({reason}); \
+                         the response is kept if the rest of it is consistent, else retried"
+                    ),
+                })?,
                 ResponseEvent::Completed { usage } => return Ok((text, reasoning, calls, usage)),
             }
         }

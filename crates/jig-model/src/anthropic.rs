@@ -25,6 +25,22 @@
 //! a stream that ends before that is [`DecodeError::Incomplete`]. A
 //! `max_tokens` stop still ends with `message_stop`, so it completes with
 //! what was streamed. Unknown event and block types are ignored.
+//!
+//! Consistency after a skipped event (see [`crate::wire`]). Nothing in a
+//! Messages stream repeats a block whole, and content blocks stream one at a
+//! time, so a dropped event can only have belonged to the open block (or
+//! started or ended one). `ping`, `message_start` and `message_delta` carry
+//! no content (usage and the stop reason may then be missing). Otherwise:
+//! a `tool_use` block open when an event was dropped may miss a piece of its
+//! input, and is inconsistent at its `content_block_stop`; so is a delta or
+//! stop for a block whose start was dropped, unless its deltas show it is
+//! text; a `tool_use` block still open at `message_stop`, or a `tool_use`
+//! stop reason with no call, means a call was lost. A thinking block open
+//! when an event was dropped no longer matches its signature, so it is kept
+//! as unsigned text (never sent back); and since the API needs the signed
+//! thinking block back with a tool call's result, a response that lost one
+//! and calls a tool is inconsistent too. A text-only response keeps going
+//! with a piece of its text or thinking missing.
 
 use std::collections::HashMap;
 
@@ -262,14 +278,31 @@ pub struct MessagesDecoder {
     blocks: HashMap<u64, Block>,
     usage: TokenUsage,
     stop_reason: Option<String>,
+    /// Whether the transport skipped an event of this response.
+    skipped: bool,
+    /// Tool calls emitted so far.
+    calls: usize,
+    /// Whether a thinking block lost its signature to a skipped event.
+    lost_thinking: bool,
     completed: bool,
 }
 
 #[derive(Debug)]
 enum Block {
     Text,
-    ToolUse { id: String, name: String, json: String },
-    Thinking { text: String, signature: String },
+    ToolUse {
+        id: String,
+        name: String,
+        json: String,
+        /// A skipped event may have carried a piece of `json`.
+        tainted: bool,
+    },
+    Thinking {
+        text: String,
+        signature: String,
+        /// A skipped event may have carried a piece of `text` or `signature`.
+        tainted: bool,
+    },
     Other,
 }
 
@@ -403,7 +436,7 @@ impl SseDecoder for MessagesDecoder {
             "content_block_delta" => self.block_delta(&kind, parse(&kind, value)?),
             "content_block_stop" => {
                 let event: BlockStop = parse(&kind, value)?;
-                Ok(self.block_stop(event.index))
+                self.block_stop(event.index)
             }
             "message_delta" => {
                 let event: MessageDelta = parse(&kind, value)?;
@@ -416,6 +449,9 @@ impl SseDecoder for MessagesDecoder {
                 Ok(Vec::new())
             }
             "message_stop" => {
+                if self.skipped {
+                    self.check_complete()?;
+                }
                 self.completed = true;
                 Ok(vec![ResponseEvent::Completed { usage: self.usage }])
             }
@@ -432,6 +468,18 @@ impl SseDecoder for MessagesDecoder {
         }
     }
 
+    fn skipped(&mut self, event: &str) {
+        self.skipped = true;
+        if matches!(event, "ping" | "message_start" | "message_delta") {
+            return;
+        }
+        for block in self.blocks.values_mut() {
+            if let Block::ToolUse { tainted, .. } | Block::Thinking { tainted, .. } = block {
+                *tainted = true;
+            }
+        }
+    }
+
     fn finish(&mut self) -> Result<Vec<ResponseEvent>, DecodeError> {
         if self.completed {
             Ok(Vec::new())
@@ -442,6 +490,31 @@ impl SseDecoder for MessagesDecoder {
 }
 
 impl MessagesDecoder {
+    /// At `message_stop` after a skipped event: no call lost, and no
+    /// damaged thinking the next request would need (see the module doc).
+    fn check_complete(&self) -> Result<(), DecodeError> {
+        let open_call = self.blocks.values().find_map(|block| match block {
+            Block::ToolUse { id, name, .. } => Some(format!("tool call {name} ({id}) never ended")),
+            _ => None,
+        });
+        if let Some(problem) = open_call {
+            return Err(DecodeError::Inconsistent(problem));
+        }
+        if self.calls == 0 && self.stop_reason.as_deref() == Some("tool_use") {
+            return Err(DecodeError::Inconsistent(
+                "the model stopped to use a tool, but the call was lost with a skipped event".into(),
+            ));
+        }
+        let open_thinking = self
+            .blocks
+            .values()
+            .any(|block| matches!(block, Block::Thinking { .. }));
+        if self.calls > 0 && open_thinking {
+            return Err(DecodeError::Inconsistent(THINKING_LOST.into()));
+        }
+        Ok(())
+    }
+
     /// Takes the counts a usage object carries; later events repeat them
     /// cumulatively, so a count replaces, never adds.
     fn add_usage(&mut self, usage: &Usage) {
@@ -478,12 +551,28 @@ impl MessagesDecoder {
                     });
                 };
                 let json = String::new();
-                (Block::ToolUse { id, name, json }, Vec::new())
+                (
+                    Block::ToolUse {
+                        id,
+                        name,
+                        json,
+                        tainted: false,
+                    },
+                    Vec::new(),
+                )
             }
             "thinking" => {
                 let text = block.thinking.unwrap_or_default();
                 let signature = block.signature.unwrap_or_default();
-                (Block::Thinking { text, signature }, Vec::new())
+                let tainted = false;
+                (
+                    Block::Thinking {
+                        text,
+                        signature,
+                        tainted,
+                    },
+                    Vec::new(),
+                )
             }
             _ => (Block::Other, Vec::new()),
         };
@@ -500,6 +589,10 @@ impl MessagesDecoder {
         match delta.kind.as_str() {
             "text_delta" => {
                 let text = delta.text.clone().ok_or_else(|| missing("text"))?;
+                if self.skipped {
+                    // Its start may have been skipped; text shows what it is.
+                    self.blocks.entry(event.index).or_insert(Block::Text);
+                }
                 Ok(vec![ResponseEvent::TextDelta(text)])
             }
             "input_json_delta" => {
@@ -509,6 +602,10 @@ impl MessagesDecoder {
                         json.push_str(piece);
                         Ok(Vec::new())
                     }
+                    None if self.skipped => Err(DecodeError::Inconsistent(format!(
+                        "the start of tool call block {} was lost with a skipped event",
+                        event.index
+                    ))),
                     _ => Err(DecodeError::Malformed {
                         event: kind.to_owned(),
                         reason: format!("input_json_delta for block {} that is no tool_use", event.index),
@@ -517,14 +614,14 @@ impl MessagesDecoder {
             }
             "thinking_delta" => {
                 let piece = delta.thinking.as_deref().ok_or_else(|| missing("thinking"))?;
-                if let Some(Block::Thinking { text, .. }) = self.blocks.get_mut(&event.index) {
+                if let Some(Block::Thinking { text, .. }) = self.thinking_block(event.index) {
                     text.push_str(piece);
                 }
                 Ok(Vec::new())
             }
             "signature_delta" => {
                 let piece = delta.signature.as_deref().ok_or_else(|| missing("signature"))?;
-                if let Some(Block::Thinking { signature, .. }) = self.blocks.get_mut(&event.index) {
+                if let Some(Block::Thinking { signature, .. }) = self.thinking_block(event.index) {
                     signature.push_str(piece);
                 }
                 Ok(Vec::new())
@@ -533,27 +630,61 @@ impl MessagesDecoder {
         }
     }
 
-    fn block_stop(&mut self, index: u64) -> Vec<ResponseEvent> {
+    /// The thinking block at `index`; after a skipped event, one whose start
+    /// was skipped is made here, already damaged.
+    fn thinking_block(&mut self, index: u64) -> Option<&mut Block> {
+        if self.skipped {
+            let damaged = Block::Thinking {
+                text: String::new(),
+                signature: String::new(),
+                tainted: true,
+            };
+            return Some(self.blocks.entry(index).or_insert(damaged));
+        }
+        self.blocks.get_mut(&index)
+    }
+
+    fn block_stop(&mut self, index: u64) -> Result<Vec<ResponseEvent>, DecodeError> {
         match self.blocks.remove(&index) {
-            Some(Block::ToolUse { id, name, json }) => {
+            Some(Block::ToolUse { id, name, tainted, .. }) if tainted => Err(DecodeError::Inconsistent(format!(
+                "tool call {name} ({id}) may have lost part of its input to a skipped event"
+            ))),
+            Some(Block::ToolUse { .. }) if self.lost_thinking => Err(DecodeError::Inconsistent(THINKING_LOST.into())),
+            Some(Block::ToolUse { id, name, json, .. }) => {
                 let arguments = if json.is_empty() { "{}".to_owned() } else { json };
-                vec![ResponseEvent::ToolCall(ToolCall {
+                self.calls += 1;
+                Ok(vec![ResponseEvent::ToolCall(ToolCall {
                     call_id: id,
                     name,
                     arguments,
-                })]
+                })])
             }
-            Some(Block::Thinking { text, signature }) if !text.is_empty() || !signature.is_empty() => {
-                vec![ResponseEvent::Reasoning(ReasoningPart {
+            Some(Block::Thinking {
+                text,
+                signature,
+                tainted,
+            }) => {
+                // A damaged block's signature no longer matches its text.
+                let signature = Some(signature).filter(|signature| !tainted && !signature.is_empty());
+                self.lost_thinking |= tainted;
+                if text.is_empty() && signature.is_none() {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![ResponseEvent::Reasoning(ReasoningPart {
                     text,
-                    signature: Some(signature).filter(|signature| !signature.is_empty()),
+                    signature,
                     ..ReasoningPart::default()
-                })]
+                })])
             }
-            Some(Block::Text | Block::Thinking { .. } | Block::Other) | None => Vec::new(),
+            None if self.skipped => Err(DecodeError::Inconsistent(format!(
+                "content block {index} ended, but its start was lost with a skipped event; it may have been a tool call"
+            ))),
+            Some(Block::Text | Block::Other) | None => Ok(Vec::new()),
         }
     }
 }
+
+const THINKING_LOST: &str = "a skipped event damaged the thinking block that must go back with the tool result";
 
 fn parse<T: for<'de> Deserialize<'de>>(kind: &str, value: Value) -> Result<T, DecodeError> {
     serde_json::from_value(value).map_err(|err| malformed(kind, &err))

@@ -10,6 +10,17 @@
 //! it) is gathered and emitted as one piece at completion; it is not sent
 //! back, since Chat Completions has no field for it. A freeform tool is
 //! offered as a function with one string parameter, `input`.
+//!
+//! Consistency after a skipped chunk (see [`crate::wire`]). Chunks carry no
+//! type and nothing is ever repeated whole, so a dropped chunk may have held
+//! anything: text, reasoning, or a piece of any tool call. A chunk dropped
+//! after `finish_reason` could only have been the usage chunk (usage may then
+//! read zero). One dropped while calls were streaming may have cut any of
+//! them, so the response is inconsistent. One dropped before the first call
+//! piece may have been a whole call or a call's first piece, so the calls
+//! that follow must be whole: numbered from 0 without a gap, each with its
+//! name, and a `tool_calls` finish must have a call. Otherwise the response
+//! is kept, with a piece of its text or reasoning possibly missing.
 
 use std::collections::BTreeMap;
 
@@ -162,8 +173,13 @@ pub struct ChatDecoder {
     calls: BTreeMap<u64, PartialCall>,
     /// Reasoning text so far; emitted whole, as one item, at completion.
     reasoning: String,
-    finished: bool,
+    /// The choice's `finish_reason`, once a chunk gave one.
+    finish_reason: Option<String>,
     usage: TokenUsage,
+    /// A chunk was skipped before any tool-call piece arrived.
+    skipped_before_calls: bool,
+    /// A chunk was skipped while tool calls were streaming.
+    calls_damaged: bool,
     completed: bool,
 }
 
@@ -181,19 +197,22 @@ impl SseDecoder for ChatDecoder {
         }
         let data = data.trim();
         if data == "[DONE]" {
-            return Ok(self.complete());
+            return self.complete();
         }
         let chunk: Value = serde_json::from_str(data).map_err(|err| malformed(err.to_string()))?;
         if let Some(error) = chunk.get("error") {
             let message = error.get("message").and_then(Value::as_str).map(str::to_string);
             return Err(DecodeError::Provider(message.unwrap_or_else(|| error.to_string())));
         }
+        let choice = chunk.pointer("/choices/0");
+        let delta = choice.and_then(|choice| choice.get("delta"));
+        let pieces = call_pieces(delta)?;
+        // Nothing below fails: a malformed chunk leaves the decoder as it was.
         if let Some(usage) = chunk.get("usage").filter(|usage| usage.is_object()) {
             self.usage = parse_usage(usage);
         }
         let mut events = Vec::new();
-        let choice = chunk.pointer("/choices/0");
-        if let Some(delta) = choice.and_then(|choice| choice.get("delta")) {
+        if let Some(delta) = delta {
             for key in ["reasoning_content", "reasoning"] {
                 if let Some(text) = delta.get(key).and_then(Value::as_str) {
                     self.reasoning.push_str(text);
@@ -202,19 +221,28 @@ impl SseDecoder for ChatDecoder {
             if let Some(text) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
                 events.push(ResponseEvent::TextDelta(text.to_string()));
             }
-            if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
-                for (position, call) in calls.iter().enumerate() {
-                    self.add_call_piece(position, call)?;
-                }
-            }
         }
-        if choice
+        for (index, piece) in pieces {
+            self.add_call_piece(index, piece);
+        }
+        if let Some(reason) = choice
             .and_then(|choice| choice.get("finish_reason"))
-            .is_some_and(|reason| !reason.is_null())
+            .filter(|reason| !reason.is_null())
         {
-            self.finished = true;
+            self.finish_reason = Some(reason.as_str().unwrap_or("unknown").to_owned());
         }
         Ok(events)
+    }
+
+    fn skipped(&mut self, _event: &str) {
+        if self.finish_reason.is_some() {
+            return;
+        }
+        if self.calls.is_empty() {
+            self.skipped_before_calls = true;
+        } else {
+            self.calls_damaged = true;
+        }
     }
 
     fn finish(&mut self) -> Result<Vec<ResponseEvent>, DecodeError> {
@@ -223,15 +251,23 @@ impl SseDecoder for ChatDecoder {
         }
         // Some servers end the stream without `[DONE]`; a finish_reason is
         // enough to know every tool call is whole.
-        if self.finished {
-            return Ok(self.complete());
+        if self.finish_reason.is_some() {
+            return self.complete();
         }
         Err(DecodeError::Incomplete)
     }
 }
 
-impl ChatDecoder {
-    fn add_call_piece(&mut self, position: usize, piece: &Value) -> Result<(), DecodeError> {
+/// The tool-call pieces of a chunk's `delta`, each with its call's index.
+fn call_pieces(delta: Option<&Value>) -> Result<Vec<(u64, &Value)>, DecodeError> {
+    let Some(calls) = delta
+        .and_then(|delta| delta.get("tool_calls"))
+        .and_then(Value::as_array)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut pieces = Vec::with_capacity(calls.len());
+    for (position, piece) in calls.iter().enumerate() {
         // Servers that send one whole call per chunk sometimes omit `index`.
         let index = match piece.get("index") {
             Some(index) => index
@@ -239,6 +275,13 @@ impl ChatDecoder {
                 .ok_or_else(|| malformed(format!("tool call index {index} is not a number")))?,
             None => position as u64,
         };
+        pieces.push((index, piece));
+    }
+    Ok(pieces)
+}
+
+impl ChatDecoder {
+    fn add_call_piece(&mut self, index: u64, piece: &Value) {
         let call = self.calls.entry(index).or_default();
         if let Some(id) = piece.get("id").and_then(Value::as_str) {
             call.id = id.to_string();
@@ -251,10 +294,34 @@ impl ChatDecoder {
         if let Some(arguments) = text("arguments") {
             call.arguments.push_str(arguments);
         }
+    }
+
+    /// After a skipped chunk: no tool call can have been cut or lost (see
+    /// the module doc).
+    fn check_calls(&self) -> Result<(), DecodeError> {
+        let lost = |what: &str| Err(DecodeError::Inconsistent(format!("{what} with a skipped chunk")));
+        if self.calls_damaged {
+            return lost("a piece of a tool call may have been lost");
+        }
+        if !self.skipped_before_calls {
+            return Ok(());
+        }
+        let whole = self
+            .calls
+            .iter()
+            .enumerate()
+            .all(|(expected, (index, call))| *index == expected as u64 && !call.name.is_empty());
+        if !whole {
+            return lost("the start of a tool call was lost");
+        }
+        if self.calls.is_empty() && self.finish_reason.as_deref() == Some("tool_calls") {
+            return lost("the model finished to call tools, but the calls were lost");
+        }
         Ok(())
     }
 
-    fn complete(&mut self) -> Vec<ResponseEvent> {
+    fn complete(&mut self) -> Result<Vec<ResponseEvent>, DecodeError> {
+        self.check_calls()?;
         self.completed = true;
         let mut events = Vec::new();
         if !self.reasoning.is_empty() {
@@ -274,7 +341,7 @@ impl ChatDecoder {
         });
         events.extend(calls);
         events.push(ResponseEvent::Completed { usage: self.usage });
-        events
+        Ok(events)
     }
 }
 

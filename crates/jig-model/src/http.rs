@@ -3,10 +3,24 @@
 //! [`stream_sse`] POSTs a JSON body, parses the reply as server-sent events
 //! and feeds them to a fresh [`SseDecoder`] per attempt. It knows nothing of
 //! any wire format. Failures that a second try may fix (429, 5xx, a refused
-//! or reset connection, a stream that is cut, idle or mangled) are retried
-//! with exponential backoff; failures that would only repeat (400, 401, 403,
-//! 404, 422, an error the provider reports inside the stream) end the stream
-//! at once with a [`ModelError`] that says what to do.
+//! or reset connection, no response headers in time, a stream that is cut,
+//! idle, mangled or inconsistent) are retried with exponential backoff;
+//! failures that would only repeat (400, 401, 403, 404, 422, an error the
+//! provider reports inside the stream) end the stream at once with a
+//! [`ModelError`] that says what to do.
+//!
+//! Two clocks guard a request: [`RetryPolicy::headers_timeout`] (time from
+//! sending the request to the response headers; a server that accepts the
+//! connection and never answers) and [`RetryPolicy::idle_timeout`] (the
+//! longest silence between two pieces of a stream once it began; a long
+//! response that keeps streaming is never cut). Either running out is a
+//! retryable fault.
+//!
+//! An event the decoder cannot decode is skipped, not fatal: it is logged,
+//! reported as [`ResponseEvent::Skipped`], and the decoder decides at the
+//! end whether the response is still consistent (see [`crate::wire`]). More
+//! than [`MAX_SKIPPED_EVENTS`] in one attempt means the stream itself is
+//! mangled, and the attempt is retried.
 //!
 //! Invariant: [`ResponseEvent::Retrying`] is emitted *before* the backoff
 //! sleep and before any event of the next attempt, so a consumer that
@@ -48,6 +62,18 @@ pub enum Jitter {
     None,
 }
 
+/// Default [`RetryPolicy::headers_timeout`]: a healthy API answers with
+/// headers within seconds, even before the model produces its first token.
+pub const DEFAULT_HEADERS_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default [`RetryPolicy::idle_timeout`]: reasoning models may think for a
+/// long time between two events, though providers send keep-alives.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Most undecodable events skipped in one attempt; one more and the attempt
+/// is retried as mangled.
+pub const MAX_SKIPPED_EVENTS: usize = 3;
+
 /// When and how long to retry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -57,7 +83,9 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Longest delay, also the cap on a server's `Retry-After`.
     pub max_delay: Duration,
-    /// Longest wait for response headers or for the next bytes of a stream.
+    /// Longest wait for the response headers after sending the request.
+    pub headers_timeout: Duration,
+    /// Longest wait for the next bytes of a stream once it began.
     pub idle_timeout: Duration,
     /// Longest wait to open a connection.
     pub connect_timeout: Duration,
@@ -71,7 +99,8 @@ impl Default for RetryPolicy {
             max_retries: 5,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
-            idle_timeout: Duration::from_secs(60),
+            headers_timeout: DEFAULT_HEADERS_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             jitter: Jitter::Equal,
         }
@@ -205,6 +234,7 @@ impl Call {
         let response = self.send().await?;
         let idle = self.policy.idle_timeout;
         let mut events = response.bytes_stream().eventsource();
+        let mut skipped = 0;
         loop {
             let (decoded, ended) = match tokio::time::timeout(idle, events.next()).await {
                 Err(_) => return Err(self.idle_failure()),
@@ -220,7 +250,13 @@ impl Call {
                 }
                 Ok(Some(Err(err))) => return Err(self.stream_failure(err)),
             };
-            let decoded = decoded.map_err(|err| self.decode_failure(err))?;
+            let decoded = match decoded {
+                Err(DecodeError::Malformed { event, reason }) if skipped < MAX_SKIPPED_EVENTS => {
+                    skipped += 1;
+                    self.skip(decoder.as_mut(), event, reason)
+                }
+                decoded => decoded.map_err(|err| self.decode_failure(err))?,
+            };
             let mut completed = false;
             for event in decoded {
                 completed |= matches!(event, ResponseEvent::Completed { .. });
@@ -234,6 +270,19 @@ impl Call {
         }
     }
 
+    /// Drops an undecodable event: logs it, lets the decoder note it, and
+    /// returns the event that tells the consumer.
+    fn skip(&self, decoder: &mut dyn SseDecoder, event: String, reason: String) -> Vec<ResponseEvent> {
+        tracing::warn!(
+            provider = %self.endpoint.provider,
+            event = %event,
+            reason = %reason,
+            "skipped an undecodable stream event"
+        );
+        decoder.skipped(&event);
+        vec![ResponseEvent::Skipped { event, reason }]
+    }
+
     /// Sends the request and returns the response once its headers say 2xx.
     async fn send(&self) -> Result<reqwest::Response, Failure> {
         let mut request = self
@@ -245,11 +294,12 @@ impl Call {
         for (name, value) in &self.endpoint.headers {
             request = request.header(name, value);
         }
-        let idle = self.policy.idle_timeout;
-        let response = match tokio::time::timeout(idle, request.send()).await {
+        let wait = self.policy.headers_timeout;
+        let response = match tokio::time::timeout(wait, request.send()).await {
             Err(_) => {
-                let message = format!("no response headers within {}", seconds(idle));
-                return Err(self.transport_retry(message, "the server may be overloaded; try again later"));
+                let message = format!("no response headers within {}", seconds(wait));
+                let hint = "the server may be overloaded; try again later or raise the provider's headers_timeout_secs";
+                return Err(self.transport_retry(message, hint));
             }
             Ok(Err(err)) => return Err(self.send_failure(&err)),
             Ok(Ok(response)) => response,
@@ -259,7 +309,7 @@ impl Call {
             return Ok(response);
         }
         let server_asked = retry_after(response.headers());
-        let text = match tokio::time::timeout(idle, response.bytes()).await {
+        let text = match tokio::time::timeout(self.policy.idle_timeout, response.bytes()).await {
             Ok(Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
             _ => String::new(),
         };
@@ -331,7 +381,10 @@ impl Call {
 
     fn idle_failure(&self) -> Failure {
         let message = format!("no data for {}", seconds(self.policy.idle_timeout));
-        self.stream_retry(message, "the server stalled; try again later or raise the idle timeout")
+        self.stream_retry(
+            message,
+            "the server stalled; try again later or raise the provider's idle_timeout_secs",
+        )
     }
 
     fn stream_failure(&self, err: EventStreamError<reqwest::Error>) -> Failure {
@@ -348,7 +401,7 @@ impl Call {
 
     fn decode_failure(&self, err: DecodeError) -> Failure {
         match err {
-            DecodeError::Malformed { .. } => self.stream_retry(err.to_string(), MANGLED),
+            DecodeError::Malformed { .. } | DecodeError::Inconsistent(_) => self.stream_retry(err.to_string(), MANGLED),
             DecodeError::Incomplete => self.stream_retry(err.to_string(), "check the network and try again"),
             DecodeError::Provider(_) => Failure::Fatal(self.stream_error(
                 err.to_string(),

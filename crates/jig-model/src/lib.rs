@@ -62,6 +62,17 @@ pub enum ResponseEvent {
         /// What went wrong.
         reason: String,
     },
+    /// The transport dropped an event of this response that it could not
+    /// decode, and reads on: the response still completes if the rest of it
+    /// is consistent (see [`wire`]), else a [`ResponseEvent::Retrying`]
+    /// follows. Changes nothing in the response; front-ends show it, since
+    /// streamed text may now miss a piece.
+    Skipped {
+        /// The event's name or type, e.g. `response.output_text.delta`.
+        event: String,
+        /// Why it could not be decoded.
+        reason: String,
+    },
     /// The response is complete; always the last event.
     Completed {
         /// Token usage of this response.

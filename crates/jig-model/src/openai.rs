@@ -28,6 +28,21 @@
 //! the same way. Items that finished before it were emitted; an unfinished
 //! function call is dropped. Unknown event types are ignored so that new
 //! server events do not break old clients.
+//!
+//! Consistency after a skipped event (see [`crate::wire`]). Every event names
+//! its type on the SSE `event:` line, so a dropped text or reasoning event
+//! (`response.output_text.*`, `response.reasoning_summary_*`, content parts)
+//! costs at most a piece of streamed text: the reasoning item's `done` event
+//! repeats its whole summary. Any other dropped event may have carried a
+//! piece of the calls in progress, but a call's `response.output_item.done`
+//! (and `function_call_arguments.done`) repeat the whole arguments, so a call
+//! is only lost if it has to be rebuilt from pieces. The terminal event then
+//! decides: when it lists the response's `output` (as OpenAI's does), every
+//! finished call in it must have been emitted; without one, no call may still
+//! be waiting for its `done` at `response.completed`. A call built from
+//! pieces that a skipped event may have cut, a call missing from what was
+//! emitted, or a dropped terminal event (the stream then ends incomplete)
+//! makes the response inconsistent, and it is retried.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -262,6 +277,10 @@ pub struct ResponsesDecoder {
     calls: HashMap<String, PendingCall>,
     /// Reasoning summary parts in progress, by item id and summary index.
     summaries: HashMap<String, BTreeMap<u64, String>>,
+    /// Call ids of the calls emitted so far.
+    emitted: HashSet<String>,
+    /// Whether the transport skipped an event of this response.
+    skipped: bool,
     completed: bool,
 }
 
@@ -270,6 +289,8 @@ struct PendingCall {
     call_id: String,
     name: String,
     arguments: String,
+    /// A skipped event may have carried a piece of `arguments`.
+    tainted: bool,
 }
 
 impl ResponsesDecoder {
@@ -360,6 +381,10 @@ struct ResponseObject {
     usage: Option<Usage>,
     #[serde(default)]
     error: Option<ErrorObject>,
+    /// Every output item, in the terminal events. Read field by field, so an
+    /// odd item cannot make the whole terminal event undecodable.
+    #[serde(default)]
+    output: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -435,6 +460,7 @@ impl SseDecoder for ResponsesDecoder {
                             call_id: item.call_id.unwrap_or_default(),
                             name: item.name.unwrap_or_default(),
                             arguments,
+                            tainted: false,
                         },
                     );
                 }
@@ -451,6 +477,7 @@ impl SseDecoder for ResponsesDecoder {
                 }
                 if let Some(arguments) = event.arguments {
                     call.arguments = arguments;
+                    call.tainted = false;
                 }
                 Ok(Vec::new())
             }
@@ -462,10 +489,13 @@ impl SseDecoder for ResponsesDecoder {
                 if !event.item.is_call() {
                     return Ok(Vec::new());
                 }
-                Ok(vec![ResponseEvent::ToolCall(self.finish_call(&kind, event.item)?)])
+                Ok(vec![ResponseEvent::ToolCall(self.finish_call(event.item)?)])
             }
             "response.completed" | "response.incomplete" => {
                 let event: ResponseEnvelope = parse(&kind, value)?;
+                if self.skipped {
+                    self.check_calls(&kind, &event.response)?;
+                }
                 self.completed = true;
                 Ok(vec![ResponseEvent::Completed {
                     usage: token_usage(event.response.usage),
@@ -487,6 +517,15 @@ impl SseDecoder for ResponsesDecoder {
         }
     }
 
+    fn skipped(&mut self, event: &str) {
+        self.skipped = true;
+        if !CALL_FREE_EVENTS.iter().any(|prefix| event.starts_with(prefix)) {
+            for call in self.calls.values_mut() {
+                call.tainted = true;
+            }
+        }
+    }
+
     fn finish(&mut self) -> Result<Vec<ResponseEvent>, DecodeError> {
         if self.completed {
             Ok(Vec::new())
@@ -496,25 +535,67 @@ impl SseDecoder for ResponsesDecoder {
     }
 }
 
+/// Event types (prefixes) that never carry a piece of a tool call.
+const CALL_FREE_EVENTS: [&str; 8] = [
+    "response.output_text.",
+    "response.reasoning_summary_text.",
+    "response.reasoning_summary_part.",
+    "response.reasoning_text.",
+    "response.content_part.",
+    "response.refusal.",
+    "response.created",
+    "response.in_progress",
+];
+
 impl ResponsesDecoder {
     /// The finished call for a `function_call` or `custom_tool_call` item:
     /// the `done` item's fields win, the streamed pieces fill in what it
     /// leaves out.
-    fn finish_call(&mut self, kind: &str, mut item: OutputItem) -> Result<ToolCall, DecodeError> {
+    fn finish_call(&mut self, mut item: OutputItem) -> Result<ToolCall, DecodeError> {
         let pending = self.calls.remove(&item_key(&item)).unwrap_or_default();
         let arguments = item.call_text().filter(|text| !text.is_empty());
+        let tainted = pending.tainted && arguments.is_none();
         let call = ToolCall {
             call_id: item.call_id.unwrap_or(pending.call_id),
             name: item.name.unwrap_or(pending.name),
             arguments: arguments.unwrap_or(pending.arguments),
         };
         if call.call_id.is_empty() || call.name.is_empty() {
-            return Err(DecodeError::Malformed {
-                event: kind.to_owned(),
-                reason: format!("{} without call_id or name", item.kind),
-            });
+            return Err(DecodeError::Inconsistent(format!(
+                "a {} came without call_id or name",
+                item.kind
+            )));
         }
+        if tainted {
+            return Err(DecodeError::Inconsistent(format!(
+                "tool call {} ({}) may have lost part of its arguments to a skipped event",
+                call.name, call.call_id
+            )));
+        }
+        self.emitted.insert(call.call_id.clone());
         Ok(call)
+    }
+
+    /// After a skipped event: every finished call of the response was
+    /// emitted (see the module doc).
+    fn check_calls(&self, kind: &str, response: &ResponseObject) -> Result<(), DecodeError> {
+        let lost = match &response.output {
+            Some(output) => output.iter().find_map(|item| {
+                let field = |name: &str| item.get(name).and_then(Value::as_str);
+                let is_call = matches!(field("type"), Some("function_call" | "custom_tool_call"));
+                let finished = matches!(field("status"), None | Some("completed"));
+                let call_id = field("call_id").unwrap_or_default();
+                (is_call && finished && !self.emitted.contains(call_id)).then(|| call_id.to_owned())
+            }),
+            None if kind == "response.completed" => self.calls.values().next().map(|call| call.call_id.clone()),
+            None => None,
+        };
+        match lost {
+            Some(call_id) => Err(DecodeError::Inconsistent(format!(
+                "tool call {call_id:?} was lost with a skipped event"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// A finished reasoning item: its summary parts joined (from the `done`

@@ -11,6 +11,18 @@
 //! complete, and [`ResponseEvent::Completed`] only when the provider said the
 //! response is done. A stream that ends before that is an error the
 //! transport may retry, so a partial tool call can never run.
+//!
+//! Undecodable events. An event a decoder cannot read returns
+//! [`DecodeError::Malformed`] and changes nothing in the decoder, so the
+//! transport can drop it as if it never came: it tells the decoder with
+//! [`SseDecoder::skipped`] and reads on. One bad event in a long response is
+//! then a warning, not a lost response. The decoder notes what the dropped
+//! event may have carried (each format's module doc says what it checks), and
+//! once something was skipped its terminal event completes the response only
+//! if the rest is *consistent*: every tool call whole and accounted for, and
+//! nothing the next request must send back damaged. Otherwise it returns
+//! [`DecodeError::Inconsistent`] and the transport retries. What a skipped
+//! event can still cost is streamed text or reasoning with a piece missing.
 
 use jig_protocol::{ToolFormat, ToolSpec};
 use serde_json::{Value, json};
@@ -35,6 +47,10 @@ pub enum DecodeError {
     /// The stream ended before the provider said the response was complete.
     #[error("the stream ended before the response was complete")]
     Incomplete,
+    /// The response reached its end but cannot be used as it is, e.g. a
+    /// skipped event carried part of a tool call. Retrying may help.
+    #[error("the response is not usable: {0}")]
+    Inconsistent(String),
 }
 
 /// Decodes one response's server-sent events. A new decoder is made for
@@ -43,6 +59,13 @@ pub trait SseDecoder: Send {
     /// Handles one SSE event (`event:` name, possibly empty, and `data:`
     /// text) and returns the response events it completes.
     fn event(&mut self, name: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError>;
+
+    /// The transport dropped an event that [`SseDecoder::event`] called
+    /// [`DecodeError::Malformed`]; `event` is the name that error gave it
+    /// (its `type`, else its SSE name, else `unnamed`). The decoder notes
+    /// what the event may have carried, so that its terminal event can
+    /// decide whether the response is still consistent.
+    fn skipped(&mut self, event: &str);
 
     /// Called when the byte stream ends. Returns the final events, or
     /// [`DecodeError::Incomplete`] when the response never finished.

@@ -30,6 +30,9 @@ pub enum Reply {
     },
     /// Close the connection before sending anything.
     Reset,
+    /// Read the request, then send nothing at all (not even a status line)
+    /// and keep the connection open: a server that never answers.
+    Silent,
 }
 
 /// How a streamed reply ends.
@@ -74,6 +77,27 @@ impl Reply {
         }
     }
 
+    /// Like [`Reply::events`], but the event at `index` arrives mangled: its
+    /// `event:` line intact and its JSON cut off halfway, as a proxy that
+    /// loses bytes leaves it.
+    pub fn events_mangling(data: &[serde_json::Value], index: usize, end: End) -> Self {
+        let mut reply = Reply::events(data, end);
+        if let Reply::Sse { chunks, .. } = &mut reply {
+            let name = data[index]["type"].as_str().unwrap_or_default();
+            chunks[index] = format!("event: {name}\ndata: {}\n\n", half(&data[index].to_string()));
+        }
+        reply
+    }
+
+    /// Like [`Reply::sse`], but the data at `index` is cut off halfway.
+    pub fn sse_mangling<S: AsRef<str>>(data: &[S], index: usize, end: End) -> Self {
+        let mut reply = Reply::sse(data, end);
+        if let Reply::Sse { chunks, .. } = &mut reply {
+            chunks[index] = format!("data: {}\n\n", half(data[index].as_ref()));
+        }
+        reply
+    }
+
     /// A stream of raw SSE text, one chunk per event.
     pub fn raw(text: &[&str], end: End) -> Self {
         Reply::Sse {
@@ -90,6 +114,16 @@ impl Reply {
             end,
         }
     }
+}
+
+/// The first half of `text`, cut on a character boundary: never valid JSON
+/// when `text` is a JSON object.
+fn half(text: &str) -> &str {
+    let mut at = text.len() / 2;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    &text[..at]
 }
 
 /// A request as the server saw it.
@@ -168,6 +202,10 @@ async fn serve(mut socket: TcpStream, reply: Reply, recorded: Arc<Mutex<Vec<Requ
     recorded.lock().unwrap().push(request);
     match reply {
         Reply::Reset => drop(socket),
+        Reply::Silent => {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            drop(socket);
+        }
         Reply::Status { status, headers, body } => {
             let mut head = format!("HTTP/1.1 {status} Scripted\r\ncontent-length: {}\r\n", body.len());
             head.push_str("content-type: application/json\r\nconnection: close\r\n");

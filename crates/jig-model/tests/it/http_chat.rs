@@ -2,27 +2,15 @@
 //! streaming, tool-call assembly, usage, the request body, and the retry
 //! fault matrix.
 
-use std::time::Duration;
-
 use futures::StreamExt;
 use jig_model::chat::{ChatClient, chat_body};
-use jig_model::http::{Jitter, RetryPolicy};
+use jig_model::http::RetryPolicy;
 use jig_model::{ModelClient, ModelError, ModelRequest, ResponseEvent};
 use jig_protocol::{Item, TokenUsage, ToolCall, ToolOutput, ToolSpec, ToolStatus};
 use jig_testkit::streams::{self, chat};
 use jig_testkit::{End, FakeServer, Reply};
 
-/// Tiny delays, no jitter: tests never wait for real.
-fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 3,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(40),
-        idle_timeout: Duration::from_millis(300),
-        connect_timeout: Duration::from_secs(2),
-        jitter: Jitter::None,
-    }
-}
+use crate::support::policy;
 
 fn client(server: &FakeServer) -> ChatClient {
     ChatClient::new(server.base_url(), "gpt-test", Some("sk-test".into()), policy())
@@ -329,9 +317,10 @@ async fn stream_ending_early_is_retried() {
 }
 
 #[tokio::test]
-async fn malformed_event_is_retried() {
+async fn a_stream_of_only_a_malformed_event_is_retried() {
+    // The bad chunk is skipped; what is left never finishes.
     let bad = Reply::sse(&[r#"{"choices":[{"delta":"#], End::Clean);
-    let after = fault_then_success(bad, "malformed chat.completion.chunk event").await;
+    let after = fault_then_success(bad, "the stream ended before the response was complete").await;
     assert_eq!(after, hello_events());
 }
 

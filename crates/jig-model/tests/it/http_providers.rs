@@ -3,11 +3,8 @@
 //! carry the call, its output and the reasoning back), then one fault matrix
 //! run for both providers from a table of their streams.
 
-use std::time::Duration;
-
 use futures::StreamExt;
 use jig_model::anthropic::{MessagesClient, MessagesOptions};
-use jig_model::http::{Jitter, RetryPolicy};
 use jig_model::openai::{ResponsesClient, ResponsesOptions};
 use jig_model::{ModelClient, ModelError, ModelRequest, ResponseEvent};
 use jig_protocol::{Item, TokenUsage, ToolOutput, ToolSpec, ToolStatus};
@@ -15,17 +12,7 @@ use jig_testkit::streams::{anthropic, openai};
 use jig_testkit::{End, FakeServer, Reply};
 use serde_json::{Value, json};
 
-/// Tiny delays, no jitter: tests never wait for real.
-fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 3,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(40),
-        idle_timeout: Duration::from_millis(300),
-        connect_timeout: Duration::from_secs(2),
-        jitter: Jitter::None,
-    }
-}
+use crate::support::policy;
 
 /// What differs between providers: the client and the shape of its streams.
 struct Provider {
@@ -100,7 +87,8 @@ fn providers() -> [Provider; 2] {
     ]
 }
 
-fn openai_tool_call() -> Vec<Value> {
+/// Reasoning, then a `shell {"cmd":"ls"}` call, as the Responses API streams it.
+pub(crate) fn openai_tool_call() -> Vec<Value> {
     let reasoning = json!({"id": "rs_1", "type": "reasoning",
         "summary": [{"type": "summary_text", "text": "Listing first."}], "encrypted_content": "enc-1"});
     let call = json!({"id": "fc_1", "type": "function_call", "status": "completed",
@@ -122,7 +110,8 @@ fn openai_tool_call() -> Vec<Value> {
     ]
 }
 
-fn anthropic_tool_call() -> Vec<Value> {
+/// A signed thinking block, then a `shell {"cmd":"ls"}` call, as the Messages API streams it.
+pub(crate) fn anthropic_tool_call() -> Vec<Value> {
     let mut events = vec![
         anthropic::message_start(),
         json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
@@ -138,7 +127,8 @@ fn anthropic_tool_call() -> Vec<Value> {
     events
 }
 
-fn tools() -> Vec<ToolSpec> {
+/// The one tool the requests offer: `shell`.
+pub(crate) fn tools() -> Vec<ToolSpec> {
     vec![ToolSpec {
         name: "shell".into(),
         description: "Runs a command.".into(),
@@ -148,7 +138,7 @@ fn tools() -> Vec<ToolSpec> {
 }
 
 /// Every event of one response, and the error that ended it, if any.
-async fn run(client: &dyn ModelClient, items: &[Item]) -> (Vec<ResponseEvent>, Option<ModelError>) {
+pub(crate) async fn run(client: &dyn ModelClient, items: &[Item]) -> (Vec<ResponseEvent>, Option<ModelError>) {
     let tools = tools();
     let request = ModelRequest {
         session_id: "s",
@@ -178,7 +168,7 @@ fn recorded(events: &[ResponseEvent]) -> Vec<Item> {
             ResponseEvent::Reasoning(part) => reasoning.push(part.clone().into_item()),
             ResponseEvent::TextDelta(delta) => text.push_str(delta),
             ResponseEvent::ToolCall(call) => calls.push(Item::ToolCall(call.clone())),
-            ResponseEvent::Retrying { .. } | ResponseEvent::Completed { .. } => {}
+            ResponseEvent::Retrying { .. } | ResponseEvent::Skipped { .. } | ResponseEvent::Completed { .. } => {}
         }
     }
     if !text.is_empty() || calls.is_empty() {
@@ -361,8 +351,14 @@ async fn broken_connections_and_streams_are_retried() {
         recovers(&provider, Reply::Reset, "error sending request").await;
         let cut = Reply::events(&(provider.partial_call)(), End::Cut);
         recovers(&provider, cut, "the connection broke mid-stream").await;
+        // The bad event is skipped; what is left never finishes.
         let malformed = Reply::raw(&[provider.malformed], End::Clean);
-        recovers(&provider, malformed, "malformed ").await;
+        recovers(
+            &provider,
+            malformed,
+            "the stream ended before the response was complete",
+        )
+        .await;
         let mut first = (provider.hello)();
         first.truncate(3);
         recovers(&provider, Reply::events(&first, End::Stall), "no data for 0.300s").await;

@@ -10,4 +10,5 @@ mod prefix_stability;
 mod replay;
 mod scripted;
 mod scripted_guards;
+mod skipped_events;
 mod support;

@@ -224,7 +224,7 @@ fn as_items(events: &[ResponseEvent]) -> (Vec<Item>, TokenUsage) {
             ResponseEvent::Reasoning(part) => items.push(part.clone().into_item()),
             ResponseEvent::ToolCall(call) => items.push(Item::ToolCall(call.clone())),
             ResponseEvent::Completed { usage: done } => usage = *done,
-            ResponseEvent::TextDelta(_) | ResponseEvent::Retrying { .. } => {}
+            ResponseEvent::TextDelta(_) | ResponseEvent::Retrying { .. } | ResponseEvent::Skipped { .. } => {}
         }
     }
     let text = text_of(events);

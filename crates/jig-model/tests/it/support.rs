@@ -1,10 +1,25 @@
 //! Shared helpers: build requests by hand and drain a provider's stream.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use futures::StreamExt;
+use jig_model::http::{Jitter, RetryPolicy};
 use jig_model::{ModelClient, ModelError, ModelRequest, ResponseEvent};
 use jig_protocol::{Item, ToolCall, ToolOutput, ToolStatus};
+
+/// Tiny delays, no jitter, short limits: tests never wait for real.
+pub fn policy() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(40),
+        headers_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_millis(300),
+        connect_timeout: Duration::from_secs(2),
+        jitter: Jitter::None,
+    }
+}
 
 /// A request over `items`.
 pub fn request(items: &[Item]) -> ModelRequest<'_> {
