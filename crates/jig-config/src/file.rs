@@ -47,6 +47,8 @@ pub(crate) struct ProviderFile {
     pub kind: Option<ProviderKind>,
     pub base_url: Option<String>,
     pub api_key_env: Option<String>,
+    pub headers_timeout_secs: Option<Seconds>,
+    pub idle_timeout_secs: Option<Seconds>,
     /// Present only so that `api_key = "..."` gets a message that says what
     /// to do instead of a bare "unknown key"; deserialising it always fails.
     #[serde(default)]
@@ -76,6 +78,22 @@ pub(crate) struct PriceFile {
     pub input: f64,
     pub cached_input: Option<f64>,
     pub output: f64,
+}
+
+/// A time limit in seconds: a finite number above 0, whole or not.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seconds(pub std::time::Duration);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let secs = f64::deserialize(deserializer)?;
+        match std::time::Duration::try_from_secs_f64(secs) {
+            Ok(duration) if secs > 0.0 => Ok(Seconds(duration)),
+            _ => Err(serde::de::Error::custom(format!(
+                "a time limit must be a finite number of seconds above 0, not {secs}"
+            ))),
+        }
+    }
 }
 
 /// Never constructed: see [`ProviderFile::api_key`].

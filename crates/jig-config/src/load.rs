@@ -34,6 +34,8 @@ struct PartialProvider {
     kind: Option<ProviderKind>,
     base_url: Option<String>,
     api_key_env: Option<String>,
+    headers_timeout: Option<std::time::Duration>,
+    idle_timeout: Option<std::time::Duration>,
     /// The first file that defined it, for error messages.
     defined_in: Option<PathBuf>,
 }
@@ -133,6 +135,8 @@ impl Builder {
             kind: Some(kind),
             base_url: base_url.map(str::to_owned),
             api_key_env: key.map(str::to_owned),
+            headers_timeout: None,
+            idle_timeout: None,
             defined_in: None,
         };
         let providers = BTreeMap::from([
@@ -288,6 +292,8 @@ impl Builder {
                 kind: None,
                 base_url: None,
                 api_key_env: None,
+                headers_timeout: None,
+                idle_timeout: None,
                 defined_in: source.path().map(Path::to_owned),
             });
             let key = |field: &str| format!("providers.{}.{field}", quote_key(&name));
@@ -303,6 +309,14 @@ impl Builder {
             if let Some(var) = p.api_key_env {
                 entry.api_key_env = Some(var);
                 set.push(key("api_key_env"));
+            }
+            if let Some(limit) = p.headers_timeout_secs {
+                entry.headers_timeout = Some(limit.0);
+                set.push(key("headers_timeout_secs"));
+            }
+            if let Some(limit) = p.idle_timeout_secs {
+                entry.idle_timeout = Some(limit.0);
+                set.push(key("idle_timeout_secs"));
             }
             for k in set {
                 self.set_source(k, source.clone());
@@ -384,6 +398,8 @@ impl Builder {
                 kind,
                 base_url: p.base_url,
                 api_key_env: p.api_key_env,
+                headers_timeout: p.headers_timeout,
+                idle_timeout: p.idle_timeout,
             };
             self.settings.providers.insert(name, provider);
         }

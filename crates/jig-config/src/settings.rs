@@ -137,6 +137,12 @@ pub struct ProviderSettings {
     pub base_url: Option<String>,
     /// The environment variable holding the API key, if it needs one.
     pub api_key_env: Option<String>,
+    /// Longest wait for response headers (`headers_timeout_secs`); `None`
+    /// leaves the model crate's default.
+    pub headers_timeout: Option<std::time::Duration>,
+    /// Longest silence inside a response stream (`idle_timeout_secs`);
+    /// `None` leaves the model crate's default.
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 impl ProviderSettings {

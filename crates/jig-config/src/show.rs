@@ -84,6 +84,11 @@ impl Settings {
                 None => "(none)".to_owned(),
             };
             push(&mut out, key("api_key_env"), key_env);
+            for (field, limit) in [("headers_timeout_secs", p.headers_timeout), ("idle_timeout_secs", p.idle_timeout)] {
+                if let Some(limit) = limit {
+                    push(&mut out, key(field), float(limit.as_secs_f64()));
+                }
+            }
         }
         for (name, p) in &self.profiles {
             let table = format!("profiles.{}", quote_key(name));

@@ -148,7 +148,12 @@ fn build_client(
         ))
     })?;
     let key = provider.api_key(env);
-    let policy = RetryPolicy::default();
+    let defaults = RetryPolicy::default();
+    let policy = RetryPolicy {
+        headers_timeout: provider.headers_timeout.unwrap_or(defaults.headers_timeout),
+        idle_timeout: provider.idle_timeout.unwrap_or(defaults.idle_timeout),
+        ..defaults
+    };
     match provider.kind {
         ProviderKind::Chat => Ok(Arc::new(
             ChatClient::new(base_url, &profile.model, key, policy)?.with_provider(name.as_str()),

@@ -3,5 +3,6 @@
 
 mod errors;
 mod precedence;
+mod provider_timeouts;
 mod show;
 mod support;
