@@ -103,17 +103,29 @@ impl std::error::Error for UsageError {}
 
 /// Invoked as `rg` (through the shim link jig puts on the PATH of the
 /// commands it runs when ripgrep is not installed): answer as ripgrep would,
-/// with the same engine as the `search` tool.
+/// reading stdin when ripgrep would.
 fn run_as_rg() -> Option<ExitCode> {
-    let mut args = std::env::args();
+    let mut args = std::env::args_os();
     let argv0 = args.next()?;
     if std::path::Path::new(&argv0).file_name()? != "rg" {
         return None;
     }
+    let args: Result<Vec<String>, _> = args.map(|arg| arg.into_string()).collect();
+    let Ok(args) = args else {
+        eprintln!("rg (jig): an argument is not valid UTF-8; jig's rg takes UTF-8 patterns and paths only");
+        return Some(ExitCode::from(2));
+    };
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let mut stdin = std::io::stdin().lock();
+    let input = if jig_tools::rg::readable_stdin() {
+        jig_tools::rg::Input::Readable(&mut stdin)
+    } else {
+        jig_tools::rg::Input::Terminal(&mut stdin)
+    };
     let code = jig_tools::rg::main(
-        args.collect(),
+        args,
         &cwd,
+        input,
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),
     );

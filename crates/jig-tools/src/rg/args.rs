@@ -23,19 +23,22 @@ const SWITCHES: &[(Option<char>, &str)] = &[
     (Some('H'), "with-filename"),
     (Some('I'), "no-filename"),
     (Some('l'), "files-with-matches"),
-    (Some('L'), "files-without-match"),
+    (None, "files-without-match"),
     (Some('c'), "count"),
+    (None, "count-matches"),
     (Some('q'), "quiet"),
     (Some('u'), "unrestricted"),
     (Some('.'), "hidden"),
     (Some('a'), "text"),
+    (None, "binary"),
     (Some('h'), "help"),
     (Some('V'), "version"),
     (None, "no-heading"),
     (None, "no-ignore"),
     (None, "files"),
     (None, "no-messages"),
-    (None, "follow"),
+    (Some('L'), "follow"),
+    (None, "no-require-git"),
     (None, "no-config"),
 ];
 
@@ -67,14 +70,16 @@ pub(super) struct Args {
     pub line: bool,
     pub invert: bool,
     pub only_matching: bool,
-    pub line_number: bool,
+    pub line_number: Option<bool>,
     pub with_filename: Option<bool>,
     pub mode: Mode,
     pub quiet: bool,
     pub hidden: bool,
     pub no_ignore: bool,
     pub text: bool,
+    pub binary: bool,
     pub follow: bool,
+    pub require_git: bool,
     pub no_messages: bool,
     pub globs: Vec<String>,
     pub iglobs: Vec<String>,
@@ -96,8 +101,10 @@ pub(super) enum Mode {
     FilesWithMatches,
     /// Paths of files without a match.
     FilesWithoutMatch,
-    /// `path:count` per file.
+    /// `path:count` per file, counting lines.
     Count,
+    /// `path:count` per file, counting matches.
+    CountMatches,
     /// The files that would be searched.
     Files,
     /// Usage text.
@@ -141,7 +148,7 @@ impl Args {
     /// Parses the arguments after the program name.
     pub(super) fn parse(argv: Vec<String>) -> Result<Args, ArgError> {
         let mut args = Args {
-            line_number: true,
+            require_git: true,
             ..Args::default()
         };
         let mut positional = Vec::new();
@@ -228,13 +235,14 @@ impl Args {
             "line-regexp" => self.line = true,
             "invert-match" => self.invert = true,
             "only-matching" => self.only_matching = true,
-            "line-number" => self.line_number = true,
-            "no-line-number" => self.line_number = false,
+            "line-number" => self.line_number = Some(true),
+            "no-line-number" => self.line_number = Some(false),
             "with-filename" => self.with_filename = Some(true),
             "no-filename" => self.with_filename = Some(false),
             "files-with-matches" => self.mode = Mode::FilesWithMatches,
             "files-without-match" => self.mode = Mode::FilesWithoutMatch,
             "count" => self.mode = Mode::Count,
+            "count-matches" => self.mode = Mode::CountMatches,
             "files" => self.mode = Mode::Files,
             "help" => self.mode = Mode::Help,
             "version" => self.mode = Mode::Version,
@@ -242,8 +250,10 @@ impl Args {
             "unrestricted" => *unrestricted += 1,
             "hidden" => self.hidden = true,
             "no-ignore" => self.no_ignore = true,
-            "text" => self.text = true,
+            "text" => (self.text, self.binary) = (true, false),
+            "binary" => (self.text, self.binary) = (false, true),
             "follow" => self.follow = true,
+            "no-require-git" => self.require_git = false,
             "no-messages" => self.no_messages = true,
             // Always the case here: output is never a terminal, and jig's
             // rg reads no config file.
@@ -263,7 +273,11 @@ impl Args {
             "context" => (self.after, self.before) = (number(long, &value)?, number(long, &value)?),
             "max-count" => self.max_count = Some(number(long, &value)?),
             "max-depth" => self.max_depth = Some(number(long, &value)?),
-            // --color and --sort: output has no colour, and is always sorted by path.
+            // Output never has colour and is always sorted by path, which
+            // is also one of the orders `--sort none` allows; other values
+            // would print something else, so they are refused.
+            "color" => one_of(long, &value, &["never", "auto"])?,
+            "sort" => one_of(long, &value, &["path", "none"])?,
             _ => {}
         }
         Ok(())
@@ -276,8 +290,8 @@ impl Args {
         if count >= 2 {
             self.hidden = true;
         }
-        if count >= 3 {
-            self.text = true;
+        if count >= 3 && !self.text {
+            self.binary = true;
         }
     }
 }
@@ -291,4 +305,14 @@ fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, ArgError> 
     value
         .parse()
         .map_err(|_| ArgError::Invalid(format!("--{flag} needs a whole number, got {value:?}")))
+}
+
+fn one_of(flag: &str, value: &str, allowed: &[&str]) -> Result<(), ArgError> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    Err(ArgError::Unsupported(format!(
+        "--{flag} {value} (jig's rg supports --{flag} {})",
+        allowed.join(" or ")
+    )))
 }

@@ -1,41 +1,57 @@
 //! `rg` for machines without ripgrep: models trained on Codex and Claude Code
 //! search by running `rg` in the shell, so jig answers that command itself.
 //!
-//! [`main`] implements ripgrep's common flags (see `args.rs`) with the same
-//! crates as the `search` tool (`ignore` for the walk, `grep-searcher` and
-//! `grep-printer` for matching and output). [`shim_dir`] makes an `rg` link
-//! to the jig executable when no real `rg` is on `PATH`; [`use_shim_dir`]
-//! puts that directory first on the `PATH` of every command jig starts (a
-//! process-wide setting, because jig must not change its own environment).
+//! [`main`] implements ripgrep's common flags (see `args.rs`) with ripgrep's
+//! own crates (`ignore` for the walk, `grep-searcher` and `grep-printer` for
+//! matching and output), configured the way ripgrep configures them.
+//! [`shim_dir`] makes an `rg` link to the jig executable when no real `rg` is
+//! on `PATH`; [`use_shim_dir`] puts that directory first on the `PATH` of
+//! every command jig starts (a process-wide setting, because jig must not
+//! change its own environment).
 //!
-//! Invariants: output is always what `rg -n --no-heading` prints into a
-//! pipe — `path:line:text`, sorted by path — because jig's commands never
-//! write to a terminal; `-N` drops line numbers. Exit codes are ripgrep's:
-//! 0 when something matched, 1 when nothing did, 2 on an error (message on
-//! stderr). Flags outside the subset are refused (exit 2) rather than
-//! ignored, so the model never reads silently different results. `.git` is
-//! never searched, and ignore files apply even outside a git repository.
+//! Invariant: for every flag it accepts, stdout and the exit code are
+//! byte for byte what `rg --sort path` prints when its stdout is not a
+//! terminal (jig's commands never write to one): no heading, no colour, no
+//! line numbers unless `-n`, and files in path order (ripgrep's default
+//! order is whatever its threads produce). The parity test in
+//! `tests/it/rg_parity.rs` holds this against Debian's ripgrep. Exit codes are
+//! ripgrep's: 0 when something matched, 1 when nothing did, 2 on an error.
+//! Flags outside the subset are refused (exit 2) rather than ignored, so the
+//! model never reads silently different results; only `--help` and
+//! `--version` say that this is jig's `rg`.
 
 mod args;
+mod print;
 mod shim;
+mod walk;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use grep_regex::{RegexMatcher, RegexMatcherBuilder};
-use grep_searcher::sinks::Bytes;
 use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder};
-use ignore::WalkBuilder;
-use ignore::overrides::OverrideBuilder;
-use ignore::types::TypesBuilder;
 
 use args::{ArgError, Args, Mode};
+use print::Printer;
 pub(crate) use shim::{apply_path_prefix, path_export};
-pub use shim::{shim_dir, use_shim_dir};
+pub use shim::{readable_stdin, shim_dir, use_shim_dir};
+
+/// jig's standard input as `rg` sees it. ripgrep reads its standard input
+/// when no path is given and stdin is a file, pipe or socket (see
+/// [`readable_stdin`]); otherwise it searches the working directory. A `-`
+/// path always reads it.
+pub enum Input<'a> {
+    /// Nothing to read (in-process callers): `-` reads nothing.
+    None,
+    /// A terminal or device: searched only when named as `-`.
+    Terminal(&'a mut dyn Read),
+    /// A file, pipe or socket: searched when no path is given, or as `-`.
+    Readable(&'a mut dyn Read),
+}
 
 /// Runs `rg` with `args` (without the program name) in `cwd`, writing results
 /// to `out` and messages to `err`; returns the exit code.
-pub fn main(args: Vec<String>, cwd: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub fn main(args: Vec<String>, cwd: &Path, input: Input<'_>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let args = match Args::parse(args) {
         Ok(args) => args,
         Err(error @ ArgError::Unsupported(_)) => {
@@ -62,8 +78,8 @@ pub fn main(args: Vec<String>, cwd: &Path, out: &mut dyn Write, err: &mut dyn Wr
         }
         _ => {}
     }
-    match Run::new(args, cwd) {
-        Ok(run) => run.execute(out, err),
+    match Run::new(args, cwd, input) {
+        Ok(mut run) => run.execute(out, err),
         Err(message) => {
             let _ = writeln!(err, "rg: {message}");
             2
@@ -71,195 +87,212 @@ pub fn main(args: Vec<String>, cwd: &Path, out: &mut dyn Write, err: &mut dyn Wr
     }
 }
 
-/// One resolved invocation.
-struct Run {
-    args: Args,
-    cwd: PathBuf,
-    matcher: Option<RegexMatcher>,
-    with_filename: bool,
+/// How binary files are treated (`-a`, `--binary` or `-uuu`, or neither).
+#[derive(Clone, Copy)]
+enum BinaryMode {
+    /// Walked files are dropped at the first NUL byte.
+    Skip,
+    /// Every file is searched; a match in binary data is reported.
+    Report,
+    /// Binary data is searched as text.
+    Text,
 }
 
-/// What one invocation found.
-#[derive(Default)]
-struct Tally {
-    matched: bool,
+/// Something to search: a path as walked, or standard input.
+enum Haystack<'a> {
+    /// A file; `explicit` when the user named it (searched even if a
+    /// filter would skip it, and binary data is reported, not skipped).
+    File { path: &'a Path, explicit: bool },
+    /// Standard input.
+    Stdin,
+}
+
+/// One resolved invocation.
+struct Run<'a> {
+    args: Args,
+    cwd: PathBuf,
+    stdin: Option<&'a mut dyn Read>,
+    /// Search standard input instead of the working directory.
+    stdin_only: bool,
+    matcher: Option<RegexMatcher>,
+    with_filename: bool,
     errors: bool,
 }
 
-impl Run {
-    fn new(args: Args, cwd: &Path) -> Result<Run, String> {
+impl<'a> Run<'a> {
+    fn new(mut args: Args, cwd: &Path, input: Input<'a>) -> Result<Run<'a>, String> {
+        if args.mode == Mode::Count && args.only_matching {
+            args.mode = Mode::CountMatches;
+        }
         let matcher = if args.mode == Mode::Files {
             None
         } else {
             Some(build_matcher(&args)?)
         };
-        let single_file = args.paths.len() == 1 && cwd.join(&args.paths[0]).is_file();
-        let with_filename = args.with_filename.unwrap_or(!single_file);
+        let stdin_only = matches!(input, Input::Readable(_)) && args.paths.is_empty() && args.mode != Mode::Files;
+        let stdin = match input {
+            Input::None => None,
+            Input::Terminal(reader) | Input::Readable(reader) => Some(reader),
+        };
+        let one_file = match args.paths.as_slice() {
+            [] => stdin_only,
+            [path] => path == Path::new("-") || !cwd.join(path).is_dir(),
+            _ => false,
+        };
+        let with_filename = args.with_filename.unwrap_or(!one_file);
         Ok(Run {
             args,
             cwd: cwd.to_path_buf(),
+            stdin,
+            stdin_only,
             matcher,
             with_filename,
+            errors: false,
         })
     }
 
-    fn execute(&self, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-        let mut tally = Tally::default();
-        let roots: Vec<(PathBuf, Option<&Path>)> = if self.args.paths.is_empty() {
+    fn execute(&mut self, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+        // ripgrep knows no match is possible and searches nothing.
+        if self.args.max_count == Some(0) && self.matcher.is_some() {
+            return 1;
+        }
+        let matched = match &self.matcher {
+            None => self.list_files(out, err),
+            Some(matcher) => {
+                let matcher = matcher.clone();
+                let mut printer = Printer::new(&self.args, self.with_filename, out);
+                self.search_all(&matcher, &mut printer, err)
+            }
+        };
+        match (matched, self.errors) {
+            (true, _) if self.args.quiet => 0,
+            (_, true) => 2,
+            (true, false) => 0,
+            (false, false) => 1,
+        }
+    }
+
+    /// `--files`: prints what would be searched; returns whether anything was.
+    fn list_files(&mut self, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+        let mut listed = false;
+        let quiet = self.args.quiet;
+        self.walk(err, &mut |shown, _| {
+            listed = true;
+            !quiet && print::path_line(out, shown).is_ok()
+        });
+        listed
+    }
+
+    /// Searches every haystack; returns whether any had a match.
+    fn search_all(&mut self, matcher: &RegexMatcher, printer: &mut Printer<'_>, err: &mut dyn Write) -> bool {
+        let mut searcher = self.searcher();
+        let quiet = self.args.quiet;
+        let binary = self.binary_mode();
+        let mut stdin = self.stdin.take();
+        let mut matched = false;
+        let mut failures = Vec::new();
+        let mut searched = false;
+        let mut visit = |shown: &Path, haystack: Haystack<'_>| {
+            searched = true;
+            searcher.set_binary_detection(binary_detection(binary, &haystack));
+            let reader: &mut dyn Read = match stdin.as_mut() {
+                Some(reader) => *reader,
+                None => &mut std::io::empty(),
+            };
+            match printer.search(&mut searcher, matcher, shown, haystack, reader) {
+                Ok(found) => matched |= found,
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return false,
+                Err(error) => failures.push(format!("{}: {error}", shown.display())),
+            }
+            !(matched && quiet)
+        };
+        if self.stdin_only {
+            visit(Path::new("<stdin>"), Haystack::Stdin);
+        } else {
+            self.walk(err, &mut visit);
+        }
+        for failure in failures {
+            self.message(err, &failure);
+        }
+        if self.args.paths.is_empty() && !searched {
+            self.message(
+                err,
+                "No files were searched, which means ripgrep probably applied a filter you didn't expect.",
+            );
+        }
+        matched
+    }
+
+    fn binary_mode(&self) -> BinaryMode {
+        if self.args.text {
+            BinaryMode::Text
+        } else if self.args.binary {
+            BinaryMode::Report
+        } else {
+            BinaryMode::Skip
+        }
+    }
+
+    /// Walks every root in order, calling `visit` with each haystack's
+    /// printed path until it returns `false`.
+    fn walk(&mut self, err: &mut dyn Write, visit: &mut dyn FnMut(&Path, Haystack<'_>) -> bool) {
+        let roots: Vec<(PathBuf, Option<PathBuf>)> = if self.args.paths.is_empty() {
             vec![(self.cwd.clone(), None)]
         } else {
             self.args
                 .paths
                 .iter()
-                .map(|path| (self.cwd.join(path), Some(path.as_path())))
+                // Collecting the components drops `.` segments, which would
+                // keep `-g` globs (anchored at `cwd`) from matching.
+                .map(|path| (self.cwd.join(path).components().collect(), Some(path.clone())))
                 .collect()
         };
-        let mut searcher = self.searcher();
-        for (root, shown_root) in roots {
-            if !root.exists() {
-                tally.errors = true;
+        for (root, given) in roots {
+            if given.as_deref() == Some(Path::new("-")) {
+                if !visit(Path::new("<stdin>"), Haystack::Stdin) {
+                    return;
+                }
+                continue;
+            }
+            if std::fs::symlink_metadata(&root).is_err() {
+                let name = given.as_deref().unwrap_or(Path::new("."));
                 self.message(
                     err,
-                    &format!("{}: No such file or directory (os error 2)", root_name(shown_root)),
+                    &format!("{}: No such file or directory (os error 2)", name.display()),
                 );
                 continue;
             }
-            let walk = match self.walk(&root) {
+            let walk = match walk::walker(&self.args, &self.cwd, &root) {
                 Ok(walk) => walk,
                 Err(message) => {
-                    let _ = writeln!(err, "rg: {message}");
-                    return 2;
+                    self.message(err, &message);
+                    return;
                 }
             };
             for entry in walk {
                 let entry = match entry {
                     Ok(entry) => entry,
                     Err(error) => {
-                        tally.errors = true;
                         self.message(err, &error.to_string());
                         continue;
                     }
                 };
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
-                    continue;
-                }
-                let shown = shown_path(&root, shown_root, entry.path());
-                if self
-                    .file(&mut searcher, entry.path(), &shown, out, err, &mut tally)
-                    .is_err()
-                {
-                    // The reader went away (e.g. `| head`): stop quietly, as rg does.
-                    return exit_code(&tally, self.args.quiet);
-                }
-                if self.args.quiet && tally.matched {
-                    return 0;
+                let Some(explicit) = searchable(&entry) else { continue };
+                let shown = shown_path(&root, given.as_deref(), entry.path());
+                let haystack = Haystack::File {
+                    path: entry.path(),
+                    explicit,
+                };
+                if !visit(&shown, haystack) {
+                    return;
                 }
             }
         }
-        exit_code(&tally, self.args.quiet)
-    }
-
-    /// Searches or lists one file; `Err` only when `out` fails.
-    fn file(
-        &self,
-        searcher: &mut Searcher,
-        path: &Path,
-        shown: &str,
-        out: &mut dyn Write,
-        err: &mut dyn Write,
-        tally: &mut Tally,
-    ) -> std::io::Result<()> {
-        let Some(matcher) = &self.matcher else {
-            tally.matched = true;
-            return writeln!(out, "{shown}");
-        };
-        let mode = self.args.mode;
-        if mode == Mode::Lines && !self.args.quiet {
-            return self.print_lines(searcher, matcher, path, shown, out, err, tally);
-        }
-        let stop_early = matches!(mode, Mode::FilesWithMatches | Mode::FilesWithoutMatch) || self.args.quiet;
-        let mut count = 0u64;
-        let searched = searcher.search_path(
-            matcher,
-            path,
-            Bytes(|_, _| {
-                count += 1;
-                Ok(!stop_early)
-            }),
-        );
-        if let Err(error) = searched {
-            tally.errors = true;
-            self.message(err, &format!("{shown}: {error}"));
-            return Ok(());
-        }
-        match mode {
-            Mode::FilesWithoutMatch => {
-                if count == 0 {
-                    tally.matched = true;
-                    if !self.args.quiet {
-                        writeln!(out, "{shown}")?;
-                    }
-                }
-                return Ok(());
-            }
-            _ if count == 0 => return Ok(()),
-            _ => tally.matched = true,
-        }
-        match mode {
-            _ if self.args.quiet => Ok(()),
-            Mode::FilesWithMatches => writeln!(out, "{shown}"),
-            Mode::Count if self.with_filename => writeln!(out, "{shown}:{count}"),
-            Mode::Count => writeln!(out, "{count}"),
-            _ => Ok(()),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn print_lines(
-        &self,
-        searcher: &mut Searcher,
-        matcher: &RegexMatcher,
-        path: &Path,
-        shown: &str,
-        out: &mut dyn Write,
-        err: &mut dyn Write,
-        tally: &mut Tally,
-    ) -> std::io::Result<()> {
-        let mut printer = grep_printer::StandardBuilder::new()
-            .heading(false)
-            .path(self.with_filename)
-            .only_matching(self.args.only_matching)
-            .build_no_color(Vec::new());
-        let mut sink = printer.sink_with_path(matcher, shown);
-        let searched = searcher.search_path(matcher, path, &mut sink);
-        let found = sink.match_count();
-        if let Err(error) = searched {
-            tally.errors = true;
-            self.message(err, &format!("{shown}: {error}"));
-        }
-        let chunk = std::mem::take(printer.get_mut().get_mut());
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        let has_context = self.args.after > 0 || self.args.before > 0;
-        if has_context && tally.matched {
-            out.write_all(b"--\n")?;
-        }
-        if found > 0 {
-            tally.matched = true;
-        }
-        out.write_all(&chunk)
     }
 
     fn searcher(&self) -> Searcher {
-        let binary = if self.args.text {
-            BinaryDetection::none()
-        } else {
-            BinaryDetection::quit(b'\x00')
-        };
         SearcherBuilder::new()
-            .binary_detection(binary)
-            .line_number(self.args.line_number)
+            .line_number(self.line_number())
             .invert_match(self.args.invert)
             .before_context(self.args.before)
             .after_context(self.args.after)
@@ -267,91 +300,70 @@ impl Run {
             .build()
     }
 
-    fn walk(&self, root: &Path) -> Result<ignore::Walk, String> {
-        let mut overrides = OverrideBuilder::new(&self.cwd);
-        for glob in &self.args.globs {
-            overrides.add(glob).map_err(|e| format!("invalid glob {glob}: {e}"))?;
-        }
-        overrides.case_insensitive(true).map_err(|e| e.to_string())?;
-        for glob in &self.args.iglobs {
-            overrides.add(glob).map_err(|e| format!("invalid glob {glob}: {e}"))?;
-        }
-        let overrides = overrides.build().map_err(|e| e.to_string())?;
-        let mut types = TypesBuilder::new();
-        types.add_defaults();
-        for name in &self.args.types {
-            types.select(name);
-        }
-        for name in &self.args.types_not {
-            types.negate(name);
-        }
-        let types = types
-            .build()
-            .map_err(|e| format!("{e}; common types: rust, py, js, ts, go, md, c, cpp, java, json, toml, yaml, sh"))?;
-        let ignore = !self.args.no_ignore;
-        let show_hidden = self.args.hidden;
-        let walk = WalkBuilder::new(root)
-            .hidden(!self.args.hidden)
-            .ignore(ignore)
-            .git_ignore(ignore)
-            .git_global(ignore)
-            .git_exclude(ignore)
-            .parents(ignore)
-            .require_git(false)
-            .follow_links(self.args.follow)
-            .max_depth(self.args.max_depth)
-            .overrides(overrides)
-            .types(types)
-            .filter_entry(move |entry| {
-                // Hidden entries are dropped here too: in `ignore`, a glob or
-                // type whitelist would otherwise let them through.
-                let hidden_name = entry.depth() > 0 && entry.file_name().as_encoded_bytes().starts_with(b".");
-                entry.file_name() != ".git" && (show_hidden || !hidden_name)
-            })
-            .sort_by_file_name(|a, b| a.cmp(b))
-            .build();
-        Ok(walk)
+    /// ripgrep numbers lines only on request when its stdout is not a
+    /// terminal.
+    fn line_number(&self) -> bool {
+        self.args.line_number.unwrap_or(false)
     }
 
-    fn message(&self, err: &mut dyn Write, text: &str) {
+    fn message(&mut self, err: &mut dyn Write, text: &str) {
+        self.errors = true;
         if !self.args.no_messages {
             let _ = writeln!(err, "rg: {text}");
         }
     }
 }
 
+/// Whether a walked entry is searched, and if so whether the user named it:
+/// named entries that are not directories always are (symlinks included),
+/// others only when they are files.
+fn searchable(entry: &ignore::DirEntry) -> Option<bool> {
+    let file_type = entry.file_type()?;
+    if entry.depth() == 0 {
+        let is_dir = file_type.is_dir() || (entry.path_is_symlink() && entry.path().is_dir());
+        return (!is_dir).then_some(true);
+    }
+    file_type.is_file().then_some(false)
+}
+
+/// The binary detection ripgrep uses for a haystack: named files and
+/// standard input are searched to the end and a match is reported, walked
+/// files are dropped at the first NUL byte, unless `-a` or `--binary`.
+fn binary_detection(mode: BinaryMode, haystack: &Haystack<'_>) -> BinaryDetection {
+    let explicit = match haystack {
+        Haystack::File { explicit, .. } => *explicit,
+        Haystack::Stdin => true,
+    };
+    match mode {
+        BinaryMode::Text => BinaryDetection::none(),
+        BinaryMode::Skip if !explicit => BinaryDetection::quit(b'\x00'),
+        BinaryMode::Skip | BinaryMode::Report => BinaryDetection::convert(b'\x00'),
+    }
+}
+
 fn build_matcher(args: &Args) -> Result<RegexMatcher, String> {
-    RegexMatcherBuilder::new()
+    let mut builder = RegexMatcherBuilder::new();
+    builder
         .case_insensitive(args.ignore_case)
         .case_smart(args.smart_case)
         .fixed_strings(args.fixed)
         .word(args.word)
         .whole_line(args.line)
-        .line_terminator(Some(b'\n'))
-        .build_many(&args.patterns)
-        .map_err(|error| format!("regex parse error: {error}\nuse -F to search for a literal string"))
-}
-
-fn exit_code(tally: &Tally, quiet: bool) -> i32 {
-    match (tally.matched, tally.errors) {
-        (true, _) if quiet => 0,
-        (_, true) => 2,
-        (true, false) => 0,
-        (false, false) => 1,
+        .line_terminator(Some(b'\n'));
+    if !args.text {
+        builder.ban_byte(Some(b'\x00'));
     }
+    builder.build_many(&args.patterns).map_err(|error| format!("{error}"))
 }
 
-fn root_name(shown_root: Option<&Path>) -> String {
-    shown_root.map_or_else(|| ".".to_string(), |p| p.display().to_string())
-}
-
-/// The path as rg prints it: relative to the search root, prefixed by the
-/// path the way the user wrote it.
-fn shown_path(root: &Path, shown_root: Option<&Path>, path: &Path) -> String {
+/// The path as ripgrep prints it: the root as the user wrote it, joined with
+/// the path below it; relative to the working directory when no root was
+/// given.
+fn shown_path(root: &Path, given: Option<&Path>, path: &Path) -> PathBuf {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    match shown_root {
-        None => rel.display().to_string(),
-        Some(given) if rel.as_os_str().is_empty() => given.display().to_string(),
-        Some(given) => given.join(rel).display().to_string(),
+    match given {
+        None => rel.to_path_buf(),
+        Some(given) if rel.as_os_str().is_empty() => given.to_path_buf(),
+        Some(given) => given.join(rel),
     }
 }

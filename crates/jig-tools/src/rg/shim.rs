@@ -1,5 +1,5 @@
-//! The `rg` link to the jig executable, and the `PATH` prefix that makes the
-//! commands jig starts find it.
+//! The `rg` link to the jig executable, the `PATH` prefix that makes the
+//! commands jig starts find it, and ripgrep's test of whether to read stdin.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -62,6 +62,22 @@ pub(crate) fn path_export() -> Option<String> {
     let dir = SHIM_DIR.get()?;
     let quoted = dir.to_string_lossy().replace('\'', r"'\''");
     Some(format!("export PATH='{quoted}':\"$PATH\""))
+}
+
+/// Whether this process's standard input is a file, pipe or socket, the
+/// test ripgrep uses to search stdin rather than the working directory when
+/// no path is given (a terminal or `/dev/null` is not readable).
+pub fn readable_stdin() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    let Ok(meta) = std::fs::File::from(fd).metadata() else {
+        return false;
+    };
+    let kind = meta.file_type();
+    kind.is_file() || kind.is_fifo() || kind.is_socket()
 }
 
 fn is_executable(path: &Path) -> bool {

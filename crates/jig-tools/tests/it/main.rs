@@ -6,6 +6,7 @@ mod exec_session;
 mod list_dir;
 mod read_file;
 mod rg;
+mod rg_parity;
 mod search;
 mod shell;
 mod tools;
