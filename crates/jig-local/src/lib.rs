@@ -29,6 +29,7 @@ pub mod prompt;
 #[cfg(feature = "engine")]
 pub mod provider;
 pub mod registry;
+pub mod tasks;
 pub mod toolcall;
 
 #[cfg(feature = "engine")]

@@ -1,0 +1,61 @@
+//! Fifty short requests of the kind a coding agent receives, in plain words.
+//!
+//! They are the shared workload of the constrained-decoding test (every
+//! response under the tool-call grammar must be a valid call) and of
+//! `jig bench local`, which also runs them without the grammar to show what
+//! the grammar prevents. One list, so the test and the bench measure the same
+//! thing.
+
+/// The requests, each one user message.
+pub const CODING_TASKS: [&str; 50] = [
+    "List the files in the current directory.",
+    "Run the test suite.",
+    "The tests fail; find and fix the bug.",
+    "Read the file src/lib.rs.",
+    "Search the code for TODO comments.",
+    "Show me the README.",
+    "What does the function `mean` do?",
+    "Build the project with cargo build.",
+    "Find where `parse_config` is defined.",
+    "How many lines does src/main.rs have?",
+    "Check the git status.",
+    "Make a plan to add logging to the server.",
+    "Rename the variable `x` to `count` in src/lib.rs.",
+    "Create a file hello.txt that says hello.",
+    "Show the last commit.",
+    "List the directories two levels deep.",
+    "Run cargo clippy and report the warnings.",
+    "Find every file that mentions `unsafe`.",
+    "Read Cargo.toml and tell me the dependencies.",
+    "Delete the temporary file tmp.log.",
+    "Add a unit test for the `add` function.",
+    "What Rust version does this project need?",
+    "Search for the word error, ignoring case.",
+    "Open the file docs/architecture.md.",
+    "Set a goal: make all tests pass.",
+    "Run the program with cargo run.",
+    "List the hidden files too.",
+    "Find the definition of struct Config.",
+    "Print the environment variable PATH.",
+    "Check which version of git is installed.",
+    "Show lines 10 to 20 of src/lib.rs.",
+    "Fix the typo 'recieve' in the code.",
+    "Count the Rust files in the repository.",
+    "Look for failing tests in the tests directory.",
+    "Format the code with cargo fmt.",
+    "Show me the examples folder.",
+    "Where is the main function?",
+    "Update the plan: the first step is done.",
+    "Search for functions that return Result.",
+    "Read the .gitignore file.",
+    "Run only the test named parses_empty_input.",
+    "What is in the benches directory?",
+    "Find all uses of unwrap().",
+    "Make the function `mean` handle an empty slice.",
+    "Show the size of the target directory.",
+    "Grep for the string \"version\" in Cargo.toml.",
+    "List the files changed since the last commit.",
+    "Explain the project layout.",
+    "Check that the code compiles without running tests.",
+    "Find the longest file in src.",
+];
