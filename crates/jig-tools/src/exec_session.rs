@@ -33,7 +33,7 @@ use tokio::process::ChildStdin;
 use tokio::sync::Notify;
 
 use crate::shell::{CommandLine, GroupKiller, build_command, exit_ending, spawn_error};
-use crate::truncate::{HeadTailBuffer, head_tail};
+use crate::truncate::HeadTailBuffer;
 use crate::{ToolContext, ToolError};
 
 /// `exec_command`'s yield time when the model gives none.
@@ -349,7 +349,8 @@ impl ExecSessions {
             None => (None, None, Some(id)),
         };
         let budget = max_output_tokens.unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS).saturating_mul(4);
-        let mut output = head_tail(&pending.finish(), budget);
+        // One cut, so the note counts every byte left out, not only the last cut's.
+        let mut output = pending.finish_within(budget);
         if let (Some(policy), false) = (ctx.sandbox.as_deref(), session_id.is_some()) {
             let ending = crate::shell::CommandEnding::Exited {
                 code: exit_code,

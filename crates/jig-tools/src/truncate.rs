@@ -147,12 +147,22 @@ impl HeadTailBuffer {
     /// Renders the stream: unchanged if it fits in `max_bytes`, otherwise head,
     /// marker and tail.
     pub fn finish(self) -> String {
+        let budget = self.max_bytes;
+        self.finish_within(budget)
+    }
+
+    /// Renders the stream within `budget` bytes (at most the buffer's own
+    /// `max_bytes` are kept however large it is). The one marker counts every
+    /// byte and line cut, those the buffer dropped while collecting included;
+    /// cutting the rendered text again would hide them.
+    pub fn finish_within(self, budget: usize) -> String {
+        let budget = budget.min(self.max_bytes);
         let (tail_a, tail_b) = self.tail.as_slices();
         if self.dropped.bytes == 0 {
             let mut all = self.head;
             all.extend_from_slice(tail_a);
             all.extend_from_slice(tail_b);
-            return head_tail(&String::from_utf8_lossy(&all), self.max_bytes);
+            return head_tail(&String::from_utf8_lossy(&all), budget);
         }
         let mut tail = Vec::with_capacity(self.tail.len());
         tail.extend_from_slice(tail_a);
@@ -161,7 +171,7 @@ impl HeadTailBuffer {
             &String::from_utf8_lossy(&self.head),
             &String::from_utf8_lossy(&tail),
             self.dropped,
-            self.max_bytes,
+            budget,
         )
     }
 }
@@ -239,6 +249,27 @@ mod tests {
         assert!(out.ends_with("line 10000\n"), "{out}");
         let marker = out.lines().find(|l| l.starts_with("[...")).unwrap();
         let kept = out.len() - marker.len() - 1;
+        let kept_lines = out.lines().count() - 1;
+        let expected = format!(
+            "[... {} bytes ({} lines) truncated ...]",
+            text.len() - kept,
+            10_000 - kept_lines
+        );
+        assert_eq!(marker, expected);
+    }
+
+    #[test]
+    fn a_smaller_budget_counts_what_the_buffer_dropped_too() {
+        let text = numbered(10_000);
+        let mut buf = HeadTailBuffer::new(2_000);
+        for chunk in text.as_bytes().chunks(4096) {
+            buf.push(chunk);
+        }
+        let out = buf.finish_within(100);
+        assert!(out.starts_with("line 1\n") && out.ends_with("line 10000\n"), "{out}");
+        let marker = out.lines().find(|l| l.starts_with("[...")).unwrap();
+        let kept = out.len() - marker.len() - 1;
+        assert!(kept <= 100, "{out}");
         let kept_lines = out.lines().count() - 1;
         let expected = format!(
             "[... {} bytes ({} lines) truncated ...]",

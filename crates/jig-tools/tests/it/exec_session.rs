@@ -153,3 +153,27 @@ async fn dropping_the_manager_kills_running_sessions() {
     }
     panic!("process {pid} survived the manager");
 }
+
+#[tokio::test]
+async fn the_truncation_note_counts_output_the_buffer_never_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = ToolContext::new(dir.path());
+    let sessions = ExecSessions::new();
+    // 5 MB in lines of 10 bytes: far more than the unread-output buffer holds.
+    let total: usize = 5_000_000;
+    let req = request(&ctx, &format!("yes abcdefghi | head -c {total}"), 10_000);
+    let chunk = sessions.exec(&ctx, &req).await.unwrap();
+    assert_eq!(chunk.exit_code, Some(0));
+    assert_eq!(chunk.original_token_count, total.div_ceil(4));
+    let marker = chunk.output.lines().find(|l| l.starts_with("[...")).unwrap();
+    let kept = chunk.output.len() - marker.len() - 1;
+    let kept_lines = chunk.output.lines().count() - 1;
+    assert_eq!(
+        marker,
+        format!(
+            "[... {} bytes ({} lines) truncated ...]",
+            total - kept,
+            total / 10 - kept_lines
+        )
+    );
+}
