@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use jig_protocol::{ToolFormat, ToolSpec, ToolStatus};
-use jig_tools::exec_session::{ExecChunk, ExecRequest, ExecSessions};
+use jig_tools::exec_session::{ExecChunk, ExecRequest, ExecSessions, Stdin};
 use jig_tools::shell::{CommandLine, resolve_workdir};
 use jig_tools::{Tool, ToolContext, ToolError, ToolResult, parse_args};
 use serde::Deserialize;
@@ -54,8 +54,8 @@ struct ExecArgs {
     // Accepted for Codex compatibility; see the module doc of `codex`.
     #[serde(rename = "prefix_rule")]
     _prefix_rule: Option<Vec<String>>,
-    #[serde(rename = "tty")]
-    _tty: Option<bool>,
+    /// True gives the process an input `write_stdin` can type into.
+    tty: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,7 +121,7 @@ impl Tool for ExecCommandTool {
                     },
                     "shell": { "type": "string", "description": "Shell binary to run the command with; default bash." },
                     "login": { "type": "boolean", "description": "Run the shell as a login shell (-l). Default true." },
-                    "tty": { "type": "boolean", "description": "Ask for a terminal; jig runs commands with pipes." }
+                    "tty": { "type": "boolean", "description": "True to send input later with write_stdin (jig gives a pipe, not a terminal); otherwise stdin is closed." }
                 },
                 "required": ["cmd"],
                 "additionalProperties": false
@@ -172,6 +172,11 @@ impl Tool for ExecCommandTool {
             env: quiet_env(),
             yield_time_ms: whole(args.yield_time_ms),
             max_output_tokens: whole(args.max_output_tokens).map(|n| n as usize),
+            stdin: if args.tty.unwrap_or(false) {
+                Stdin::Pipe
+            } else {
+                Stdin::Closed
+            },
         };
         let chunk = self.sessions.exec(ctx, &request).await?;
         Ok(render(&chunk))

@@ -18,7 +18,9 @@
 //! `create_goal`, `update_goal`) are offered as Codex names them. `sandbox_permissions:
 //! "require_escalated"` with a `justification` is an escalation request the
 //! guard asks a person about; `prefix_rule` is accepted and ignored (rules
-//! come from `.jig/rules.toml`); `tty` is accepted but no pty is allocated.
+//! come from `.jig/rules.toml`). `tty: true` gives the command a stdin pipe
+//! that `write_stdin` types into (no pty is allocated); without it stdin is
+//! closed, as in Codex, so `rg PATTERN` with no path never waits on input.
 
 mod exec;
 pub mod heredoc;

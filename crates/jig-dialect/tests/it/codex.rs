@@ -88,6 +88,16 @@ async fn exec_command_uses_the_codex_layout() {
 }
 
 #[tokio::test]
+async fn without_tty_stdin_is_closed_so_stdin_readers_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = ToolContext::new(dir.path());
+    let codex = router(Dialect::Codex);
+    let done = exec(&codex, &ctx, json!({ "cmd": "cat; echo done", "yield_time_ms": 10000 })).await;
+    assert!(session_id(&done.output).is_none(), "{}", done.output);
+    assert!(done.output.ends_with("Output:\ndone\n"), "{}", done.output);
+}
+
+#[tokio::test]
 async fn long_command_continues_with_write_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = ToolContext::new(dir.path());
@@ -95,7 +105,7 @@ async fn long_command_continues_with_write_stdin() {
     let first = exec(
         &codex,
         &ctx,
-        json!({ "cmd": "read line; echo got $line", "yield_time_ms": 300 }),
+        json!({ "cmd": "read line; echo got $line", "yield_time_ms": 300, "tty": true }),
     )
     .await;
     let id = session_id(&first.output).expect("still waiting for input");
