@@ -81,7 +81,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         model_spec: "scripted:bench".into(),
         instructions: "bench".into(),
         dialect: "generic".into(),
-        max_turns: turns,
+        max_turns: Some(turns),
         limits: Default::default(),
         redactor: Default::default(),
         guard: Default::default(),

@@ -97,7 +97,7 @@ pub struct RunOptions {
     /// Tool dialect, overriding the model profile's: codex, codex-legacy, claude, generic.
     #[arg(long, value_name = "DIALECT")]
     pub dialect: Option<jig_config::Dialect>,
-    /// Most model requests a turn may make (default 50).
+    /// Most model requests a turn may make (default: no limit).
     #[arg(long, value_name = "N")]
     pub max_turns: Option<u32>,
     /// Stop the session once it has used more than N input + output tokens.
@@ -172,13 +172,13 @@ pub enum BenchCommand {
     /// Per-turn harness overhead and peak memory of the agent loop (scripted model, trivial tool).
     Loop {
         /// Model requests to run.
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 1000, value_parser = at_least_one())]
         turns: u32,
     },
     /// One long session with frequent compaction: per-request time and RSS over time, then resume time.
     Soak {
         /// Model requests to run (summary requests of compaction included).
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, default_value_t = 10_000, value_parser = at_least_one())]
         turns: u32,
     },
     /// The embedded model: load time, prompt and generation tokens/s, peak RSS,
@@ -188,13 +188,19 @@ pub enum BenchCommand {
         #[arg(long, default_value = "smollm2")]
         model: String,
         /// Turns of the multi-turn session.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = at_least_one())]
         turns: u32,
     },
     /// Start-up time of `jig --version` against `true`.
     Startup {
         /// Runs of each command.
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = at_least_one())]
         runs: u32,
     },
+}
+
+/// A count of runs or turns: zero would measure nothing, so clap refuses it
+/// with a usage error rather than the benchmark dividing by it.
+fn at_least_one() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..)
 }

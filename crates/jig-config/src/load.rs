@@ -242,7 +242,7 @@ impl Builder {
             self.set_source("model".into(), source.clone());
         }
         if let Some(n) = file.max_turns {
-            self.settings.max_turns = n;
+            self.settings.max_turns = Some(n);
             self.set_source("max_turns".into(), source.clone());
         }
         if let Some(n) = file.max_tokens {
@@ -359,7 +359,7 @@ impl Builder {
             self.set_source("model".into(), Source::Flag("--model"));
         }
         if let Some(n) = cli.max_turns {
-            self.settings.max_turns = n;
+            self.settings.max_turns = Some(n);
             self.set_source("max_turns".into(), Source::Flag("--max-turns"));
         }
         if let Some(n) = cli.max_tokens {

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use crate::choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode};
 use crate::env::EnvSnapshot;
 
-/// Default for [`Settings::max_turns`].
-pub const DEFAULT_MAX_TURNS: u32 = 50;
+/// Default for [`Settings::max_turns`]: no step limit. Budgets, goals,
+/// interrupts and compaction are what bound a long turn.
+pub const DEFAULT_MAX_TURNS: Option<u32> = None;
 
 /// Where a resolved value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,8 +191,8 @@ pub struct Settings {
     pub project_file: Option<PathBuf>,
     /// Default model spec, `PROVIDER:NAME` or a profile name.
     pub model: Option<String>,
-    /// Most model requests a turn may make.
-    pub max_turns: u32,
+    /// Most model requests a turn may make; `None` sets no limit.
+    pub max_turns: Option<u32>,
     /// Hard cap on tokens for a session.
     pub max_tokens: Option<u64>,
     /// Hard cap on spend for a session, USD.

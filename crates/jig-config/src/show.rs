@@ -22,7 +22,11 @@ impl Settings {
         };
         push(&mut out, "home".into(), self.home.display().to_string());
         push(&mut out, "model".into(), opt(self.model.as_ref()));
-        push(&mut out, "max_turns".into(), self.max_turns.to_string());
+        push(
+            &mut out,
+            "max_turns".into(),
+            self.max_turns.map_or_else(|| "(no limit)".to_owned(), |n| n.to_string()),
+        );
         push(&mut out, "max_tokens".into(), opt(self.max_tokens.as_ref()));
         push(
             &mut out,

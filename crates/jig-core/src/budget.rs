@@ -2,9 +2,10 @@
 //!
 //! Cost is derived, never stored: it is the price applied to the token
 //! totals, which the rollout already holds, so a resumed session knows its
-//! spending without a second ledger. Caps are checked after each model
+//! spending without a second ledger. Caps are checked before each model
+//! request (a session already over one makes no request) and after each
 //! response; a turn that crosses one ends with `BudgetExceeded` before the
-//! response's tool calls run.
+//! response's tool calls run or an active goal asks the model to go on.
 
 use jig_config::PriceSettings;
 use jig_protocol::{Budget, Cost, TokenUsage, TurnOutcome};

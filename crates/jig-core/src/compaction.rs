@@ -21,6 +21,8 @@ use crate::turn::Stop;
 pub const BUDGET_NOTE_SHARE: f64 = 0.6;
 /// How that note starts.
 pub const BUDGET_NOTE_PREFIX: &str = "[context]";
+/// What an interrupted manual compaction reports.
+pub const COMPACTION_INTERRUPTED: &str = "compaction interrupted: the conversation is unchanged";
 
 /// When and how to compact.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +143,25 @@ impl Session {
         Ok(())
     }
 
+    /// A compaction a person asked for while no turn runs. Interrupted, it
+    /// leaves the conversation as it was: only `compaction_started` and an
+    /// error saying so are recorded (the summary and the new conversation are
+    /// recorded together, with no wait in between, or not at all).
+    pub(crate) async fn compact_when_idle(&mut self, focus: Option<String>, cancel: &CancellationToken) {
+        let message = match self.compact(CompactionReason::Manual, focus, cancel).await {
+            Ok(()) => None,
+            Err(Stop::Failed(error)) => Some(error),
+            Err(Stop::Interrupted) => Some(COMPACTION_INTERRUPTED.to_string()),
+        };
+        let recorded = match message {
+            Some(message) => self.emit(Event::Error { message }),
+            None => Ok(()),
+        };
+        if let Err(err) = recorded.and_then(|()| self.flush()) {
+            self.report(&err);
+        }
+    }
+
     /// Replaces older items with a summary; a no-op when nothing can go.
     pub(crate) async fn compact(
         &mut self,
@@ -173,6 +194,9 @@ impl Session {
             focus.as_deref(),
         ));
         let (summary, _, _, usage) = tokio::select! {
+            // An interrupt that came first wins, even over a ready response;
+            // then only `compaction_started` is recorded.
+            biased;
             () = cancel.cancelled() => return Err(Stop::Interrupted),
             response = self.collect_response(Some(&instruction)) => response?,
         };

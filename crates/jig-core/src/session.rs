@@ -34,8 +34,8 @@ pub struct SessionConfig {
     pub instructions: String,
     /// Name of the tool dialect the router speaks, recorded in the session.
     pub dialect: String,
-    /// Most model requests one turn may make.
-    pub max_turns: u32,
+    /// Most model requests one turn may make; `None` sets no limit.
+    pub max_turns: Option<u32>,
     /// Price and hard caps.
     pub limits: crate::budget::Limits,
     /// Secrets to keep out of the rollout and events.
@@ -84,7 +84,7 @@ pub struct Session {
     /// The session's goal, kept outside the compacted history.
     pub(crate) goal: jig_tools::SharedGoal,
     pub(crate) last_turn_id: u64,
-    pub(crate) max_turns: u32,
+    pub(crate) max_turns: Option<u32>,
     /// Model requests made so far in the running turn.
     pub(crate) steps_in_turn: u32,
     /// A turn left unfinished in the rollout, continued first after resume.
@@ -272,36 +272,39 @@ impl Session {
                     // Nothing runs, so there is nothing to stop or approve.
                     Some(Op::Interrupt | Op::Approval { .. }) => continue,
                     Some(Op::Compact { focus }) => {
-                        let cancel = CancellationToken::new();
-                        if let Err(crate::turn::Stop::Failed(error)) = self
-                            .compact(jig_protocol::CompactionReason::Manual, focus, &cancel)
-                            .await
-                        {
-                            let _ = self.emit(Event::Error { message: error });
+                        // Served like a turn, so an interrupt can stop it.
+                        if self.drive(Work::Compaction(focus), &mut ops).await == Flow::Shutdown {
+                            break;
                         }
-                        if let Err(err) = self.flush() {
-                            self.report(&err);
-                        }
+                        next = self.take_inbox().map(Some);
                         continue;
                     }
                     Some(Op::Shutdown) | None => break,
                 },
             };
-            if self.drive_turn(input, &mut ops).await == Flow::Shutdown {
+            if self.drive(Work::Turn(input), &mut ops).await == Flow::Shutdown {
                 break;
             }
             next = self.take_inbox().map(Some);
         }
     }
 
-    /// Runs one turn while still serving ops.
-    async fn drive_turn(&mut self, input: Option<String>, ops: &mut mpsc::UnboundedReceiver<Op>) -> Flow {
+    /// Runs one turn, or a compaction asked for while idle, while still
+    /// serving ops: an interrupt cancels either; a shutdown cancels a turn
+    /// but lets an asked-for compaction finish first.
+    async fn drive(&mut self, work: Work, ops: &mut mpsc::UnboundedReceiver<Op>) -> Flow {
         let cancel = CancellationToken::new();
         let inbox = self.inbox.clone();
         let approvals = self.pending_approvals.clone();
         let compact_request = self.compact_request.clone();
         let mut flow = Flow::Continue;
-        let turn = self.turn(input, cancel.clone());
+        let stop_on_shutdown = matches!(work, Work::Turn(_));
+        let turn = async {
+            match work {
+                Work::Turn(input) => self.turn(input, cancel.clone()).await,
+                Work::Compaction(focus) => self.compact_when_idle(focus, &cancel).await,
+            }
+        };
         tokio::pin!(turn);
         loop {
             tokio::select! {
@@ -325,7 +328,9 @@ impl Session {
                     }
                     Some(Op::Shutdown) | None => {
                         flow = Flow::Shutdown;
-                        cancel.cancel();
+                        if stop_on_shutdown {
+                            cancel.cancel();
+                        }
                     }
                 },
                 () = &mut turn => return flow,
@@ -449,7 +454,7 @@ impl Session {
     }
 
     /// Tells the front-end about a fault that could not be recorded.
-    fn report(&self, err: &CoreError) {
+    pub(crate) fn report(&self, err: &CoreError) {
         let _ = self.events.send(Event::Error {
             message: err.to_string(),
         });
@@ -487,6 +492,14 @@ fn for_the_rollout(event: &Event) -> Event {
 /// Approval answers the actor routes to the waiting turn.
 pub(crate) type PendingApprovals =
     Arc<Mutex<std::collections::HashMap<String, tokio::sync::oneshot::Sender<jig_protocol::ReviewDecision>>>>;
+
+/// What the actor does while it serves ops.
+enum Work {
+    /// A turn, with the input that starts it (`None` continues an open turn).
+    Turn(Option<String>),
+    /// A compaction a person asked for while no turn ran, with its focus.
+    Compaction(Option<String>),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {

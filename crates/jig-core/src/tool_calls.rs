@@ -2,6 +2,9 @@
 //!
 //! Order and pairing are the invariants. Consecutive read-only calls run
 //! concurrently; a mutating call runs alone, after everything before it. A
+//! call that would run a command (its tool gives a `CommandPreview`) also
+//! runs alone, and always through the guard (exec rules, approval, sandbox),
+//! whether or not its tool says it mutates anything. A
 //! `tool_call_begin` event is synced before a call runs, and every call gets
 //! exactly one output item, recorded in call order — also when the turn is
 //! interrupted or fails half-way, so the conversation never holds a call
@@ -52,6 +55,7 @@ impl Session {
             }
             // The calls' beginnings are durable before any of them runs.
             self.flush()?;
+            // Batches of more than one call hold no command (see `batch_end`).
             let preview = match batch {
                 [call] => self.tools.preview(call),
                 _ => None,
@@ -102,15 +106,16 @@ impl Session {
         Ok(())
     }
 
-    /// End (exclusive) of the batch starting at `start`: one mutating call,
-    /// or a run of read-only ones.
+    /// End (exclusive) of the batch starting at `start`: one call that
+    /// mutates or runs a command, or a run of read-only calls that run none.
     fn batch_end(&self, calls: &[ToolCall], start: usize) -> usize {
-        if self.tools.is_mutating(&calls[start].name) {
+        let alone = |call: &ToolCall| self.tools.is_mutating(&call.name) || self.tools.preview(call).is_some();
+        if alone(&calls[start]) {
             return start + 1;
         }
         calls[start..]
             .iter()
-            .position(|call| self.tools.is_mutating(&call.name))
+            .position(alone)
             .map_or(calls.len(), |offset| start + offset)
     }
 

@@ -2,10 +2,16 @@
 //!
 //! [`Session::run_turn`] is the whole loop and stays one screen long; every
 //! step is a function it calls. It ends when the model answers without a
-//! tool call ([`TurnOutcome::Completed`]), the step limit is reached
-//! ([`TurnOutcome::MaxTurns`]), the person interrupts, or a real fault
-//! happens ([`TurnOutcome::Failed`]). Tool errors the model can fix are not
-//! faults: they go back to it as tool output.
+//! tool call and no goal is active ([`TurnOutcome::Completed`]), a step
+//! limit set by the user is reached ([`TurnOutcome::MaxTurns`]; there is
+//! none by default), a budget is spent ([`TurnOutcome::BudgetExceeded`]),
+//! the person interrupts, or a real fault happens ([`TurnOutcome::Failed`]).
+//! Tool errors the model can fix are not faults: they go back to it as tool
+//! output.
+//!
+//! Limits are checked before every model request, so a session already over
+//! a budget makes no request, and after every response, before its tool
+//! calls run or an active goal sends the model on.
 
 use futures::StreamExt;
 use jig_model::{ModelRequest, ResponseEvent};
@@ -36,27 +42,33 @@ impl Session {
     pub(crate) async fn run_turn(&mut self, cancel: &CancellationToken) -> TurnOutcome {
         let result = async {
             loop {
-                if self.steps_in_turn >= self.max_turns {
-                    return Ok(TurnOutcome::MaxTurns { limit: self.max_turns });
+                if let Some(outcome) = self.limit_reached() {
+                    return Ok(outcome);
                 }
                 self.deliver_inbox()?;
                 self.maybe_compact(cancel).await?;
+                // A compaction is a paid request too.
+                if let Some(outcome) = self.limit_reached() {
+                    return Ok(outcome);
+                }
                 let calls = self.sample(cancel).await?;
                 self.steps_in_turn += 1;
-                if calls.is_empty() {
-                    match self.goal_nudge() {
-                        Some(nudge) => {
-                            self.record_item(Item::user(nudge))?;
-                            continue;
-                        }
-                        None => return Ok(TurnOutcome::Completed),
-                    }
-                }
+                let nudge = if calls.is_empty() {
+                    let Some(nudge) = self.goal_nudge() else {
+                        return Ok(TurnOutcome::Completed);
+                    };
+                    Some(nudge)
+                } else {
+                    None
+                };
                 if let Some(outcome) = self.limits.exceeded(&self.total_usage) {
                     self.skip_calls(&calls, BUDGET_NOT_RUN)?;
                     return Ok(outcome);
                 }
-                self.run_tool_calls(&calls, cancel).await?;
+                match nudge {
+                    Some(nudge) => self.record_item(Item::user(nudge))?,
+                    None => self.run_tool_calls(&calls, cancel).await?,
+                }
             }
         };
         match result.await {
@@ -64,6 +76,15 @@ impl Session {
             Err(Stop::Interrupted) => TurnOutcome::Interrupted,
             Err(Stop::Failed(error)) => TurnOutcome::Failed { error },
         }
+    }
+
+    /// The outcome that ends the turn before its next model request: the
+    /// step limit, or a budget the session has already spent.
+    fn limit_reached(&self) -> Option<TurnOutcome> {
+        if let Some(limit) = self.max_turns.filter(|&limit| self.steps_in_turn >= limit) {
+            return Some(TurnOutcome::MaxTurns { limit });
+        }
+        self.limits.exceeded(&self.total_usage)
     }
 
     /// While the goal is active and within budget, a final answer does not
@@ -92,6 +113,8 @@ impl Session {
     /// record, and returns its tool calls.
     async fn sample(&mut self, cancel: &CancellationToken) -> Result<Vec<ToolCall>, Stop> {
         let (text, reasoning, calls, usage) = tokio::select! {
+            // An interrupt that came first wins, even over a ready response.
+            biased;
             () = cancel.cancelled() => return Err(Stop::Interrupted),
             response = self.collect_response(None) => response?,
         };

@@ -79,7 +79,7 @@ pub async fn soak(turns: u32) -> anyhow::Result<u8> {
         model_spec: "scripted:soak".into(),
         instructions: "You are soaking jig: follow the script.".into(),
         dialect: "generic".into(),
-        max_turns: turns,
+        max_turns: Some(turns),
         limits: Default::default(),
         redactor: Default::default(),
         guard: Default::default(),

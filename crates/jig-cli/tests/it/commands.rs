@@ -56,6 +56,33 @@ fn exit_codes_distinguish_limit_failure_and_usage() {
 }
 
 #[test]
+fn a_plain_exec_has_no_step_limit() {
+    let env = Env::new();
+    let text = format!(
+        "{}[[response]]\ntext = \"finished the long task\"\n",
+        ONE_STEP.repeat(60)
+    );
+    let out = env.run(&["exec", "--model", &script(&env, &text), "a long task"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("finished the long task"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_benchmark_of_zero_runs_is_a_usage_error() {
+    let env = Env::new();
+    for args in [["bench", "startup", "--runs", "0"], ["bench", "loop", "--turns", "0"]] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("'0'") && stderr(&out).contains("1.."),
+            "{}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "nothing was measured: {}", stdout(&out));
+    }
+}
+
+#[test]
 fn a_script_with_a_syntax_error_is_reported_with_its_line() {
     let env = Env::new();
     let model = script(&env, "[[response]]\ntext = \"unterminated\n");

@@ -12,6 +12,7 @@ fn defaults_with_no_files_and_empty_env() {
     let s = tree.load(&[]).unwrap();
     assert_eq!(s.model, None);
     assert_eq!(s.max_turns, jig_config::DEFAULT_MAX_TURNS);
+    assert_eq!(s.max_turns, None, "no step limit unless one is set");
     assert_eq!(s.source("max_turns"), &Source::Default);
     assert_eq!(s.home, tree.root().join("home/.jig"));
     assert_eq!(s.source("home"), &Source::Env(env::HOME));
@@ -45,7 +46,7 @@ fn each_layer_beats_the_one_below() {
     let s = tree.load(ALL_LAYERS).unwrap();
     assert_eq!(s.model.as_deref(), Some("project:m"));
     assert_eq!(s.source("model"), &Source::ProjectFile(project_path.clone()));
-    assert_eq!(s.max_turns, 7);
+    assert_eq!(s.max_turns, Some(7));
     assert_eq!(s.source("max_turns"), &Source::UserFile(user_path));
     assert_eq!(s.project_file, Some(project_path));
 
@@ -61,7 +62,7 @@ fn each_layer_beats_the_one_below() {
     let s = tree.load_with(tree.project(), tree.env(ALL_LAYERS), cli).unwrap();
     assert_eq!(s.model.as_deref(), Some("flag:m"));
     assert_eq!(s.source("model"), &Source::Flag("--model"));
-    assert_eq!((s.max_turns, s.max_tokens, s.max_cost_usd), (3, Some(1000), Some(0.5)));
+    assert_eq!((s.max_turns, s.max_tokens, s.max_cost_usd), (Some(3), Some(1000), Some(0.5)));
     assert_eq!(s.approval_policy, Some(jig_config::ApprovalPolicy::Untrusted));
     assert_eq!(
         (s.sandbox, s.source("sandbox")),
@@ -88,7 +89,7 @@ fn project_file_found_from_a_subdirectory() {
     let deep = tree.project().join("src/a/b");
     std::fs::create_dir_all(&deep).unwrap();
     let s = tree.load_with(deep, tree.env(&[]), CliOverrides::default()).unwrap();
-    assert_eq!(s.max_turns, 11);
+    assert_eq!(s.max_turns, Some(11));
     assert_eq!(s.project_file, Some(path));
 }
 

@@ -724,3 +724,57 @@ async fn recall_recovers_every_file_and_command_dropped_over_many_compactions() 
     );
     assert!(missed.is_empty(), "not recovered: {missed:?}");
 }
+
+#[tokio::test]
+async fn an_interrupt_cancels_a_manual_compaction_while_idle_and_records_no_half() {
+    let fx = Fixture::new();
+    write_lines(&fx.ws(), "a.txt", "a", 10);
+    let mut script = read_step("a.txt");
+    script.push_str(
+        "[[response]]\n[[response.tool_calls]]\nname = \"shell\"\narguments = { command = \"echo hi\" }\n\
+         [[response]]\ntext = \"Turn one done.\"\n",
+    );
+    // Had the compaction gone on, this summary would have been its answer.
+    script.push_str(&summary_step("SUMMARY-NOT-WANTED", INSTRUCTION));
+    let spy = Spy::new(&script);
+    let manual = CompactionConfig {
+        auto: false,
+        keep_recent_tokens: 50,
+        ..CompactionConfig::default()
+    };
+    let mut handle = start(&fx, manual.clone(), spy.clone());
+    let (_, outcome) = run(&mut handle, "turn one").await;
+    assert_eq!(outcome, TurnOutcome::Completed);
+    let dir = handle.dir.clone();
+    let before = rebuilt_items(&dir, &records(&dir));
+
+    // Both ops are queued before the session takes the first one.
+    handle.submit(Op::Compact { focus: None });
+    handle.submit(Op::Interrupt);
+    let mut events = Vec::new();
+    while let Some(event) = handle.next_event().await {
+        let done = matches!(event, Event::CompactionCompleted { .. } | Event::Error { .. });
+        events.push(event);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        matches!(
+            &events[..],
+            [Event::CompactionStarted { .. }, Event::Error { message }]
+                if message == jig_core::compaction::COMPACTION_INTERRUPTED
+        ),
+        "{events:#?}"
+    );
+    assert_eq!(spy.requests().len(), 3, "the summary was never requested");
+    handle.submit(Op::Shutdown);
+    while handle.next_event().await.is_some() {}
+
+    let records = records(&dir);
+    assert!(!records.iter().any(|r| matches!(r, RolloutRecord::Compaction { .. })));
+    assert_eq!(rebuilt_items(&dir, &records), before, "the conversation is unchanged");
+    let resumed = resume(&fx, &dir, manual, spy);
+    assert!(!resumed.has_unfinished_turn());
+    assert_eq!(resumed.items(), &before[..]);
+}

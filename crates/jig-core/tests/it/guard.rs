@@ -107,3 +107,95 @@ fn a_refusal_explains_the_rule() {
     };
     assert!(text.contains("exec policy") && text.contains("rm -rf /"), "{text}");
 }
+
+/// A tool that runs a shell command but says it changes nothing: the guard
+/// must review its calls even when several come in one read-only batch.
+struct ReadOnlyCommand;
+
+impl jig_tools::Tool for ReadOnlyCommand {
+    fn spec(&self) -> jig_protocol::ToolSpec {
+        jig_protocol::ToolSpec {
+            name: "peek".into(),
+            description: "Runs a command that only reads.".into(),
+            format: jig_protocol::ToolFormat::Function,
+            parameters: serde_json::json!({
+                "type": "object",
+                "properties": { "command": { "type": "string" } },
+                "required": ["command"],
+            }),
+        }
+    }
+
+    fn is_mutating(&self) -> bool {
+        false
+    }
+
+    fn preview(&self, args: &serde_json::Value) -> Option<CommandPreview> {
+        Some(script(args["command"].as_str()?))
+    }
+
+    fn run<'a, 'b, 'f>(
+        &'a self,
+        ctx: &'b jig_tools::ToolContext,
+        args: serde_json::Value,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<jig_tools::ToolResult, jig_tools::ToolError>> + Send + 'f>,
+    >
+    where
+        'a: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        Box::pin(async move {
+            let command = args["command"].as_str().unwrap_or_default().to_string();
+            let status = tokio::process::Command::new("sh")
+                .args(["-c", &command])
+                .current_dir(&ctx.cwd)
+                .status()
+                .await
+                .map_err(|e| jig_tools::ToolError::Fatal(e.to_string()))?;
+            Ok(jig_tools::ToolResult::ok(format!("exit {status}")))
+        })
+    }
+}
+
+#[tokio::test]
+async fn every_command_is_reviewed_even_in_a_read_only_batch() {
+    let fx = crate::support::Fixture::new();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "peek"
+arguments = { command = "touch one.txt" }
+[[response.tool_calls]]
+name = "peek"
+arguments = { command = "touch two.txt" }
+[[response]]
+text = "done"
+"#;
+    let rules = jig_policy::Policy::defaults()
+        .with_rules(
+            jig_policy::Source::User("rules.toml".into()),
+            "[[rule]]\npattern = [\"touch\"]\ndecision = \"forbid\"\nreason = \"no new files\"\n",
+        )
+        .unwrap();
+    let mut config = fx.config(10);
+    config.guard = Guard {
+        approval: ApprovalPolicy::Never,
+        sandbox: None,
+        rules: Some(Arc::new(rules)),
+    };
+    let mut tools = jig_tools::ToolRouter::builtin();
+    tools.register(Arc::new(ReadOnlyCommand));
+    let session = jig_core::Session::create(&config, crate::support::model(script), tools).unwrap();
+    let mut handle = session.spawn();
+    let (events, outcome) = crate::support::run(&mut handle, "look").await;
+    assert_eq!(outcome, jig_protocol::TurnOutcome::Completed, "{events:#?}");
+    let ends = crate::support::tool_ends(&events);
+    assert_eq!(ends.len(), 2);
+    for (_, status, output) in &ends {
+        assert_eq!(*status, jig_protocol::ToolStatus::Error);
+        assert!(output.contains("blocked by jig's exec policy"), "{output}");
+    }
+    assert!(!fx.ws().join("one.txt").exists() && !fx.ws().join("two.txt").exists());
+}

@@ -52,6 +52,25 @@ async fn the_step_limit_ends_the_turn_with_max_turns() {
 }
 
 #[tokio::test]
+async fn without_a_step_limit_a_long_turn_runs_to_its_answer() {
+    let fx = Fixture::new();
+    let step = "[[response]]\n[[response.tool_calls]]\nname = \"list_dir\"\narguments = {}\n";
+    let script = format!("{}[[response]]\ntext = \"done after 80 steps\"\n", step.repeat(80));
+    let mut config = fx.config(10);
+    config.max_turns = jig_config::DEFAULT_MAX_TURNS;
+    let session = jig_core::Session::create(
+        &config,
+        crate::support::model(&script),
+        jig_tools::ToolRouter::builtin(),
+    )
+    .unwrap();
+    let mut handle = session.spawn();
+    let (events, outcome) = run(&mut handle, "a long task").await;
+    assert_eq!(outcome, TurnOutcome::Completed);
+    assert_eq!(tool_ends(&events).len(), 80);
+}
+
+#[tokio::test]
 async fn unknown_tools_and_malformed_arguments_go_back_to_the_model() {
     let fx = Fixture::new();
     let script = r#"
@@ -310,4 +329,77 @@ text = "Goal complete."
         panic!()
     };
     assert_eq!(last_message.as_deref(), Some("Goal complete."));
+}
+
+fn with_token_cap(fx: &Fixture, script: &str, max_tokens: u64) -> jig_core::SessionHandle {
+    let mut config = fx.config(10);
+    config.limits = jig_core::budget::Limits {
+        price: None,
+        max_tokens: Some(max_tokens),
+        max_cost_usd: None,
+    };
+    jig_core::Session::create(&config, crate::support::model(script), jig_tools::ToolRouter::builtin())
+        .unwrap()
+        .spawn()
+}
+
+fn requests_made(events: &[Event]) -> usize {
+    events.iter().filter(|e| matches!(e, Event::TokenUsage { .. })).count()
+}
+
+#[tokio::test]
+async fn an_active_goal_does_not_carry_the_turn_past_the_budget() {
+    let fx = Fixture::new();
+    let script = r#"
+[[response]]
+usage = { input_tokens = 900, output_tokens = 50 }
+[[response.tool_calls]]
+name = "create_goal"
+arguments = { objective = "ship the release notes" }
+[[response]]
+usage = { input_tokens = 1000, output_tokens = 10 }
+text = "I think I'm done."
+[[response]]
+usage = { input_tokens = 1100, output_tokens = 10 }
+text = "Still going: a paid request past the cap."
+"#;
+    let mut handle = with_token_cap(&fx, script, 1500);
+    let (events, outcome) = run(&mut handle, "write the release notes").await;
+    assert_eq!(
+        outcome,
+        TurnOutcome::BudgetExceeded {
+            budget: jig_protocol::Budget::Tokens,
+            limit: 1500.0,
+            used: 1960.0
+        },
+        "{events:#?}"
+    );
+    assert_eq!(requests_made(&events), 2);
+}
+
+#[tokio::test]
+async fn a_turn_in_a_session_over_its_budget_makes_no_request() {
+    let fx = Fixture::new();
+    let script = r#"
+[[response]]
+usage = { input_tokens = 1900, output_tokens = 100 }
+text = "Done, over the cap with the final answer."
+[[response]]
+text = "a paid request the cap should have prevented"
+"#;
+    let mut handle = with_token_cap(&fx, script, 1500);
+    let (_, outcome) = run(&mut handle, "first").await;
+    assert_eq!(outcome, TurnOutcome::Completed);
+    let (events, outcome) = run(&mut handle, "second").await;
+    assert!(
+        matches!(
+            outcome,
+            TurnOutcome::BudgetExceeded {
+                budget: jig_protocol::Budget::Tokens,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(requests_made(&events), 0, "{events:#?}");
 }

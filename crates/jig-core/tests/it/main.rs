@@ -5,5 +5,6 @@
 mod compaction;
 mod guard;
 mod loop_behaviour;
+mod redaction;
 mod resume;
 mod support;

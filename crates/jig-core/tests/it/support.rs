@@ -32,7 +32,7 @@ impl Fixture {
             model_spec: "scripted:test".into(),
             instructions: "test instructions".into(),
             dialect: "generic".into(),
-            max_turns,
+            max_turns: Some(max_turns),
             limits: Default::default(),
             redactor: Default::default(),
             guard: Default::default(),
