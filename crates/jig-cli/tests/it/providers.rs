@@ -269,3 +269,51 @@ fn a_503_is_retried_and_the_tool_runs_once() {
     let marker = std::fs::read_to_string(env.ws().join("marker.txt")).unwrap();
     assert_eq!(marker, "ran\n", "the tool must run exactly once");
 }
+
+#[test]
+fn a_server_that_never_answers_is_retried_after_the_providers_headers_limit() {
+    let served = serve(vec![
+        Reply::Silent,
+        Reply::sse(&chat::text(&["It says ", "hello."]), End::Clean),
+    ]);
+    let env = workspace();
+    std::fs::create_dir_all(env.home()).unwrap();
+    let config = "[providers.ollama]\nheaders_timeout_secs = 1\n";
+    std::fs::write(env.home().join("config.toml"), config).unwrap();
+    let vars = [("OLLAMA_HOST", served.server.root_url())];
+    let out = exec(&env, &vars, "ollama:qwen2.5-coder:7b", "what does hello.txt say?");
+    assert_eq!(served.server.requests().len(), 2);
+    let reasons: Vec<String> = events(&out)
+        .into_iter()
+        .filter(|e| e["type"] == "model_retry")
+        .map(|e| e["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(reasons, ["no response headers within 1s"], "{}", stdout(&out));
+}
+
+#[test]
+fn a_mangled_event_is_shown_and_the_response_kept() {
+    let stream = chat::text(&["It says ", "hello", "."]);
+    let served = serve(vec![Reply::sse_mangling(&stream, 2, End::Clean)]);
+    let env = workspace();
+    let vars = [("OLLAMA_HOST", served.server.root_url())];
+    let out = exec(&env, &vars, "ollama:qwen2.5-coder:7b", "what does hello.txt say?");
+    assert_eq!(served.server.requests().len(), 1, "kept without a retry");
+    let events = events(&out);
+    let shown: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "error")
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown.len(), 1, "{}", stdout(&out));
+    assert!(
+        shown[0].contains(": skipped an undecodable chat.completion.chunk event ("),
+        "{}",
+        shown[0]
+    );
+    let answer = events
+        .iter()
+        .find(|e| e["type"] == "agent_message")
+        .expect("the answer");
+    assert_eq!(answer["text"], "It says .");
+}
