@@ -6,6 +6,10 @@
 //!   tool list), with the KV cache emptied first;
 //! - generation: tokens/s of free text, and of the same request under the
 //!   tool-call grammar (the grammar's cost is their ratio);
+//! - tool calls: the 50 requests of [`jig_local::tasks`] answered with and
+//!   without the tool-call grammar (the grammar forces a call, as it does
+//!   for a small model's first step), counting calls that parse and name an
+//!   offered tool against malformed ones — what the grammar prevents;
 //! - KV reuse: a multi-turn session (each turn appends the model's answer
 //!   and a new user message) run twice on fresh engines, with and without
 //!   prefix reuse; the speed-up is the ratio of total prompt-evaluation
@@ -106,6 +110,19 @@ pub fn local(model: &str, turns: u32) -> anyhow::Result<u8> {
         constrained_rate / free_rate
     );
 
+    let calls = tool_calls(&engine, &tools, &conversation, info.layout)?;
+    println!(
+        "  tool calls:  {} tasks; under the grammar {} called tools, {} calls valid, {} malformed; \
+         without it {} tried, {} valid, {} malformed",
+        jig_local::tasks::CODING_TASKS.len(),
+        calls.constrained.attempted,
+        calls.constrained.valid,
+        calls.constrained.malformed,
+        calls.free.attempted,
+        calls.free.valid,
+        calls.free.malformed
+    );
+
     let reuse = session(&path, &options, &system, turns, true)?;
     let fresh = session(&path, &options, &system, turns, false)?;
     let same = reuse.answers == fresh.answers;
@@ -131,6 +148,64 @@ pub fn local(model: &str, turns: u32) -> anyhow::Result<u8> {
     );
     anyhow::ensure!(same, "prefix reuse changed the model's answers");
     Ok(exit::COMPLETED)
+}
+
+/// How the responses to a set of requests fared as tool calls.
+#[derive(Debug, Default)]
+struct CallTally {
+    /// Responses that opened a tool call.
+    attempted: u32,
+    /// Calls that parsed, named an offered tool and carried JSON arguments.
+    valid: u32,
+    /// Calls (or blocks) that did not.
+    malformed: u32,
+}
+
+impl CallTally {
+    fn add(&mut self, text: &str, tools: &[jig_protocol::ToolSpec]) {
+        if !text.contains(toolcall::OPEN) {
+            return;
+        }
+        self.attempted += 1;
+        let parsed = toolcall::parse(text);
+        self.malformed += parsed.malformed.len() as u32;
+        for call in parsed.calls {
+            let offered = tools.iter().any(|t| t.name == call.name);
+            let json = serde_json::from_str::<serde_json::Value>(&call.arguments).is_ok();
+            if offered && json {
+                self.valid += 1;
+            } else {
+                self.malformed += 1;
+            }
+        }
+    }
+}
+
+struct CallFigures {
+    constrained: CallTally,
+    free: CallTally,
+}
+
+/// Every request of [`jig_local::tasks::CODING_TASKS`], once under the
+/// required-call grammar and once free.
+fn tool_calls(
+    engine: &Engine,
+    tools: &[jig_protocol::ToolSpec],
+    conversation: &dyn Fn(&str) -> Vec<ChatMessage>,
+    layout: toolcall::CallLayout,
+) -> anyhow::Result<CallFigures> {
+    let grammar = toolcall::grammar(tools, layout, toolcall::Choice::Required);
+    let mut figures = CallFigures {
+        constrained: CallTally::default(),
+        free: CallTally::default(),
+    };
+    for task in jig_local::tasks::CODING_TASKS {
+        let constrained = run(engine, conversation(task), grammar.clone())?;
+        figures.constrained.add(&constrained.text, tools);
+        let free = run(engine, conversation(task), None)?;
+        figures.free.add(&free.text, tools);
+    }
+    Ok(figures)
 }
 
 struct SessionFigures {
