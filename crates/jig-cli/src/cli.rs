@@ -36,6 +36,19 @@ pub enum Command {
     /// Inspect the resolved settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Trust the project in DIR (default: here): its `.jig/config.toml` and `.jig/rules.toml` then apply in full.
+    Trust {
+        /// A directory of the project; the project root is recorded.
+        dir: Option<PathBuf>,
+        /// Stop trusting it instead (same as `jig untrust`).
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Stop trusting the project in DIR (default: here): only its harmless settings and stricter limits apply.
+    Untrust {
+        /// A directory of the project.
+        dir: Option<PathBuf>,
+    },
     /// Exec-policy rules (`.jig/rules.toml`, `$JIG_HOME/rules.toml`, built-in defaults).
     #[command(subcommand)]
     Policy(PolicyCommand),

@@ -37,11 +37,16 @@ pub fn settings(cwd: &Path, run: Option<&RunOptions>) -> anyhow::Result<(Setting
         approval_policy: run.ask_for_approval,
         sandbox: run.sandbox,
     });
-    let settings = jig_config::load(&LoadInputs {
+    let ask = match run {
+        Some(run) if !run.json => crate::trust::Ask::IfTerminal,
+        _ => crate::trust::Ask::Never,
+    };
+    let inputs = LoadInputs {
         cwd: cwd.to_path_buf(),
         env: env.clone(),
         cli,
-    })?;
+    };
+    let settings = crate::trust::load(&inputs, ask)?;
     Ok((settings, env))
 }
 
@@ -266,7 +271,7 @@ fn guard(cwd: &Path, settings: &Settings, approval: ApprovalPolicy) -> anyhow::R
         policy.writable_roots.extend(settings.writable_roots.iter().cloned());
         Arc::new(policy)
     });
-    let rules = jig_policy::Policy::load(Some(cwd), Some(&settings.home))?;
+    let rules = crate::trust::rules(cwd, settings)?;
     Ok(Guard {
         approval,
         sandbox,

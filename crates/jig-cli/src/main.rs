@@ -11,6 +11,7 @@ mod exec;
 mod model;
 mod render;
 mod sessions;
+mod trust;
 
 use std::process::ExitCode;
 
@@ -51,6 +52,10 @@ fn main() -> ExitCode {
         Command::Sessions(cmd) => sessions::run(cmd),
         Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
         Command::Config(ConfigCommand::Show { cwd }) => sessions::config_show(cwd.as_deref()),
+        Command::Trust { dir, revoke: false } => trust::decide(dir.as_deref(), jig_config::TrustLevel::Trusted),
+        Command::Trust { dir, revoke: true } | Command::Untrust { dir } => {
+            trust::decide(dir.as_deref(), jig_config::TrustLevel::Untrusted)
+        }
         Command::Policy(PolicyCommand::Check { cwd, command }) => sessions::policy_check(cwd.as_deref(), command),
         Command::Model(ModelCommand::Fetch { name, find_links }) => model::fetch(name.as_deref(), find_links),
         Command::Model(ModelCommand::List) => model::list(),
@@ -67,6 +72,8 @@ fn main() -> ExitCode {
                     | Command::Sessions(_)
                     | Command::Bench(_)
                     | Command::Config(_)
+                    | Command::Trust { .. }
+                    | Command::Untrust { .. }
                     | Command::Model(_)
                     | Command::Policy(_) => Ok(exit::COMPLETED),
                 }

@@ -111,7 +111,7 @@ pub fn policy_check(cwd: Option<&Path>, command: Vec<String>) -> anyhow::Result<
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
     let (settings, _) = crate::exec::settings(&dir, None)?;
-    let policy = jig_policy::Policy::load(Some(&dir), Some(&settings.home))?;
+    let policy = crate::trust::rules(&dir, &settings)?;
     let command = match <[String; 1]>::try_from(command) {
         Ok([script]) => jig_policy::Command::Script(script),
         Err(argv) => jig_policy::Command::Argv(argv),

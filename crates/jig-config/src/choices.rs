@@ -26,7 +26,7 @@ impl fmt::Display for UnknownChoice {
             f,
             "unknown {} \"{}\"; valid choices: {}",
             self.what,
-            self.value,
+            crate::error::clip(&self.value, crate::error::ECHO_LIMIT),
             self.choices.join(", ")
         )
     }
@@ -164,5 +164,16 @@ choice_enum! {
         Medium => "medium",
         /// High.
         High => "high",
+    }
+}
+
+choice_enum! {
+    /// The user's decision about a project, recorded in the user config as
+    /// `[projects."/abs/path"] trust = "trusted"`.
+    TrustLevel, "trust level" {
+        /// The project's config and rules apply in full.
+        Trusted => "trusted",
+        /// The project may only set harmless keys and tighten limits; the user said so (jig does not ask again).
+        Untrusted => "untrusted",
     }
 }

@@ -2,9 +2,23 @@
 //!
 //! Invariant: every message names the file (and line, where there is one),
 //! says what is wrong, and where there is a fix, what to do. Messages are
-//! lower case and carry no `error:` prefix; the binary adds that.
+//! lower case and carry no `error:` prefix; the binary adds that. Text
+//! taken from a file or the environment is [`clip`]ped before it is echoed,
+//! so a megabyte-long key yields a one-line error, not a megabyte one.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
+
+/// Most characters of file or environment text echoed in one message.
+pub(crate) const ECHO_LIMIT: usize = 80;
+
+/// `text` cut to `max` characters, saying how much was left out.
+pub(crate) fn clip(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}… ({} more bytes)", &text[..cut], text.len() - cut)),
+    }
+}
 
 /// Why settings could not be resolved.
 #[derive(Debug, thiserror::Error)]
@@ -31,9 +45,11 @@ pub enum ConfigError {
     },
     /// A profile names a provider that no layer defines.
     #[error(
-        "invalid config {} line {line}: profile \"{profile}\" names unknown provider \"{provider}\"; known providers: {}",
+        "invalid config {} line {line}: profile \"{}\" names unknown provider \"{}\"; known providers: {}",
         path.display(),
-        known.join(", ")
+        clip(profile, ECHO_LIMIT),
+        clip(provider, ECHO_LIMIT),
+        clip(&known.join(", "), 4 * ECHO_LIMIT)
     )]
     UnknownProvider {
         /// The file defining the profile.
@@ -49,8 +65,9 @@ pub enum ConfigError {
     },
     /// A user-defined provider has no `kind` in any layer.
     #[error(
-        "invalid config {}: provider \"{provider}\" needs a kind; add kind = \"chat\" (valid choices: {})",
+        "invalid config {}: provider \"{}\" needs a kind; add kind = \"chat\" (valid choices: {})",
         path.display(),
+        clip(provider, ECHO_LIMIT),
         crate::ProviderKind::CHOICES.join(", ")
     )]
     MissingKind {
@@ -60,7 +77,10 @@ pub enum ConfigError {
         provider: String,
     },
     /// An environment variable jig reads has a value it cannot use.
-    #[error("invalid environment variable {var}={value:?}: expected {expected}")]
+    #[error(
+        "invalid environment variable {var}={:?}: expected {expected}",
+        clip(value, ECHO_LIMIT)
+    )]
     BadEnv {
         /// The variable.
         var: &'static str,
@@ -68,5 +88,23 @@ pub enum ConfigError {
         value: String,
         /// What it should look like.
         expected: &'static str,
+    },
+    /// A command-line value is out of range.
+    #[error("invalid {flag} {value}: {expected}")]
+    BadFlag {
+        /// The flag, e.g. `--max-turns`.
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// A trust decision could not be recorded in the user config.
+    #[error("cannot record the trust decision in {}: {reason}", path.display())]
+    RecordTrust {
+        /// The user config file.
+        path: PathBuf,
+        /// Why, and what to do.
+        reason: String,
     },
 }

@@ -2,9 +2,11 @@
 //!
 //! Invariant: a file either parses into [`ConfigFile`] completely or fails
 //! with a [`ConfigError::Invalid`] naming the path, line and column. Unknown
-//! keys are errors (typos must not be silently ignored) and a literal
-//! `api_key` is rejected so secrets never live in files. This module knows
-//! nothing about layering; `load` merges parsed files.
+//! keys are errors (typos must not be silently ignored), a literal
+//! `api_key` is rejected so secrets never live in files, and values out of
+//! range are rejected by [`crate::validate`] before anything uses them.
+//! Echoed file text is clipped. This module knows nothing about layering or
+//! trust; `load` merges parsed files.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -13,8 +15,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode};
-use crate::error::ConfigError;
+use crate::choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode, TrustLevel};
+use crate::error::{ConfigError, ECHO_LIMIT, clip};
 
 /// One config file, as written.
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +40,17 @@ pub(crate) struct ConfigFile {
     pub profiles: BTreeMap<String, ProfileFile>,
     #[serde(default)]
     pub prices: BTreeMap<String, PriceFile>,
+    /// Trust decisions by canonical project root; read from the user file
+    /// only (a project file holding this table is an error).
+    #[serde(default)]
+    pub projects: BTreeMap<String, ProjectFile>,
+}
+
+/// A `[projects."/abs/path"]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProjectFile {
+    pub trust: TrustLevel,
 }
 
 /// A `[providers.NAME]` table.
@@ -110,18 +123,30 @@ impl<'de> Deserialize<'de> for ApiKeyRejected {
     }
 }
 
-/// Parses `text`, read from `path`.
+/// Most characters of one error message taken from the TOML parser, which
+/// may quote values from the file.
+const MESSAGE_LIMIT: usize = 400;
+
+/// Parses `text`, read from `path`, and checks its values
+/// ([`crate::validate`]).
 pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
-    toml::from_str(text).map_err(|err| {
+    let file = toml::from_str(text).map_err(|err| {
         let span = err.span().unwrap_or(0..0);
-        let (line, column) = line_column(text, span.start);
-        ConfigError::Invalid {
-            path: path.to_owned(),
-            line,
-            column,
-            message: humanize(err.message(), text, span),
-        }
-    })
+        invalid(path, text, span.start, humanize(err.message(), text, span))
+    })?;
+    crate::validate::check(path, text)?;
+    Ok(file)
+}
+
+/// A [`ConfigError::Invalid`] at byte `offset` of `text`.
+pub(crate) fn invalid(path: &Path, text: &str, offset: usize, message: String) -> ConfigError {
+    let (line, column) = line_column(text, offset);
+    ConfigError::Invalid {
+        path: path.to_owned(),
+        line,
+        column,
+        message: clip(&message, MESSAGE_LIMIT).into_owned(),
+    }
 }
 
 /// 1-based line and character column of byte `offset` in `text`.
@@ -150,6 +175,7 @@ fn humanize(message: &str, text: &str, span: Range<usize>) -> String {
         .filter(|k| *k != "api_key")
         .collect();
     let table = enclosing_table(text, span.start);
+    let key = clip(key, ECHO_LIMIT);
     format!("unknown key \"{key}\" {table}; valid keys: {}", valid.join(", "))
 }
 
@@ -165,8 +191,8 @@ fn enclosing_table(text: &str, offset: usize) -> String {
         .map(str::trim)
         .find(|l| l.starts_with('['))
         .map(|l| match l.find(']') {
-            Some(end) => format!("in {}", &l[..=end]),
-            None => format!("in {l}"),
+            Some(end) => format!("in {}", clip(&l[..=end], ECHO_LIMIT)),
+            None => format!("in {}", clip(l, ECHO_LIMIT)),
         })
         .unwrap_or_else(|| "at the top level".to_owned())
 }

@@ -5,6 +5,10 @@
 //! git root), the user file `$JIG_HOME/config.toml`, environment variables
 //! (read only through an [`EnvSnapshot`]), then built-in defaults. Every
 //! value remembers its [`Source`] for `jig config show` ([`render_show`]).
+//! A project file is untrusted until the user trusts it: until then only
+//! harmless keys and stricter limits apply ([`KEYS`](TRUST_KEYS) classifies
+//! every key; [`ProjectTrust`] says what was left out). Values are range
+//! checked at load, with file and line.
 //!
 //! This crate is a leaf: it depends on no other jig crate and does no
 //! network or model work. API keys are never stored; providers name the
@@ -17,17 +21,25 @@ pub mod env;
 mod error;
 mod file;
 mod load;
+mod record;
 mod settings;
 mod show;
+mod trust;
+mod validate;
 
-pub use choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode, UnknownChoice};
+pub use choices::{
+    ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode, TrustLevel, UnknownChoice,
+};
 pub use env::EnvSnapshot;
 pub use error::ConfigError;
 pub use load::{
-    CONFIG_FILE_NAME, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OLLAMA_HOST, DEFAULT_OPENAI_BASE_URL, find_project_file, load,
+    CONFIG_FILE_NAME, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OLLAMA_HOST, DEFAULT_OPENAI_BASE_URL, data_dir,
+    find_project_file, load,
 };
+pub use record::record_trust;
 pub use settings::{
     CliOverrides, CompactionSettings, DEFAULT_MAX_TURNS, LoadInputs, LocalSettings, LocalToolChoice, PriceSettings,
     ProfileSettings, ProviderSettings, Settings, Source,
 };
 pub use show::{Explained, render_show};
+pub use trust::{KEYS as TRUST_KEYS, KeyClass, ProjectTrust, class_of, project_root, trust_command};

@@ -12,13 +12,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::choices::TrustLevel;
 use crate::choices::{ProviderKind, SandboxMode};
 use crate::env::{self, EnvSnapshot};
 use crate::error::ConfigError;
 use crate::file::{self, ConfigFile};
 use crate::settings::{
-    DEFAULT_MAX_TURNS, LoadInputs, PriceSettings, ProfileSettings, ProviderSettings, Settings, Source, quote_key,
+    CliOverrides, DEFAULT_MAX_TURNS, LoadInputs, PriceSettings, ProfileSettings, ProviderSettings, Settings, Source,
+    quote_key,
 };
+use crate::trust::{self, ProjectTrust};
+use serde::Deserialize as _;
 
 /// Default base URL of the `openai` provider.
 pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
@@ -57,22 +61,59 @@ struct Builder {
 /// are errors.
 pub fn load(inputs: &LoadInputs) -> Result<Settings, ConfigError> {
     let env = &inputs.env;
+    check_flags(&inputs.cli)?;
     let (home, home_source) = jig_home(env);
+    // Without JIG_HOME or HOME the data directory is relative, i.e. inside
+    // the workspace: reading a "user" file there would give a repository's
+    // own `.jig/config.toml` the user's authority, so there is none.
+    let user_path = match home_source {
+        Source::Default => PathBuf::new(),
+        _ => home.join(CONFIG_FILE_NAME),
+    };
     let mut b = Builder::defaults(home, home_source);
     b.apply_env(env)?;
 
-    let user_path = b.settings.home.join(CONFIG_FILE_NAME);
-    if let Some(file) = read_file(&user_path)? {
-        b.apply_file(file, Source::UserFile(user_path.clone()));
+    if let Some((_, mut file)) = read_file(&user_path)? {
+        b.record_trust(std::mem::take(&mut file.projects));
+        b.apply_file(file, Source::UserFile(user_path.clone()), Authority::Full);
     }
     if let Some(project_path) = find_project_file(&inputs.cwd, &user_path) {
-        if let Some(file) = read_file(&project_path)? {
-            b.apply_file(file, Source::ProjectFile(project_path.clone()));
-        }
+        b.apply_project(&project_path)?;
         b.settings.project_file = Some(project_path);
     }
     b.apply_flags(inputs);
     b.finish(env)
+}
+
+/// Command-line values out of range.
+fn check_flags(cli: &CliOverrides) -> Result<(), ConfigError> {
+    let bad = |flag, value: String, expected| Err(ConfigError::BadFlag { flag, value, expected });
+    if cli.max_turns == Some(0) {
+        return bad(
+            "--max-turns",
+            "0".into(),
+            "give at least 1, or leave it out for no limit",
+        );
+    }
+    if cli.max_tokens == Some(0) {
+        return bad("--max-tokens", "0".into(), "give at least 1");
+    }
+    if let Some(usd) = cli.max_cost_usd
+        && !(usd.is_finite() && usd >= 0.0)
+    {
+        return bad("--max-cost", usd.to_string(), "give a finite amount of at least 0");
+    }
+    Ok(())
+}
+
+/// The data directory from `$JIG_HOME` or `$HOME/.jig`; `None` when
+/// neither is set (jig then keeps data in a relative `.jig` and reads no user
+/// config, see [`load`]).
+pub fn data_dir(env: &EnvSnapshot) -> Option<PathBuf> {
+    match jig_home(env) {
+        (_, Source::Default) => None,
+        (home, _) => Some(home),
+    }
 }
 
 /// `$JIG_HOME`, else `$HOME/.jig`, else `.jig` relative to the workspace.
@@ -108,8 +149,11 @@ pub fn find_project_file(cwd: &Path, user_file: &Path) -> Option<PathBuf> {
     None
 }
 
-/// The parsed file, or `None` when it does not exist.
-fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+/// The file's text and its parse, or `None` when it does not exist.
+fn read_file(path: &Path) -> Result<Option<(String, ConfigFile)>, ConfigError> {
+    if path.as_os_str().is_empty() {
+        return Ok(None);
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -126,7 +170,31 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
         let (line, _) = file::line_column(&text, profile.provider.span().start);
         profile.line = line;
     }
-    Ok(Some(parsed))
+    Ok(Some((text, parsed)))
+}
+
+/// How much say a config file has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Authority {
+    /// The user's file or a trusted project's: every value applies.
+    Full,
+    /// An untrusted project's, already cut to harmless and tighten-only
+    /// keys ([`trust::split_untrusted`]): limits apply only when stricter.
+    TightenOnly,
+}
+
+/// Whether `new` is at least as strict a limit as `current` (`None`: no limit).
+fn tighter<T: PartialOrd>(current: Option<T>, new: T) -> bool {
+    current.is_none_or(|c| new <= c)
+}
+
+/// How much a sandbox mode lets commands do; higher is looser.
+fn looseness(mode: SandboxMode) -> u8 {
+    match mode {
+        SandboxMode::ReadOnly => 0,
+        SandboxMode::WorkspaceWrite => 1,
+        SandboxMode::DangerFullAccess => 2,
+    }
 }
 
 impl Builder {
@@ -190,6 +258,8 @@ impl Builder {
                 prices: BTreeMap::new(),
                 sources,
                 keys_present: BTreeSet::new(),
+                project: None,
+                trust_records: BTreeMap::new(),
             },
             providers,
             profile_origins: BTreeMap::new(),
@@ -236,30 +306,65 @@ impl Builder {
         Ok(())
     }
 
-    fn apply_file(&mut self, file: ConfigFile, source: Source) {
+    /// Records the user file's trust decisions, keyed by canonical path.
+    fn record_trust(&mut self, projects: BTreeMap<String, file::ProjectFile>) {
+        for (dir, project) in projects {
+            let dir = trust::canonical(Path::new(&dir));
+            self.settings.trust_records.insert(dir, project.trust);
+        }
+    }
+
+    /// Applies the project file at `path` as its trust allows, and records
+    /// what was left out in [`Settings::project`].
+    fn apply_project(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let Some((text, file)) = read_file(path)? else {
+            return Ok(());
+        };
+        trust::reject_user_only(path, &text)?;
+        let root = trust::root_of(path);
+        let decision = trust::lookup(&self.settings.trust_records, &root);
+        let source = Source::ProjectFile(path.to_owned());
+        let mut project = ProjectTrust {
+            root,
+            file: path.to_owned(),
+            decision,
+            ignored: Vec::new(),
+            wanted: String::new(),
+        };
+        if decision == Some(TrustLevel::Trusted) {
+            self.apply_file(file, source, Authority::Full);
+        } else {
+            // The text parsed just above, so it is a table of the schema's shape.
+            let unreadable = |e: toml::de::Error| file::invalid(path, &text, 0, e.message().to_owned());
+            let table: toml::Table = toml::from_str(&text).map_err(unreadable)?;
+            let split = trust::split_untrusted(table.clone());
+            let kept = ConfigFile::deserialize(toml::Value::Table(split.kept)).map_err(unreadable)?;
+            let looser = self.apply_file(kept, source, Authority::TightenOnly);
+            let mut left_out = split.left_out;
+            for key in &looser {
+                if let Some(value) = table.get(key) {
+                    left_out.insert(key.clone(), value.clone());
+                }
+            }
+            project.ignored = split.ignored.into_iter().chain(looser).collect();
+            project.ignored.sort();
+            project.wanted = toml::to_string(&left_out).unwrap_or_default();
+        }
+        self.settings.project = Some(project);
+        Ok(())
+    }
+
+    /// Applies one file's values. Returns the limits it set that are looser
+    /// than those already in effect, which [`Authority::TightenOnly`] leaves out.
+    fn apply_file(&mut self, file: ConfigFile, source: Source, authority: Authority) -> Vec<String> {
+        let looser = self.apply_limits(&file, &source, authority);
         if let Some(model) = file.model {
             self.settings.model = Some(model);
             self.set_source("model".into(), source.clone());
         }
-        if let Some(n) = file.max_turns {
-            self.settings.max_turns = Some(n);
-            self.set_source("max_turns".into(), source.clone());
-        }
-        if let Some(n) = file.max_tokens {
-            self.settings.max_tokens = Some(n);
-            self.set_source("max_tokens".into(), source.clone());
-        }
-        if let Some(usd) = file.max_cost_usd {
-            self.settings.max_cost_usd = Some(usd);
-            self.set_source("max_cost_usd".into(), source.clone());
-        }
         if let Some(policy) = file.approval_policy {
             self.settings.approval_policy = Some(policy);
             self.set_source("approval_policy".into(), source.clone());
-        }
-        if let Some(mode) = file.sandbox {
-            self.settings.sandbox = mode;
-            self.set_source("sandbox".into(), source.clone());
         }
         if !file.writable_roots.is_empty() {
             self.settings.writable_roots.extend(file.writable_roots);
@@ -287,7 +392,58 @@ impl Builder {
             self.settings.redact_patterns.extend(file.redact_patterns);
             self.set_source("redact_patterns".into(), source.clone());
         }
-        for (name, p) in file.providers {
+        self.apply_tables(file.providers, file.profiles, file.prices, &source);
+        looser
+    }
+
+    /// The step, token, cost and sandbox limits: any value from a file with
+    /// full authority, only stricter ones otherwise. Returns the keys left out.
+    fn apply_limits(&mut self, file: &ConfigFile, source: &Source, authority: Authority) -> Vec<String> {
+        let mut looser = Vec::new();
+        let mut allowed = |key: &str, tightens: bool| {
+            let ok = authority == Authority::Full || tightens;
+            if !ok {
+                looser.push(key.to_owned());
+            }
+            ok
+        };
+        if let Some(n) = file.max_turns
+            && allowed("max_turns", tighter(self.settings.max_turns, n))
+        {
+            self.settings.max_turns = Some(n);
+            self.set_source("max_turns".into(), source.clone());
+        }
+        if let Some(n) = file.max_tokens
+            && allowed("max_tokens", tighter(self.settings.max_tokens, n))
+        {
+            self.settings.max_tokens = Some(n);
+            self.set_source("max_tokens".into(), source.clone());
+        }
+        if let Some(usd) = file.max_cost_usd
+            && allowed("max_cost_usd", tighter(self.settings.max_cost_usd, usd))
+        {
+            self.settings.max_cost_usd = Some(usd);
+            self.set_source("max_cost_usd".into(), source.clone());
+        }
+        if let Some(mode) = file.sandbox
+            && allowed("sandbox", looseness(mode) <= looseness(self.settings.sandbox))
+        {
+            self.settings.sandbox = mode;
+            self.set_source("sandbox".into(), source.clone());
+        }
+        looser
+    }
+
+    /// Providers merge field by field; a profile or price replaces the
+    /// whole entry of lower layers.
+    fn apply_tables(
+        &mut self,
+        providers: BTreeMap<String, file::ProviderFile>,
+        profiles: BTreeMap<String, file::ProfileFile>,
+        prices: BTreeMap<String, file::PriceFile>,
+        source: &Source,
+    ) {
+        for (name, p) in providers {
             let entry = self.providers.entry(name.clone()).or_insert_with(|| PartialProvider {
                 kind: None,
                 base_url: None,
@@ -322,7 +478,7 @@ impl Builder {
                 self.set_source(k, source.clone());
             }
         }
-        for (name, p) in file.profiles {
+        for (name, p) in profiles {
             if let Some(path) = source.path() {
                 let origin = ProfileOrigin {
                     path: path.to_owned(),
@@ -341,7 +497,7 @@ impl Builder {
             self.settings.profiles.insert(name.clone(), profile);
             self.set_source(format!("profiles.{}", quote_key(&name)), source.clone());
         }
-        for (model, p) in file.prices {
+        for (model, p) in prices {
             let price = PriceSettings {
                 input: p.input,
                 cached_input: p.cached_input,

@@ -10,8 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode};
+use crate::choices::{ApprovalPolicy, Dialect, Preamble, ProviderKind, ReasoningEffort, SandboxMode, TrustLevel};
 use crate::env::EnvSnapshot;
+use crate::trust::ProjectTrust;
 
 /// Default for [`Settings::max_turns`]: no step limit. Budgets, goals,
 /// interrupts and compaction are what bound a long turn.
@@ -226,6 +227,11 @@ pub struct Settings {
     /// `api_key_env` variables that were set when loading, so `explain` can
     /// say "(set)" without keeping the key.
     pub(crate) keys_present: BTreeSet<String>,
+    /// The project config in effect: its root, the user's trust decision and
+    /// what was ignored because the project is not trusted.
+    pub project: Option<ProjectTrust>,
+    /// The user file's trust decisions, by canonical directory.
+    pub(crate) trust_records: BTreeMap<PathBuf, TrustLevel>,
 }
 
 impl Settings {
@@ -239,6 +245,12 @@ impl Settings {
     /// The source of one value (see [`Settings::sources`] for keys).
     pub fn source(&self, key: &str) -> &Source {
         self.sources.get(key).unwrap_or(&Source::Default)
+    }
+
+    /// The user's trust decision for the project at `dir`: the nearest one
+    /// recorded at or above it; `None` when none was made.
+    pub fn trust_of(&self, dir: &Path) -> Option<TrustLevel> {
+        crate::trust::lookup(&self.trust_records, dir)
     }
 }
 

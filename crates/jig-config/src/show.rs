@@ -3,9 +3,12 @@
 //! Invariant: the order is stable (scalars, then providers, profiles and
 //! prices sorted by name) and no API key ever appears — a provider's key is
 //! shown only as the variable name and whether it is set. This module only
-//! formats; it must not resolve or change anything.
+//! formats; it must not resolve or change anything. The project's trust
+//! and the keys its trust left out come right after `home`.
 
+use crate::choices::TrustLevel;
 use crate::settings::{Settings, Source, quote_key};
+use crate::trust::{ProjectTrust, trust_command};
 
 /// One line of `jig config show`: dotted key, displayed value, source.
 /// Profile and price fields take the source of their whole table, since a
@@ -21,11 +24,15 @@ impl Settings {
             out.push((key, value, source));
         };
         push(&mut out, "home".into(), self.home.display().to_string());
+        if let Some(project) = &self.project {
+            out.extend(project_lines(project));
+        }
         push(&mut out, "model".into(), opt(self.model.as_ref()));
         push(
             &mut out,
             "max_turns".into(),
-            self.max_turns.map_or_else(|| "(no limit)".to_owned(), |n| n.to_string()),
+            self.max_turns
+                .map_or_else(|| "(no limit)".to_owned(), |n| n.to_string()),
         );
         push(&mut out, "max_tokens".into(), opt(self.max_tokens.as_ref()));
         push(
@@ -88,7 +95,10 @@ impl Settings {
                 None => "(none)".to_owned(),
             };
             push(&mut out, key("api_key_env"), key_env);
-            for (field, limit) in [("headers_timeout_secs", p.headers_timeout), ("idle_timeout_secs", p.idle_timeout)] {
+            for (field, limit) in [
+                ("headers_timeout_secs", p.headers_timeout),
+                ("idle_timeout_secs", p.idle_timeout),
+            ] {
                 if let Some(limit) = limit {
                     push(&mut out, key(field), float(limit.as_secs_f64()));
                 }
@@ -127,6 +137,26 @@ impl Settings {
         }
         out
     }
+}
+
+/// Whether the project is trusted and, when it is not, what it set that
+/// was ignored (every key, not only the warning's first few).
+fn project_lines(project: &ProjectTrust) -> Vec<Explained> {
+    let source = Source::ProjectFile(project.file.clone());
+    let trust = match project.decision {
+        Some(TrustLevel::Trusted) => "trusted".to_owned(),
+        Some(TrustLevel::Untrusted) => format!("untrusted (`{}` trusts it)", trust_command(&project.root)),
+        None => format!("not trusted yet (`{}` trusts it)", trust_command(&project.root)),
+    };
+    let mut lines = vec![(
+        "project".to_owned(),
+        format!("{} {trust}", project.root.display()),
+        source.clone(),
+    )];
+    if !project.ignored.is_empty() {
+        lines.push(("project.ignored".to_owned(), project.ignored.join(", "), source));
+    }
+    lines
 }
 
 /// The text of `jig config show`: one `key = value    # source` line per

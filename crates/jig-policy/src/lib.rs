@@ -24,7 +24,7 @@ pub mod safe;
 pub mod unwrap;
 
 pub use eval::{Evaluation, Match};
-pub use rules::{Policy, PolicyError, RuleRef, Source};
+pub use rules::{IgnoredRules, Policy, PolicyError, ProjectRules, RuleRef, Source};
 pub use safe::is_known_safe;
 
 use std::fmt;

@@ -2,7 +2,10 @@
 //!
 //! Three layers, loaded by [`Policy::load`]: built-in defaults
 //! (`src/defaults.toml`), the user's `$JIG_HOME/rules.toml`, and the
-//! project's `.jig/rules.toml`. A missing file is an empty layer. Format:
+//! project's `.jig/rules.toml`. A missing file is an empty layer. Until the
+//! user trusts the project ([`ProjectRules`]), its rules may only tighten:
+//! `allow` rules are left out (and reported by
+//! [`Policy::ignored_project_rules`]), `prompt` and `forbid` apply. Format:
 //!
 //! ```toml
 //! [[rule]]
@@ -116,6 +119,28 @@ pub enum PolicyError {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub(crate) layers: Vec<Layer>,
+    /// Project `allow` rules left out because the project is not trusted.
+    ignored: Option<IgnoredRules>,
+}
+
+/// Whether a project's rules may loosen decisions. A checked-out repository
+/// is untrusted input until the user trusts it (`jig trust`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectRules {
+    /// The user trusts the project: its rules apply as written.
+    Trusted,
+    /// Not trusted: its `allow` rules are left out; `prompt` and `forbid`,
+    /// which only make things stricter, apply.
+    TightenOnly,
+}
+
+/// The `allow` rules of an untrusted project's rule file that were left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredRules {
+    /// The project's `.jig/rules.toml`.
+    pub path: PathBuf,
+    /// Line of each left-out rule's `[[rule]]`, from 1.
+    pub lines: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,13 +163,20 @@ impl Policy {
                 rules: Vec::new(),
             },
         };
-        Policy { layers: vec![layer] }
+        Policy {
+            layers: vec![layer],
+            ignored: None,
+        }
     }
 
     /// Defaults plus `$user_dir/rules.toml` and
     /// `$project_dir/.jig/rules.toml`, each when the directory is given and
-    /// the file exists.
-    pub fn load(project_dir: Option<&Path>, user_dir: Option<&Path>) -> Result<Policy, PolicyError> {
+    /// the file exists; the project's rules as `project` allows.
+    pub fn load(
+        project_dir: Option<&Path>,
+        user_dir: Option<&Path>,
+        project: ProjectRules,
+    ) -> Result<Policy, PolicyError> {
         let mut policy = Policy::defaults();
         if let Some(dir) = user_dir {
             let path = dir.join("rules.toml");
@@ -156,9 +188,39 @@ impl Policy {
             let path = dir.join(".jig").join("rules.toml");
             if let Some(text) = read_optional(&path)? {
                 policy = policy.with_rules(Source::Project(path), &text)?;
+                if project == ProjectRules::TightenOnly {
+                    policy.drop_project_allows();
+                }
             }
         }
         Ok(policy)
+    }
+
+    /// Leaves out the project layer's `allow` rules, remembering where they were.
+    fn drop_project_allows(&mut self) {
+        for layer in &mut self.layers {
+            let Source::Project(path) = &layer.source else { continue };
+            let mut lines = Vec::new();
+            layer.rules.retain(|rule| {
+                let allow = rule.decision == Decision::Allow;
+                if allow {
+                    lines.push(rule.line);
+                }
+                !allow
+            });
+            if !lines.is_empty() {
+                self.ignored = Some(IgnoredRules {
+                    path: path.clone(),
+                    lines,
+                });
+            }
+        }
+    }
+
+    /// The project `allow` rules left out because the project is not
+    /// trusted, if there were any.
+    pub fn ignored_project_rules(&self) -> Option<&IgnoredRules> {
+        self.ignored.as_ref()
     }
 
     /// Adds a layer from TOML text (the path inside `source` is only used

@@ -11,3 +11,4 @@ mod guardrails;
 mod local;
 mod providers;
 mod support;
+mod trust;

@@ -6,3 +6,5 @@ mod precedence;
 mod provider_timeouts;
 mod show;
 mod support;
+mod trust;
+mod validation;

@@ -41,7 +41,8 @@ fn each_layer_beats_the_one_below() {
     assert_eq!(s.model.as_deref(), Some("user:m"));
     assert_eq!(s.source("model"), &Source::UserFile(user_path.clone()));
 
-    // project file beats user file, key by key
+    // a trusted project's file beats the user file, key by key
+    tree.trust();
     let project_path = tree.project_config(project);
     let s = tree.load(ALL_LAYERS).unwrap();
     assert_eq!(s.model.as_deref(), Some("project:m"));
@@ -62,7 +63,10 @@ fn each_layer_beats_the_one_below() {
     let s = tree.load_with(tree.project(), tree.env(ALL_LAYERS), cli).unwrap();
     assert_eq!(s.model.as_deref(), Some("flag:m"));
     assert_eq!(s.source("model"), &Source::Flag("--model"));
-    assert_eq!((s.max_turns, s.max_tokens, s.max_cost_usd), (Some(3), Some(1000), Some(0.5)));
+    assert_eq!(
+        (s.max_turns, s.max_tokens, s.max_cost_usd),
+        (Some(3), Some(1000), Some(0.5))
+    );
     assert_eq!(s.approval_policy, Some(jig_config::ApprovalPolicy::Untrusted));
     assert_eq!(
         (s.sandbox, s.source("sandbox")),
@@ -152,6 +156,7 @@ model = "qwen2.5-coder:7b"
 dialect = "generic"
 "#,
     );
+    tree.trust();
     let project = tree.project_config("[providers.local-vllm]\nbase_url = \"http://gpu:8000/v1\"\n");
     let env = tree.env(&[("VLLM_KEY", "k")]);
     let s = tree

@@ -25,6 +25,7 @@ cached_input = 0.125
 output = 10.0
 "#,
     );
+    tree.trust();
     tree.project_config("model = \"openai:gpt-5-codex\"\nmax_cost_usd = 5.0\n");
     let env = tree.env(&[("OPENAI_API_KEY", "sk-secret-123"), ("JIG_LOG", "jig=debug")]);
     let cli = CliOverrides {
@@ -34,6 +35,7 @@ output = 10.0
     let s = tree.load_with(tree.project(), env, cli).unwrap();
     insta::assert_snapshot!(tree.redact(&render_show(&s)), @r#"
     home = [TMP]/home/.jig    # env HOME
+    project = [TMP]/proj trusted    # project config [TMP]/proj/.jig/config.toml
     model = openai:gpt-5-codex    # project config [TMP]/proj/.jig/config.toml
     max_turns = 20    # user config [TMP]/home/.jig/config.toml
     max_tokens = 2000000    # flag --max-tokens

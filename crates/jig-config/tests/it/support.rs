@@ -40,6 +40,17 @@ impl Tree {
         self.write("proj/.jig/config.toml", text)
     }
 
+    /// Records the project as trusted in the user file (kept as written).
+    pub fn trust(&self) -> PathBuf {
+        self.decide(jig_config::TrustLevel::Trusted)
+    }
+
+    /// Records `level` for the project in the user file.
+    pub fn decide(&self, level: jig_config::TrustLevel) -> PathBuf {
+        let root = self.project().canonicalize().unwrap();
+        jig_config::record_trust(&self.root().join("home/.jig"), &root, level).unwrap()
+    }
+
     /// An env with `HOME` pointing into the tree, plus `extra`.
     pub fn env(&self, extra: &[(&str, &str)]) -> EnvSnapshot {
         let home = self.root().join("home").display().to_string();

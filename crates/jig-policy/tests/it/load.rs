@@ -1,7 +1,7 @@
 //! Loading rule files, precedence between layers, and load errors.
 
 use Decision::{Allow, Forbid, Prompt};
-use jig_policy::{Command, Decision, Policy, PolicyError, Source};
+use jig_policy::{Command, Decision, Policy, PolicyError, ProjectRules, Source};
 use std::path::{Path, PathBuf};
 
 fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
@@ -34,14 +34,45 @@ fn load_reads_project_and_user_files() {
         &rule(r#"["cargo", "publish"]"#, "forbid"),
     );
     write(user.path(), "rules.toml", &rule(r#"["npm"]"#, "prompt"));
-    let policy = Policy::load(Some(project.path()), Some(user.path())).unwrap();
+    let policy = Policy::load(Some(project.path()), Some(user.path()), ProjectRules::Trusted).unwrap();
     assert_eq!(decide(&policy, "cargo publish --dry-run", Allow), Forbid);
     assert_eq!(decide(&policy, "npm install", Allow), Prompt);
     assert_eq!(decide(&policy, "cargo build", Allow), Allow);
     // Missing files are empty layers.
     let empty = tempfile::tempdir().unwrap();
-    let policy = Policy::load(Some(empty.path()), Some(empty.path())).unwrap();
+    let policy = Policy::load(Some(empty.path()), Some(empty.path()), ProjectRules::TightenOnly).unwrap();
     assert_eq!(policy.len(), Policy::defaults().len());
+}
+
+#[test]
+fn an_untrusted_project_may_only_tighten() {
+    let project = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let rules = [
+        rule(r#"["sudo"]"#, "allow"),
+        rule(r#"["npm", "publish"]"#, "forbid"),
+        rule(r#"["curl"]"#, "prompt"),
+        rule(r#"["git", "push"]"#, "allow"),
+    ]
+    .concat();
+    let path = write(project.path(), ".jig/rules.toml", &rules);
+    write(user.path(), "rules.toml", &rule(r#"["git", "push"]"#, "prompt"));
+    let untrusted = Policy::load(Some(project.path()), Some(user.path()), ProjectRules::TightenOnly).unwrap();
+    assert_eq!(decide(&untrusted, "sudo apt update", Allow), Prompt, "allow left out");
+    assert_eq!(
+        decide(&untrusted, "git push origin", Allow),
+        Prompt,
+        "the user's prompt stands"
+    );
+    assert_eq!(decide(&untrusted, "npm publish", Allow), Forbid, "forbid kept");
+    assert_eq!(decide(&untrusted, "curl example.com", Allow), Prompt, "prompt kept");
+    let ignored = untrusted.ignored_project_rules().unwrap();
+    assert_eq!((&ignored.path, ignored.lines.as_slice()), (&path, &[1, 13][..]));
+
+    let trusted = Policy::load(Some(project.path()), Some(user.path()), ProjectRules::Trusted).unwrap();
+    assert_eq!(decide(&trusted, "sudo apt update", Allow), Allow);
+    assert_eq!(decide(&trusted, "git push origin", Allow), Allow);
+    assert!(trusted.ignored_project_rules().is_none());
 }
 
 #[test]
@@ -133,7 +164,7 @@ fn errors_name_file_line_and_choices() {
     ];
     for (text, want) in cases {
         write(dir.path(), "rules.toml", text);
-        let err = Policy::load(None, Some(dir.path())).unwrap_err();
+        let err = Policy::load(None, Some(dir.path()), ProjectRules::TightenOnly).unwrap_err();
         assert!(matches!(err, PolicyError::Invalid { .. }));
         let shown = err.to_string();
         assert!(shown.contains(want), "{shown}\n  does not contain\n{want}");
