@@ -3,6 +3,11 @@
 //! Progress goes to stderr and the final message to stdout, or, with
 //! `--json`, every event as one JSON line on stdout. The exit code says how
 //! the last turn ended (see [`crate::exit`]).
+//!
+//! A prompt is submitted only when no turn is running, so it always starts
+//! its own turn (submitted during one, it would be an interjection); and
+//! following ends when the session closes its event channel, so jig never
+//! waits for a turn end that cannot come.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -95,8 +100,7 @@ pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
     let config = config(cwd, spec, dialect, &resolved, &settings, &env, approval)?;
     let session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
     let mut handle = session.spawn();
-    handle.submit(Op::UserInput { text: prompt });
-    follow(&mut handle, args.run.json, 1).await
+    follow(&mut handle, args.run.json, Running::No, Some(prompt)).await
 }
 
 /// `jig resume`.
@@ -118,21 +122,30 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
         approval,
     )?;
     install_rg_shim(&settings);
-    let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
-    let unfinished = session.has_unfinished_turn();
-    if !unfinished && prompt.is_none() {
+    let mut session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+    // Without a prompt, an interrupted or failed turn is taken up again
+    // (what the interrupt and failure messages tell people to run).
+    let running = if session.has_unfinished_turn() || (prompt.is_none() && session.continue_stopped_turn()) {
+        Running::Yes
+    } else {
+        Running::No
+    };
+    if running == Running::No && prompt.is_none() {
         return Err(UsageError(format!(
-            "session {} has no unfinished turn; give a PROMPT to continue it",
+            "session {} has no unfinished turn, and its last turn was neither interrupted nor failed; give a PROMPT to start a new turn",
             meta.session_id
         ))
         .into());
     }
     let mut handle = session.spawn();
-    let turns = usize::from(unfinished) + usize::from(prompt.is_some());
-    if let Some(text) = prompt {
-        handle.submit(Op::UserInput { text });
-    }
-    follow(&mut handle, args.run.json, turns).await
+    follow(&mut handle, args.run.json, running, prompt).await
+}
+
+/// Whether a turn is already running when [`follow`] starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Running {
+    Yes,
+    No,
 }
 
 /// The session named by `ID [ARG]` (or `--last [ARG]`), and the optional
@@ -316,9 +329,17 @@ fn read_prompt(prompt: String) -> anyhow::Result<String> {
     Ok(text)
 }
 
-/// Prints events until `turns` turns have completed, then shuts the session
-/// down. Ctrl-C interrupts the turn; a second Ctrl-C exits at once.
-async fn follow(handle: &mut SessionHandle, json: bool, turns: usize) -> anyhow::Result<u8> {
+/// Prints events until the running turn (if any) has completed and then
+/// `prompt`'s own turn, then shuts the session down. The prompt is sent only
+/// after the running turn completed; when that turn stops otherwise, the
+/// prompt is not sent and its outcome decides the exit code. Ctrl-C
+/// interrupts the turn; a second Ctrl-C exits at once.
+async fn follow(
+    handle: &mut SessionHandle,
+    json: bool,
+    mut running: Running,
+    mut prompt: Option<String>,
+) -> anyhow::Result<u8> {
     let ops = handle.op_sender();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -333,8 +354,13 @@ async fn follow(handle: &mut SessionHandle, json: bool, turns: usize) -> anyhow:
     let mut approver = Approver::new(json);
     let mut waiting: Option<String> = None;
     let mut code = exit::FAILED;
-    let mut remaining = turns;
-    while remaining > 0 {
+    if running == Running::No
+        && let Some(text) = prompt.take()
+    {
+        handle.submit(Op::UserInput { text });
+        running = Running::Yes;
+    }
+    while running == Running::Yes {
         let next = match waiting.clone() {
             Some(request_id) => tokio::select! {
                 op = approver.answer(&request_id) => {
@@ -357,8 +383,16 @@ async fn follow(handle: &mut SessionHandle, json: bool, turns: usize) -> anyhow:
             _ => {}
         }
         if let Event::TurnCompleted { outcome, .. } = &event {
-            remaining -= 1;
             code = outcome_code(outcome);
+            running = Running::No;
+            if let Some(text) = prompt.take() {
+                if *outcome == TurnOutcome::Completed {
+                    handle.submit(Op::UserInput { text });
+                    running = Running::Yes;
+                } else {
+                    eprintln!("jig: the unfinished turn did not complete, so PROMPT was not sent");
+                }
+            }
         }
     }
     handle.submit(Op::Shutdown);

@@ -41,7 +41,21 @@ fn list(store: &SessionStore) -> anyhow::Result<u8> {
 
 fn show(store: &SessionStore, id: &str) -> anyhow::Result<u8> {
     let dir = store.resolve(id)?;
-    let loaded = read_rollout(&dir.join(ROLLOUT_FILE))?;
+    let path = dir.join(ROLLOUT_FILE);
+    let loaded = read_rollout(&path)?;
+    // What is not a session is an error, not an empty listing.
+    match loaded.records.first() {
+        Some(RolloutRecord::SessionMeta(meta)) => jig_core::store::check_format(meta, &path)?,
+        Some(_) => {
+            return Err(jig_core::CoreError::CorruptRollout {
+                path,
+                line: 1,
+                reason: "the first record is not session_meta".into(),
+            }
+            .into());
+        }
+        None => return Err(jig_core::store::empty_rollout(path).into()),
+    }
     for record in &loaded.records {
         match record {
             RolloutRecord::SessionMeta(meta) => {

@@ -28,6 +28,49 @@ pub enum CoreError {
         /// Parser message.
         reason: String,
     },
+    /// The rollout's records contradict each other, as when two processes
+    /// wrote the session at once.
+    #[error(
+        "{path} record {record} is inconsistent with the records before it ({reason}); two processes \
+         probably wrote this session at once, so it cannot be resumed — read it with `jig sessions show` \
+         and start a new session"
+    )]
+    InconsistentRollout {
+        /// The rollout file.
+        path: PathBuf,
+        /// 1-based number of the offending record.
+        record: usize,
+        /// What contradicts what.
+        reason: String,
+    },
+    /// The rollout was written in a format this jig does not read.
+    #[error(
+        "{path} is in rollout format {found} (written by jig {written_by}); this jig ({ours}) reads \
+         format {supported} only — use the jig that wrote it"
+    )]
+    UnsupportedFormat {
+        /// The rollout file.
+        path: PathBuf,
+        /// The format recorded in its `session_meta`.
+        found: u32,
+        /// The jig version recorded in its `session_meta`.
+        written_by: String,
+        /// The format this jig reads.
+        supported: u32,
+        /// This jig's version.
+        ours: &'static str,
+    },
+    /// Another live process is writing the session.
+    #[error(
+        "session {id} is in use by {holder}; one process at a time may write a session — wait for it to \
+         finish or stop it, then try again"
+    )]
+    SessionBusy {
+        /// The session id.
+        id: String,
+        /// The process holding the session's lock, as far as it is known.
+        holder: String,
+    },
     /// No session matches the given id.
     #[error("no session `{id}` in {dir}; run `jig sessions list` to see the sessions there")]
     UnknownSession {

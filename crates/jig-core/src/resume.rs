@@ -9,11 +9,18 @@
 //! written (the process stopped in between) is left out of the
 //! conversation: it is no answer to the turn, and the resumed turn compacts
 //! again when it still has to.
+//!
+//! The records must tell one story: a turn starts and completes once, and a
+//! tool call id is not given again while its call waits for an output, nor
+//! answered twice. Interleaved writers (which the session lock now prevents)
+//! break that, and such a rollout is refused as inconsistent rather than
+//! resumed into a conversation no model produced. A `session_meta` in a
+//! format this jig does not read is refused too.
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use jig_protocol::{Event, Item, PlanStep, RolloutRecord, SessionMeta, TokenUsage, ToolCall};
+use jig_protocol::{Event, Item, PlanStep, RolloutRecord, SessionMeta, TokenUsage, ToolCall, TurnOutcome};
 
 use crate::error::CoreError;
 
@@ -41,6 +48,8 @@ pub struct Rebuilt {
     pub last_turn_id: u64,
     /// The unfinished turn, if any.
     pub open_turn: Option<OpenTurn>,
+    /// How the last completed turn ended.
+    pub last_outcome: Option<TurnOutcome>,
     /// Tool calls with no output, with whether each had started.
     pub dangling: Vec<(ToolCall, bool)>,
     /// The last recorded plan.
@@ -69,6 +78,10 @@ pub struct Rebuilder {
     path: std::path::PathBuf,
     state: Option<Rebuilt>,
     started_calls: HashSet<String>,
+    /// Calls recorded in responses that have no output yet.
+    waiting_calls: HashSet<String>,
+    /// Records pushed so far (the number of the one being applied).
+    records: usize,
     /// Set from a `compaction_started` event until the record after it (model
     /// retries aside): the response then is the summary, not conversation.
     summary_pending: bool,
@@ -81,12 +94,16 @@ impl Rebuilder {
             path: path.to_path_buf(),
             state: None,
             started_calls: HashSet::new(),
+            waiting_calls: HashSet::new(),
+            records: 0,
             summary_pending: false,
         }
     }
 
     /// Applies the next record; the first must be `session_meta`.
     pub fn push(&mut self, record: RolloutRecord) -> Result<(), CoreError> {
+        self.records += 1;
+        self.check_consistent(&record)?;
         let Some(state) = self.state.as_mut() else {
             let RolloutRecord::SessionMeta(meta) = record else {
                 return Err(CoreError::CorruptRollout {
@@ -95,12 +112,14 @@ impl Rebuilder {
                     reason: "the first record is not session_meta".into(),
                 });
             };
+            crate::store::check_format(&meta, &self.path)?;
             self.state = Some(Rebuilt {
                 meta,
                 items: Vec::new(),
                 total_usage: TokenUsage::default(),
                 last_turn_id: 0,
                 open_turn: None,
+                last_outcome: None,
                 dangling: Vec::new(),
                 plan: Vec::new(),
                 compactions: 0,
@@ -169,9 +188,10 @@ impl Rebuilder {
                         steps,
                     });
                 }
-                Event::TurnCompleted { turn_id, .. } => {
+                Event::TurnCompleted { turn_id, outcome, .. } => {
                     state.last_turn_id = turn_id;
                     state.open_turn = None;
+                    state.last_outcome = Some(outcome);
                 }
                 Event::ToolCallBegin { call_id, .. } => {
                     self.started_calls.insert(call_id);
@@ -184,14 +204,54 @@ impl Rebuilder {
         Ok(())
     }
 
+    /// Refuses a record that contradicts the ones before it: a turn started
+    /// or completed twice, a call id given again while its call waits, an
+    /// output for no waiting call.
+    fn check_consistent(&mut self, record: &RolloutRecord) -> Result<(), CoreError> {
+        let Some(state) = self.state.as_ref() else {
+            return Ok(());
+        };
+        let open = state.open_turn.map(|t| t.turn_id);
+        let problem = match record {
+            RolloutRecord::Event {
+                event: Event::TurnStarted { turn_id },
+            } if *turn_id <= state.last_turn_id => Some(format!("turn {turn_id} starts a second time")),
+            RolloutRecord::Event {
+                event: Event::TurnCompleted { turn_id, .. },
+            } if open != Some(*turn_id) => Some(if *turn_id <= state.last_turn_id && open.is_none() {
+                format!("turn {turn_id} completes a second time")
+            } else {
+                format!("turn {turn_id} completes but is not the running turn")
+            }),
+            RolloutRecord::Response { items, .. } => items.iter().find_map(|item| match item {
+                Item::ToolCall(call) if !self.waiting_calls.insert(call.call_id.clone()) => Some(format!(
+                    "tool call id {} is given again while its first call waits for an output",
+                    call.call_id
+                )),
+                _ => None,
+            }),
+            RolloutRecord::Item {
+                item: Item::ToolOutput(output),
+            } if !self.waiting_calls.remove(&output.call_id) => Some(format!(
+                "an output for tool call {}, which is not waiting for one (answered twice?)",
+                output.call_id
+            )),
+            _ => None,
+        };
+        match problem {
+            None => Ok(()),
+            Some(reason) => Err(CoreError::InconsistentRollout {
+                path: self.path.clone(),
+                record: self.records,
+                reason,
+            }),
+        }
+    }
+
     /// The rebuilt state, with the calls that never got an output.
     pub fn finish(self) -> Result<Rebuilt, CoreError> {
         let Some(mut state) = self.state else {
-            return Err(CoreError::CorruptRollout {
-                path: self.path,
-                line: 1,
-                reason: "the rollout is empty".into(),
-            });
+            return Err(crate::store::empty_rollout(self.path));
         };
         state.dangling = dangling_calls(&state.items, &self.started_calls);
         Ok(state)

@@ -5,6 +5,11 @@
 //! can be embedded in any front-end or used directly as a library. While a
 //! turn runs, the actor still listens: `Interject` (and a `UserInput`) are
 //! queued for the next model request, `Interrupt` cancels the turn.
+//!
+//! A session that can no longer record (a full disk, a file-size limit)
+//! cannot keep its promise that the rollout holds everything: the turn ends
+//! `failed` with the storage error — sent to the front-end even though it
+//! could not be recorded — and the actor stops, closing the event channel.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -19,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::CoreError;
 use crate::resume::{OpenTurn, Rebuilder};
 use crate::rollout::{RolloutWriter, scan_rollout};
-use crate::store::{ROLLOUT_FILE, SessionStore, new_meta};
+use crate::store::{ROLLOUT_FILE, SessionLock, SessionStore, new_meta};
 
 /// How to start or resume a session.
 #[derive(Debug, Clone)]
@@ -89,6 +94,10 @@ pub struct Session {
     pub(crate) steps_in_turn: u32,
     /// A turn left unfinished in the rollout, continued first after resume.
     pub(crate) open_turn: Option<OpenTurn>,
+    /// How the last recorded turn ended (resume only).
+    pub(crate) last_outcome: Option<TurnOutcome>,
+    /// Whether the actor first takes up a stopped turn's work (no new input).
+    pub(crate) take_up_stopped: bool,
     /// Tool calls that never got an output before the process stopped.
     pub(crate) dangling: Vec<(ToolCall, bool)>,
     pub(crate) inbox: Arc<Mutex<VecDeque<String>>>,
@@ -150,16 +159,19 @@ impl Session {
         tools: ToolRouter,
     ) -> Result<Session, CoreError> {
         let path = dir.join(ROLLOUT_FILE);
+        // Locked before reading: no other writer can append after the read.
+        let lock = SessionLock::acquire(&dir)?;
         let mut rebuilder = Rebuilder::new(&path);
         let loaded = scan_rollout(&path, |record| rebuilder.push(record))?;
         let state = rebuilder.finish()?;
-        let writer = RolloutWriter::reopen(&path, &loaded)?.kill_after(config.fault_kill_after_records);
+        let writer = RolloutWriter::reopen(&path, &loaded, lock)?.kill_after(config.fault_kill_after_records);
         let mut session = Self::assemble(state.meta, dir, config, model, tools, writer);
         session.cwd = PathBuf::from(&session.meta.cwd);
         session.items = state.items;
         session.total_usage = state.total_usage;
         session.last_turn_id = state.last_turn_id;
         session.open_turn = state.open_turn;
+        session.last_outcome = state.last_outcome;
         session.dangling = state.dangling;
         session.compactions = state.compactions;
         session.reported = state.reported;
@@ -209,6 +221,8 @@ impl Session {
             max_turns: config.max_turns,
             steps_in_turn: 0,
             open_turn: None,
+            last_outcome: None,
+            take_up_stopped: false,
             dangling: Vec::new(),
             inbox: Arc::default(),
             unsent: Vec::new(),
@@ -226,6 +240,23 @@ impl Session {
     /// Whether a resumed session has a turn to finish before taking input.
     pub fn has_unfinished_turn(&self) -> bool {
         self.open_turn.is_some()
+    }
+
+    /// How the last turn ended, when it stopped before its work was done
+    /// (interrupted, or failed): such a turn can be taken up again without
+    /// a new prompt.
+    pub fn stopped_turn(&self) -> Option<&TurnOutcome> {
+        self.last_outcome
+            .as_ref()
+            .filter(|o| matches!(o, TurnOutcome::Interrupted | TurnOutcome::Failed { .. }))
+    }
+
+    /// Makes the spawned session first take up the work of a stopped turn
+    /// (see [`Session::stopped_turn`]) as a new turn with no new input, the
+    /// way an unfinished turn is continued. Returns whether there was one.
+    pub fn continue_stopped_turn(&mut self) -> bool {
+        self.take_up_stopped = self.open_turn.is_none() && self.stopped_turn().is_some();
+        self.take_up_stopped
     }
 
     /// The conversation so far.
@@ -263,8 +294,13 @@ impl Session {
             self.report(&err);
             return;
         }
-        let mut next: Option<Option<String>> = self.open_turn.is_some().then_some(None);
+        let first_turn = self.open_turn.is_some() || self.take_up_stopped;
+        let mut next: Option<Option<String>> = first_turn.then_some(None);
         loop {
+            if self.writer.failed() {
+                // Nothing more can be recorded, so nothing more may happen.
+                break;
+            }
             let input = match next.take() {
                 Some(input) => input,
                 None => match ops.recv().await {
@@ -371,12 +407,34 @@ impl Session {
         let last_message = self.last_assistant_message();
         let completed = Event::TurnCompleted {
             turn_id,
+            outcome: outcome.clone(),
+            last_message: last_message.clone(),
+        };
+        if let Err(err) = self.emit(completed).and_then(|()| self.flush()) {
+            self.end_unrecorded(turn_id, outcome, last_message, &err);
+        }
+    }
+
+    /// Ends a turn whose end cannot be recorded: the front-end still hears
+    /// that it failed, and why. Events waiting for a sync that failed are
+    /// dropped, as they are not durable.
+    fn end_unrecorded(&mut self, turn_id: u64, outcome: TurnOutcome, last_message: Option<String>, err: &CoreError) {
+        self.unsent.clear();
+        let error = err.to_string();
+        let outcome = match outcome {
+            TurnOutcome::Failed { error: first } if first == error => TurnOutcome::Failed { error },
+            TurnOutcome::Failed { error: first } => {
+                self.report(err);
+                TurnOutcome::Failed { error: first }
+            }
+            _ => TurnOutcome::Failed { error },
+        };
+        let completed = Event::TurnCompleted {
+            turn_id,
             outcome,
             last_message,
         };
-        if let Err(err) = self.emit(completed).and_then(|()| self.flush()) {
-            self.report(&err);
-        }
+        let _ = self.events.send(self.redactor.value(&completed).into_owned());
     }
 
     /// The turn's last non-empty assistant message (the search stops at the

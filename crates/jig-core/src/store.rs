@@ -2,12 +2,21 @@
 //!
 //! `meta.json` is a convenience copy of the rollout's first record for fast
 //! listing; the rollout alone is authoritative, so a missing or damaged
-//! `meta.json` degrades listing, never resume.
+//! `meta.json` degrades listing, never resume. A rollout in another format
+//! than [`ROLLOUT_FORMAT_VERSION`] is refused, never guessed at.
+//!
+//! One writer per session: [`SessionLock`] is an exclusive `flock` on
+//! `lock` in the session directory, holding the writer's PID so a second
+//! writer can say who is in the way. The kernel releases it when its holder
+//! exits or is killed, so a lock left by a dead process is simply taken over.
 
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use jig_protocol::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};
+use nix::fcntl::{Flock, FlockArg};
 
 use crate::error::CoreError;
 use crate::rollout::RolloutWriter;
@@ -16,6 +25,8 @@ use crate::rollout::RolloutWriter;
 pub const ROLLOUT_FILE: &str = "rollout.jsonl";
 /// File name of the metadata copy inside a session directory.
 pub const META_FILE: &str = "meta.json";
+/// File name of the writer's lock inside a session directory.
+pub const LOCK_FILE: &str = "lock";
 
 /// The sessions directory of a jig data dir.
 #[derive(Debug, Clone)]
@@ -52,8 +63,9 @@ impl SessionStore {
     pub fn create(&self, meta: &SessionMeta) -> Result<(PathBuf, RolloutWriter), CoreError> {
         let dir = self.root.join(&meta.session_id);
         std::fs::create_dir_all(&dir).map_err(|e| CoreError::io("create session directory", &dir, e))?;
+        let lock = SessionLock::acquire(&dir)?;
         write_meta(&dir, meta)?;
-        let mut writer = RolloutWriter::create(&dir.join(ROLLOUT_FILE))?;
+        let mut writer = RolloutWriter::create(&dir.join(ROLLOUT_FILE), lock)?;
         writer.append(&RolloutRecord::SessionMeta(meta.clone()))?;
         Ok((dir, writer))
     }
@@ -169,8 +181,14 @@ pub fn read_meta(dir: &Path) -> Result<SessionMeta, CoreError> {
     std::io::BufReader::new(file)
         .read_line(&mut first)
         .map_err(|e| CoreError::io("read", &path, e))?;
+    if first.trim().is_empty() {
+        return Err(empty_rollout(path));
+    }
     match serde_json::from_str::<RolloutRecord>(&first) {
-        Ok(RolloutRecord::SessionMeta(meta)) => Ok(meta),
+        Ok(RolloutRecord::SessionMeta(meta)) => {
+            check_format(&meta, &path)?;
+            Ok(meta)
+        }
         Ok(_) => Err(CoreError::CorruptRollout {
             path,
             line: 1,
@@ -181,5 +199,91 @@ pub fn read_meta(dir: &Path) -> Result<SessionMeta, CoreError> {
             line: 1,
             reason: err.to_string(),
         }),
+    }
+}
+
+/// The error for a rollout with no records at all.
+pub fn empty_rollout(path: PathBuf) -> CoreError {
+    CoreError::CorruptRollout {
+        path,
+        line: 1,
+        reason: "the rollout is empty; it holds no session_meta record".into(),
+    }
+}
+
+/// Refuses a rollout written in a format this jig does not read.
+pub fn check_format(meta: &SessionMeta, path: &Path) -> Result<(), CoreError> {
+    if meta.format == ROLLOUT_FORMAT_VERSION {
+        return Ok(());
+    }
+    Err(CoreError::UnsupportedFormat {
+        path: path.to_path_buf(),
+        found: meta.format,
+        written_by: meta.jig_version.clone(),
+        supported: ROLLOUT_FORMAT_VERSION,
+        ours: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The exclusive right to write one session, held until dropped.
+#[derive(Debug)]
+pub struct SessionLock {
+    _file: Flock<File>,
+}
+
+impl SessionLock {
+    /// Takes the lock of the session in `dir` and writes this process's PID
+    /// in it; fails at once, naming the holder, when a live process has it.
+    pub fn acquire(dir: &Path) -> Result<SessionLock, CoreError> {
+        let path = dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| CoreError::io("open the lock file", &path, e))?;
+        let mut file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(file) => file,
+            Err((mut file, nix::errno::Errno::EWOULDBLOCK)) => {
+                let mut text = String::new();
+                // The holder may be between truncating and writing: no PID then.
+                let _ = file.read_to_string(&mut text);
+                return Err(CoreError::SessionBusy {
+                    id: dir
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    holder: describe_holder(text.trim()),
+                });
+            }
+            Err((_, errno)) => return Err(CoreError::io("lock", &path, errno.into())),
+        };
+        file.set_len(0)
+            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
+            .map_err(|e| CoreError::io("write", &path, e))?;
+        Ok(SessionLock { _file: file })
+    }
+}
+
+/// `process 1234 (jig resume --last)`, from the PID in a lock file.
+fn describe_holder(pid: &str) -> String {
+    let Ok(pid) = pid.parse::<u32>() else {
+        return "another process".into();
+    };
+    let command = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| {
+            let words: Vec<String> = raw
+                .split(|b| *b == 0)
+                .filter(|w| !w.is_empty())
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            words.join(" ").chars().take(120).collect::<String>()
+        })
+        .unwrap_or_default();
+    if command.is_empty() {
+        format!("process {pid}")
+    } else {
+        format!("process {pid} ({command})")
     }
 }

@@ -4,8 +4,10 @@
 //! every report are rebuilt from it alone. A model response is one
 //! [`RolloutRecord::Response`] line, so a crash can never leave half a
 //! response behind; the harness's own items (user messages, tool outputs)
-//! and the events front-ends saw are separate lines, each appended and
-//! synced before the session acts on it.
+//! and the events front-ends saw are separate lines, each appended as soon
+//! as it exists and made durable (one `fdatasync` for all lines since the
+//! last) before the session acts on it. [`SessionMeta::format`] names the
+//! line format; a reader refuses a format it does not know.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

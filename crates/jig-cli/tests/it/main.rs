@@ -6,6 +6,7 @@ mod commands;
 mod crash;
 mod crash_compaction;
 mod dialects;
+mod durability;
 mod e2e;
 mod guardrails;
 mod local;

@@ -120,3 +120,24 @@ pub fn exec(env: &Env, model: &str, kill_after: Option<u64>) -> Output {
     }
     cmd.output().unwrap()
 }
+
+/// How long a jig command may run before the test calls it hung. Not a
+/// timing assertion: these commands end in well under a second, and the
+/// bound only turns a hang (the bug some tests guard against) into a failure.
+const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `cmd` to its end like `Command::output`, but kills it and fails the
+/// test when it hangs.
+pub fn output_unless_hung(mut cmd: Command) -> Output {
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match result.recv_timeout(HANG_LIMIT) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            panic!("hung: {cmd:?} did not end within {HANG_LIMIT:?}");
+        }
+    }
+}

@@ -31,7 +31,7 @@ use jig_model::{ModelClient, ModelError, ModelRequest, ResponseStream};
 use jig_protocol::{CompactionReason, Event, Item, LedgerKind, Op, Role, RolloutRecord, ToolStatus, TurnOutcome};
 use jig_tools::{Tool, ToolContext, ToolRouter};
 
-use crate::support::{Fixture, run, until_turn_end};
+use crate::support::{Fixture, run, shut_down, until_turn_end};
 
 /// Words every summary instruction contains.
 const INSTRUCTION: &str = "about to be compacted";
@@ -566,6 +566,7 @@ async fn resume_after_a_compaction_continues_the_conversation_and_the_script() {
         Some("Done two."),
         "the script went on at response #8"
     );
+    shut_down(handle).await;
 
     // A crash right after the compaction record: the turn goes on from the summary.
     let lines: Vec<String> = std::fs::read_to_string(dir.join("rollout.jsonl"))
@@ -603,6 +604,7 @@ async fn a_crash_between_the_summary_and_the_compaction_record_redoes_the_compac
     let (_, outcome) = run(&mut handle, "read the files").await;
     assert_eq!(outcome, TurnOutcome::Completed);
     let dir = handle.dir.clone();
+    shut_down(handle).await;
     let lines: Vec<String> = std::fs::read_to_string(dir.join("rollout.jsonl"))
         .unwrap()
         .lines()

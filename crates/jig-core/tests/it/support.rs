@@ -75,6 +75,13 @@ pub async fn until_turn_end(handle: &mut SessionHandle) -> (Vec<Event>, TurnOutc
     panic!("session ended without completing the turn: {events:#?}");
 }
 
+/// Shuts the session down and waits until its actor is gone (with it the
+/// session's lock, so the session can be resumed).
+pub async fn shut_down(mut handle: SessionHandle) {
+    handle.submit(Op::Shutdown);
+    while handle.next_event().await.is_some() {}
+}
+
 /// Waits until a tool call has begun.
 pub async fn until_tool_call_begins(handle: &mut SessionHandle) {
     while let Some(event) = handle.next_event().await {
