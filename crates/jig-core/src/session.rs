@@ -4,7 +4,9 @@
 //! [`SessionHandle`] (an op channel in, an event channel out), so the core
 //! can be embedded in any front-end or used directly as a library. While a
 //! turn runs, the actor still listens: `Interject` (and a `UserInput`) are
-//! queued for the next model request, `Interrupt` cancels the turn.
+//! queued for the next model request, `Interrupt` cancels the turn. A
+//! compaction asked for while idle is served the same way, so `Interrupt`
+//! cancels it too.
 //!
 //! A session that can no longer record (a full disk, a file-size limit)
 //! cannot keep its promise that the rollout holds everything: the turn ends
