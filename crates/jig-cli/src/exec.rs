@@ -52,7 +52,28 @@ pub fn settings(cwd: &Path, run: Option<&RunOptions>) -> anyhow::Result<(Setting
         cli,
     };
     let settings = crate::trust::load(&inputs, ask)?;
+    init_logging(&settings);
     Ok((settings, env))
+}
+
+/// Sends jig's `tracing` diagnostics (skipped stream events, retries) to
+/// stderr when `JIG_LOG` names a filter (`warn`, `jig_model=debug`, …); a
+/// filter that does not parse is reported once and logging stays off.
+fn init_logging(settings: &Settings) {
+    let Some(filter) = settings.log_filter.as_deref() else {
+        return;
+    };
+    match tracing_subscriber::EnvFilter::try_new(filter) {
+        Ok(filter) => {
+            // A second call (a command that loads settings twice) keeps the
+            // first subscriber; nothing to report.
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+        Err(err) => eprintln!("warning: JIG_LOG={filter:?} is not a log filter ({err}); logging stays off"),
+    }
 }
 
 /// Puts jig's `rg` link first on the PATH of the commands tools run, when no

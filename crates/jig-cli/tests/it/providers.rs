@@ -296,9 +296,12 @@ fn a_mangled_event_is_shown_and_the_response_kept() {
     let stream = chat::text(&["It says ", "hello", "."]);
     let served = serve(vec![Reply::sse_mangling(&stream, 2, End::Clean)]);
     let env = workspace();
-    let vars = [("OLLAMA_HOST", served.server.root_url())];
+    let vars = [("OLLAMA_HOST", served.server.root_url()), ("JIG_LOG", "warn".into())];
     let out = exec(&env, &vars, "ollama:qwen2.5-coder:7b", "what does hello.txt say?");
     assert_eq!(served.server.requests().len(), 1, "kept without a retry");
+    // JIG_LOG turns on the transport's own diagnostics on stderr.
+    let log = stderr(&out);
+    assert!(log.contains("WARN") && log.contains("undecodable"), "{log}");
     let events = events(&out);
     let shown: Vec<&str> = events
         .iter()
