@@ -101,7 +101,10 @@ pub fn check_write(policy: &SandboxPolicy, path: &Path) -> Result<(), SandboxErr
     })?;
     let roots = policy.writable_roots();
     if roots.iter().any(|root| resolved.starts_with(root)) {
-        return match protected_paths(policy).into_iter().find(|p| resolved.starts_with(&p.path)) {
+        return match protected_paths(policy)
+            .into_iter()
+            .find(|p| resolved.starts_with(&p.path))
+        {
             Some(protected) => Err(SandboxError::Protected {
                 path: path.to_path_buf(),
                 protected: protected.path,

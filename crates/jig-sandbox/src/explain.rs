@@ -70,6 +70,9 @@ pub fn explain_denial(stderr: &str, exit_code: Option<i32>, policy: &SandboxPoli
     } else {
         "Network access is allowed. "
     });
+    if policy.blocks_unix_sockets() {
+        note.push_str("Unix sockets other than socketpair are blocked. ");
+    }
     if limit {
         note.push_str(&limits_sentence(policy));
         note.push(' ');
@@ -90,7 +93,7 @@ fn writes_sentence(policy: &SandboxPolicy) -> String {
                 .map(|r| r.display().to_string())
                 .collect();
             format!(
-                "It may read everywhere but write only under {}.",
+                "It may read everywhere but write only under {}, where .git and .jig stay read-only.",
                 if roots.is_empty() {
                     "nothing".to_string()
                 } else {

@@ -84,7 +84,7 @@ pub fn helper_main(args: &[String]) -> i32 {
             let json = args.first().map_or("", String::as_str);
             supervisor::supervise(&policy, json, program).unwrap_or_else(|e| report(&e, EXIT_SETUP_FAILED))
         }
-        Stage::Confine => match restrict(&policy) {
+        Stage::Confine => match unblock_signals().and_then(|()| restrict(&policy)) {
             Ok(()) => exec(program),
             Err(e) => report(&e, EXIT_SETUP_FAILED),
         },
@@ -153,6 +153,20 @@ fn restrict(policy: &SandboxPolicy) -> Result<(), HelperError> {
     }
     fs_rules::apply(policy, &unmounted)?;
     net::install_socket_filters(policy, isolation)
+}
+
+/// Clears the signal mask that stage one blocked (a spawned child inherits
+/// it), so the program starts with every signal deliverable.
+fn unblock_signals() -> Result<(), HelperError> {
+    nix::sys::signal::sigprocmask(
+        nix::sys::signal::SigmaskHow::SIG_SETMASK,
+        Some(&nix::sys::signal::SigSet::empty()),
+        None,
+    )
+    .map_err(|e| HelperError::Setup {
+        step: "signal mask",
+        reason: e.to_string(),
+    })
 }
 
 /// Lowers the soft limit to `value` and the hard one to `value + grace`

@@ -20,7 +20,8 @@
 //!
 //! Invariants: this stage never runs command code itself. It must be entered
 //! single-threaded: it blocks its signals process-wide and reads them from a
-//! signalfd (the child's mask is reset by `std::process::Command`).
+//! signalfd. A spawned child inherits that mask, so stage two clears it
+//! before anything else.
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;

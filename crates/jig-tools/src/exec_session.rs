@@ -10,13 +10,15 @@
 //!
 //! Invariants: a session outlives the call that started it, never the
 //! manager: dropping the last clone of [`ExecSessions`] (the end of the agent
-//! session) kills every process group it started. Each command runs in its
-//! own process group, and when its direct child exits the group is killed,
-//! as [`crate::shell`] does, so no background process survives it. At most
+//! session) kills every process tree it started, and if jig dies without
+//! dropping it, the sandbox helper's parent-death signal does the same. When
+//! a command's direct child exits its whole tree is killed, as
+//! [`crate::shell`] does, so no background process survives it (`setsid`
+//! ones included when the command runs through the helper). At most
 //! [`MAX_LIVE_SESSIONS`] run at once; starting one more kills the oldest and
 //! says so in the new chunk. Unread output is held in bounded memory. This
-//! module does not allocate a pty (`tty` is not supported) and does not
-//! sandbox commands.
+//! module does not allocate a pty (`tty` is not supported); the sandbox is
+//! applied by [`build_command`].
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
@@ -32,7 +34,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::ChildStdin;
 use tokio::sync::Notify;
 
-use crate::shell::{CommandLine, GroupKiller, build_command, exit_ending, spawn_error};
+use crate::sandboxing::Containment;
+use crate::shell::{CommandLine, KillOnDrop, ProcessTree, build_command, exit_ending, spawn_error};
 use crate::truncate::HeadTailBuffer;
 use crate::{ToolContext, ToolError};
 
@@ -110,7 +113,7 @@ struct Session {
     label: String,
     shared: Arc<Shared>,
     stdin: tokio::sync::Mutex<Option<ChildStdin>>,
-    killer: GroupKiller,
+    killer: KillOnDrop,
 }
 
 /// State written by the reader thread and the waiter task.
@@ -244,7 +247,7 @@ impl ExecSessions {
         }
         let (id, oldest) = sessions.pop_first()?;
         drop(sessions);
-        oldest.killer.kill();
+        oldest.killer.0.kill();
         Some(format!(
             "[jig: killed session {id} ({}) to stay within {MAX_LIVE_SESSIONS} running sessions]",
             oldest.label
@@ -252,7 +255,7 @@ impl ExecSessions {
     }
 
     fn spawn(&self, ctx: &ToolContext, request: &ExecRequest) -> Result<(Arc<Session>, u32), ToolError> {
-        let (mut command, program) = build_command(&request.command, ctx)?;
+        let (mut command, program, containment) = build_command(&request.command, ctx)?;
         let (reader, writer) = std::io::pipe().map_err(pipe_error)?;
         let writer_err = writer.try_clone().map_err(pipe_error)?;
         crate::rg::apply_path_prefix(&mut command);
@@ -263,7 +266,8 @@ impl ExecSessions {
             .stdout(writer)
             .stderr(writer_err)
             .process_group(0)
-            .kill_on_drop(true);
+            // A helper killed outright could not kill the processes it owns.
+            .kill_on_drop(containment == Containment::Group);
         let mut child = command
             .spawn()
             .map_err(|err| spawn_error(&program, &request.workdir, &err))?;
@@ -273,15 +277,16 @@ impl ExecSessions {
         let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) else {
             return Err(ToolError::Fatal("exec_command: the child has no pid".to_string()));
         };
-        let killer = GroupKiller(Pid::from_raw(pid));
+        let tree = ProcessTree::new(Pid::from_raw(pid), containment);
         let shared = Arc::new(Shared::default());
         spawn_reader(reader, Arc::clone(&shared));
         let stdin = child.stdin.take();
         let waiter_shared = Arc::clone(&shared);
+        let waiter_tree = tree.clone();
         tokio::spawn(async move {
             let status = child.wait().await;
             // Background processes die with the command (see module doc).
-            let _ = nix::sys::signal::killpg(Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+            waiter_tree.exited();
             let mut state = waiter_shared.lock();
             state.exit = Some(status.unwrap_or_else(|_| std::os::unix::process::ExitStatusExt::from_raw(-1)));
             drop(state);
@@ -292,7 +297,7 @@ impl ExecSessions {
             label: label(&request.command),
             shared,
             stdin: tokio::sync::Mutex::new(stdin),
-            killer,
+            killer: KillOnDrop(tree),
         });
         self.sessions().insert(id, Arc::clone(&session));
         Ok((session, id))

@@ -3,30 +3,37 @@
 //! goes through: it runs one command and reports how it ended, its wall time
 //! and its output; each face only formats a [`CommandOutcome`].
 //!
-//! Every command runs in its own process group, and the tool owns that group:
-//! on timeout, on interrupt, when the run future is dropped, and also after
-//! the direct child has exited normally, the whole group gets SIGKILL. The
-//! last case is deliberate: a backgrounded grandchild (`server &`) inherits
-//! the stdout/stderr pipes, and waiting for it to close them would hang the
-//! tool forever, so commands cannot leave processes behind. A process that
-//! leaves the group (`setsid`) escapes the kill; the tool then stops reading
-//! its pipes after [`DRAIN_GRACE`] instead of hanging. Output is captured in
-//! bounded memory ([`HeadTailBuffer`]) whatever the command prints. This
-//! module must not sandbox or vet commands; that is a later layer's job.
+//! Every command runs in its own process group, and the tool owns its whole
+//! process tree: on timeout, on interrupt, when the run future is dropped,
+//! and also after the direct child has exited normally, every process the
+//! command started is killed. The last case is deliberate: a backgrounded
+//! grandchild (`server &`) inherits the stdout/stderr pipes, and waiting for
+//! it to close them would hang the tool forever, so commands cannot leave
+//! processes behind. Through the sandbox helper (every command, when jig
+//! registered one) the helper's supervisor owns the tree, `setsid` and double
+//! forks included: the tool asks it with SIGTERM and it kills them all (see
+//! [`crate::sandboxing`]). Without a helper the process group gets SIGKILL,
+//! which a `setsid` process escapes; the tool then stops reading its pipes
+//! after [`DRAIN_GRACE`] instead of hanging. Output is captured in bounded
+//! memory ([`HeadTailBuffer`]) whatever the command prints. This module must
+//! not vet commands; that is the guard's job.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use jig_protocol::{ToolSpec, ToolStatus};
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 
+use crate::sandboxing::Containment;
 use crate::truncate::HeadTailBuffer;
 use crate::{Tool, ToolContext, ToolError, ToolResult, parse_args};
 
@@ -267,7 +274,7 @@ pub async fn run_command(ctx: &ToolContext, spec: &CommandSpec) -> Result<Comman
     if ctx.cancel.is_cancelled() {
         return Err(ToolError::Interrupted);
     }
-    let (mut command, program) = build_command(&spec.command, ctx)?;
+    let (mut command, program, containment) = build_command(&spec.command, ctx)?;
     crate::rg::apply_path_prefix(&mut command);
     command
         .current_dir(&spec.workdir)
@@ -276,12 +283,13 @@ pub async fn run_command(ctx: &ToolContext, spec: &CommandSpec) -> Result<Comman
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
-        .kill_on_drop(true);
+        // A helper killed outright could not kill the processes it owns.
+        .kill_on_drop(containment == Containment::Group);
     let started = Instant::now();
     let child = command
         .spawn()
         .map_err(|err| spawn_error(&program, &spec.workdir, &err))?;
-    let run = supervise(child, ctx, spec.timeout, spec.max_output_bytes).await?;
+    let run = supervise(child, containment, ctx, spec.timeout, spec.max_output_bytes).await?;
     let wall = started.elapsed();
     let ending = match run.ending {
         Ending::Cancelled => return Err(ToolError::Interrupted),
@@ -342,17 +350,18 @@ struct Finished {
 }
 
 /// Waits for the child while reading its pipes, then kills its process
-/// group whatever the ending, reaps it and drains the pipes.
+/// tree whatever the ending, reaps it and drains the pipes.
 async fn supervise(
     mut child: Child,
+    containment: Containment,
     ctx: &ToolContext,
     timeout: Duration,
     max_output_bytes: usize,
 ) -> Result<Finished, ToolError> {
-    let group = child
+    let tree = child
         .id()
         .and_then(|pid| i32::try_from(pid).ok())
-        .map(|pid| GroupKiller(Pid::from_raw(pid)));
+        .map(|pid| KillOnDrop(ProcessTree::new(Pid::from_raw(pid), containment)));
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         return Err(ToolError::Fatal(
             "shell: the child's output pipes were not set up".to_string(),
@@ -374,13 +383,16 @@ async fn supervise(
                 () = ctx.cancel.cancelled() => break Ending::Cancelled,
             }
         };
-        if let Some(group) = &group {
-            group.kill();
-        }
-        if !matches!(ending, Ending::Exited(_)) {
-            // The group was just killed, so this wait is short; its
-            // status is not reported (the ending already says why).
-            let _ = child.wait().await;
+        if let Some(KillOnDrop(tree)) = &tree {
+            if matches!(ending, Ending::Exited(_)) {
+                tree.exited();
+            } else {
+                tree.kill();
+                // The tree was just killed, so this wait is short; its
+                // status is not reported (the ending already says why).
+                let _ = child.wait().await;
+                tree.exited();
+            }
         }
         if !drained {
             let _ = tokio::time::timeout(DRAIN_GRACE, &mut reading).await;
@@ -398,20 +410,56 @@ fn wait_error(err: std::io::Error) -> ToolError {
     ToolError::Fatal(format!("shell: cannot wait for the command: {err}"))
 }
 
-/// Kills a process group with SIGKILL when asked and again when dropped, so a
-/// cancelled or aborted run never leaves the group behind.
-pub(crate) struct GroupKiller(pub(crate) Pid);
+/// A command's process tree: its direct child (the group leader) and who
+/// owns the rest (see [`Containment`]). Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct ProcessTree {
+    leader: Pid,
+    containment: Containment,
+    /// Set once the leader is reaped: its pid may then belong to anyone.
+    reaped: Arc<AtomicBool>,
+}
 
-impl GroupKiller {
+impl ProcessTree {
+    pub(crate) fn new(leader: Pid, containment: Containment) -> Self {
+        ProcessTree {
+            leader,
+            containment,
+            reaped: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Kills the whole tree now.
     pub(crate) fn kill(&self) {
-        // ESRCH (group already empty) is the normal case after a clean exit.
-        let _ = killpg(self.0, Signal::SIGKILL);
+        match self.containment {
+            // The helper kills every descendant, then exits. ESRCH (it has
+            // exited already) is normal.
+            Containment::Helper if !self.reaped.load(Ordering::SeqCst) => {
+                let _ = kill(self.leader, Signal::SIGTERM);
+            }
+            Containment::Helper => {}
+            // ESRCH (group already empty) is the normal case after a clean exit.
+            Containment::Group => {
+                let _ = killpg(self.leader, Signal::SIGKILL);
+            }
+        }
+    }
+
+    /// To call once the leader is reaped: what it left in its group dies (a
+    /// helper has already killed everything before exiting).
+    pub(crate) fn exited(&self) {
+        self.reaped.store(true, Ordering::SeqCst);
+        self.kill();
     }
 }
 
-impl Drop for GroupKiller {
+/// Kills a process tree when dropped, so a cancelled or aborted run never
+/// leaves processes behind.
+pub(crate) struct KillOnDrop(pub(crate) ProcessTree);
+
+impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        self.kill();
+        self.0.kill();
     }
 }
 
@@ -462,9 +510,9 @@ pub fn resolve_workdir(cwd: &Path, workdir: Option<&str>) -> Result<PathBuf, Too
     }
 }
 
-/// Builds the command (through the sandbox helper when `ctx` has a
-/// sandbox) and returns the program name for error messages.
-pub(crate) fn build_command(arg: &CommandLine, ctx: &ToolContext) -> Result<(Command, String), ToolError> {
+/// Builds the command (through the sandbox helper when one is registered)
+/// and returns the program name for error messages and who owns its tree.
+pub(crate) fn build_command(arg: &CommandLine, ctx: &ToolContext) -> Result<(Command, String, Containment), ToolError> {
     let (argv, program) = match arg {
         CommandLine::Script(script) => {
             // A login shell re-reads /etc/profile, which resets PATH, so the
@@ -484,10 +532,10 @@ pub(crate) fn build_command(arg: &CommandLine, ctx: &ToolContext) -> Result<(Com
             (argv.clone(), program.clone())
         }
     };
-    let argv = crate::sandboxing::wrap(ctx.sandbox.as_deref(), argv)?;
+    let (argv, containment) = crate::sandboxing::wrap(ctx.sandbox.as_deref(), &ctx.cwd, argv)?;
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]);
-    Ok((command, program))
+    Ok((command, program, containment))
 }
 
 pub(crate) fn spawn_error(program: &str, workdir: &Path, err: &std::io::Error) -> ToolError {

@@ -11,5 +11,6 @@ mod e2e;
 mod guardrails;
 mod local;
 mod providers;
+mod sandbox_escapes;
 mod support;
 mod trust;

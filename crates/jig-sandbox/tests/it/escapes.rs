@@ -138,3 +138,80 @@ fn read_only_blocks_workspace_writes() {
     assert!(!fx.ws.join("file").exists());
     fx.assert_outside_untouched();
 }
+
+/// Connects to the stream socket and sends to the datagram socket in the
+/// fixture's `outside/`, each by every route, then checks that a
+/// `socketpair` still works.
+const UNIX_PROBE: &str = r#"
+import socket, sys
+outside = sys.argv[1]
+def attempt(name, f):
+    try:
+        f()
+        print(name, "reached")
+    except OSError as e:
+        print(name, "blocked:", e.strerror, file=sys.stderr)
+def stream():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(outside + "/agent.sock")
+    s.sendall(b"x")
+def datagram():
+    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", outside + "/log.sock")
+def datagram_pair():
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    a.sendto(b"x", outside + "/log.sock")
+attempt("stream", stream)
+attempt("datagram", datagram)
+attempt("datagram pair", datagram_pair)
+a, b = socket.socketpair()
+a.sendall(b"ok")
+print("socketpair", b.recv(2).decode())
+"#;
+
+/// Runs [`UNIX_PROBE`] against listeners in `outside/`; returns the run and
+/// whether each listener received anything.
+fn probe_unix_sockets(policy: &jig_sandbox::SandboxPolicy, fx: &Fixture) -> (crate::support::Run, bool, bool) {
+    use std::os::unix::net::{UnixDatagram, UnixListener};
+    let stream = UnixListener::bind(fx.outside.join("agent.sock")).expect("listener");
+    stream.set_nonblocking(true).expect("nonblocking");
+    let dgram = UnixDatagram::bind(fx.outside.join("log.sock")).expect("datagram");
+    dgram.set_nonblocking(true).expect("nonblocking");
+    std::fs::write(fx.ws.join("probe.py"), UNIX_PROBE).expect("probe");
+    let script = format!("python3 probe.py {}", fx.outside.display());
+    let out = run(policy, &fx.ws, &script);
+    let mut buf = [0u8; 8];
+    let stream_reached = stream.accept().is_ok();
+    let dgram_reached = dgram.recv(&mut buf).is_ok();
+    for name in ["agent.sock", "log.sock"] {
+        std::fs::remove_file(fx.outside.join(name)).expect("remove socket");
+    }
+    (out, stream_reached, dgram_reached)
+}
+
+#[test]
+fn path_unix_sockets_outside_are_unreachable() {
+    require_landlock!();
+    let fx = Fixture::new();
+    let (out, stream, dgram) = probe_unix_sockets(&fx.policy(), &fx);
+    assert!(
+        !stream && !dgram,
+        "a listener outside received something: {}",
+        out.stdout
+    );
+    assert_eq!(out.stdout, "socketpair ok\n", "stderr: {}", out.stderr);
+    for route in ["stream", "datagram", "datagram pair"] {
+        let line = format!("{route} blocked: Operation not permitted");
+        assert!(out.stderr.contains(&line), "{line:?} not in {}", out.stderr);
+    }
+    fx.assert_outside_untouched();
+}
+
+#[test]
+fn path_unix_sockets_are_reachable_when_allowed() {
+    require_landlock!();
+    let fx = Fixture::new();
+    let mut policy = fx.policy();
+    policy.allow_unix_sockets = true;
+    let (out, stream, dgram) = probe_unix_sockets(&policy, &fx);
+    assert!(stream && dgram, "stdout {} stderr {}", out.stdout, out.stderr);
+}

@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod allowed;
+mod containment;
 mod escapes;
 mod in_process;
 mod limits;
+mod protected;
 mod support;

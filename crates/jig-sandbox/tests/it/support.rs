@@ -10,10 +10,16 @@ use jig_sandbox::{SandboxPolicy, explain_denial, landlock_available, wrap_comman
 
 pub const VICTIM_TEXT: &str = "original\n";
 
-/// Returns from the test (with a printed reason) when the kernel lacks Landlock.
+/// Fails the test when the kernel lacks Landlock, unless
+/// `JIG_ALLOW_NO_LANDLOCK=1` says skipping is expected (then it returns with
+/// a printed reason): a CI machine without Landlock must not pass silently.
 macro_rules! require_landlock {
     () => {
         if !jig_sandbox::landlock_available() {
+            assert!(
+                std::env::var("JIG_ALLOW_NO_LANDLOCK").as_deref() == Ok("1"),
+                "this kernel does not enforce Landlock; set JIG_ALLOW_NO_LANDLOCK=1 to skip the sandbox tests"
+            );
             eprintln!("skipping: this kernel does not enforce Landlock");
             return;
         }
