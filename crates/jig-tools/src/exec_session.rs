@@ -1,12 +1,15 @@
 //! Long-running commands the model talks to over several calls (Codex's
 //! `exec_command` / `write_stdin`).
 //!
-//! [`ExecSessions::exec`] starts a command with stdin piped and stdout and
-//! stderr merged into one pipe, so the model reads output in the order it was
+//! [`ExecSessions::exec`] starts a command with stdout and stderr merged into
+//! one pipe, so the model reads output in the order it was
 //! written. Each call waits up to its yield time, or less when the process
 //! exits, and returns an [`ExecChunk`] holding the output not yet returned. A
 //! process still running after the yield keeps a session id; the model polls
-//! or types into it with [`ExecSessions::write_stdin`].
+//! or types into it with [`ExecSessions::write_stdin`]. Stdin is closed unless
+//! the request asks for [`Stdin::Pipe`] (Codex's `tty: true`), as Codex does:
+//! a program that reads stdin when it has no file argument (`rg PATTERN`,
+//! `cat`, `wc`) would otherwise wait forever on a pipe nobody writes to.
 //!
 //! Invariants: a session outlives the call that started it, never the
 //! manager: dropping the last clone of [`ExecSessions`] (the end of the agent
@@ -70,6 +73,18 @@ pub struct ExecRequest {
     pub yield_time_ms: Option<u64>,
     /// Output budget of the returned chunk, in tokens of 4 bytes.
     pub max_output_tokens: Option<usize>,
+    /// Whether the process gets an input the model can type into.
+    pub stdin: Stdin,
+}
+
+/// The standard input of an exec session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stdin {
+    /// Closed (`/dev/null`): reading it gives end of file at once.
+    #[default]
+    Closed,
+    /// A pipe that [`ExecSessions::write_stdin`] writes to.
+    Pipe,
 }
 
 /// What one call returns: the output since the last read and the state of the process.
@@ -113,6 +128,8 @@ struct Session {
     label: String,
     shared: Arc<Shared>,
     stdin: tokio::sync::Mutex<Option<ChildStdin>>,
+    /// How the process was started; tells a closed pipe from none.
+    stdin_mode: Stdin,
     killer: KillOnDrop,
 }
 
@@ -223,6 +240,13 @@ impl ExecSessions {
             let mut stdin = session.stdin.lock().await;
             let written = match stdin.as_mut() {
                 Some(pipe) => pipe.write_all(chars.as_bytes()).await.and(pipe.flush().await),
+                None if session.stdin_mode == Stdin::Closed => {
+                    return Err(ToolError::RespondToModel(format!(
+                        "write_stdin failed: session {session_id} ({}) was started without input; \
+                         start the command with `tty: true` to type into it, or poll it with empty chars",
+                        session.label
+                    )));
+                }
                 None => Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe)),
             };
             if let Err(err) = written {
@@ -262,7 +286,10 @@ impl ExecSessions {
         command
             .current_dir(&request.workdir)
             .envs(&request.env)
-            .stdin(Stdio::piped())
+            .stdin(match request.stdin {
+                Stdin::Closed => Stdio::null(),
+                Stdin::Pipe => Stdio::piped(),
+            })
             .stdout(writer)
             .stderr(writer_err)
             .process_group(0)
@@ -297,6 +324,7 @@ impl ExecSessions {
             label: label(&request.command),
             shared,
             stdin: tokio::sync::Mutex::new(stdin),
+            stdin_mode: request.stdin,
             killer: KillOnDrop(tree),
         });
         self.sessions().insert(id, Arc::clone(&session));

@@ -1,7 +1,7 @@
 //! Exec sessions against real processes: exit codes, sessions that outlive a
 //! call, stdin, truncation, and unknown ids.
 
-use jig_tools::exec_session::{ExecChunk, ExecRequest, ExecSessions};
+use jig_tools::exec_session::{ExecChunk, ExecRequest, ExecSessions, Stdin};
 use jig_tools::shell::CommandLine;
 use jig_tools::{ToolContext, ToolError};
 
@@ -12,6 +12,7 @@ fn request(ctx: &ToolContext, script: &str, yield_ms: u64) -> ExecRequest {
         env: Default::default(),
         yield_time_ms: Some(yield_ms),
         max_output_tokens: None,
+        stdin: Stdin::Closed,
     }
 }
 
@@ -71,10 +72,9 @@ async fn interactive_command_reads_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = ToolContext::new(dir.path());
     let sessions = ExecSessions::new();
-    let first = sessions
-        .exec(&ctx, &request(&ctx, "read line; echo got $line", 250))
-        .await
-        .unwrap();
+    let mut req = request(&ctx, "read line; echo got $line", 250);
+    req.stdin = Stdin::Pipe;
+    let first = sessions.exec(&ctx, &req).await.unwrap();
     let id = first.session_id.expect("waits for input");
     let reply = sessions
         .write_stdin(&ctx, id, "hello\n", Some(5_000), None)
@@ -88,6 +88,31 @@ async fn interactive_command_reads_stdin() {
     };
     assert_eq!(exit, Some(0));
     assert_eq!(output, "got hello\n");
+}
+
+#[tokio::test]
+async fn without_a_pipe_stdin_is_closed_and_typing_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.txt"), "needle\n").unwrap();
+    let ctx = ToolContext::new(dir.path());
+    let sessions = ExecSessions::new();
+    // A program that reads stdin when given no file ends at once instead of
+    // waiting on a pipe nobody writes to.
+    let chunk = sessions
+        .exec(&ctx, &request(&ctx, "wc -c; cat; echo done", 10_000))
+        .await
+        .unwrap();
+    assert_eq!(chunk.exit_code, Some(0), "{chunk:?}");
+    assert_eq!(chunk.output, "0\ndone\n");
+    let slow = sessions
+        .exec(&ctx, &request(&ctx, "read line; echo got $line; sleep 5", 250))
+        .await
+        .unwrap();
+    let id = slow.session_id.expect("still sleeping");
+    match sessions.write_stdin(&ctx, id, "hello\n", Some(250), None).await {
+        Err(ToolError::RespondToModel(msg)) => assert!(msg.contains("tty: true"), "{msg}"),
+        other => panic!("typing into a closed stdin must be refused: {other:?}"),
+    }
 }
 
 #[tokio::test]
