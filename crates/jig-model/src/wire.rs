@@ -53,6 +53,25 @@ pub enum DecodeError {
     Inconsistent(String),
 }
 
+/// Reads one event's JSON `value` as `T`; a mismatch is [`DecodeError::Malformed`]
+/// naming the event `kind`.
+pub(crate) fn parse<T: for<'de> serde::Deserialize<'de>>(kind: &str, value: Value) -> Result<T, DecodeError> {
+    serde_json::from_value(value).map_err(|err| malformed(kind, &err))
+}
+
+/// [`DecodeError::Malformed`] for event `event` (`unnamed` when the stream
+/// gave no name).
+pub(crate) fn malformed(event: &str, err: &serde_json::Error) -> DecodeError {
+    DecodeError::Malformed {
+        event: if event.is_empty() {
+            "unnamed".to_owned()
+        } else {
+            event.to_owned()
+        },
+        reason: err.to_string(),
+    }
+}
+
 /// Decodes one response's server-sent events. A new decoder is made for
 /// every attempt, so a retried response starts from a clean state.
 pub trait SseDecoder: Send {

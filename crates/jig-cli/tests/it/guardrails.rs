@@ -36,8 +36,7 @@ fn spawn_json(env: &Env, args: &[&str]) -> (Child, std::io::Lines<BufReader<Chil
 
 #[test]
 fn the_sandbox_blocks_writes_outside_and_the_network_and_says_why() {
-    if !jig_sandbox::landlock_available() {
-        eprintln!("skipped: this kernel does not enforce Landlock");
+    if !crate::support::landlock() {
         return;
     }
     let env = Env::new();

@@ -10,30 +10,10 @@
 use std::process::Output;
 
 use jig_testkit::streams::{anthropic, chat, openai};
-use jig_testkit::{End, FakeServer, Reply, Request};
+use jig_testkit::{End, Reply, Request};
 use serde_json::Value;
-use tokio::runtime::Runtime;
 
-use crate::support::{Env, stderr, stdout};
-
-/// The fake server and the runtime serving it; dropping it stops both.
-struct Served {
-    server: FakeServer,
-    _runtime: Runtime,
-}
-
-fn serve(replies: Vec<Reply>) -> Served {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(FakeServer::start(replies));
-    Served {
-        server,
-        _runtime: runtime,
-    }
-}
+use crate::support::{Env, serve, stderr, stdout};
 
 /// A workspace holding `hello.txt`.
 fn workspace() -> Env {

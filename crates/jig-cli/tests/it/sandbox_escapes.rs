@@ -11,24 +11,10 @@ use std::os::unix::net::{UnixDatagram, UnixListener};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{Env, stderr};
+use crate::support::{Env, landlock, stderr};
 
 fn model(env: &Env, script: &str) -> String {
     format!("scripted:{}", env.file("script.toml", script).display())
-}
-
-/// Whether the sandboxed cases can run; panics when they cannot and
-/// skipping was not asked for.
-fn landlock() -> bool {
-    if jig_sandbox::landlock_available() {
-        return true;
-    }
-    assert!(
-        std::env::var("JIG_ALLOW_NO_LANDLOCK").as_deref() == Ok("1"),
-        "this kernel does not enforce Landlock; set JIG_ALLOW_NO_LANDLOCK=1 to skip the sandbox tests"
-    );
-    eprintln!("skipped: this kernel does not enforce Landlock");
-    false
 }
 
 /// Whether `pid` is gone (a zombie awaiting its reaper counts as gone).

@@ -141,3 +141,37 @@ pub fn output_unless_hung(mut cmd: Command) -> Output {
         }
     }
 }
+
+/// Whether the sandboxed cases can run; panics when they cannot and
+/// skipping was not asked for.
+pub fn landlock() -> bool {
+    if jig_sandbox::landlock_available() {
+        return true;
+    }
+    assert!(
+        std::env::var("JIG_ALLOW_NO_LANDLOCK").as_deref() == Ok("1"),
+        "this kernel does not enforce Landlock; set JIG_ALLOW_NO_LANDLOCK=1 to skip the sandbox tests"
+    );
+    eprintln!("skipped: this kernel does not enforce Landlock");
+    false
+}
+
+/// The fake server and the runtime serving it; dropping it stops both.
+pub struct Served {
+    pub server: jig_testkit::FakeServer,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// Serves `replies` in order on 127.0.0.1.
+pub fn serve(replies: Vec<jig_testkit::Reply>) -> Served {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(jig_testkit::FakeServer::start(replies));
+    Served {
+        server,
+        _runtime: runtime,
+    }
+}

@@ -11,31 +11,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
 use jig_testkit::streams::{chat, openai};
-use jig_testkit::{End, FakeServer, Reply};
-use tokio::runtime::Runtime;
+use jig_testkit::{End, Reply};
 
-use crate::support::{Env, stderr, stdout};
+use crate::support::{Env, Served, serve, stderr, stdout};
 
 /// The user's key; it must never reach the attacker's server.
 const USER_KEY: &str = "sk-user-4f8a2c9e1b7d";
-
-struct Served {
-    server: FakeServer,
-    _runtime: Runtime,
-}
-
-fn serve(replies: Vec<Reply>) -> Served {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(FakeServer::start(replies));
-    Served {
-        server,
-        _runtime: runtime,
-    }
-}
 
 /// `jig` with the developer's provider variables scrubbed and the user's
 /// provider pointed at `user`.
@@ -223,7 +204,7 @@ text = "done"
     );
     let escaped = outside.exists();
     let _ = std::fs::remove_file(&outside);
-    if jig_sandbox::landlock_available() {
+    if crate::support::landlock() {
         assert!(!escaped, "the repository's sandbox settings were obeyed");
     }
     let shown = stdout(&env.run(&["config", "show"]));

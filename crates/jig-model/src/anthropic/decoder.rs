@@ -28,7 +28,7 @@ use jig_protocol::{TokenUsage, ToolCall};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::wire::{DecodeError, SseDecoder};
+use crate::wire::{DecodeError, SseDecoder, malformed, parse};
 use crate::{ReasoningPart, ResponseEvent};
 
 /// Decodes the server-sent events of one Messages API stream.
@@ -445,18 +445,3 @@ impl MessagesDecoder {
 }
 
 const THINKING_LOST: &str = "a skipped event damaged the thinking block that must go back with the tool result";
-
-fn parse<T: for<'de> Deserialize<'de>>(kind: &str, value: Value) -> Result<T, DecodeError> {
-    serde_json::from_value(value).map_err(|err| malformed(kind, &err))
-}
-
-fn malformed(event: &str, err: &serde_json::Error) -> DecodeError {
-    DecodeError::Malformed {
-        event: if event.is_empty() {
-            "unnamed".to_owned()
-        } else {
-            event.to_owned()
-        },
-        reason: err.to_string(),
-    }
-}

@@ -30,7 +30,7 @@ use jig_protocol::{TokenUsage, ToolCall};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::wire::{DecodeError, SseDecoder};
+use crate::wire::{DecodeError, SseDecoder, malformed, parse};
 use crate::{ReasoningPart, ResponseEvent};
 
 /// Decodes the server-sent events of one Responses API stream.
@@ -398,20 +398,5 @@ fn token_usage(usage: Option<Usage>) -> TokenUsage {
         input_tokens: usage.input_tokens,
         cached_input_tokens: usage.input_tokens_details.map_or(0, |d| d.cached_tokens),
         output_tokens: usage.output_tokens,
-    }
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(kind: &str, value: Value) -> Result<T, DecodeError> {
-    serde_json::from_value(value).map_err(|err| malformed(kind, &err))
-}
-
-fn malformed(event: &str, err: &serde_json::Error) -> DecodeError {
-    DecodeError::Malformed {
-        event: if event.is_empty() {
-            "unnamed".to_owned()
-        } else {
-            event.to_owned()
-        },
-        reason: err.to_string(),
     }
 }
