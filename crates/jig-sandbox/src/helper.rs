@@ -1,12 +1,15 @@
 //! The re-exec helper: `jig __sandbox-exec <policy-json> -- PROGRAM ARGS...`.
 //!
 //! jig never sandboxes itself. It runs each command through its own binary
-//! in helper mode, in two stages. Stage one (`--`, see `supervisor`) stays
+//! in helper mode, in two stages. Stage one (see `supervisor`) stays
 //! unconfined, owns every process the command starts and kills them all when
-//! the command ends; it runs stage two (`--exec`), which restricts *itself*
-//! and then `execvp`s the program, which inherits every restriction
-//! (rlimits, namespaces, mounts, Landlock, seccomp all survive `exec`). So no
-//! `unsafe` `pre_exec` hook is needed and jig stays unrestricted. Both stages
+//! the command ends; it forks stage two, which restricts *itself* and then
+//! `execvp`s the program, which inherits every restriction (rlimits,
+//! namespaces, mounts, Landlock, seccomp all survive `exec`). So jig itself
+//! stays unrestricted and needs no `pre_exec` hook in its threaded runtime.
+//! Stage two is a fork, not a second exec of jig: the helper is
+//! single-threaded, so the fork is sound, and it saves one start of the
+//! whole `jig` binary per command (measured by `jig bench loop`). Both stages
 //! run in every mode, `DangerFullAccess` included, so that no mode leaves
 //! processes behind.
 //!
@@ -35,9 +38,6 @@ use crate::{fs_rules, mounts, net, supervisor};
 
 /// The subcommand that puts the `jig` binary into helper mode.
 pub const HELPER_SUBCOMMAND: &str = "__sandbox-exec";
-
-/// The separator that sends the helper to stage two (confine, then exec).
-pub(crate) const EXEC_SEPARATOR: &str = "--exec";
 
 /// Exit code when the sandbox could not be set up; nothing was run.
 pub const EXIT_SETUP_FAILED: i32 = 125;
@@ -75,26 +75,20 @@ pub enum HelperError {
 /// process becomes PROGRAM); otherwise it prints one `jig sandbox: error:`
 /// line to stderr and returns the exit code to use.
 pub fn helper_main(args: &[String]) -> i32 {
-    let (policy, stage, program) = match parse_args(args) {
+    let (policy, program) = match parse_args(args) {
         Ok(parsed) => parsed,
         Err(e) => return report(&e, EXIT_SETUP_FAILED),
     };
-    match stage {
-        Stage::Supervise => {
-            let json = args.first().map_or("", String::as_str);
-            supervisor::supervise(&policy, json, program).unwrap_or_else(|e| report(&e, EXIT_SETUP_FAILED))
-        }
-        Stage::Confine => match unblock_signals().and_then(|()| restrict(&policy)) {
-            Ok(()) => exec(program),
-            Err(e) => report(&e, EXIT_SETUP_FAILED),
-        },
-    }
+    supervisor::supervise(&policy, program).unwrap_or_else(|e| report(&e, EXIT_SETUP_FAILED))
 }
 
-/// Which stage an invocation is (see the module doc).
-enum Stage {
-    Supervise,
-    Confine,
+/// Stage two, in the child stage one forked: confines this process and
+/// becomes `program`. Returns only on failure, with the exit code to use.
+pub(crate) fn confine_and_exec(policy: &SandboxPolicy, program: &[String]) -> i32 {
+    match unblock_signals().and_then(|()| restrict(policy)) {
+        Ok(()) => exec(program),
+        Err(e) => report(&e, EXIT_SETUP_FAILED),
+    }
 }
 
 /// The argv that runs `argv` under the helper of `jig_exe` with `policy`.
@@ -112,19 +106,17 @@ pub fn wrap_command(jig_exe: &Path, policy: &SandboxPolicy, argv: &[String]) -> 
     wrapped
 }
 
-fn parse_args(args: &[String]) -> Result<(SandboxPolicy, Stage, &[String]), HelperError> {
+fn parse_args(args: &[String]) -> Result<(SandboxPolicy, &[String]), HelperError> {
     let [json, sep, program @ ..] = args else {
         return Err(HelperError::Usage("missing arguments".to_string()));
     };
-    let stage = match sep.as_str() {
-        "--" => Stage::Supervise,
-        EXEC_SEPARATOR => Stage::Confine,
-        _ => return Err(HelperError::Usage(format!("expected `--`, found `{sep}`"))),
-    };
+    if sep != "--" {
+        return Err(HelperError::Usage(format!("expected `--`, found `{sep}`")));
+    }
     if program.is_empty() {
         return Err(HelperError::Usage("no program after `--`".to_string()));
     }
-    Ok((serde_json::from_str(json)?, stage, program))
+    Ok((serde_json::from_str(json)?, program))
 }
 
 /// Applies every restriction of `policy` to the current process.

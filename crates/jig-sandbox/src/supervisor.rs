@@ -2,8 +2,8 @@
 //! starts, so that none outlives it.
 //!
 //! jig runs `jig __sandbox-exec POLICY -- ARGV`. This stage makes itself a
-//! child subreaper and starts stage two (`… POLICY --exec ARGV`), which
-//! confines itself and becomes the program. A process that leaves the tree —
+//! child subreaper and forks stage two, which confines itself and becomes
+//! the program. A process that leaves the tree —
 //! a double fork, `setsid`, a daemon — is re-parented to this stage rather
 //! than to init, so it stays reachable. When the program exits, when jig asks
 //! (SIGTERM, SIGINT or SIGHUP), or when jig itself dies (the parent-death
@@ -20,13 +20,16 @@
 //!
 //! Invariants: this stage never runs command code itself. It must be entered
 //! single-threaded: it blocks its signals process-wide and reads them from a
-//! signalfd. A spawned child inherits that mask, so stage two clears it
-//! before anything else.
+//! signalfd, and it forks stage two, which is sound only in a single-threaded
+//! process. The forked child inherits that mask, so stage two clears it
+//! before anything else; it never returns into this stage's code (it execs or
+//! exits), so the placeholders' locks, shared with it until its exec, are
+//! only ever released here. When nothing is left of the command once it has
+//! exited (the common case), no `/proc` scan runs.
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
@@ -34,9 +37,9 @@ use nix::sys::prctl;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, raise, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-use nix::unistd::{Pid, getpid, getppid};
+use nix::unistd::{ForkResult, Pid, fork, getpid, getppid};
 
-use crate::helper::{EXEC_SEPARATOR, HELPER_SUBCOMMAND, HelperError};
+use crate::helper::{EXIT_SETUP_FAILED, HelperError, confine_and_exec};
 use crate::policy::SandboxPolicy;
 use crate::protected::{Presence, protected_paths};
 
@@ -46,9 +49,9 @@ const STOP_SIGNALS: [Signal; 3] = [Signal::SIGTERM, Signal::SIGINT, Signal::SIGH
 /// helper ends, so the parent pid is checked before acting on it.
 const PARENT_DIED: Signal = Signal::SIGUSR1;
 
-/// Runs `program` through stage two under `policy_json` and returns the exit
+/// Runs `program` through stage two under `policy` and returns the exit
 /// code to use once every descendant is dead.
-pub(crate) fn supervise(policy: &SandboxPolicy, policy_json: &str, program: &[String]) -> Result<i32, HelperError> {
+pub(crate) fn supervise(policy: &SandboxPolicy, program: &[String]) -> Result<i32, HelperError> {
     let parent = getppid();
     prctl::set_child_subreaper(true).map_err(setup("subreaper"))?;
     prctl::set_pdeathsig(PARENT_DIED).map_err(setup("parent-death signal"))?;
@@ -59,23 +62,31 @@ pub(crate) fn supervise(policy: &SandboxPolicy, policy_json: &str, program: &[St
     mask.thread_block().map_err(setup("signal mask"))?;
     let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC).map_err(setup("signalfd"))?;
     let placeholders = hold_placeholders(policy)?;
-    // `/proc/self/exe` in the child is this very binary, even if the file
-    // was replaced on disk since.
-    let child = Command::new("/proc/self/exe")
-        .arg(HELPER_SUBCOMMAND)
-        .arg(policy_json)
-        .arg(EXEC_SEPARATOR)
-        .args(program)
-        .spawn()
-        .map_err(|e| HelperError::Setup {
-            step: "start the confined stage",
-            reason: e.to_string(),
-        })?;
-    let main = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    let main = start_confined(policy, program)?;
     let mut status = wait_for_program(&signals, main, parent);
     kill_descendants(main, &mut status);
     drop(placeholders);
     Ok(exit_code(status))
+}
+
+/// Forks stage two, which confines itself and execs `program`.
+fn start_confined(policy: &SandboxPolicy, program: &[String]) -> Result<Pid, HelperError> {
+    // SAFETY: `fork` is unsound only where another thread could hold a lock
+    // (the allocator's, stdio's) that the child then waits on forever. The
+    // helper runs single-threaded: `main` enters it before anything else and
+    // this crate starts no thread (see the module docs), so the child is a
+    // complete copy of a consistent process and may run any code.
+    #[allow(unsafe_code)]
+    let forked = unsafe { fork() }.map_err(setup("start the confined stage"))?;
+    match forked {
+        ForkResult::Parent { child } => Ok(child),
+        ForkResult::Child => {
+            // Never return into stage one's frames: a panic would otherwise
+            // unwind through them and release the placeholders from here.
+            let code = std::panic::catch_unwind(|| confine_and_exec(policy, program)).unwrap_or(EXIT_SETUP_FAILED);
+            std::process::exit(code)
+        }
+    }
 }
 
 fn setup(step: &'static str) -> impl Fn(Errno) -> HelperError {
@@ -120,9 +131,21 @@ fn reap_ready(main: Pid) -> Option<WaitStatus> {
 /// Kills every remaining descendant, round after round: killing a child
 /// re-parents its own children to this subreaper, where the next round finds
 /// them. Ends when there is no child left (`ECHILD`). Records the program's
-/// status if it is reaped here.
+/// status if it is reaped here. Each round first reaps what has ended, and
+/// scans `/proc` for live children only when some are left.
 fn kill_descendants(main: Pid, status: &mut Option<WaitStatus>) {
     loop {
+        match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => {}
+            Ok(reaped) => {
+                if reaped.pid() == Some(main) {
+                    *status = Some(reaped);
+                }
+                continue;
+            }
+            Err(Errno::EINTR) => continue,
+            Err(_) => return,
+        }
         for child in children() {
             // ESRCH: it ended meanwhile; it is reaped below.
             let _ = kill(child, Signal::SIGKILL);
@@ -131,9 +154,6 @@ fn kill_descendants(main: Pid, status: &mut Option<WaitStatus>) {
             Ok(reaped) => {
                 if reaped.pid() == Some(main) {
                     *status = Some(reaped);
-                }
-                if let Some(main_status) = reap_ready(main) {
-                    *status = Some(main_status);
                 }
             }
             Err(Errno::EINTR) => {}

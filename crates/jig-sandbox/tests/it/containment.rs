@@ -117,3 +117,29 @@ fn a_program_killed_by_a_signal_is_reported_as_such() {
     let out = run(&policy, &fx.ws, "kill -TERM $$");
     assert_eq!(out.code, None, "stderr: {}", out.stderr);
 }
+
+/// Stage two is forked by the supervisor, never started on its own: the
+/// old `--exec` entry, which ran a command with no supervisor owning its
+/// tree, is refused before anything runs.
+#[test]
+fn the_confined_stage_cannot_be_entered_without_the_supervisor() {
+    let fx = Fixture::new();
+    let policy = fx.policy().with_mode(SandboxMode::DangerFullAccess);
+    let exe = Path::new(env!("CARGO_BIN_EXE_jig-sandbox-exec"));
+    let mut argv = jig_sandbox::wrap_command(exe, &policy, &["bash".into(), "-c".into(), "echo ran".into()]);
+    let separator = argv.iter().position(|a| a == "--").expect("separator");
+    argv[separator] = "--exec".into();
+    let out = Command::new(&argv[0])
+        .args(&argv[1..])
+        .current_dir(&fx.ws)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run helper");
+    assert_eq!(out.status.code(), Some(jig_sandbox::EXIT_SETUP_FAILED));
+    assert!(
+        out.stdout.is_empty(),
+        "it ran: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected `--`"));
+}
