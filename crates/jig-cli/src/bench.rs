@@ -7,7 +7,9 @@
 //!   dispatched directly. The difference per request is the harness overhead;
 //!   the cost of one synced append, measured alone, shows how much of it is
 //!   the durability the rollout promises.
-//! - `startup`: median wall time of `jig --version` against `true`.
+//! - `startup`: `jig --version` against `true`, and `jig exec` to its first
+//!   model request (a provider served on 127.0.0.1) against `jig --version`
+//!   ([`startup`]).
 //! - `soak`: one long session with frequent compaction; per-request time and
 //!   RSS per window of 1000 requests, then resume time against a plain read
 //!   ([`soak`]).
@@ -17,10 +19,12 @@
 #[cfg(feature = "local")]
 mod local;
 mod soak;
+mod startup;
 
 #[cfg(feature = "local")]
 pub use local::local;
 pub use soak::soak;
+pub use startup::startup;
 
 /// `jig bench local` in a build without the embedded model.
 #[cfg(not(feature = "local"))]
@@ -28,7 +32,6 @@ pub fn local(_model: &str, _turns: u32) -> anyhow::Result<u8> {
     anyhow::bail!("this jig was built without the embedded model (cargo feature `local`)")
 }
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -141,38 +144,6 @@ fn sync_reference(path: &std::path::Path, n: u32) -> anyhow::Result<Duration> {
         file.sync_data()?;
     }
     Ok(start.elapsed() / n)
-}
-
-/// `jig bench startup --runs N`.
-pub fn startup(runs: u32) -> anyhow::Result<u8> {
-    let runs = runs.max(1);
-    let jig = std::env::current_exe().context("cannot find the jig executable")?;
-    let ours = median_run(runs, || Command::new(&jig).arg("--version").output())?;
-    let reference = median_run(runs, || Command::new("true").output())?;
-    println!("bench startup: median of {runs} runs");
-    println!("  `true` (reference):  {:>8.2} ms", ms(reference));
-    println!("  `jig --version`:     {:>8.2} ms", ms(ours));
-    println!(
-        "  ratio:               {:>8.2}x",
-        ours.as_secs_f64() / reference.as_secs_f64()
-    );
-    Ok(exit::COMPLETED)
-}
-
-fn median_run(runs: u32, mut run: impl FnMut() -> std::io::Result<std::process::Output>) -> anyhow::Result<Duration> {
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let start = Instant::now();
-        let output = run().context("cannot start the benchmarked command")?;
-        anyhow::ensure!(
-            output.status.success(),
-            "benchmarked command failed: {:?}",
-            output.status
-        );
-        times.push(start.elapsed());
-    }
-    times.sort();
-    Ok(times[times.len() / 2])
 }
 
 pub(crate) fn ms(d: Duration) -> f64 {

@@ -204,7 +204,8 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10, value_parser = at_least_one())]
         turns: u32,
     },
-    /// Start-up time of `jig --version` against `true`.
+    /// Start-up: `jig --version` against `true`, and `jig exec` to its first
+    /// model request against `jig --version`.
     Startup {
         /// Runs of each command.
         #[arg(long, default_value_t = 50, value_parser = at_least_one())]

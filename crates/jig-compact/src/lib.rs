@@ -27,6 +27,9 @@ pub use ledger::{digest, ledger};
 pub use plan::{Plan, plan, replacement, responses_in};
 pub use recall::RecallTool;
 pub use summary::{DEFAULT_TEMPLATE, summary_instruction, summary_item};
-pub use tokens::{Estimator, ITEM_OVERHEAD_TOKENS, TokenCounter, context_tokens, item_tokens};
+pub use tokens::{
+    Estimator, ITEM_OVERHEAD_TOKENS, TokenCounter, context_tokens, context_tokens_at_most, item_tokens,
+    item_tokens_at_most,
+};
 #[cfg(feature = "tiktoken")]
-pub use tokens::{Tiktoken, TokenizerError};
+pub use tokens::{LazyTiktoken, Tiktoken, TokenizerError};

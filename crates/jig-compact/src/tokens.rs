@@ -8,8 +8,18 @@
 //! so nothing is downloaded. [`item_tokens`] adds a small fixed overhead per
 //! item for the framing every provider puts around a message or call.
 //!
+//! Building the `o200k_base` encoding costs a few hundred milliseconds of
+//! CPU, so a session never builds it before it needs an exact count:
+//! [`LazyTiktoken`] answers [`TokenCounter::at_most`] from the byte length (an
+//! o200k token is at least one byte), callers that only compare a count with
+//! a limit ask for the bound first ([`context_tokens_at_most`]) and count
+//! exactly only when the bound cannot decide, and
+//! [`TokenCounter::prepare`] builds the encoding on a background thread once
+//! the context grows toward a limit. Decisions taken this way are the ones
+//! exact counting would take.
+//!
 //! Invariant: counting is pure and deterministic for a given counter state;
-//! the estimator's ratio always stays within
+//! `at_most` is never below `count`; the estimator's ratio always stays within
 //! [`Estimator::MIN_CHARS_PER_TOKEN`]..=[`Estimator::MAX_CHARS_PER_TOKEN`], so
 //! one odd usage report cannot make it absurd. This module must not talk to
 //! a provider: callers feed reported usage in.
@@ -24,6 +34,17 @@ pub const ITEM_OVERHEAD_TOKENS: u64 = 4;
 pub trait TokenCounter: Send + Sync {
     /// Number of tokens `text` takes.
     fn count(&self, text: &str) -> u64;
+
+    /// A number never below [`count`](Self::count), as cheap as this counter
+    /// can make it: a caller that only compares a count with a limit asks
+    /// for this first and counts exactly only when it is past the limit.
+    fn at_most(&self, text: &str) -> u64 {
+        self.count(text)
+    }
+
+    /// Starts, off the calling thread, whatever slow set-up exact counts
+    /// need, because they will soon be asked for; counts do not change.
+    fn prepare(&self) {}
 }
 
 /// Estimates tokens as characters divided by a ratio learned from the
@@ -92,6 +113,8 @@ impl TokenCounter for Estimator {
         let chars = text.chars().count() as f64;
         (chars / self.chars_per_token).ceil() as u64
     }
+    // `at_most` is `count`: already cheap, and never above the byte length
+    // (the ratio is at least one character per token).
 }
 
 fn clamp_ratio(ratio: f64) -> f64 {
@@ -128,10 +151,22 @@ pub enum TokenizerError {
 #[cfg(feature = "tiktoken")]
 impl Tiktoken {
     /// The `o200k_base` tokenizer. The encoding is built once per process
-    /// (a few hundred milliseconds) and shared by every copy.
+    /// (a few hundred milliseconds of CPU, logged at `debug`) and shared by
+    /// every copy; a caller that arrives while another thread builds it
+    /// waits for that build.
     pub fn o200k() -> Result<Self, TokenizerError> {
         static O200K: std::sync::OnceLock<Result<tiktoken_rs::CoreBPE, String>> = std::sync::OnceLock::new();
-        match O200K.get_or_init(|| tiktoken_rs::o200k_base().map_err(|err| err.to_string())) {
+        let loaded = O200K.get_or_init(|| {
+            tracing::debug!("building the o200k_base tokenizer");
+            let started = std::time::Instant::now();
+            let bpe = tiktoken_rs::o200k_base().map_err(|err| err.to_string());
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis(),
+                "built the o200k_base tokenizer"
+            );
+            bpe
+        });
+        match loaded {
             Ok(bpe) => Ok(Tiktoken { bpe }),
             Err(err) => Err(TokenizerError::Load(err.clone())),
         }
@@ -143,6 +178,45 @@ impl TokenCounter for Tiktoken {
     fn count(&self, text: &str) -> u64 {
         self.bpe.encode_ordinary(text).len() as u64
     }
+
+    fn at_most(&self, text: &str) -> u64 {
+        // Every o200k token covers at least one byte of the text.
+        text.len() as u64
+    }
+}
+
+/// [`Tiktoken`] counts, with the encoding built only when an exact count is
+/// first needed (or [`prepare`](TokenCounter::prepare)d in the background);
+/// bounds come from the byte length alone. Should the bundled encoding fail
+/// to load, counts are the default [`Estimator`]'s, every time, so the
+/// fallback is as deterministic as the encoding.
+#[cfg(feature = "tiktoken")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LazyTiktoken;
+
+#[cfg(feature = "tiktoken")]
+impl TokenCounter for LazyTiktoken {
+    fn count(&self, text: &str) -> u64 {
+        match Tiktoken::o200k() {
+            Ok(tiktoken) => tiktoken.count(text),
+            Err(_) => Estimator::default().count(text),
+        }
+    }
+
+    fn at_most(&self, text: &str) -> u64 {
+        // Above both the exact count and the estimator's fallback.
+        text.len() as u64
+    }
+
+    fn prepare(&self) {
+        static STARTED: std::sync::Once = std::sync::Once::new();
+        STARTED.call_once(|| {
+            // Without the thread, the first exact count builds the encoding.
+            let _ = std::thread::Builder::new()
+                .name("jig-o200k".into())
+                .spawn(|| Tiktoken::o200k().map(|_| ()));
+        });
+    }
 }
 
 /// Tokens one item takes: its text (message, reasoning summary, call name
@@ -152,16 +226,30 @@ impl TokenCounter for Tiktoken {
 /// earlier turns' reasoning from the window, so counting it would trigger
 /// compaction far too early.
 pub fn item_tokens(counter: &dyn TokenCounter, item: &Item) -> u64 {
-    let content = match item {
-        Item::Message { text, .. } | Item::Reasoning { text, .. } => counter.count(text),
-        Item::ToolCall(call) => counter.count(&call.name) + counter.count(&call.arguments),
-        Item::ToolOutput(output) => counter.count(&output.output),
-        Item::Compaction { summary, .. } => counter.count(summary),
-    };
-    content + ITEM_OVERHEAD_TOKENS
+    tokens_of(item, |text| counter.count(text))
+}
+
+/// A number never below [`item_tokens`], from [`TokenCounter::at_most`].
+pub fn item_tokens_at_most(counter: &dyn TokenCounter, item: &Item) -> u64 {
+    tokens_of(item, |text| counter.at_most(text))
 }
 
 /// Tokens all of `items` take; the sum of [`item_tokens`].
 pub fn context_tokens(counter: &dyn TokenCounter, items: &[Item]) -> u64 {
     items.iter().map(|item| item_tokens(counter, item)).sum()
+}
+
+/// A number never below [`context_tokens`], as cheap as the counter allows.
+pub fn context_tokens_at_most(counter: &dyn TokenCounter, items: &[Item]) -> u64 {
+    items.iter().map(|item| item_tokens_at_most(counter, item)).sum()
+}
+
+fn tokens_of(item: &Item, count: impl Fn(&str) -> u64) -> u64 {
+    let content = match item {
+        Item::Message { text, .. } | Item::Reasoning { text, .. } => count(text),
+        Item::ToolCall(call) => count(&call.name) + count(&call.arguments),
+        Item::ToolOutput(output) => count(&output.output),
+        Item::Compaction { summary, .. } => count(summary),
+    };
+    content + ITEM_OVERHEAD_TOKENS
 }

@@ -56,13 +56,12 @@ impl Default for CompactionConfig {
 }
 
 impl CompactionConfig {
-    /// The token counter this configuration asks for; the estimate when the
-    /// tokenizer cannot load.
+    /// The token counter this configuration asks for. The tokenizer is not
+    /// built here: [`jig_compact::LazyTiktoken`] builds it when an exact
+    /// count is first needed (the estimate, should it not load).
     pub fn counter(&self) -> std::sync::Arc<dyn TokenCounter> {
-        if self.tiktoken
-            && let Ok(tiktoken) = jig_compact::Tiktoken::o200k()
-        {
-            return std::sync::Arc::new(tiktoken);
+        if self.tiktoken {
+            return std::sync::Arc::new(jig_compact::LazyTiktoken);
         }
         std::sync::Arc::new(jig_compact::Estimator::default())
     }
@@ -71,6 +70,13 @@ impl CompactionConfig {
     pub fn limit(&self) -> u64 {
         (self.context_window as f64 * self.threshold) as u64
     }
+}
+
+/// How the context is counted: exactly, or by a cheap bound never below it.
+#[derive(Clone, Copy)]
+enum Counting {
+    Exact,
+    AtMost,
 }
 
 impl Session {
@@ -82,15 +88,36 @@ impl Session {
     /// it is estimated. Both parts come from the rollout, so a resumed
     /// session counts exactly as the live one did.
     pub(crate) fn context_tokens(&self) -> u64 {
+        self.context_tokens_by(Counting::Exact)
+    }
+
+    /// Whether [`context_tokens`](Self::context_tokens) exceeds `limit`.
+    /// The cheap bound decides when it can, so an exact count (and, for
+    /// OpenAI families, building the tokenizer) happens only once the
+    /// context is near the limit — never for the first request of a short
+    /// session — and the answer is always the exact count's.
+    fn context_exceeds(&self, limit: u64) -> bool {
+        let bound = self.context_tokens_by(Counting::AtMost);
+        if bound > limit / 2 {
+            self.counter.prepare();
+        }
+        bound > limit && self.context_tokens() > limit
+    }
+
+    fn context_tokens_by(&self, counting: Counting) -> u64 {
+        let counter = self.counter.as_ref();
+        let items = |items: &[Item]| match counting {
+            Counting::Exact => jig_compact::context_tokens(counter, items),
+            Counting::AtMost => jig_compact::context_tokens_at_most(counter, items),
+        };
+        let text = |text: &str| match counting {
+            Counting::Exact => counter.count(text),
+            Counting::AtMost => counter.at_most(text),
+        };
         match self.reported {
-            Some((tokens, covered)) if covered <= self.items.len() => {
-                tokens + jig_compact::context_tokens(self.counter.as_ref(), &self.items[covered..])
-            }
+            Some((tokens, covered)) if covered <= self.items.len() => tokens + items(&self.items[covered..]),
             // The tool specs are a constant the threshold's headroom absorbs.
-            _ => {
-                jig_compact::context_tokens(self.counter.as_ref(), &self.items)
-                    + self.counter.count(&self.meta.instructions)
-            }
+            _ => items(&self.items) + text(&self.meta.instructions),
         }
     }
 
@@ -98,10 +125,9 @@ impl Session {
     /// and tells the model once when its context is getting full.
     pub(crate) async fn maybe_compact(&mut self, cancel: &CancellationToken) -> Result<(), Stop> {
         let requested = self.compact_request.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let tokens = self.context_tokens();
         match requested {
             Some(focus) => self.compact(CompactionReason::Manual, focus, cancel).await?,
-            None if self.compaction.auto && tokens > self.compaction.limit() => {
+            None if self.compaction.auto && self.context_exceeds(self.compaction.limit()) => {
                 self.compact(CompactionReason::Auto, None, cancel).await?
             }
             None => {}
@@ -116,13 +142,16 @@ impl Session {
     /// request an extension of the previous one.
     fn note_context_budget(&mut self) -> Result<(), Stop> {
         let window = self.compaction.context_window.max(1);
-        let used = self.context_tokens();
+        // The share as a whole number of tokens: a count is below the share
+        // exactly when it is at most this.
+        let below_share = (window as f64 * BUDGET_NOTE_SHARE).ceil() as u64 - 1;
         let noted = self.items.iter().rev().take_while(|i| !matches!(i, Item::Compaction { .. })).any(
             |i| matches!(i, Item::Message { role: jig_protocol::Role::System, text } if text.starts_with(BUDGET_NOTE_PREFIX)),
         );
-        if noted || (used as f64) < window as f64 * BUDGET_NOTE_SHARE {
+        if noted || !self.context_exceeds(below_share) {
             return Ok(());
         }
+        let used = self.context_tokens();
         let left = window.saturating_sub(used);
         let text = format!(
             "{BUDGET_NOTE_PREFIX} about {used} of {window} tokens are in use ({left} left){}. Prefer targeted reads \

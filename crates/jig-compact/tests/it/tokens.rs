@@ -1,4 +1,7 @@
-use jig_compact::{Estimator, ITEM_OVERHEAD_TOKENS, TokenCounter, context_tokens, item_tokens};
+use jig_compact::{
+    Estimator, ITEM_OVERHEAD_TOKENS, TokenCounter, context_tokens, context_tokens_at_most, item_tokens,
+    item_tokens_at_most,
+};
 use jig_protocol::Item;
 
 use crate::{call, out};
@@ -100,4 +103,54 @@ fn items_count_their_text_arguments_and_output_plus_overhead() {
     let total: u64 = items.iter().map(|item| item_tokens(&estimator, item)).sum();
     assert_eq!(context_tokens(&estimator, &items), total);
     assert_eq!(total, 10 + 6 + 100 + 20 + 4 * ITEM_OVERHEAD_TOKENS);
+}
+
+/// Texts where characters, bytes and tokens part ways.
+const VARIED: &[&str] = &[
+    "",
+    "hello world",
+    "fn main() { println!(\"{}\", 1 + 2); }\n",
+    "日本語のテキストとカタカナ",
+    "emoji 🦀🦀🦀 and ZWJ 👩‍💻",
+    "                                        ",
+    "\n\n\t\t  x",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+];
+
+fn assert_bound_holds(counter: &dyn TokenCounter) {
+    for text in VARIED {
+        assert!(counter.at_most(text) >= counter.count(text), "{text:?}");
+    }
+    let items = vec![
+        Item::user(VARIED.concat()),
+        call("c1", "shell", serde_json::json!({"command": VARIED[3]})),
+        out("c1", VARIED[4]),
+    ];
+    for item in &items {
+        assert!(item_tokens_at_most(counter, item) >= item_tokens(counter, item));
+    }
+    assert!(context_tokens_at_most(counter, &items) >= context_tokens(counter, &items));
+}
+
+#[test]
+fn the_estimators_bound_is_its_count() {
+    let estimator = Estimator::with_ratio(1.0);
+    assert_bound_holds(&estimator);
+    assert_eq!(estimator.at_most("abcd"), estimator.count("abcd"));
+}
+
+#[cfg(feature = "tiktoken")]
+#[test]
+fn the_tokenizers_bound_is_never_below_its_count() {
+    assert_bound_holds(&jig_compact::Tiktoken::o200k().unwrap());
+    assert_bound_holds(&jig_compact::LazyTiktoken);
+    // Same counts as the eager tokenizer, and a bound from bytes alone.
+    let lazy = jig_compact::LazyTiktoken;
+    assert_eq!(lazy.count("hello world"), 2);
+    assert_eq!(lazy.at_most("hello world"), 11);
+    lazy.prepare();
+    assert_eq!(
+        lazy.count(VARIED[2]),
+        jig_compact::Tiktoken::o200k().unwrap().count(VARIED[2])
+    );
 }

@@ -780,3 +780,61 @@ async fn an_interrupt_cancels_a_manual_compaction_while_idle_and_records_no_half
     assert!(!resumed.has_unfinished_turn());
     assert_eq!(resumed.items(), &before[..]);
 }
+
+/// The first request of a session counting with o200k: its items without
+/// any budget note, and the note's text if one was added.
+async fn first_request_with_tiktoken(window: u64, prompt: &str) -> (Vec<Item>, Option<String>) {
+    let fx = Fixture::new();
+    let model = Spy::new("[[response]]\ntext = \"ok\"\n");
+    let mut config = compaction(window, 0.8, 100);
+    config.auto = false;
+    config.tiktoken = true;
+    let mut handle = start(&fx, config, model.clone());
+    let (_, outcome) = run(&mut handle, prompt).await;
+    assert_eq!(outcome, TurnOutcome::Completed);
+    shut_down(handle).await;
+    let mut note = None;
+    let items = model.requests()[0]
+        .iter()
+        .filter(|item| match item {
+            Item::Message {
+                role: Role::System,
+                text,
+            } if text.starts_with("[context]") => {
+                note = Some(text.clone());
+                false
+            }
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    (items, note)
+}
+
+/// With o200k counting, the byte bound stands in for the count only where
+/// it decides: a context whose bytes pass the note's share but whose tokens
+/// do not gets no note, and one whose tokens pass it gets the exact count.
+#[tokio::test]
+async fn o200k_decisions_are_the_exact_counts_decisions() {
+    let tiktoken = jig_compact::Tiktoken::o200k().unwrap();
+    let prompt = "hello world ".repeat(200);
+    let exact = |items: &[Item]| jig_compact::context_tokens(&tiktoken, items) + tiktoken.count(INSTRUCTIONS);
+
+    // The share (0.6 × 1700 = 1020 tokens) is between the tokens (~400) and
+    // the bytes (2400).
+    let (items, note) = first_request_with_tiktoken(1700, &prompt).await;
+    let bytes: u64 = jig_compact::context_tokens_at_most(&tiktoken, &items);
+    assert!(
+        exact(&items) < 1020 && bytes > 1020,
+        "{} tokens, {bytes} bytes",
+        exact(&items)
+    );
+    assert_eq!(note, None);
+
+    // The share (0.6 × 500 = 300 tokens) is under the tokens.
+    let (items, note) = first_request_with_tiktoken(500, &prompt).await;
+    let used = exact(&items);
+    assert!(used > 300, "{used}");
+    let note = note.expect("a budget note past the share");
+    assert!(note.contains(&format!("about {used} of 500 tokens")), "{note}");
+}
