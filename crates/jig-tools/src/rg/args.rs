@@ -89,6 +89,9 @@ pub(super) struct Args {
     pub before: usize,
     pub max_count: Option<u64>,
     pub max_depth: Option<usize>,
+    /// `--sort path`: one thread, files in path order (ripgrep's default
+    /// order is whatever its threads produce).
+    pub sort_path: bool,
 }
 
 /// What to print.
@@ -273,11 +276,13 @@ impl Args {
             "context" => (self.after, self.before) = (number(long, &value)?, number(long, &value)?),
             "max-count" => self.max_count = Some(number(long, &value)?),
             "max-depth" => self.max_depth = Some(number(long, &value)?),
-            // Output never has colour and is always sorted by path, which
-            // is also one of the orders `--sort none` allows; other values
-            // would print something else, so they are refused.
+            // Output never has colour; other sort orders would print
+            // something else, so they are refused.
             "color" => one_of(long, &value, &["never", "auto"])?,
-            "sort" => one_of(long, &value, &["path", "none"])?,
+            "sort" => {
+                one_of(long, &value, &["path", "none"])?;
+                self.sort_path = value == "path";
+            }
             _ => {}
         }
         Ok(())

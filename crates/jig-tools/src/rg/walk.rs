@@ -1,26 +1,54 @@
 //! The directory walk of jig's `rg`: ripgrep's own walker settings.
 //!
-//! Invariant: the same files in the same order as `rg --sort path` — ignore
-//! rules exactly as ripgrep applies them (`.gitignore`, `.git/info/exclude`
-//! and the global git ignore only inside a git repository unless
+//! Invariant: the files ripgrep searches, and no others — ignore rules
+//! exactly as ripgrep applies them (`.gitignore`, `.git/info/exclude` and
+//! the global git ignore only inside a git repository unless
 //! `--no-require-git`; `.ignore` and `.rgignore` everywhere; parent
 //! directories' files too), hidden entries skipped unless `--hidden` or a
-//! `-g` glob whitelists them, and each directory's entries sorted by name.
-//! Nothing is added on top: with `--hidden`, `.git` is searched, as ripgrep
-//! does.
+//! `-g` glob whitelists them. The sequential walk sorts each directory's
+//! entries by name (the order of `rg --sort path`); the parallel walk is
+//! ripgrep's multi-threaded one and has no order. Nothing is added on top:
+//! with `--hidden`, `.git` is searched, as ripgrep does.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
 use ignore::types::TypesBuilder;
+use ignore::{DirEntry, WalkBuilder, WalkParallel};
 
 use super::args::Args;
 
-/// The walker for one root (an absolute path); `cwd` anchors `-g` globs.
-pub(super) fn walker(args: &Args, cwd: &Path, root: &Path) -> Result<ignore::Walk, String> {
+/// A path argument to walk.
+pub(super) struct Root {
+    /// The path joined onto the working directory, `.` segments dropped
+    /// (they would keep `-g` globs, anchored there, from matching).
+    pub abs: PathBuf,
+    /// The path as the user wrote it; `None` for the working directory
+    /// searched by default.
+    pub given: Option<PathBuf>,
+}
+
+/// The sorted, single-threaded walker for one root.
+pub(super) fn sorted(args: &Args, cwd: &Path, root: &Root) -> Result<ignore::Walk, String> {
+    let mut builder = builder(args, cwd, std::slice::from_ref(root))?;
+    builder.sort_by_file_name(|a, b| a.cmp(b));
+    Ok(builder.build())
+}
+
+/// The multi-threaded walker over `roots`, with ripgrep's thread count.
+pub(super) fn parallel(args: &Args, cwd: &Path, roots: &[Root]) -> Result<WalkParallel, String> {
+    Ok(builder(args, cwd, roots)?.build_parallel())
+}
+
+/// ripgrep's walker settings over `roots` (at least one); `cwd` anchors
+/// `-g` globs.
+fn builder(args: &Args, cwd: &Path, roots: &[Root]) -> Result<WalkBuilder, String> {
     let ignore = !args.no_ignore;
-    let mut builder = WalkBuilder::new(root);
+    let mut paths = roots.iter().map(|root| root.abs.as_path());
+    let mut builder = WalkBuilder::new(paths.next().unwrap_or(cwd));
+    for path in paths {
+        builder.add(path);
+    }
     builder
         .max_depth(args.max_depth)
         .follow_links(args.follow)
@@ -33,12 +61,43 @@ pub(super) fn walker(args: &Args, cwd: &Path, root: &Path) -> Result<ignore::Wal
         .git_ignore(ignore)
         .git_exclude(ignore)
         .require_git(args.require_git)
-        .current_dir(cwd)
-        .sort_by_file_name(|a, b| a.cmp(b));
+        .current_dir(cwd);
     if ignore {
         builder.add_custom_ignore_filename(".rgignore");
     }
-    Ok(builder.build())
+    Ok(builder)
+}
+
+/// Whether a walked entry is searched, and if so whether the user named it:
+/// named entries that are not directories always are (symlinks included),
+/// others only when they are files.
+pub(super) fn searchable(entry: &DirEntry) -> Option<bool> {
+    let file_type = entry.file_type()?;
+    if entry.depth() == 0 {
+        let is_dir = file_type.is_dir() || (entry.path_is_symlink() && entry.path().is_dir());
+        return (!is_dir).then_some(true);
+    }
+    file_type.is_file().then_some(false)
+}
+
+/// The path as ripgrep prints it: the root as the user wrote it, joined with
+/// the path below it; relative to the working directory when no root was
+/// given.
+pub(super) fn shown_path(root: &Root, path: &Path) -> PathBuf {
+    let rel = path.strip_prefix(&root.abs).unwrap_or(path);
+    match &root.given {
+        None => rel.to_path_buf(),
+        Some(given) if rel.as_os_str().is_empty() => given.clone(),
+        Some(given) => given.join(rel),
+    }
+}
+
+/// The root among `roots` an entry of a parallel walk came from: the walker
+/// builds every path by joining names onto its root, so the root is the
+/// path `depth` levels up. `roots` holds no two equal paths.
+pub(super) fn root_of<'r>(roots: &'r [Root], entry: &DirEntry) -> Option<&'r Root> {
+    let top = entry.path().ancestors().nth(entry.depth())?;
+    roots.iter().find(|root| root.abs == top)
 }
 
 fn overrides(args: &Args, cwd: &Path) -> Result<ignore::overrides::Override, String> {

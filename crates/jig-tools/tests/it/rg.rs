@@ -1,17 +1,21 @@
 //! jig's built-in `rg` on real temp dirs: output layout, flags, exit codes.
 //! Expectations are what ripgrep prints into a pipe (`rg_parity.rs` checks
 //! the same against the real binary); these pin the cases review found.
+//! Most run with `--sort path`, the order ripgrep defines; the default
+//! (multi-threaded) order is pinned only where ripgrep pins it: each file's
+//! output whole.
 
+use std::io::Write;
 use std::path::Path;
 
 use jig_tools::rg;
 
-/// Runs `rg ARGS` in `cwd`; returns (exit code, stdout, stderr).
+/// Runs `rg --sort path ARGS` in `cwd`; returns (exit code, stdout, stderr).
 fn run(cwd: &Path, args: &[&str]) -> (i32, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let code = rg::main(
-        args.iter().map(|a| a.to_string()).collect(),
+        ["--sort", "path"].iter().chain(args).map(|a| a.to_string()).collect(),
         cwd,
         rg::Input::None,
         &mut out,
@@ -243,4 +247,103 @@ fn shim_dir_links_rg_to_the_executable() {
         // Idempotent.
         assert_eq!(rg::shim_dir(&exe, &data).unwrap(), Some(bin));
     }
+}
+
+/// Records every write it is given, so a test sees how output arrives.
+#[derive(Default)]
+struct Writes(Vec<Vec<u8>>);
+
+impl Write for Writes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.push(buf.to_vec());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Forty files of three lines, two matching `needle`, in four directories.
+fn many_files() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for i in 0..40 {
+        let name = format!("d{}/f{i:02}.txt", i % 4);
+        std::fs::create_dir_all(dir.path().join(format!("d{}", i % 4))).unwrap();
+        std::fs::write(dir.path().join(&name), format!("needle {i} a\nhay {i}\nneedle {i} b\n")).unwrap();
+        names.push(name);
+    }
+    (dir, names)
+}
+
+/// Runs `rg ARGS` (no `--sort`) in `cwd`; returns the writes `out` got.
+fn writes(cwd: &Path, args: &[&str]) -> Vec<Vec<u8>> {
+    let mut out = Writes::default();
+    let code = rg::main(
+        args.iter().map(|a| a.to_string()).collect(),
+        cwd,
+        rg::Input::None,
+        &mut out,
+        &mut Vec::new(),
+    );
+    assert_eq!(code, 0);
+    out.0
+}
+
+fn sorted(mut blocks: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    blocks.sort();
+    blocks
+}
+
+/// Like ripgrep's default mode, the search runs on several threads and
+/// each file's output reaches stdout in one write, so no two files' lines
+/// ever interleave; the files' order is not defined. (On one CPU ripgrep
+/// runs one thread, and so does jig's `rg`: nothing to check there.)
+#[test]
+fn default_mode_writes_each_file_whole() {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) == 1 {
+        eprintln!("one CPU: rg runs one thread, as ripgrep does");
+        return;
+    }
+    let (dir, names) = many_files();
+    let expected: Vec<Vec<u8>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format!("{name}:1:needle {i} a\n{name}:3:needle {i} b\n").into_bytes())
+        .collect();
+    assert_eq!(sorted(writes(dir.path(), &["-n", "needle"])), sorted(expected));
+
+    // In context mode `--` goes between two files' output, in a write of
+    // its own, as ripgrep's buffer writer puts it.
+    let got = writes(dir.path(), &["-A1", "needle"]);
+    let (separators, blocks): (Vec<_>, Vec<_>) = got.into_iter().enumerate().partition(|(at, _)| at % 2 == 1);
+    assert!(separators.iter().all(|(_, write)| write == b"--\n"), "{separators:?}");
+    let expected: Vec<Vec<u8>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format!("{name}:needle {i} a\n{name}-hay {i}\n{name}:needle {i} b\n").into_bytes())
+        .collect();
+    assert_eq!(sorted(blocks.into_iter().map(|(_, b)| b).collect()), sorted(expected));
+}
+
+/// `--files` in the default mode lists each file once, whole lines.
+#[test]
+fn default_mode_lists_every_file_once() {
+    let (dir, mut names) = many_files();
+    names.sort();
+    let listed: Vec<u8> = writes(dir.path(), &["--files"]).concat();
+    let mut lines: Vec<&str> = std::str::from_utf8(&listed).unwrap().lines().collect();
+    lines.sort();
+    assert_eq!(lines, names);
+}
+
+/// `--sort path` keeps one thread and path order across many files.
+#[test]
+fn sort_path_prints_in_path_order() {
+    let (dir, mut names) = many_files();
+    names.sort();
+    let out: Vec<u8> = writes(dir.path(), &["--sort", "path", "-l", "needle"]).concat();
+    let listed: Vec<&str> = std::str::from_utf8(&out).unwrap().lines().collect();
+    assert_eq!(listed, names);
 }

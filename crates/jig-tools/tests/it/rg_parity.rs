@@ -1,15 +1,24 @@
 //! Parity of jig's built-in `rg` with real ripgrep (Debian's `ripgrep`, at
-//! `/usr/bin/rg`): every case runs both over the same tree and compares the
-//! exit code and the stdout bytes exactly.
+//! `/usr/bin/rg`): every case runs both over the same tree.
 //!
-//! Real ripgrep runs with `--sort path`: its default multi-threaded order is
-//! not deterministic, and jig's `rg` always prints in that sorted order. The
-//! trees are generated (ignore files inside and outside a git repository,
-//! parent ignore files, hidden files, binary files, unicode, symlinks, a file
-//! name that is not UTF-8) and, when it exists, the cargo registry's source
-//! directory is searched too. A missing `/usr/bin/rg` fails the test unless
-//! `JIG_SKIP_RG_PARITY=1` is set.
+//! ripgrep defines its output order only with `--sort path` (one thread);
+//! its default mode searches on several threads and guarantees only that
+//! each file's output is written whole. So every case is compared twice:
+//! with `--sort path`, exit code and stdout byte for byte; and as given
+//! (both sides multi-threaded where ripgrep is), the exit code exactly and
+//! stdout as per-file blocks: it must be the `--sort path` output's blocks,
+//! each whole, in some order, with `--` between two blocks in context mode.
+//! The blocks are found by running ripgrep once more with `--null -H`, which
+//! names the file of every line. ripgrep's own default output is held to
+//! the same rule, so the rule itself is tested against ripgrep.
+//!
+//! The trees are generated (ignore files inside and outside a git
+//! repository, parent ignore files, hidden files, binary files, unicode,
+//! symlinks, a file name that is not UTF-8) and, when it exists, the cargo
+//! registry's source directory is searched too. A missing `/usr/bin/rg`
+//! fails the test unless `JIG_SKIP_RG_PARITY=1` is set.
 
+use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -37,57 +46,219 @@ struct Outcome {
     stdout: Vec<u8>,
 }
 
-fn run_real(rg: &Path, cwd: &Path, args: &[&str]) -> Outcome {
-    // ripgrep 13 refuses a repeated `--sort`.
-    let sorted = args.iter().any(|arg| arg.starts_with("--sort"));
-    let sort: &[&str] = if sorted { &[] } else { &["--sort", "path"] };
-    let output = Command::new(rg)
+/// Standard input of a run: a pipe holding these bytes, or `/dev/null`
+/// (which ripgrep does not read) for `None`.
+type Stdin<'a> = Option<&'a [u8]>;
+
+fn run_real(rg: &Path, cwd: &Path, args: &[String], stdin: Stdin<'_>) -> Outcome {
+    let mut child = Command::new(rg)
         .arg("--no-config")
-        .args(sort)
         .args(args)
         .current_dir(cwd)
         .env_remove("RIPGREP_CONFIG_PATH")
-        .stdin(Stdio::null())
-        .output()
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
         .unwrap();
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        // ripgrep may exit before reading everything (`-q`, `-l`).
+        let _ = pipe.write_all(input);
+    }
+    let output = child.wait_with_output().unwrap();
     Outcome {
         code: output.status.code().unwrap_or(-1),
         stdout: output.stdout,
     }
 }
 
-fn run_shim(cwd: &Path, args: &[&str]) -> Outcome {
+fn run_shim(cwd: &Path, args: &[String], stdin: Stdin<'_>) -> Outcome {
     let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let code = rg::main(
-        args.iter().map(|a| a.to_string()).collect(),
-        cwd,
-        rg::Input::None,
-        &mut stdout,
-        &mut stderr,
-    );
+    let mut reader = stdin.unwrap_or_default();
+    let input = match stdin {
+        Some(_) => rg::Input::Readable(&mut reader),
+        None => rg::Input::None,
+    };
+    let code = rg::main(args.to_vec(), cwd, input, &mut stdout, &mut Vec::new());
     Outcome { code, stdout }
+}
+
+/// `args` with `--sort path` in front, unless they sort already (ripgrep 13
+/// refuses a repeated `--sort`).
+fn sorted_args(args: &[String]) -> Vec<String> {
+    if args.iter().any(|arg| arg.starts_with("--sort")) {
+        return args.to_vec();
+    }
+    ["--sort", "path"]
+        .iter()
+        .map(|a| a.to_string())
+        .chain(args.iter().cloned())
+        .collect()
+}
+
+/// `args` with `--null -H` (after any `-I`, before any `--`): every line
+/// then starts with its file's path and a NUL.
+fn named_args(args: &[String]) -> Vec<String> {
+    let at = args.iter().position(|arg| arg == "--").unwrap_or(args.len());
+    let mut named = args.to_vec();
+    named.splice(at..at, ["--null".to_string(), "-H".to_string()]);
+    named
+}
+
+/// Runs one case on both sides; returns a report when they differ.
+fn compare_case(rg: &Path, cwd: &Path, args: &[&str], stdin: Stdin<'_>) -> Option<String> {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let sorted = sorted_args(&args);
+    let real = run_real(rg, cwd, &sorted, stdin);
+    let shim = run_shim(cwd, &sorted, stdin);
+    if real != shim {
+        return Some(report(cwd, &sorted, stdin, &real, &shim));
+    }
+    if sorted == args {
+        return None;
+    }
+    let blocks = Blocks::of(&real.stdout, &run_real(rg, cwd, &named_args(&sorted), stdin).stdout);
+    let real_default = run_real(rg, cwd, &args, stdin);
+    if !blocks.arranges(&real_default.stdout) {
+        return Some(format!(
+            "the test's rule is wrong: ripgrep's own output is not the --sort path blocks rearranged\n{}",
+            report(cwd, &args, stdin, &real, &real_default)
+        ));
+    }
+    let shim_default = run_shim(cwd, &args, stdin);
+    if shim_default.code != real_default.code || !blocks.arranges(&shim_default.stdout) {
+        return Some(report(cwd, &args, stdin, &real_default, &shim_default));
+    }
+    None
+}
+
+fn report(cwd: &Path, args: &[String], stdin: Stdin<'_>, real: &Outcome, shim: &Outcome) -> String {
+    let stdin = stdin.map(|input| format!(" (stdin {:?})", String::from_utf8_lossy(input)));
+    format!(
+        "in {}: rg {}{}\n  ripgrep exit {}:\n{}\n  jig exit {}:\n{}",
+        cwd.display(),
+        args.join(" "),
+        stdin.unwrap_or_default(),
+        real.code,
+        excerpt(&real.stdout),
+        shim.code,
+        excerpt(&shim.stdout),
+    )
 }
 
 /// Runs every case in `cwd` on both sides; returns a report per mismatch.
 fn compare(rg: &Path, cwd: &Path, cases: &[Vec<&str>]) -> Vec<String> {
-    let mut mismatches = Vec::new();
-    for args in cases {
-        let real = run_real(rg, cwd, args);
-        let shim = run_shim(cwd, args);
-        if real != shim {
-            mismatches.push(format!(
-                "in {}: rg {}\n  ripgrep exit {}:\n{}\n  jig exit {}:\n{}",
-                cwd.display(),
-                args.join(" "),
-                real.code,
-                excerpt(&real.stdout),
-                shim.code,
-                excerpt(&shim.stdout),
-            ));
+    cases
+        .iter()
+        .filter_map(|args| compare_case(rg, cwd, args, None))
+        .collect()
+}
+
+/// Which file a line of output belongs to.
+#[derive(PartialEq)]
+enum Owner {
+    /// The `--` between context groups or between files.
+    Separator,
+    /// A file, by its printed path.
+    File(Vec<u8>),
+    /// Output of one line per file (`-l`, `--files`): the line's number.
+    Line(usize),
+}
+
+/// A `--sort path` output cut into its files' blocks.
+struct Blocks {
+    blocks: Vec<Vec<u8>>,
+    /// What stands between two blocks (`--` in context mode).
+    separator: Option<Vec<u8>>,
+}
+
+impl Blocks {
+    /// Cuts `sorted` with the help of `named`, the same run with `--null
+    /// -H`. When that is not one line per line of `sorted` (`-l` and
+    /// `--files` then print `path\0` alone), each line is one file.
+    fn of(sorted: &[u8], named: &[u8]) -> Blocks {
+        let lines: Vec<&[u8]> = sorted.split_inclusive(|&b| b == b'\n').collect();
+        let named_lines: Vec<&[u8]> = named.split_inclusive(|&b| b == b'\n').collect();
+        let by_line = named_lines.len() == lines.len() && (named.is_empty() || named.ends_with(b"\n"));
+        let owners: Vec<Owner> = match by_line {
+            true => named_lines.iter().map(|line| owner(line)).collect(),
+            false => (0..lines.len()).map(Owner::Line).collect(),
+        };
+        let mut blocks: Vec<Vec<u8>> = Vec::new();
+        let mut separator = None;
+        let mut current: Option<&Owner> = None;
+        for (at, (line, owner)) in lines.iter().zip(&owners).enumerate() {
+            if *owner == Owner::Separator {
+                let next = owners[at + 1..].iter().find(|o| **o != Owner::Separator);
+                match (current, blocks.last_mut()) {
+                    (Some(current), Some(block)) if next == Some(current) => block.extend_from_slice(line),
+                    _ => separator = Some(line.to_vec()),
+                }
+                continue;
+            }
+            if current != Some(owner) {
+                blocks.push(Vec::new());
+                current = Some(owner);
+            }
+            blocks.last_mut().unwrap().extend_from_slice(line);
         }
+        Blocks { blocks, separator }
     }
-    mismatches
+
+    /// Whether `output` is every block, each whole, in some order, with the
+    /// separator between two.
+    fn arranges(&self, output: &[u8]) -> bool {
+        let mut left: Vec<&[u8]> = self.blocks.iter().map(Vec::as_slice).collect();
+        self.arrange(output, &mut left, true)
+    }
+
+    fn arrange(&self, output: &[u8], left: &mut Vec<&[u8]>, first: bool) -> bool {
+        if left.is_empty() {
+            return output.is_empty();
+        }
+        let output = match (&self.separator, first) {
+            (Some(separator), false) => match output.strip_prefix(separator.as_slice()) {
+                Some(rest) => rest,
+                None => return false,
+            },
+            _ => output,
+        };
+        let mut tried: Vec<&[u8]> = Vec::new();
+        for at in 0..left.len() {
+            let block = left[at];
+            if tried.contains(&block) || !output.starts_with(block) {
+                continue;
+            }
+            tried.push(block);
+            left.swap_remove(at);
+            if self.arrange(&output[block.len()..], left, false) {
+                return true;
+            }
+            left.push(block);
+            let last = left.len() - 1;
+            left.swap(at, last);
+        }
+        false
+    }
+}
+
+/// The owner of one line of a `--null -H` output: the path before the NUL,
+/// or before the `: binary file matches` that ripgrep writes without one.
+fn owner(line: &[u8]) -> Owner {
+    const BINARY: &[u8] = b": binary file matches";
+    if line == b"--\n" {
+        return Owner::Separator;
+    }
+    let nul = line.iter().position(|&b| b == 0);
+    let binary = line.windows(BINARY.len()).position(|window| window == BINARY);
+    let Some(end) = nul.or(binary) else {
+        panic!(
+            "ripgrep --null -H printed a line without a path: {:?}",
+            String::from_utf8_lossy(line)
+        );
+    };
+    Owner::File(line[..end].to_vec())
 }
 
 fn excerpt(bytes: &[u8]) -> String {
@@ -407,53 +578,10 @@ fn matches_ripgrep_reading_standard_input() {
     let mut mismatches = Vec::new();
     for input in inputs {
         for args in cases {
-            let real = run_real_with_stdin(rg, &root, args, input);
-            let mut stdout = Vec::new();
-            let mut reader = input;
-            let code = rg::main(
-                args.iter().map(|a| a.to_string()).collect(),
-                &root,
-                rg::Input::Readable(&mut reader),
-                &mut stdout,
-                &mut Vec::new(),
-            );
-            let shim = Outcome { code, stdout };
-            if real != shim {
-                mismatches.push(format!(
-                    "stdin {:?}: rg {}\n  ripgrep exit {}:\n{}\n  jig exit {}:\n{}",
-                    String::from_utf8_lossy(input),
-                    args.join(" "),
-                    real.code,
-                    excerpt(&real.stdout),
-                    shim.code,
-                    excerpt(&shim.stdout),
-                ));
-            }
+            mismatches.extend(compare_case(rg, &root, args, Some(input)));
         }
     }
     assert_no_mismatch(mismatches);
-}
-
-fn run_real_with_stdin(rg: &Path, cwd: &Path, args: &[&str], input: &[u8]) -> Outcome {
-    let mut child = Command::new(rg)
-        .args(["--no-config", "--sort", "path"])
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RIPGREP_CONFIG_PATH")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    // ripgrep may exit before reading everything (`-q`, `-l`).
-    let _ = std::io::Write::write_all(&mut stdin, input);
-    drop(stdin);
-    let output = child.wait_with_output().unwrap();
-    Outcome {
-        code: output.status.code().unwrap_or(-1),
-        stdout: output.stdout,
-    }
 }
 
 /// The cargo registry's unpacked crate sources: real projects with their own
