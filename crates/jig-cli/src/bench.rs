@@ -6,7 +6,9 @@
 //!   record as always) against the reference of the same N tool calls
 //!   dispatched directly. The difference per request is the harness overhead;
 //!   the cost of one synced append, measured alone, shows how much of it is
-//!   the durability the rollout promises.
+//!   the durability the rollout promises. Then the loop gap of a shell step
+//!   split into its parts against `bash -lc 'echo hi'` run directly, and the
+//!   CPU and peak memory per MiB of a tool call's arguments ([`loop_gap`]).
 //! - `startup`: `jig --version` against `true`, and `jig exec` to its first
 //!   model request (a provider served on 127.0.0.1) against `jig --version`
 //!   ([`startup`]).
@@ -18,6 +20,7 @@
 
 #[cfg(feature = "local")]
 mod local;
+mod loop_gap;
 mod soak;
 mod startup;
 
@@ -121,6 +124,12 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
     println!("  reference (tool calls alone): {:>9.1} µs/request", per(reference));
     println!("  session (full agent loop):    {:>9.1} µs/request", per(session_time));
     println!("  harness overhead:             {:>9.1} µs/request", overhead);
+    // Two group-commit syncs per request are the durability the rollout
+    // promises (before the model request, before the tool runs).
+    println!(
+        "  overhead less 2 syncs:        {:>9.1} µs/request",
+        overhead - 2.0 * sync.as_secs_f64() * 1e6
+    );
     println!(
         "  ratio session/reference:      {:>9.2}x",
         session_time.as_secs_f64() / reference.as_secs_f64()
@@ -131,6 +140,8 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         sync.as_secs_f64() * 1e6
     );
     println!("  peak RSS:                     {:>9.1} MiB", peak_rss_mib());
+    loop_gap::shell_steps(turns.min(50), sync).await?;
+    loop_gap::large_arguments().await?;
     Ok(exit::COMPLETED)
 }
 

@@ -1,0 +1,392 @@
+//! `jig bench loop`, shell part: where the loop gap of one shell step goes,
+//! against `bash -lc 'echo hi'` run directly in the same run, and what a
+//! tool call with large arguments costs per MB.
+//!
+//! The loop gap is the time from the end of one model response to the next
+//! model request. With the scripted model the stream itself costs almost
+//! nothing, so a session step of `echo hi` is the loop gap. It is split by
+//! measuring each layer alone, in interleaved rounds so that load on the
+//! machine hits every layer alike, and taking medians: the command itself
+//! (process spawn), the sandbox helper in `danger-full-access` (supervisor
+//! stage) and in `workspace-write` (confinement), the `shell` tool over the
+//! helper (output capture), the guard's review (policy), the scripted
+//! stream (model stream), and the rollout's syncs (recording and sync). The
+//! rest of the session step is reported as such, never hidden.
+//!
+//! Invariant: every figure comes from this run; nothing is a constant.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::StreamExt;
+use jig_core::guard::Guard;
+use jig_core::{Session, SessionConfig};
+use jig_model::scripted::{ScriptedModel, ScriptedResponse, ScriptedToolCall};
+use jig_model::{ModelClient, ModelRequest};
+use jig_protocol::{Event, Op, ToolCall, TurnOutcome};
+use jig_sandbox::{SandboxMode, SandboxPolicy};
+use jig_tools::{ToolContext, ToolRouter};
+
+const SCRIPT: &str = "echo hi";
+
+/// Medians of each layer, one step each.
+struct Layers {
+    bash: Duration,
+    helper_danger: Duration,
+    helper_confined: Option<Duration>,
+    tool: Duration,
+}
+
+/// Prints the shell-step split for `steps` steps.
+pub async fn shell_steps(steps: u32, sync: Duration) -> anyhow::Result<()> {
+    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    let workspace = scratch.path().join("ws");
+    std::fs::create_dir_all(workspace.join(".git"))?;
+    let jig = std::env::current_exe().context("cannot find the jig executable")?;
+    let confined = jig_sandbox::landlock_available()
+        .then(|| Arc::new(SandboxPolicy::workspace_write(&workspace).with_mode(SandboxMode::WorkspaceWrite)));
+    let layers = measure_layers(&jig, &workspace, confined.clone(), steps).await?;
+    let policy = review_time(confined.clone());
+    let stream = stream_time().await?;
+    let (step, records) = session_steps(scratch.path(), &workspace, confined.clone(), steps).await?;
+
+    let reference = layers.bash;
+    let supervisor = layers.helper_danger.saturating_sub(reference);
+    let confinement = layers
+        .helper_confined
+        .map_or(Duration::ZERO, |c| c.saturating_sub(layers.helper_danger));
+    let helper = layers.helper_confined.unwrap_or(layers.helper_danger);
+    let capture = layers.tool.saturating_sub(helper);
+    let syncs = sync * 2;
+    let parts = [
+        ("model stream (scripted, whole response)", stream),
+        ("recording and sync (2 fdatasync, measured alone)", syncs),
+        ("policy (exec rules + guard review)", policy),
+        ("sandbox: supervisor stage (helper, danger mode)", supervisor),
+        (
+            "sandbox: confinement (namespaces, binds, Landlock, seccomp)",
+            confinement,
+        ),
+        ("process spawn: `bash -lc 'echo hi'` itself", reference),
+        ("output capture and shell tool (tokio spawn, pipes)", capture),
+    ];
+    let accounted: Duration = parts.iter().map(|(_, d)| *d).sum();
+    let mode = if confined.is_some() {
+        "workspace-write"
+    } else {
+        "danger-full-access (no Landlock here)"
+    };
+    println!("bench loop: {steps} shell steps (`{SCRIPT}`), {mode} sandbox, medians of interleaved rounds");
+    println!(
+        "  reference `bash -lc '{SCRIPT}'` run directly: {:>8.2} ms",
+        ms(reference)
+    );
+    println!(
+        "  loop gap per step (session):               {:>8.2} ms  ({:.2}x reference; {:.1} records/step)",
+        ms(step),
+        step.as_secs_f64() / reference.as_secs_f64(),
+        records
+    );
+    for (name, d) in parts {
+        println!("    {name:<62} {:>8.3} ms", ms(d));
+    }
+    println!(
+        "    {:<62} {:>8.3} ms",
+        "rest of the session step (events, records, redaction, tasks)",
+        ms(step).max(ms(accounted)) - ms(accounted)
+    );
+    Ok(())
+}
+
+/// Medians of the layers under a step, measured in interleaved rounds.
+async fn measure_layers(
+    jig: &Path,
+    workspace: &Path,
+    confined: Option<Arc<SandboxPolicy>>,
+    rounds: u32,
+) -> anyhow::Result<Layers> {
+    let argv: Vec<String> = ["bash", "-lc", SCRIPT].map(String::from).to_vec();
+    let danger = SandboxPolicy::workspace_write(workspace)
+        .with_mode(SandboxMode::DangerFullAccess)
+        .with_limits(jig_sandbox::Limits {
+            max_processes: None,
+            max_file_size_bytes: None,
+            max_cpu_seconds: None,
+        });
+    let router = ToolRouter::builtin();
+    let mut ctx = ToolContext::new(workspace);
+    ctx.sandbox = confined.clone();
+    let call = ToolCall {
+        call_id: "c".into(),
+        name: "shell".into(),
+        arguments: serde_json::json!({ "command": SCRIPT }).to_string(),
+    };
+    let (mut bash, mut helper_danger, mut helper_confined, mut tool) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..rounds.max(1) {
+        bash.push(timed_run(workspace, &argv)?);
+        helper_danger.push(timed_run(workspace, &jig_sandbox::wrap_command(jig, &danger, &argv))?);
+        if let Some(policy) = &confined {
+            helper_confined.push(timed_run(workspace, &jig_sandbox::wrap_command(jig, policy, &argv))?);
+        }
+        let start = Instant::now();
+        let result = router
+            .dispatch(&ctx, &call)
+            .await
+            .map_err(|e| anyhow::anyhow!("shell tool failed: {e}"))?;
+        anyhow::ensure!(result.output.contains("hi"), "shell tool printed {:?}", result.output);
+        tool.push(start.elapsed());
+    }
+    Ok(Layers {
+        bash: median(bash),
+        helper_danger: median(helper_danger),
+        helper_confined: (!helper_confined.is_empty()).then(|| median(helper_confined)),
+        tool: median(tool),
+    })
+}
+
+fn timed_run(cwd: &Path, argv: &[String]) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    let output = Command::new(&argv[0])
+        .args(&argv[1..])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", argv[0]))?;
+    let elapsed = start.elapsed();
+    anyhow::ensure!(
+        output.status.success() && output.stdout == b"hi\n",
+        "{} failed: {:?} {}",
+        argv[0],
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(elapsed)
+}
+
+/// Mean time of the guard's review of `echo hi` under jig's default rules.
+fn review_time(sandbox: Option<Arc<SandboxPolicy>>) -> Duration {
+    let guard = Guard {
+        approval: jig_config::ApprovalPolicy::Never,
+        sandbox,
+        rules: Some(Arc::new(jig_policy::Policy::defaults())),
+    };
+    let preview = jig_tools::CommandPreview {
+        command: jig_tools::shell::CommandLine::Script(SCRIPT.into()),
+        escalation: None,
+    };
+    let n = 200;
+    let start = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(guard.review(&preview, false));
+    }
+    start.elapsed() / n
+}
+
+/// Mean time to stream one scripted response with one shell call.
+async fn stream_time() -> anyhow::Result<Duration> {
+    let response = ScriptedResponse {
+        tool_calls: vec![ScriptedToolCall::new("shell", serde_json::json!({ "command": SCRIPT }))],
+        ..Default::default()
+    };
+    let model = ScriptedModel::new("bench", vec![response]);
+    let request = ModelRequest {
+        session_id: "bench",
+        instructions: "bench",
+        items: &[],
+        tools: &[],
+    };
+    let n = 200;
+    let start = Instant::now();
+    for _ in 0..n {
+        let mut stream = model.stream(&request).await?;
+        while let Some(event) = stream.next().await {
+            event?;
+        }
+    }
+    Ok(start.elapsed() / n)
+}
+
+/// Median loop gap per shell step of a real session, and records per step.
+async fn session_steps(
+    scratch: &Path,
+    workspace: &Path,
+    sandbox: Option<Arc<SandboxPolicy>>,
+    steps: u32,
+) -> anyhow::Result<(Duration, f64)> {
+    let mut responses: Vec<ScriptedResponse> = (0..steps)
+        .map(|_| ScriptedResponse {
+            tool_calls: vec![ScriptedToolCall::new("shell", serde_json::json!({ "command": SCRIPT }))],
+            ..Default::default()
+        })
+        .collect();
+    responses.push(ScriptedResponse {
+        text: Some("done".into()),
+        ..Default::default()
+    });
+    let config = SessionConfig {
+        cwd: workspace.to_path_buf(),
+        home: scratch.join("home"),
+        model_spec: "scripted:bench".into(),
+        instructions: "bench".into(),
+        dialect: "generic".into(),
+        max_turns: None,
+        limits: Default::default(),
+        redactor: Default::default(),
+        guard: Guard {
+            approval: jig_config::ApprovalPolicy::Never,
+            sandbox,
+            rules: Some(Arc::new(jig_policy::Policy::defaults())),
+        },
+        compaction: Default::default(),
+        fault_kill_after_records: None,
+    };
+    let model = Arc::new(ScriptedModel::new("bench", responses));
+    let session = Session::create(&config, model, ToolRouter::builtin())?;
+    let mut handle = session.spawn();
+    handle.submit(Op::UserInput { text: "bench".into() });
+    // A step runs from one `token_usage` (the response is recorded) to the next.
+    let (mut gaps, mut last, mut outcome) = (Vec::new(), None::<Instant>, None);
+    while let Some(event) = handle.next_event().await {
+        match event {
+            Event::TokenUsage { .. } => {
+                let now = Instant::now();
+                if let Some(last) = last {
+                    gaps.push(now - last);
+                }
+                last = Some(now);
+            }
+            Event::ToolCallEnd { status, output, .. } if status != jig_protocol::ToolStatus::Ok => {
+                anyhow::bail!("the shell step failed: {output}")
+            }
+            Event::TurnCompleted { outcome: o, .. } => {
+                outcome = Some(o);
+                break;
+            }
+            _ => {}
+        }
+    }
+    handle.submit(Op::Shutdown);
+    anyhow::ensure!(
+        outcome == Some(TurnOutcome::Completed),
+        "bench session ended with {outcome:?}"
+    );
+    let records = std::fs::read_to_string(handle.dir.join("rollout.jsonl"))?
+        .lines()
+        .count();
+    Ok((median(gaps), records as f64 / f64::from(steps + 1)))
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times.get(times.len() / 2).copied().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Size of the arguments of the large-arguments case.
+const LARGE_ARGUMENTS_BYTES: usize = 1 << 20;
+
+/// One session whose single tool call is an `apply_patch` with 1 MiB of
+/// arguments (a new file): CPU seconds and peak-RSS growth per MiB, against
+/// the floor of parsing the same arguments once.
+pub async fn large_arguments() -> anyhow::Result<()> {
+    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    let workspace = scratch.path().join("ws");
+    std::fs::create_dir_all(&workspace)?;
+    let line = "+let value = \"some source text of a generated file, about eighty bytes\";\n";
+    let mut patch = String::from("*** Begin Patch\n*** Add File: big.rs\n");
+    while patch.len() + line.len() < LARGE_ARGUMENTS_BYTES - 64 {
+        patch.push_str(line);
+    }
+    patch.push_str("*** End Patch\n");
+    let arguments = serde_json::json!({ "input": patch });
+    let mib = arguments.to_string().len() as f64 / f64::from(1u32 << 20);
+
+    let floor_start = cpu_time();
+    let parsed: serde_json::Value = serde_json::from_str(&arguments.to_string())?;
+    std::hint::black_box(parsed);
+    let floor = cpu_time().saturating_sub(floor_start);
+
+    let responses = vec![
+        ScriptedResponse {
+            tool_calls: vec![ScriptedToolCall::new("apply_patch", arguments)],
+            ..Default::default()
+        },
+        ScriptedResponse {
+            text: Some("done".into()),
+            ..Default::default()
+        },
+    ];
+    let config = SessionConfig {
+        cwd: workspace.clone(),
+        home: scratch.path().join("home"),
+        model_spec: "scripted:bench".into(),
+        instructions: "bench".into(),
+        dialect: "generic".into(),
+        max_turns: None,
+        limits: Default::default(),
+        redactor: Default::default(),
+        guard: Guard::default(),
+        compaction: Default::default(),
+        fault_kill_after_records: None,
+    };
+    let model = Arc::new(ScriptedModel::new("bench", responses));
+    let hwm_before = reset_peak_rss();
+    let cpu_before = cpu_time();
+    let session = Session::create(&config, model, ToolRouter::builtin())?;
+    let mut handle = session.spawn();
+    handle.submit(Op::UserInput { text: "bench".into() });
+    let mut outcome = None;
+    while let Some(event) = handle.next_event().await {
+        if let Event::TurnCompleted { outcome: o, .. } = event {
+            outcome = Some(o);
+            break;
+        }
+    }
+    let cpu = cpu_time().saturating_sub(cpu_before);
+    let peak = status_kib("VmHWM:").unwrap_or(f64::NAN) / 1024.0 - hwm_before;
+    handle.submit(Op::Shutdown);
+    anyhow::ensure!(
+        outcome == Some(TurnOutcome::Completed),
+        "large-arguments session ended with {outcome:?}"
+    );
+    anyhow::ensure!(workspace.join("big.rs").is_file(), "the large patch was not applied");
+    println!("bench loop: one apply_patch call with {mib:.2} MiB of arguments");
+    println!(
+        "  CPU per MiB of arguments:     {:>9.3} s   (floor, one JSON parse: {:.3} s)",
+        cpu.as_secs_f64() / mib,
+        floor.as_secs_f64() / mib
+    );
+    println!("  peak RSS growth per MiB:      {:>9.1} MiB", peak / mib);
+    Ok(())
+}
+
+/// User + system CPU time of this process so far (all threads).
+fn cpu_time() -> Duration {
+    use nix::sys::resource::{UsageWho, getrusage};
+    getrusage(UsageWho::RUSAGE_SELF).map_or(Duration::ZERO, |usage| {
+        let tv = |t: nix::sys::time::TimeVal| {
+            Duration::from_secs(u64::try_from(t.tv_sec()).unwrap_or(0))
+                + Duration::from_micros(u64::try_from(t.tv_usec()).unwrap_or(0))
+        };
+        tv(usage.user_time()) + tv(usage.system_time())
+    })
+}
+
+/// Resets the peak RSS (`VmHWM`) to the current RSS and returns it in MiB;
+/// where the reset is not possible, the growth is measured from today's peak.
+fn reset_peak_rss() -> f64 {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    status_kib("VmHWM:").unwrap_or(f64::NAN) / 1024.0
+}
+
+fn status_kib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
