@@ -140,7 +140,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         sync.as_secs_f64() * 1e6
     );
     println!("  peak RSS:                     {:>9.1} MiB", peak_rss_mib());
-    loop_gap::shell_steps(turns.min(50), sync).await?;
+    loop_gap::shell_steps(turns.min(50)).await?;
     loop_gap::large_arguments().await?;
     Ok(exit::COMPLETED)
 }

@@ -38,17 +38,21 @@ struct Layers {
     helper_danger: Duration,
     helper_confined: Option<Duration>,
     tool: Duration,
+    /// Two appends with `fdatasync`, the group commits of one step.
+    syncs: Duration,
 }
 
 /// Prints the shell-step split for `steps` steps.
-pub async fn shell_steps(steps: u32, sync: Duration) -> anyhow::Result<()> {
+pub async fn shell_steps(steps: u32) -> anyhow::Result<()> {
     let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
     let workspace = scratch.path().join("ws");
+    // A repository, as in real use: its `.git` is bound read-only.
     std::fs::create_dir_all(workspace.join(".git"))?;
+    std::fs::write(workspace.join(".git/HEAD"), "ref: refs/heads/main\n")?;
     let jig = std::env::current_exe().context("cannot find the jig executable")?;
     let confined = jig_sandbox::landlock_available()
         .then(|| Arc::new(SandboxPolicy::workspace_write(&workspace).with_mode(SandboxMode::WorkspaceWrite)));
-    let layers = measure_layers(&jig, &workspace, confined.clone(), steps).await?;
+    let layers = measure_layers(&jig, scratch.path(), &workspace, confined.clone(), steps).await?;
     let policy = review_time(confined.clone());
     let stream = stream_time().await?;
     let (step, records) = session_steps(scratch.path(), &workspace, confined.clone(), steps).await?;
@@ -60,10 +64,10 @@ pub async fn shell_steps(steps: u32, sync: Duration) -> anyhow::Result<()> {
         .map_or(Duration::ZERO, |c| c.saturating_sub(layers.helper_danger));
     let helper = layers.helper_confined.unwrap_or(layers.helper_danger);
     let capture = layers.tool.saturating_sub(helper);
-    let syncs = sync * 2;
+    let syncs = layers.syncs;
     let parts = [
         ("model stream (scripted, whole response)", stream),
-        ("recording and sync (2 fdatasync, measured alone)", syncs),
+        ("recording and sync (2 group commits, fdatasync)", syncs),
         ("policy (exec rules + guard review)", policy),
         ("sandbox: supervisor stage (helper, danger mode)", supervisor),
         (
@@ -104,6 +108,7 @@ pub async fn shell_steps(steps: u32, sync: Duration) -> anyhow::Result<()> {
 /// Medians of the layers under a step, measured in interleaved rounds.
 async fn measure_layers(
     jig: &Path,
+    scratch: &Path,
     workspace: &Path,
     confined: Option<Arc<SandboxPolicy>>,
     rounds: u32,
@@ -125,6 +130,8 @@ async fn measure_layers(
         arguments: serde_json::json!({ "command": SCRIPT }).to_string(),
     };
     let (mut bash, mut helper_danger, mut helper_confined, mut tool) = (vec![], vec![], vec![], vec![]);
+    let mut syncs = vec![];
+    let mut probe = std::fs::File::create(scratch.join("sync-probe"))?;
     for _ in 0..rounds.max(1) {
         bash.push(timed_run(workspace, &argv)?);
         helper_danger.push(timed_run(workspace, &jig_sandbox::wrap_command(jig, &danger, &argv))?);
@@ -138,13 +145,26 @@ async fn measure_layers(
             .map_err(|e| anyhow::anyhow!("shell tool failed: {e}"))?;
         anyhow::ensure!(result.output.contains("hi"), "shell tool printed {:?}", result.output);
         tool.push(start.elapsed());
+        syncs.push(synced_appends(&mut probe, 2)?);
     }
     Ok(Layers {
         bash: median(bash),
         helper_danger: median(helper_danger),
         helper_confined: (!helper_confined.is_empty()).then(|| median(helper_confined)),
         tool: median(tool),
+        syncs: median(syncs),
     })
+}
+
+/// Time of `n` small appends, each made durable with `fdatasync`.
+fn synced_appends(file: &mut std::fs::File, n: u32) -> anyhow::Result<Duration> {
+    use std::io::Write;
+    let start = Instant::now();
+    for _ in 0..n {
+        file.write_all(b"{\"type\":\"event\",\"event\":{\"type\":\"turn_started\",\"turn_id\":1}}\n")?;
+        file.sync_data()?;
+    }
+    Ok(start.elapsed())
 }
 
 fn timed_run(cwd: &Path, argv: &[String]) -> anyhow::Result<Duration> {
