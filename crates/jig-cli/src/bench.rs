@@ -17,15 +17,19 @@
 //!   ([`soak`]).
 //! - `local`: the embedded model's load time, prompt and generation speed,
 //!   grammar overhead, KV-reuse speed-up and peak RSS (`local`).
+//! - `search`: jig's `rg` against real ripgrep over a tree, with an output
+//!   comparison ([`search`]).
 
 #[cfg(feature = "local")]
 mod local;
 mod loop_gap;
+mod search;
 mod soak;
 mod startup;
 
 #[cfg(feature = "local")]
 pub use local::local;
+pub use search::search;
 pub use soak::soak;
 pub use startup::startup;
 

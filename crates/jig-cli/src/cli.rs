@@ -211,6 +211,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50, value_parser = at_least_one())]
         runs: u32,
     },
+    /// jig's `rg` against real ripgrep (when on PATH) over DIR: a few
+    /// searches in interleaved rounds, time ratios and an output comparison.
+    Search {
+        /// The tree to search.
+        dir: std::path::PathBuf,
+        /// Rounds of each search on each side.
+        #[arg(long, default_value_t = 5, value_parser = at_least_one())]
+        rounds: u32,
+    },
 }
 
 /// A count of runs or turns: zero would measure nothing, so clap refuses it

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         Command::ApplyPatch { file } => sessions::apply_patch(file.as_deref()),
         Command::Sessions(cmd) => sessions::run(cmd),
         Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
+        Command::Bench(BenchCommand::Search { dir, rounds }) => bench::search(&dir, rounds),
         Command::Config(ConfigCommand::Show { cwd }) => sessions::config_show(cwd.as_deref()),
         Command::Trust { dir, revoke: false } => trust::decide(dir.as_deref(), jig_config::TrustLevel::Trusted),
         Command::Trust { dir, revoke: true } | Command::Untrust { dir } => {

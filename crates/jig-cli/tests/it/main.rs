@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bench_loop;
+mod bench_search;
 mod commands;
 mod crash;
 mod crash_compaction;
