@@ -101,7 +101,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
     let model = Arc::new(ScriptedModel::new("bench", responses));
     let session = Session::create(&config, model, router)?;
     let mut handle = session.spawn();
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), loop_gap::cpu_time());
     handle.submit(Op::UserInput { text: "bench".into() });
     let mut outcome = None;
     while let Some(event) = handle.next_event().await {
@@ -111,6 +111,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         }
     }
     let session_time = start.elapsed();
+    let session_cpu = loop_gap::cpu_time().saturating_sub(cpu_start);
     handle.submit(Op::Shutdown);
     anyhow::ensure!(
         outcome == Some(TurnOutcome::Completed),
@@ -134,6 +135,9 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         "  overhead less 2 syncs:        {:>9.1} µs/request",
         overhead - 2.0 * sync.as_secs_f64() * 1e6
     );
+    // CPU time does not count the wait for the disk, so it is steady under
+    // other load; it includes the tool calls themselves.
+    println!("  session CPU (all threads):    {:>9.1} µs/request", per(session_cpu));
     println!(
         "  ratio session/reference:      {:>9.2}x",
         session_time.as_secs_f64() / reference.as_secs_f64()

@@ -145,10 +145,14 @@ impl Session {
         // The share as a whole number of tokens: a count is below the share
         // exactly when it is at most this.
         let below_share = (window as f64 * BUDGET_NOTE_SHARE).ceil() as u64 - 1;
+        if !self.context_exceeds(below_share) {
+            return Ok(());
+        }
+        // Only past the share: the scan is as long as the conversation.
         let noted = self.items.iter().rev().take_while(|i| !matches!(i, Item::Compaction { .. })).any(
             |i| matches!(i, Item::Message { role: jig_protocol::Role::System, text } if text.starts_with(BUDGET_NOTE_PREFIX)),
         );
-        if noted || !self.context_exceeds(below_share) {
+        if noted {
             return Ok(());
         }
         let used = self.context_tokens();

@@ -387,7 +387,7 @@ pub async fn large_arguments() -> anyhow::Result<()> {
 }
 
 /// User + system CPU time of this process so far (all threads).
-fn cpu_time() -> Duration {
+pub(super) fn cpu_time() -> Duration {
     use nix::sys::resource::{UsageWho, getrusage};
     getrusage(UsageWho::RUSAGE_SELF).map_or(Duration::ZERO, |usage| {
         let tv = |t: nix::sys::time::TimeVal| {
