@@ -6,6 +6,11 @@
 //!   tool list), with the KV cache emptied first;
 //! - generation: tokens/s of free text, and of the same request under the
 //!   tool-call grammar (the grammar's cost is their ratio);
+//! - reference: jig's generation against a plain llama.cpp greedy loop
+//!   (tokenize, decode, argmax; no grammar, sampler chain or jig prompt
+//!   code) on the same llama.cpp build, context settings and prompt, both
+//!   without the repetition penalty so both are pure argmax: the ratio is
+//!   jig's overhead, and the two texts must be the same;
 //! - tool calls: the 50 requests of [`jig_local::tasks`] answered with and
 //!   without the tool-call grammar (the grammar forces a call, as it does
 //!   for a small model's first step), counting calls that parse and name an
@@ -19,6 +24,9 @@
 
 use std::time::{Duration, Instant};
 
+use jig_local::engine::llama_cpp_2::llama_batch::LlamaBatch;
+use jig_local::engine::llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+use jig_local::engine::llama_cpp_2::token::LlamaToken;
 use jig_local::engine::{Engine, EngineOptions, GenStats, Generation};
 use jig_local::prompt::ChatMessage;
 use jig_local::toolcall;
@@ -110,6 +118,23 @@ pub fn local(model: &str, turns: u32) -> anyhow::Result<u8> {
         constrained_rate / free_rate
     );
 
+    let reference = reference(
+        &path,
+        &options,
+        info.context_size,
+        &conversation("Write a short story about a robot who learns to paint."),
+    )?;
+    println!(
+        "  reference:   jig {} tok/s vs a plain llama.cpp greedy loop {} tok/s ({} tokens, {} rounds, penalty off): \
+         ratio {}; same text: {}",
+        range(&reference.jig),
+        range(&reference.plain),
+        reference.tokens,
+        REFERENCE_ROUNDS,
+        range(&reference.ratios()),
+        if reference.same_text { "yes" } else { "NO" }
+    );
+
     let calls = tool_calls(&engine, &tools, &conversation, info.layout)?;
     println!(
         "  tool calls:  {} tasks; under the grammar {} called tools, {} calls valid, {} malformed; \
@@ -147,7 +172,128 @@ pub fn local(model: &str, turns: u32) -> anyhow::Result<u8> {
         rss
     );
     anyhow::ensure!(same, "prefix reuse changed the model's answers");
+    anyhow::ensure!(
+        reference.same_text,
+        "jig's greedy text differs from the plain llama.cpp loop's on the same prompt"
+    );
     Ok(exit::COMPLETED)
+}
+
+/// Rounds of the reference comparison (jig and the plain loop alternate).
+const REFERENCE_ROUNDS: usize = 3;
+
+/// Generation speeds of jig and of the plain loop, round by round.
+struct ReferenceFigures {
+    jig: Vec<f64>,
+    plain: Vec<f64>,
+    tokens: u32,
+    same_text: bool,
+}
+
+impl ReferenceFigures {
+    fn ratios(&self) -> Vec<f64> {
+        self.jig.iter().zip(&self.plain).map(|(j, p)| j / p).collect()
+    }
+}
+
+/// jig's engine and a plain llama.cpp greedy loop, alternating, on the same
+/// prompt with the same context settings ([`jig_local::engine::context_params`]).
+fn reference(
+    path: &std::path::Path,
+    options: &EngineOptions,
+    context_size: u32,
+    messages: &[ChatMessage],
+) -> anyhow::Result<ReferenceFigures> {
+    let options = EngineOptions {
+        repeat_penalty: 1.0,
+        reuse_prefix: false,
+        ..options.clone()
+    };
+    let engine = Engine::load(path, options.clone())?;
+    let backend = jig_local::engine::backend()?;
+    let model = LlamaModel::load_from_file(backend, path, &jig_local::engine::model_params())?;
+    let mut ctx = model.new_context(backend, jig_local::engine::context_params(&options, context_size))?;
+    let template = match model.chat_template(None) {
+        Ok(template) => template,
+        Err(_) => LlamaChatTemplate::new("chatml")?,
+    };
+    let chat = messages
+        .iter()
+        .map(|m| LlamaChatMessage::new(m.role.to_owned(), m.content.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let prompt = model.apply_chat_template(&template, &chat, true)?;
+    let tokens = model.vocab().tokenize(prompt.as_bytes(), true, true);
+
+    let mut figures = ReferenceFigures {
+        jig: Vec::new(),
+        plain: Vec::new(),
+        tokens: 0,
+        same_text: true,
+    };
+    for _ in 0..REFERENCE_ROUNDS {
+        let jig = run(&engine, messages.to_vec(), None)?;
+        ctx.clear_kv_cache();
+        let (text, generated, time) = plain_greedy(&model, &mut ctx, &tokens, options.max_output_tokens)?;
+        figures.jig.push(per_second(jig.output_tokens, jig.generation_time));
+        figures.plain.push(per_second(generated, time));
+        figures.tokens = generated;
+        figures.same_text &= text == jig.text;
+    }
+    Ok(figures)
+}
+
+/// Tokenize, decode, argmax: llama.cpp and nothing else. Returns the text,
+/// the tokens generated and the time generating them.
+fn plain_greedy(
+    model: &LlamaModel,
+    ctx: &mut jig_local::engine::llama_cpp_2::context::LlamaContext<'_>,
+    prompt: &[LlamaToken],
+    max_tokens: u32,
+) -> anyhow::Result<(String, u32, Duration)> {
+    let mut position = 0;
+    let mut logits_at = 0;
+    for chunk in prompt.chunks(jig_local::engine::BATCH) {
+        let mut batch = LlamaBatch::new(chunk.len(), 1);
+        for (i, &token) in chunk.iter().enumerate() {
+            batch.add(token, position, &[0], i + 1 == chunk.len())?;
+            position += 1;
+        }
+        ctx.decode(&mut batch)?;
+        logits_at = batch.n_tokens() - 1;
+    }
+    let started = Instant::now();
+    let mut bytes = Vec::new();
+    let mut generated = 0;
+    let mut batch = LlamaBatch::new(1, 1);
+    while generated < max_tokens {
+        // The first of equal logits, as llama.cpp's greedy sampler picks.
+        let logits = ctx.get_logits_ith(logits_at);
+        let best = (0..logits.len()).fold(0, |best, i| if logits[i] > logits[best] { i } else { best });
+        let token = LlamaToken(i32::try_from(best)?);
+        if model.vocab().is_eog(token) {
+            break;
+        }
+        generated += 1;
+        bytes.extend(model.vocab().token_to_piece(token, false, None));
+        batch.clear();
+        batch.add(token, position, &[0], true)?;
+        position += 1;
+        ctx.decode(&mut batch)?;
+        logits_at = 0;
+    }
+    let time = started.elapsed();
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), generated, time))
+}
+
+/// `min–max` of a few figures.
+fn range(values: &[f64]) -> String {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if (max - min).abs() < 0.005 {
+        format!("{min:.2}")
+    } else {
+        format!("{min:.2}–{max:.2}")
+    }
 }
 
 /// How the responses to a set of requests fared as tool calls.

@@ -19,17 +19,14 @@
 //! bytes the grammar forces (a tool call's envelope) are still generated
 //! token by token from the masked logits.
 
-use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use llama_cpp_2::context::LlamaContext;
-use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
@@ -42,8 +39,13 @@ use crate::LocalError;
 use crate::prompt::ChatMessage;
 use crate::toolcall::{self, CallLayout};
 
+mod settings;
 mod text;
 
+/// The llama.cpp bindings the engine is built on, for code that must drive
+/// the very same build directly (the bench's plain reference loop).
+pub use llama_cpp_2;
+pub use settings::{BATCH, context_params, model_params};
 use text::Utf8Stream;
 pub(crate) use text::partial_suffix;
 
@@ -88,8 +90,6 @@ const CLOSING_RESERVE: usize = 48;
 
 /// The largest context the engine allocates unless told otherwise.
 const DEFAULT_CONTEXT_CAP: u32 = 8192;
-/// Tokens evaluated per `llama_decode` call while reading a prompt.
-const BATCH: usize = 512;
 
 /// What the engine learned about its model when loading it.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,8 +184,10 @@ pub struct Engine {
 /// their turn instead.
 static COMPUTE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// llama.cpp's backend may be initialised once per process.
-fn backend() -> Result<&'static LlamaBackend, LocalError> {
+/// llama.cpp's backend, initialised on first use: llama.cpp allows one per
+/// process, so anything else that drives llama.cpp directly (the bench's
+/// reference loop) must take it from here.
+pub fn backend() -> Result<&'static LlamaBackend, LocalError> {
     static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
     BACKEND
         .get_or_init(|| {
@@ -255,7 +257,7 @@ fn worker(
     ready: std_mpsc::Sender<Result<ModelInfo, LocalError>>,
 ) {
     let started = Instant::now();
-    let model = match LlamaModel::load_from_file(backend, &path, &LlamaModelParams::default()) {
+    let model = match LlamaModel::load_from_file(backend, &path, &model_params()) {
         Ok(model) => model,
         Err(e) => {
             let _ = ready.send(Err(LocalError::Load {
@@ -320,21 +322,12 @@ impl<'m> State<'m> {
             .context_size
             .unwrap_or(train_context.min(DEFAULT_CONTEXT_CAP))
             .clamp(256, train_context.max(256));
-        let threads = options.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            |t| t as usize,
-        );
-        let threads = i32::try_from(threads.max(1)).unwrap_or(1);
-        let params = LlamaContextParams::default()
-            .with_n_ctx(NonZeroU32::new(context_size))
-            .with_n_batch(BATCH as u32)
-            .with_n_ubatch(BATCH as u32)
-            .with_n_threads(threads)
-            .with_n_threads_batch(threads);
-        let ctx = model.new_context(backend, params).map_err(|e| LocalError::Load {
-            path: path.display().to_string(),
-            reason: format!("cannot create a {context_size}-token context: {e}"),
-        })?;
+        let ctx = model
+            .new_context(backend, context_params(options, context_size))
+            .map_err(|e| LocalError::Load {
+                path: path.display().to_string(),
+                reason: format!("cannot create a {context_size}-token context: {e}"),
+            })?;
         let name = model
             .meta_val_str("general.name")
             .or_else(|_| model.meta_val_str("general.basename"))
