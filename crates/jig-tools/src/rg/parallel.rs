@@ -4,10 +4,13 @@
 //! Invariant: each file's output is made whole in one worker's buffer and
 //! reaches `out` in one `write_all`, preceded by the file separator (`--` in
 //! context mode) when output was written before it — what ripgrep's
-//! `BufferWriter` does. Files come in the order the threads finish them, as
-//! in ripgrep's default mode; within a file nothing changes. Only the
-//! calling thread touches `out` and the message stream, so neither needs to
-//! be `Send`; a write that fails stops the walk.
+//! `BufferWriter` does. `--files` lines, one per file and never separated,
+//! are gathered per worker into larger writes instead (ripgrep
+//! block-buffers them too), which spares a hand-over per file. Files come
+//! in the order the threads finish them, as in ripgrep's default mode;
+//! within a file nothing changes. Only the calling thread touches `out` and
+//! the message stream, so neither needs to be `Send`; a write that fails
+//! stops the walk.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +25,20 @@ use super::{Messages, Walked};
 /// Reports in flight between the workers and the writer; a full channel
 /// makes the workers wait, so a slow reader bounds memory.
 const CHANNEL_DEPTH: usize = 64;
+
+/// The size a worker's gathered `--files` lines reach before it hands them
+/// over.
+const BATCH: usize = 32 * 1024;
+
+/// How workers hand their output to the writer.
+#[derive(Clone, Copy)]
+pub(super) enum Handover {
+    /// Each file's output on its own, as soon as it is searched.
+    PerFile,
+    /// Gathered per worker up to [`BATCH`]; only for output that needs no
+    /// separator between files.
+    Batched,
+}
 
 /// A file handed to a worker.
 pub(super) struct Item<'p> {
@@ -72,8 +89,9 @@ impl<'o> Writer<'o> {
         }
     }
 
-    /// Writes one file's output; returns `false` once writing has failed.
-    pub(super) fn write(&mut self, shown: &Path, output: &[u8], messages: &mut Messages<'_>) -> bool {
+    /// Writes one file's output (`shown` names it, `None` for a batch of
+    /// several); returns `false` once writing has failed.
+    pub(super) fn write(&mut self, shown: Option<&Path>, output: &[u8], messages: &mut Messages<'_>) -> bool {
         if output.is_empty() || self.broken {
             return !self.broken;
         }
@@ -83,8 +101,10 @@ impl<'o> Writer<'o> {
         if let Err(error) = result {
             self.broken = true;
             // A closed pipe ends the run quietly, as in ripgrep.
-            if error.kind() != std::io::ErrorKind::BrokenPipe {
-                messages.report(&format!("{}: {error}", shown.display()));
+            match (error.kind(), shown) {
+                (std::io::ErrorKind::BrokenPipe, _) => {}
+                (_, Some(shown)) => messages.report(&format!("{}: {error}", shown.display())),
+                (_, None) => messages.report(&format!("cannot write the results: {error}")),
             }
         }
         !self.broken
@@ -98,8 +118,59 @@ impl<'o> Writer<'o> {
 
 /// A message from the workers to the writer.
 enum Report {
-    Output { shown: PathBuf, bytes: Vec<u8> },
+    /// Output of one file (named) or of several (`None`).
+    Output {
+        shown: Option<PathBuf>,
+        bytes: Vec<u8>,
+    },
     Message(String),
+}
+
+/// A worker's end of the channel.
+struct Outbox {
+    tx: SyncSender<Report>,
+    handover: Handover,
+    pending: Vec<u8>,
+}
+
+impl Outbox {
+    fn output(&mut self, shown: PathBuf, bytes: Vec<u8>) -> WalkState {
+        match self.handover {
+            Handover::PerFile => send(
+                &self.tx,
+                Report::Output {
+                    shown: Some(shown),
+                    bytes,
+                },
+            ),
+            Handover::Batched => {
+                self.pending.extend_from_slice(&bytes);
+                match self.pending.len() < BATCH {
+                    true => WalkState::Continue,
+                    false => self.flush(),
+                }
+            }
+        }
+    }
+
+    fn message(&self, text: String) -> WalkState {
+        send(&self.tx, Report::Message(text))
+    }
+
+    fn flush(&mut self) -> WalkState {
+        if self.pending.is_empty() {
+            return WalkState::Continue;
+        }
+        let bytes = std::mem::take(&mut self.pending);
+        send(&self.tx, Report::Output { shown: None, bytes })
+    }
+}
+
+impl Drop for Outbox {
+    /// A worker's last lines go out when its walk ends.
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
 }
 
 /// What the workers share.
@@ -119,6 +190,7 @@ pub(super) fn walk<F, W>(
     walker: WalkParallel,
     roots: &[Root],
     after_match: AfterMatch,
+    handover: Handover,
     mut new_worker: F,
     writer: &mut Writer<'_>,
     messages: &mut Messages<'_>,
@@ -139,15 +211,19 @@ where
         let shared = &shared;
         scope.spawn(move || {
             walker.run(|| {
-                let tx = tx.clone();
+                let mut outbox = Outbox {
+                    tx: tx.clone(),
+                    handover,
+                    pending: Vec::new(),
+                };
                 let mut worker = new_worker();
-                Box::new(move |result| visit(result, shared, &mut worker, &tx))
+                Box::new(move |result| visit(result, shared, &mut worker, &mut outbox))
             });
         });
         for report in rx {
             match report {
                 Report::Output { shown, bytes } => {
-                    if !writer.write(&shown, &bytes, messages) {
+                    if !writer.write(shown.as_deref(), &bytes, messages) {
                         shared.stop.store(true, Ordering::Relaxed);
                         break;
                     }
@@ -167,7 +243,7 @@ fn visit<W>(
     result: Result<DirEntry, ignore::Error>,
     shared: &Shared<'_>,
     worker: &mut W,
-    tx: &SyncSender<Report>,
+    outbox: &mut Outbox,
 ) -> WalkState
 where
     W: FnMut(Item<'_>) -> Searched,
@@ -177,7 +253,7 @@ where
     }
     let entry = match result {
         Ok(entry) => entry,
-        Err(error) => return send(tx, Report::Message(error.to_string())),
+        Err(error) => return outbox.message(error.to_string()),
     };
     let Some(explicit) = walk::searchable(&entry) else {
         return WalkState::Continue;
@@ -198,19 +274,11 @@ where
         shared.matched.store(true, Ordering::Relaxed);
     }
     if let Some(failure) = searched.failure
-        && send(tx, Report::Message(failure)) == WalkState::Quit
+        && outbox.message(failure) == WalkState::Quit
     {
         return WalkState::Quit;
     }
-    if !searched.output.is_empty()
-        && send(
-            tx,
-            Report::Output {
-                shown,
-                bytes: searched.output,
-            },
-        ) == WalkState::Quit
-    {
+    if !searched.output.is_empty() && outbox.output(shown, searched.output) == WalkState::Quit {
         return WalkState::Quit;
     }
     let done = shared.after_match == AfterMatch::Quit && shared.matched.load(Ordering::Relaxed);

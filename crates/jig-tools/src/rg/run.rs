@@ -14,7 +14,7 @@ use grep_regex::{RegexMatcher, RegexMatcherBuilder};
 use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder};
 
 use super::args::{Args, Mode};
-use super::parallel::{self, AfterMatch, Item, Searched, Writer};
+use super::parallel::{self, AfterMatch, Handover, Item, Searched, Writer};
 use super::print::{self, FileSeparator, Printer};
 use super::walk::{self, Root};
 use super::{Haystack, Input, Messages, Walked, missing};
@@ -297,7 +297,16 @@ impl<'a> Run<'a> {
         let Some(matcher) = &self.matcher else {
             let quiet = self.args.quiet;
             let lister = move || move |item: Item<'_>| list_item(&item, quiet);
-            return Some(parallel::walk(walker, roots, after_match, lister, writer, messages));
+            let handover = Handover::Batched;
+            return Some(parallel::walk(
+                walker,
+                roots,
+                after_match,
+                handover,
+                lister,
+                writer,
+                messages,
+            ));
         };
         let (args, with_filename, binary) = (&self.args, self.with_filename, self.binary_mode());
         let (template, matcher) = (self.searcher(), matcher.clone());
@@ -311,6 +320,7 @@ impl<'a> Run<'a> {
             walker,
             roots,
             after_match,
+            Handover::PerFile,
             searcher_for_thread,
             writer,
             messages,
@@ -325,7 +335,7 @@ impl<'a> Run<'a> {
             if !self.args.quiet {
                 let _ = print::path_line(&mut line, shown);
             }
-            writer.write(shown, &line, messages);
+            writer.write(Some(shown), &line, messages);
             return Walked {
                 matched: true,
                 searched: true,
@@ -345,7 +355,7 @@ impl<'a> Run<'a> {
                 false
             }
         };
-        writer.write(shown, printer.get_mut(), messages);
+        writer.write(Some(shown), printer.get_mut(), messages);
         Walked {
             matched,
             searched: true,
