@@ -22,12 +22,14 @@ use nix::sys::resource::{UsageWho, getrusage};
 use crate::exit;
 
 /// The searches: a rare literal, case-insensitive and word searches, a
-/// regex with many matches, a listing, and the one ordered mode.
+/// regex, a literal with very many matching lines (output-bound), a
+/// listing, and the one ordered mode.
 const SEARCHES: &[&[&str]] = &[
     &["-n", "PM_RESUME"],
     &["-c", "-i", "unsafe impl"],
     &["-n", r"fn \w+_test\("],
     &["-l", "-w", "Copyright"],
+    &["-n", "impl"],
     &["--files"],
     &["--sort", "path", "-n", "TODO:"],
 ];

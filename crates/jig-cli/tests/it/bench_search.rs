@@ -23,6 +23,7 @@ fn bench_search_reports_every_search_and_matching_outputs() {
         "-c -i unsafe impl",
         r"-n fn \w+_test\(",
         "-l -w Copyright",
+        "-n impl",
         "--files",
         "--sort path -n TODO:",
     ];
