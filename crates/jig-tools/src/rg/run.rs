@@ -16,7 +16,7 @@ use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder};
 use super::args::{Args, Mode};
 use super::parallel::{self, AfterMatch, Handover, Item, Searched, Writer};
 use super::print::{self, FileSeparator, Printer};
-use super::walk::{self, Root};
+use super::walk::{self, Root, Step, Target};
 use super::{Haystack, Input, Messages, Walked, missing};
 
 /// ripgrep's cap on the number of threads.
@@ -35,24 +35,6 @@ enum BinaryMode {
     Report,
     /// Binary data is searched as text.
     Text,
-}
-
-/// A path argument, resolved against the working directory.
-enum Target {
-    /// `-`: standard input.
-    Stdin,
-    /// A path that names nothing, as the user wrote it.
-    Missing(PathBuf),
-    /// A file or directory.
-    Walk(Root),
-}
-
-/// One step of a parallel run: roots walked together, or standard input
-/// (searched on the calling thread, which owns the reader).
-enum Step {
-    Stdin,
-    Missing(PathBuf),
-    Walk(Vec<Root>),
 }
 
 /// One resolved invocation.
@@ -140,14 +122,14 @@ impl<'a> Run<'a> {
     /// The path arguments (the working directory when none was given).
     fn targets(&self) -> Vec<Target> {
         if self.args.paths.is_empty() {
-            return vec![target(&self.cwd, None)];
+            return vec![walk::target(&self.cwd, None)];
         }
         self.args
             .paths
             .iter()
             .map(|path| match path == Path::new("-") {
                 true => Target::Stdin,
-                false => target(&self.cwd, Some(path)),
+                false => walk::target(&self.cwd, Some(path)),
             })
             .collect()
     }
@@ -259,7 +241,7 @@ impl<'a> Run<'a> {
     fn parallel(&mut self, out: &mut dyn Write, messages: &mut Messages<'_>) -> Walked {
         let mut writer = Writer::new(out, print::file_separator(&self.args));
         let mut walked = Walked::default();
-        for step in steps(self.targets()) {
+        for step in walk::steps(self.targets()) {
             let found = match step {
                 Step::Missing(name) => {
                     messages.report(&missing(&name));
@@ -385,56 +367,6 @@ impl<'a> Run<'a> {
             .max_matches(self.args.max_count)
             .build()
     }
-}
-
-/// A path argument as the walk sees it; `given` is `None` for the working
-/// directory searched by default.
-fn target(cwd: &Path, given: Option<&PathBuf>) -> Target {
-    // Collecting the components drops `.` segments, which would keep `-g`
-    // globs (anchored at `cwd`) from matching.
-    let abs: PathBuf = match given {
-        Some(path) => cwd.join(path).components().collect(),
-        None => cwd.to_path_buf(),
-    };
-    if std::fs::symlink_metadata(&abs).is_err() {
-        return Target::Missing(given.cloned().unwrap_or_else(|| PathBuf::from(".")));
-    }
-    Target::Walk(Root {
-        abs,
-        given: given.cloned(),
-    })
-}
-
-/// Groups the targets of a parallel run: consecutive roots are walked
-/// together unless one repeats (its files are printed under each name, so
-/// each walk must know its own root).
-fn steps(targets: Vec<Target>) -> Vec<Step> {
-    let mut steps = Vec::new();
-    let mut group: Vec<Root> = Vec::new();
-    for target in targets {
-        match target {
-            Target::Walk(root) => {
-                if group.iter().any(|other| other.abs == root.abs) {
-                    steps.push(Step::Walk(std::mem::take(&mut group)));
-                }
-                group.push(root);
-            }
-            other => {
-                if !group.is_empty() {
-                    steps.push(Step::Walk(std::mem::take(&mut group)));
-                }
-                steps.push(match other {
-                    Target::Stdin => Step::Stdin,
-                    Target::Missing(name) => Step::Missing(name),
-                    Target::Walk(_) => continue,
-                });
-            }
-        }
-    }
-    if !group.is_empty() {
-        steps.push(Step::Walk(group));
-    }
-    steps
 }
 
 /// A worker's `--files` line for one file.

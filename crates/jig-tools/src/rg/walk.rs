@@ -28,6 +28,24 @@ pub(super) struct Root {
     pub given: Option<PathBuf>,
 }
 
+/// A path argument, resolved against the working directory.
+pub(super) enum Target {
+    /// `-`: standard input.
+    Stdin,
+    /// A path that names nothing, as the user wrote it.
+    Missing(PathBuf),
+    /// A file or directory.
+    Walk(Root),
+}
+
+/// One step of a parallel run: roots walked together, or standard input
+/// (searched on the calling thread, which owns the reader).
+pub(super) enum Step {
+    Stdin,
+    Missing(PathBuf),
+    Walk(Vec<Root>),
+}
+
 /// The sorted, single-threaded walker for one root.
 pub(super) fn sorted(args: &Args, cwd: &Path, root: &Root) -> Result<ignore::Walk, String> {
     let mut builder = builder(args, cwd, std::slice::from_ref(root))?;
@@ -98,6 +116,56 @@ pub(super) fn shown_path(root: &Root, path: &Path) -> PathBuf {
 pub(super) fn root_of<'r>(roots: &'r [Root], entry: &DirEntry) -> Option<&'r Root> {
     let top = entry.path().ancestors().nth(entry.depth())?;
     roots.iter().find(|root| root.abs == top)
+}
+
+/// A path argument as the walk sees it; `given` is `None` for the working
+/// directory searched by default.
+pub(super) fn target(cwd: &Path, given: Option<&PathBuf>) -> Target {
+    // Collecting the components drops `.` segments, which would keep `-g`
+    // globs (anchored at `cwd`) from matching.
+    let abs: PathBuf = match given {
+        Some(path) => cwd.join(path).components().collect(),
+        None => cwd.to_path_buf(),
+    };
+    if std::fs::symlink_metadata(&abs).is_err() {
+        return Target::Missing(given.cloned().unwrap_or_else(|| PathBuf::from(".")));
+    }
+    Target::Walk(Root {
+        abs,
+        given: given.cloned(),
+    })
+}
+
+/// Groups the targets of a parallel run: consecutive roots are walked
+/// together unless one repeats (its files are printed under each name, so
+/// each walk must know its own root).
+pub(super) fn steps(targets: Vec<Target>) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut group: Vec<Root> = Vec::new();
+    for target in targets {
+        match target {
+            Target::Walk(root) => {
+                if group.iter().any(|other| other.abs == root.abs) {
+                    steps.push(Step::Walk(std::mem::take(&mut group)));
+                }
+                group.push(root);
+            }
+            other => {
+                if !group.is_empty() {
+                    steps.push(Step::Walk(std::mem::take(&mut group)));
+                }
+                steps.push(match other {
+                    Target::Stdin => Step::Stdin,
+                    Target::Missing(name) => Step::Missing(name),
+                    Target::Walk(_) => continue,
+                });
+            }
+        }
+    }
+    if !group.is_empty() {
+        steps.push(Step::Walk(group));
+    }
+    steps
 }
 
 fn overrides(args: &Args, cwd: &Path) -> Result<ignore::overrides::Override, String> {
