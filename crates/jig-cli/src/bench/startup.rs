@@ -52,12 +52,11 @@ pub fn startup(runs: u32) -> anyhow::Result<u8> {
     let jig = std::env::current_exe().context("cannot find the jig executable")?;
     let reference = median(runs, || command_time(&mut Command::new("true")))?;
     let version = median(runs, || command_time(Command::new(&jig).arg("--version")))?;
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot listen on 127.0.0.1 for the fake provider")?;
     let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
     let mut first = Vec::new();
     let mut whole = Vec::new();
     for run in 0..runs {
-        let (to_request, to_exit) = first_request(&jig, &listener, &scratch.path().join(run.to_string()))?;
+        let (to_request, to_exit) = first_request(&jig, &scratch.path().join(run.to_string()))?;
         first.push(to_request);
         whole.push(to_exit);
     }
@@ -82,10 +81,13 @@ pub fn startup(runs: u32) -> anyhow::Result<u8> {
 }
 
 /// One `jig exec` against the fake provider: the time until its request has
-/// arrived whole, and until the process exited.
-fn first_request(jig: &Path, listener: &TcpListener, dir: &Path) -> anyhow::Result<(Duration, Duration)> {
+/// arrived whole, and until the process exited. Each run listens on a port
+/// of its own, so nothing of one run can reach the next.
+fn first_request(jig: &Path, dir: &Path) -> anyhow::Result<(Duration, Duration)> {
     let workspace = dir.join("ws");
     std::fs::create_dir_all(&workspace)?;
+    let listener = TcpListener::bind("127.0.0.1:0").context("cannot listen on 127.0.0.1 for the fake provider")?;
+    let listener = &listener;
     let base_url = format!("http://{}/v1", listener.local_addr()?);
     let mut command = Command::new(jig);
     for (name, _) in std::env::vars_os() {
@@ -102,13 +104,13 @@ fn first_request(jig: &Path, listener: &TcpListener, dir: &Path) -> anyhow::Resu
         .current_dir(&workspace)
         .args(["exec", "--json", "--model", MODEL, "say done"])
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let (status, to_exit, served) = std::thread::scope(|scope| -> anyhow::Result<_> {
+    let (output, to_exit, served) = std::thread::scope(|scope| -> anyhow::Result<_> {
         let start = Instant::now();
-        let mut child = command.spawn().context("cannot start `jig exec`")?;
+        let child = command.spawn().context("cannot start `jig exec`")?;
         let server = scope.spawn(move || serve_one(listener, start));
-        let status = child.wait()?;
+        let output = child.wait_with_output()?;
         let to_exit = start.elapsed();
         if !server.is_finished() {
             // jig ended without a request: wake the server from its accept.
@@ -117,16 +119,21 @@ fn first_request(jig: &Path, listener: &TcpListener, dir: &Path) -> anyhow::Resu
         let served = server
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the fake provider's thread panicked")));
-        Ok((status, to_exit, (child, served)))
+        Ok((output, to_exit, served))
     })?;
-    let (mut child, served) = served;
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        pipe.read_to_string(&mut stderr)?;
-    }
-    anyhow::ensure!(status.success(), "`jig exec` failed ({status}): {}", stderr.trim());
-    let to_request =
-        served.with_context(|| format!("the fake provider got no whole request; jig said: {}", stderr.trim()))?;
+    // With --json, a failed turn is told in the last events, not on stderr.
+    let said = || {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let last: Vec<&str> = stdout.lines().rev().take(3).collect();
+        format!("{}{}", String::from_utf8_lossy(&output.stderr), last.join("\n"))
+    };
+    anyhow::ensure!(
+        output.status.success(),
+        "`jig exec` failed ({}): {}",
+        output.status,
+        said()
+    );
+    let to_request = served.with_context(|| format!("the fake provider got no whole request; jig said: {}", said()))?;
     Ok((to_request, to_exit))
 }
 
