@@ -5,11 +5,13 @@
 //! Invariant: every context the engine creates comes from [`context_params`];
 //! nothing else picks threads, batch sizes or the attention kernel.
 //!
-//! Flash attention is off. llama.cpp turns it on by default for CPU, where
-//! its kernel re-reads the whole KV cache per head without the matrix
-//! routines the plain path uses: at a ~1k-token context generation ran
-//! 1.4–2.3× slower with it (SmolLM2-135M, 2 cores), and its text also
-//! changed with the thread count, which the plain path's does not.
+//! Flash attention stays on (llama.cpp's choice for CPU). Off, generation at
+//! a ~1k-token context ran 1.4–2.3× faster here (SmolLM2-135M, 2 cores),
+//! but the plain attention path's sums depend on the batch's shape: a prompt
+//! evaluated after a reused KV prefix then gives different logits than the
+//! same prompt evaluated whole, and prefix reuse changed the model's answers
+//! (`kv_reuse_evaluates_only_the_new_tokens_and_changes_no_output`). Reuse
+//! must never change output, so the faster path is not taken.
 
 use std::num::NonZeroU32;
 
@@ -31,7 +33,7 @@ pub fn context_params(options: &EngineOptions, context_size: u32) -> LlamaContex
         .with_n_ubatch(BATCH as u32)
         .with_n_threads(threads)
         .with_n_threads_batch(threads)
-        .with_flash_attention_policy(llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_DISABLED)
+        .with_flash_attention_policy(llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_AUTO)
 }
 
 /// The model parameters: the file is memory-mapped (llama.cpp's default),
