@@ -166,7 +166,7 @@ pub fn local(model: &str, turns: u32) -> anyhow::Result<u8> {
     );
     let rss = crate::bench::peak_rss_mib();
     println!(
-        "  RSS:         {:>8.1} MiB with one engine after a request ({:.2}x the model file); peak {:.1} MiB with up to three engines loaded at once",
+        "  RSS:         {:>8.1} MiB with one engine after a request ({:.2}x the model file); peak {:.1} MiB with up to three engines and the plain reference loaded at once",
         one_engine,
         one_engine * 1024.0 * 1024.0 / file_size as f64,
         rss
