@@ -86,17 +86,8 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
         ..Default::default()
     });
     let config = SessionConfig {
-        cwd: workspace.clone(),
-        home: scratch.path().join("home"),
-        model_spec: "scripted:bench".into(),
-        instructions: "bench".into(),
-        dialect: "generic".into(),
         max_turns: Some(turns),
-        limits: Default::default(),
-        redactor: Default::default(),
-        guard: Default::default(),
-        compaction: Default::default(),
-        fault_kill_after_records: None,
+        ..scripted_config(workspace.clone(), scratch.path().join("home"))
     };
     let model = Arc::new(ScriptedModel::new("bench", responses));
     let session = Session::create(&config, model, router)?;
@@ -174,4 +165,23 @@ pub(crate) fn peak_rss_mib() -> f64 {
     nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
         .map(|usage| usage.max_rss() as f64 / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// The session every scripted bench runs: generic tools in `cwd`, its data
+/// under `home`, the scripted model, no redaction or compaction settings of
+/// the user's; callers override the fields they measure.
+pub(crate) fn scripted_config(cwd: std::path::PathBuf, home: std::path::PathBuf) -> SessionConfig {
+    SessionConfig {
+        cwd,
+        home,
+        model_spec: "scripted:bench".into(),
+        instructions: "bench".into(),
+        dialect: "generic".into(),
+        max_turns: None,
+        limits: Default::default(),
+        redactor: Default::default(),
+        guard: Default::default(),
+        compaction: Default::default(),
+        fault_kill_after_records: None,
+    }
 }

@@ -247,21 +247,12 @@ async fn session_steps(
         ..Default::default()
     });
     let config = SessionConfig {
-        cwd: workspace.to_path_buf(),
-        home: scratch.join("home"),
-        model_spec: "scripted:bench".into(),
-        instructions: "bench".into(),
-        dialect: "generic".into(),
-        max_turns: None,
-        limits: Default::default(),
-        redactor: Default::default(),
         guard: Guard {
             approval: jig_config::ApprovalPolicy::Never,
             sandbox,
             rules: Some(Arc::new(jig_policy::Policy::defaults())),
         },
-        compaction: Default::default(),
-        fault_kill_after_records: None,
+        ..crate::bench::scripted_config(workspace.to_path_buf(), scratch.join("home"))
     };
     let model = Arc::new(ScriptedModel::new("bench", responses));
     let session = Session::create(&config, model, ToolRouter::builtin())?;
@@ -342,19 +333,7 @@ pub async fn large_arguments() -> anyhow::Result<()> {
             ..Default::default()
         },
     ];
-    let config = SessionConfig {
-        cwd: workspace.clone(),
-        home: scratch.path().join("home"),
-        model_spec: "scripted:bench".into(),
-        instructions: "bench".into(),
-        dialect: "generic".into(),
-        max_turns: None,
-        limits: Default::default(),
-        redactor: Default::default(),
-        guard: Guard::default(),
-        compaction: Default::default(),
-        fault_kill_after_records: None,
-    };
+    let config = crate::bench::scripted_config(workspace.clone(), scratch.path().join("home"));
     let model = Arc::new(ScriptedModel::new("bench", responses));
     let hwm_before = reset_peak_rss();
     let cpu_before = cpu_time();
