@@ -59,6 +59,13 @@ pub(crate) fn parse<T: for<'de> serde::Deserialize<'de>>(kind: &str, value: Valu
     serde_json::from_value(value).map_err(|err| malformed(kind, &err))
 }
 
+/// One event's JSON and its kind: the `type` field, else the SSE event name.
+pub(crate) fn typed_event(name: &str, data: &str) -> Result<(String, Value), DecodeError> {
+    let value: Value = serde_json::from_str(data).map_err(|err| malformed(name, &err))?;
+    let kind = value.get("type").and_then(Value::as_str).unwrap_or(name).to_owned();
+    Ok((kind, value))
+}
+
 /// [`DecodeError::Malformed`] for event `event` (`unnamed` when the stream
 /// gave no name).
 pub(crate) fn malformed(event: &str, err: &serde_json::Error) -> DecodeError {

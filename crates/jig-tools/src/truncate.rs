@@ -236,6 +236,21 @@ mod tests {
         assert_eq!(buf.finish(), head_tail(&text, 100));
     }
 
+    /// Checks that `out`'s marker names exactly the bytes and lines of
+    /// `text` it left out; returns how many bytes of text it kept.
+    fn assert_marker_counts_the_cut(out: &str, text: &str) -> usize {
+        let marker = out.lines().find(|l| l.starts_with("[...")).unwrap();
+        let kept = out.len() - marker.len() - 1;
+        let kept_lines = out.lines().count() - 1;
+        let expected = format!(
+            "[... {} bytes ({} lines) truncated ...]",
+            text.len() - kept,
+            text.lines().count() - kept_lines
+        );
+        assert_eq!(marker, expected);
+        kept
+    }
+
     #[test]
     fn buffer_bounds_memory_and_counts_what_it_dropped() {
         let text = numbered(10_000);
@@ -247,15 +262,7 @@ mod tests {
         let out = buf.finish();
         assert!(out.starts_with("line 1\n"), "{out}");
         assert!(out.ends_with("line 10000\n"), "{out}");
-        let marker = out.lines().find(|l| l.starts_with("[...")).unwrap();
-        let kept = out.len() - marker.len() - 1;
-        let kept_lines = out.lines().count() - 1;
-        let expected = format!(
-            "[... {} bytes ({} lines) truncated ...]",
-            text.len() - kept,
-            10_000 - kept_lines
-        );
-        assert_eq!(marker, expected);
+        assert_marker_counts_the_cut(&out, &text);
     }
 
     #[test]
@@ -267,16 +274,8 @@ mod tests {
         }
         let out = buf.finish_within(100);
         assert!(out.starts_with("line 1\n") && out.ends_with("line 10000\n"), "{out}");
-        let marker = out.lines().find(|l| l.starts_with("[...")).unwrap();
-        let kept = out.len() - marker.len() - 1;
+        let kept = assert_marker_counts_the_cut(&out, &text);
         assert!(kept <= 100, "{out}");
-        let kept_lines = out.lines().count() - 1;
-        let expected = format!(
-            "[... {} bytes ({} lines) truncated ...]",
-            text.len() - kept,
-            10_000 - kept_lines
-        );
-        assert_eq!(marker, expected);
     }
 
     #[test]

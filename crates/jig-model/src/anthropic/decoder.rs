@@ -26,9 +26,8 @@ use std::collections::HashMap;
 
 use jig_protocol::{TokenUsage, ToolCall};
 use serde::Deserialize;
-use serde_json::Value;
 
-use crate::wire::{DecodeError, SseDecoder, malformed, parse};
+use crate::wire::{DecodeError, SseDecoder, parse, typed_event};
 use crate::{ReasoningPart, ResponseEvent};
 
 /// Decodes the server-sent events of one Messages API stream.
@@ -179,8 +178,7 @@ struct ErrorObject {
 
 impl SseDecoder for MessagesDecoder {
     fn event(&mut self, name: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError> {
-        let value: Value = serde_json::from_str(data).map_err(|err| malformed(name, &err))?;
-        let kind = value.get("type").and_then(Value::as_str).unwrap_or(name).to_owned();
+        let (kind, value) = typed_event(name, data)?;
         if self.completed {
             return Ok(Vec::new());
         }

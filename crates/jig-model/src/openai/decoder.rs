@@ -30,7 +30,7 @@ use jig_protocol::{TokenUsage, ToolCall};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::wire::{DecodeError, SseDecoder, malformed, parse};
+use crate::wire::{DecodeError, SseDecoder, parse, typed_event};
 use crate::{ReasoningPart, ResponseEvent};
 
 /// Decodes the server-sent events of one Responses API stream.
@@ -186,8 +186,7 @@ impl ErrorObject {
 
 impl SseDecoder for ResponsesDecoder {
     fn event(&mut self, name: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError> {
-        let value: Value = serde_json::from_str(data).map_err(|err| malformed(name, &err))?;
-        let kind = value.get("type").and_then(Value::as_str).unwrap_or(name).to_owned();
+        let (kind, value) = typed_event(name, data)?;
         if self.completed {
             return Ok(Vec::new());
         }
