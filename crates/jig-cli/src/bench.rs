@@ -8,7 +8,8 @@
 //!   the cost of one synced append, measured alone, shows how much of it is
 //!   the durability the rollout promises. Then the loop gap of a shell step
 //!   split into its parts against `bash -lc 'echo hi'` run directly, and the
-//!   CPU and peak memory per MiB of a tool call's arguments ([`loop_gap`]).
+//!   CPU and peak memory per MiB of a tool call's arguments, whole and
+//!   streamed over SSE ([`loop_gap`], [`arguments`]).
 //! - `startup`: `jig --version` against `true`, and `jig exec` to its first
 //!   model request (a provider served on 127.0.0.1) against `jig --version`
 //!   ([`startup`]).
@@ -20,6 +21,7 @@
 //! - `search`: jig's `rg` against real ripgrep over a tree, with an output
 //!   comparison ([`search`]).
 
+mod arguments;
 #[cfg(feature = "local")]
 mod local;
 mod loop_gap;
@@ -140,7 +142,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
     );
     println!("  peak RSS:                     {:>9.1} MiB", peak_rss_mib());
     loop_gap::shell_steps(turns.min(50)).await?;
-    loop_gap::large_arguments().await?;
+    arguments::large_arguments().await?;
     Ok(exit::COMPLETED)
 }
 

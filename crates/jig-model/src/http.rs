@@ -29,14 +29,15 @@
 //! dropping the stream cancels it.
 
 use std::hash::BuildHasher;
+use std::ops::ControlFlow;
 use std::time::{Duration, SystemTime};
 
-use eventsource_stream::{EventStreamError, Eventsource};
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
+use crate::sse::{SseError, SseParser};
 use crate::wire::{DecodeError, SseDecoder};
 use crate::{ModelError, ResponseEvent, ResponseStream};
 
@@ -233,32 +234,32 @@ impl Call {
     async fn attempt(&self, tx: &mut Sender, mut decoder: Box<dyn SseDecoder>) -> Result<(), Failure> {
         let response = self.send().await?;
         let idle = self.policy.idle_timeout;
-        let mut events = response.bytes_stream().eventsource();
+        let mut chunks = response.bytes_stream();
+        let mut parser = SseParser::default();
         let mut skipped = 0;
+        let mut decoded = Vec::new();
         loop {
-            let (decoded, ended) = match tokio::time::timeout(idle, events.next()).await {
+            let ended = match tokio::time::timeout(idle, chunks.next()).await {
                 Err(_) => return Err(self.idle_failure()),
-                Ok(None) => (decoder.finish(), true),
-                Ok(Some(Ok(event))) => {
-                    // An unnamed SSE event has type `message`; decoders get "".
-                    let name = if event.event == "message" {
-                        ""
-                    } else {
-                        event.event.as_str()
-                    };
-                    (decoder.event(name, &event.data), false)
+                Ok(None) => {
+                    decoded.extend(decoder.finish().map_err(|err| self.decode_failure(err))?);
+                    true
                 }
-                Ok(Some(Err(err))) => return Err(self.stream_failure(err)),
-            };
-            let decoded = match decoded {
-                Err(DecodeError::Malformed { event, reason }) if skipped < MAX_SKIPPED_EVENTS => {
-                    skipped += 1;
-                    self.skip(decoder.as_mut(), event, reason)
+                Ok(Some(Ok(chunk))) => {
+                    let flow = parser
+                        .feed(&chunk, |name, data| {
+                            self.decode(decoder.as_mut(), &mut skipped, name, data, &mut decoded)
+                        })
+                        .map_err(|err| self.parse_failure(&err))?;
+                    if let ControlFlow::Break(Err(failure)) = flow {
+                        return Err(failure);
+                    }
+                    false
                 }
-                decoded => decoded.map_err(|err| self.decode_failure(err))?,
+                Ok(Some(Err(err))) => return Err(self.transport_failure(&err)),
             };
             let mut completed = false;
-            for event in decoded {
+            for event in decoded.drain(..) {
                 completed |= matches!(event, ResponseEvent::Completed { .. });
                 if tx.send(Ok(event)).await.is_err() {
                     return Err(Failure::Closed);
@@ -267,6 +268,33 @@ impl Call {
             if completed || ended {
                 return Ok(());
             }
+        }
+    }
+
+    /// Decodes one SSE event into `out`. Breaks once the response is
+    /// complete (nothing after it is read) or on a failure.
+    fn decode(
+        &self,
+        decoder: &mut dyn SseDecoder,
+        skipped: &mut usize,
+        name: &str,
+        data: &str,
+        out: &mut Vec<ResponseEvent>,
+    ) -> ControlFlow<Result<(), Failure>> {
+        let decoded = match decoder.event(name, data) {
+            Err(DecodeError::Malformed { event, reason }) if *skipped < MAX_SKIPPED_EVENTS => {
+                *skipped += 1;
+                self.skip(decoder, event, reason)
+            }
+            Err(err) => return ControlFlow::Break(Err(self.decode_failure(err))),
+            Ok(decoded) => decoded,
+        };
+        let completed = decoded.iter().any(|e| matches!(e, ResponseEvent::Completed { .. }));
+        out.extend(decoded);
+        if completed {
+            ControlFlow::Break(Ok(()))
+        } else {
+            ControlFlow::Continue(())
         }
     }
 
@@ -387,16 +415,13 @@ impl Call {
         )
     }
 
-    fn stream_failure(&self, err: EventStreamError<reqwest::Error>) -> Failure {
-        let (message, hint) = match err {
-            EventStreamError::Transport(err) => (
-                format!("the connection broke mid-stream: {}", error_chain(&err)),
-                "check the network and try again",
-            ),
-            EventStreamError::Utf8(err) => (format!("the stream is not UTF-8: {err}"), MANGLED),
-            EventStreamError::Parser(err) => (format!("the stream is not valid SSE: {err}"), MANGLED),
-        };
-        self.stream_retry(message, hint)
+    fn transport_failure(&self, err: &reqwest::Error) -> Failure {
+        let message = format!("the connection broke mid-stream: {}", error_chain(err));
+        self.stream_retry(message, "check the network and try again")
+    }
+
+    fn parse_failure(&self, err: &SseError) -> Failure {
+        self.stream_retry(format!("the stream is not valid SSE: {err}"), MANGLED)
     }
 
     fn decode_failure(&self, err: DecodeError) -> Failure {

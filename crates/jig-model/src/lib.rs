@@ -16,6 +16,7 @@ pub mod http;
 pub mod openai;
 pub mod replay;
 pub mod scripted;
+pub mod sse;
 pub mod wire;
 
 use std::pin::Pin;

@@ -24,6 +24,8 @@
 //! [`DecodeError::Inconsistent`] and the transport retries. What a skipped
 //! event can still cost is streamed text or reasoning with a piece missing.
 
+use std::borrow::Cow;
+
 use jig_protocol::{ToolFormat, ToolSpec};
 use serde_json::{Value, json};
 
@@ -53,17 +55,39 @@ pub enum DecodeError {
     Inconsistent(String),
 }
 
-/// Reads one event's JSON `value` as `T`; a mismatch is [`DecodeError::Malformed`]
-/// naming the event `kind`.
-pub(crate) fn parse<T: for<'de> serde::Deserialize<'de>>(kind: &str, value: Value) -> Result<T, DecodeError> {
-    serde_json::from_value(value).map_err(|err| malformed(kind, &err))
+/// Reads one event's JSON `data` as `T`; a mismatch is
+/// [`DecodeError::Malformed`] naming the event `kind`. Straight from the
+/// text: no `serde_json::Value` is built on the way.
+pub(crate) fn parse<'a, T: serde::Deserialize<'a>>(kind: &str, data: &'a str) -> Result<T, DecodeError> {
+    serde_json::from_str(data).map_err(|err| malformed(kind, &err))
 }
 
-/// One event's JSON and its kind: the `type` field, else the SSE event name.
-pub(crate) fn typed_event(name: &str, data: &str) -> Result<(String, Value), DecodeError> {
-    let value: Value = serde_json::from_str(data).map_err(|err| malformed(name, &err))?;
-    let kind = value.get("type").and_then(Value::as_str).unwrap_or(name).to_owned();
-    Ok((kind, value))
+/// Checks that an event this decoder does not read is still JSON, so a
+/// mangled event is reported (and counted) whatever its type.
+pub(crate) fn ignore(kind: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError> {
+    parse::<serde::de::IgnoredAny>(kind, data).map(|_| Vec::new())
+}
+
+/// One event's kind: its `type` field, else the SSE event name `name`.
+///
+/// OpenAI and Anthropic write `type` first, so it is read off the front of
+/// the text without parsing the rest (an event may carry a whole 1 MiB tool
+/// call); otherwise the text is scanned for it. Either way the event is then
+/// parsed once, by [`parse`] or [`ignore`].
+pub(crate) fn event_kind<'a>(name: &'a str, data: &'a str) -> Result<Cow<'a, str>, DecodeError> {
+    if let Some(rest) = data.strip_prefix(r#"{"type":""#)
+        && let Some(end) = rest.find(['"', '\\'])
+        && rest.as_bytes()[end] == b'"'
+    {
+        return Ok(Cow::Borrowed(&rest[..end]));
+    }
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "type", borrow, default)]
+        kind: Option<Cow<'a, str>>,
+    }
+    let kind: Kind<'a> = parse(name, data)?;
+    Ok(kind.kind.unwrap_or(Cow::Borrowed(name)))
 }
 
 /// [`DecodeError::Malformed`] for event `event` (`unnamed` when the stream
@@ -115,5 +139,32 @@ pub fn function_parameters(tool: &ToolSpec) -> Value {
             "required": ["input"],
             "additionalProperties": false,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_is_the_type_field_wherever_it_is_else_the_event_name() {
+        let kind = |data: &str| event_kind("sse-name", data).map(Cow::into_owned);
+        assert_eq!(kind(r#"{"type":"a.b","x":1}"#).unwrap(), "a.b");
+        assert_eq!(kind(r#"{"x":1, "type": "later"}"#).unwrap(), "later");
+        assert_eq!(kind(r#"{"type":"with\"quote","x":1}"#).unwrap(), "with\"quote");
+        assert_eq!(kind(r#"{"x":1}"#).unwrap(), "sse-name");
+        assert!(matches!(
+            kind(r#"{"x":"#),
+            Err(DecodeError::Malformed { event, .. }) if event == "sse-name"
+        ));
+    }
+
+    #[test]
+    fn an_ignored_event_must_still_be_json() {
+        assert_eq!(ignore("ping", r#"{"type":"ping"}"#), Ok(Vec::new()));
+        assert!(matches!(
+            ignore("ping", r#"{"type":"ping""#),
+            Err(DecodeError::Malformed { event, .. }) if event == "ping"
+        ));
     }
 }

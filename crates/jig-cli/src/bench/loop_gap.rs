@@ -1,6 +1,5 @@
 //! `jig bench loop`, shell part: where the loop gap of one shell step goes,
-//! against `bash -lc 'echo hi'` run directly in the same run, and what a
-//! tool call with large arguments costs per MB.
+//! against `bash -lc 'echo hi'` run directly in the same run.
 //!
 //! The loop gap is the time from the end of one model response to the next
 //! model request. With the scripted model the stream itself costs almost
@@ -56,6 +55,9 @@ pub async fn shell_steps(steps: u32) -> anyhow::Result<()> {
     let policy = review_time(confined.clone());
     let stream = stream_time().await?;
     let (step, records) = session_steps(scratch.path(), &workspace, confined.clone(), steps).await?;
+    let plain = (0..steps.min(20))
+        .map(|_| timed_run(&workspace, &["bash".into(), "-c".into(), SCRIPT.into()]))
+        .collect::<anyhow::Result<Vec<_>>>()?;
 
     let reference = layers.bash;
     let supervisor = layers.helper_danger.saturating_sub(reference);
@@ -85,14 +87,19 @@ pub async fn shell_steps(steps: u32) -> anyhow::Result<()> {
     };
     println!("bench loop: {steps} shell steps (`{SCRIPT}`), {mode} sandbox, medians of interleaved rounds");
     println!(
-        "  reference `bash -lc '{SCRIPT}'` run directly: {:>8.2} ms",
-        ms(reference)
+        "  reference `bash -lc '{SCRIPT}'` run directly: {:>8.2} ms  (`bash -c`: {:.2} ms; the rest is the login files)",
+        ms(reference),
+        ms(median(plain))
     );
     println!(
         "  loop gap per step (session):               {:>8.2} ms  ({:.2}x reference; {:.1} records/step)",
         ms(step),
         step.as_secs_f64() / reference.as_secs_f64(),
         records
+    );
+    println!(
+        "  jig's share of the step (gap less command): {:>7.2} ms",
+        ms(step.saturating_sub(reference))
     );
     for (name, d) in parts {
         println!("    {name:<62} {:>8.3} ms", ms(d));
@@ -299,76 +306,18 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Size of the arguments of the large-arguments case.
-const LARGE_ARGUMENTS_BYTES: usize = 1 << 20;
-
-/// One session whose single tool call is an `apply_patch` with 1 MiB of
-/// arguments (a new file): CPU seconds and peak-RSS growth per MiB, against
-/// the floor of parsing the same arguments once.
-pub async fn large_arguments() -> anyhow::Result<()> {
-    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
-    let workspace = scratch.path().join("ws");
-    std::fs::create_dir_all(&workspace)?;
-    let line = "+let value = \"some source text of a generated file, about eighty bytes\";\n";
-    let mut patch = String::from("*** Begin Patch\n*** Add File: big.rs\n");
-    while patch.len() + line.len() < LARGE_ARGUMENTS_BYTES - 64 {
-        patch.push_str(line);
-    }
-    patch.push_str("*** End Patch\n");
-    let arguments = serde_json::json!({ "input": patch });
-    let mib = arguments.to_string().len() as f64 / f64::from(1u32 << 20);
-
-    let floor_start = cpu_time();
-    let parsed: serde_json::Value = serde_json::from_str(&arguments.to_string())?;
-    std::hint::black_box(parsed);
-    let floor = cpu_time().saturating_sub(floor_start);
-
-    let responses = vec![
-        ScriptedResponse {
-            tool_calls: vec![ScriptedToolCall::new("apply_patch", arguments)],
-            ..Default::default()
-        },
-        ScriptedResponse {
-            text: Some("done".into()),
-            ..Default::default()
-        },
-    ];
-    let config = crate::bench::scripted_config(workspace.clone(), scratch.path().join("home"));
-    let model = Arc::new(ScriptedModel::new("bench", responses));
-    let hwm_before = reset_peak_rss();
-    let cpu_before = cpu_time();
-    let session = Session::create(&config, model, ToolRouter::builtin())?;
-    let mut handle = session.spawn();
-    handle.submit(Op::UserInput { text: "bench".into() });
-    let mut outcome = None;
-    while let Some(event) = handle.next_event().await {
-        if let Event::TurnCompleted { outcome: o, .. } = event {
-            outcome = Some(o);
-            break;
-        }
-    }
-    let cpu = cpu_time().saturating_sub(cpu_before);
-    let peak = status_kib("VmHWM:").unwrap_or(f64::NAN) / 1024.0 - hwm_before;
-    handle.submit(Op::Shutdown);
-    anyhow::ensure!(
-        outcome == Some(TurnOutcome::Completed),
-        "large-arguments session ended with {outcome:?}"
-    );
-    anyhow::ensure!(workspace.join("big.rs").is_file(), "the large patch was not applied");
-    println!("bench loop: one apply_patch call with {mib:.2} MiB of arguments");
-    println!(
-        "  CPU per MiB of arguments:     {:>9.3} s   (floor, one JSON parse: {:.3} s)",
-        cpu.as_secs_f64() / mib,
-        floor.as_secs_f64() / mib
-    );
-    println!("  peak RSS growth per MiB:      {:>9.1} MiB", peak / mib);
-    Ok(())
-}
-
 /// User + system CPU time of this process so far (all threads).
 pub(super) fn cpu_time() -> Duration {
-    use nix::sys::resource::{UsageWho, getrusage};
-    getrusage(UsageWho::RUSAGE_SELF).map_or(Duration::ZERO, |usage| {
+    rusage_time(nix::sys::resource::UsageWho::RUSAGE_SELF)
+}
+
+/// User + system CPU time of the calling thread so far.
+pub(super) fn thread_cpu_time() -> Duration {
+    rusage_time(nix::sys::resource::UsageWho::RUSAGE_THREAD)
+}
+
+fn rusage_time(who: nix::sys::resource::UsageWho) -> Duration {
+    nix::sys::resource::getrusage(who).map_or(Duration::ZERO, |usage| {
         let tv = |t: nix::sys::time::TimeVal| {
             Duration::from_secs(u64::try_from(t.tv_sec()).unwrap_or(0))
                 + Duration::from_micros(u64::try_from(t.tv_usec()).unwrap_or(0))
@@ -379,12 +328,12 @@ pub(super) fn cpu_time() -> Duration {
 
 /// Resets the peak RSS (`VmHWM`) to the current RSS and returns it in MiB;
 /// where the reset is not possible, the growth is measured from today's peak.
-fn reset_peak_rss() -> f64 {
+pub(super) fn reset_peak_rss() -> f64 {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     status_kib("VmHWM:").unwrap_or(f64::NAN) / 1024.0
 }
 
-fn status_kib(field: &str) -> Option<f64> {
+pub(super) fn status_kib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -32,7 +32,7 @@ use crate::exit;
 const MODEL: &str = "openai:gpt-5-codex";
 
 /// The whole answer the fake provider streams: one short text message.
-const ANSWER: &str = concat!(
+pub(super) const ANSWER: &str = concat!(
     "event: response.created\n",
     r#"data: {"type":"response.created","response":{"id":"resp_1","status":"in_progress","output":[]}}"#,
     "\n\n",
@@ -151,7 +151,7 @@ fn serve_one(listener: &TcpListener, start: Instant) -> anyhow::Result<Duration>
 }
 
 /// Reads a request's head and its body (by `content-length`, or chunked).
-fn read_request(reader: &mut BufReader<TcpStream>) -> anyhow::Result<()> {
+pub(super) fn read_request(reader: &mut BufReader<TcpStream>) -> anyhow::Result<()> {
     let mut length = 0;
     let mut chunked = false;
     loop {

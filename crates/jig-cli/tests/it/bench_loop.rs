@@ -22,9 +22,13 @@ fn bench_loop_splits_a_shell_step_and_prices_large_arguments() {
         "process spawn",
         "output capture",
         "rest of the session step",
+        "jig's share of the step",
         "MiB of arguments",
-        "CPU per MiB of arguments:",
-        "peak RSS growth per MiB:",
+        "floor, one JSON parse of the arguments:",
+        "scripted model (arguments whole)",
+        "OpenAI Responses SSE on 127.0.0.1",
+        "CPU-s/MiB",
+        "MiB peak RSS growth/MiB",
     ] {
         assert!(report.contains(line), "no {line:?} in:\n{report}");
     }

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use jig_protocol::{TokenUsage, ToolCall};
 use serde::Deserialize;
 
-use crate::wire::{DecodeError, SseDecoder, parse, typed_event};
+use crate::wire::{DecodeError, SseDecoder, event_kind, ignore, parse};
 use crate::{ReasoningPart, ResponseEvent};
 
 /// Decodes the server-sent events of one Messages API stream.
@@ -178,26 +178,26 @@ struct ErrorObject {
 
 impl SseDecoder for MessagesDecoder {
     fn event(&mut self, name: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError> {
-        let (kind, value) = typed_event(name, data)?;
+        let kind = event_kind(name, data)?;
         if self.completed {
-            return Ok(Vec::new());
+            return ignore(&kind, data);
         }
-        match kind.as_str() {
+        match kind.as_ref() {
             "message_start" => {
-                let event: MessageStart = parse(&kind, value)?;
+                let event: MessageStart = parse(&kind, data)?;
                 if let Some(usage) = event.message.usage {
                     self.add_usage(&usage);
                 }
                 Ok(Vec::new())
             }
-            "content_block_start" => self.block_start(parse(&kind, value)?),
-            "content_block_delta" => self.block_delta(&kind, parse(&kind, value)?),
+            "content_block_start" => self.block_start(parse(&kind, data)?),
+            "content_block_delta" => self.block_delta(&kind, parse(&kind, data)?),
             "content_block_stop" => {
-                let event: BlockStop = parse(&kind, value)?;
+                let event: BlockStop = parse(&kind, data)?;
                 self.block_stop(event.index)
             }
             "message_delta" => {
-                let event: MessageDelta = parse(&kind, value)?;
+                let event: MessageDelta = parse(&kind, data)?;
                 if let Some(reason) = event.delta.and_then(|delta| delta.stop_reason) {
                     self.stop_reason = Some(reason);
                 }
@@ -207,6 +207,7 @@ impl SseDecoder for MessagesDecoder {
                 Ok(Vec::new())
             }
             "message_stop" => {
+                ignore(&kind, data)?;
                 if self.skipped {
                     self.check_complete()?;
                 }
@@ -214,7 +215,7 @@ impl SseDecoder for MessagesDecoder {
                 Ok(vec![ResponseEvent::Completed { usage: self.usage }])
             }
             "error" => {
-                let event: ErrorEvent = parse(&kind, value)?;
+                let event: ErrorEvent = parse(&kind, data)?;
                 let message = event.error.message.as_deref().unwrap_or("no message");
                 Err(DecodeError::Provider(match event.error.kind {
                     Some(kind) => format!("{kind}: {message}"),
@@ -222,7 +223,7 @@ impl SseDecoder for MessagesDecoder {
                 }))
             }
             // `ping` and event types newer than this decoder.
-            _ => Ok(Vec::new()),
+            _ => ignore(&kind, data),
         }
     }
 

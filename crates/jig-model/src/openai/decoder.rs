@@ -30,7 +30,7 @@ use jig_protocol::{TokenUsage, ToolCall};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::wire::{DecodeError, SseDecoder, parse, typed_event};
+use crate::wire::{DecodeError, SseDecoder, event_kind, ignore, parse};
 use crate::{ReasoningPart, ResponseEvent};
 
 /// Decodes the server-sent events of one Responses API stream.
@@ -144,8 +144,18 @@ struct ResponseObject {
     usage: Option<Usage>,
     #[serde(default)]
     error: Option<ErrorObject>,
-    /// Every output item, in the terminal events. Read field by field, so an
-    /// odd item cannot make the whole terminal event undecodable.
+}
+
+/// A terminal event read again for its `output`, after a skipped event.
+#[derive(Deserialize)]
+struct OutputsEnvelope {
+    response: Outputs,
+}
+
+#[derive(Deserialize)]
+struct Outputs {
+    /// Every output item. Read field by field, so an odd item cannot make
+    /// the whole terminal event undecodable.
     #[serde(default)]
     output: Option<Vec<Value>>,
 }
@@ -186,24 +196,24 @@ impl ErrorObject {
 
 impl SseDecoder for ResponsesDecoder {
     fn event(&mut self, name: &str, data: &str) -> Result<Vec<ResponseEvent>, DecodeError> {
-        let (kind, value) = typed_event(name, data)?;
+        let kind = event_kind(name, data)?;
         if self.completed {
-            return Ok(Vec::new());
+            return ignore(&kind, data);
         }
-        match kind.as_str() {
+        match kind.as_ref() {
             "response.output_text.delta" => {
-                let event: TextDeltaEvent = parse(&kind, value)?;
+                let event: TextDeltaEvent = parse(&kind, data)?;
                 Ok(vec![ResponseEvent::TextDelta(event.delta)])
             }
             "response.reasoning_summary_text.delta" => {
-                let event: SummaryEvent = parse(&kind, value)?;
+                let event: SummaryEvent = parse(&kind, data)?;
                 let parts = self.summaries.entry(event.item_id).or_default();
                 let part = parts.entry(event.summary_index).or_default();
                 part.push_str(event.delta.as_deref().unwrap_or_default());
                 Ok(Vec::new())
             }
             "response.reasoning_summary_text.done" => {
-                let event: SummaryEvent = parse(&kind, value)?;
+                let event: SummaryEvent = parse(&kind, data)?;
                 if let Some(text) = event.text {
                     let parts = self.summaries.entry(event.item_id).or_default();
                     parts.insert(event.summary_index, text);
@@ -211,7 +221,7 @@ impl SseDecoder for ResponsesDecoder {
                 Ok(Vec::new())
             }
             "response.output_item.added" => {
-                let event: OutputItemEvent = parse(&kind, value)?;
+                let event: OutputItemEvent = parse(&kind, data)?;
                 let mut item = event.item;
                 if item.is_call() {
                     let id = item_key(&item);
@@ -232,7 +242,7 @@ impl SseDecoder for ResponsesDecoder {
             | "response.function_call_arguments.done"
             | "response.custom_tool_call_input.delta"
             | "response.custom_tool_call_input.done" => {
-                let event: ArgumentsEvent = parse(&kind, value)?;
+                let event: ArgumentsEvent = parse(&kind, data)?;
                 let call = self.calls.entry(event.item_id).or_default();
                 if let Some(delta) = event.delta {
                     call.arguments.push_str(&delta);
@@ -244,7 +254,7 @@ impl SseDecoder for ResponsesDecoder {
                 Ok(Vec::new())
             }
             "response.output_item.done" => {
-                let event: OutputItemEvent = parse(&kind, value)?;
+                let event: OutputItemEvent = parse(&kind, data)?;
                 if event.item.kind == "reasoning" {
                     return Ok(vec![ResponseEvent::Reasoning(self.finish_reasoning(event.item))]);
                 }
@@ -254,9 +264,11 @@ impl SseDecoder for ResponsesDecoder {
                 Ok(vec![ResponseEvent::ToolCall(self.finish_call(event.item)?)])
             }
             "response.completed" | "response.incomplete" => {
-                let event: ResponseEnvelope = parse(&kind, value)?;
+                let event: ResponseEnvelope = parse(&kind, data)?;
                 if self.skipped {
-                    self.check_calls(&kind, &event.response)?;
+                    // Only now is the whole output worth reading.
+                    let outputs: OutputsEnvelope = parse(&kind, data)?;
+                    self.check_calls(&kind, outputs.response.output.as_deref())?;
                 }
                 self.completed = true;
                 Ok(vec![ResponseEvent::Completed {
@@ -264,7 +276,7 @@ impl SseDecoder for ResponsesDecoder {
                 }])
             }
             "response.failed" => {
-                let event: ResponseEnvelope = parse(&kind, value)?;
+                let event: ResponseEnvelope = parse(&kind, data)?;
                 let message = event
                     .response
                     .error
@@ -272,10 +284,10 @@ impl SseDecoder for ResponsesDecoder {
                 Err(DecodeError::Provider(message))
             }
             "error" => {
-                let error: ErrorObject = parse(&kind, value)?;
+                let error: ErrorObject = parse(&kind, data)?;
                 Err(DecodeError::Provider(error.describe()))
             }
-            _ => Ok(Vec::new()),
+            _ => ignore(&kind, data),
         }
     }
 
@@ -340,8 +352,8 @@ impl ResponsesDecoder {
 
     /// After a skipped event: every finished call of the response was
     /// emitted (see the module doc).
-    fn check_calls(&self, kind: &str, response: &ResponseObject) -> Result<(), DecodeError> {
-        let lost = match &response.output {
+    fn check_calls(&self, kind: &str, output: Option<&[Value]>) -> Result<(), DecodeError> {
+        let lost = match output {
             Some(output) => output.iter().find_map(|item| {
                 let field = |name: &str| item.get(name).and_then(Value::as_str);
                 let is_call = matches!(field("type"), Some("function_call" | "custom_tool_call"));
