@@ -185,5 +185,6 @@ pub(crate) fn scripted_config(cwd: std::path::PathBuf, home: std::path::PathBuf)
         guard: Default::default(),
         compaction: Default::default(),
         fault_kill_after_records: None,
+        path_prefix: None,
     }
 }

@@ -13,17 +13,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use std::sync::Arc;
 
 use jig_config::{ApprovalPolicy, CliOverrides, EnvSnapshot, LoadInputs, Settings};
-use jig_core::budget::Limits;
-use jig_core::compaction::CompactionConfig;
-use jig_core::guard::Guard;
-use jig_core::models::{ResolvedModel, resolve_model};
-use jig_core::redact::Redactor;
-use jig_core::{Session, SessionConfig, SessionHandle, SessionStore};
-use jig_dialect::Dialect;
-use jig_dialect::profiles;
+use jig_core::{Built, SessionBuilder, SessionHandle, SessionStore};
 use jig_protocol::{Event, Op, TurnOutcome};
 
 use crate::approve::Approver;
@@ -76,21 +68,6 @@ fn init_logging(settings: &Settings) {
     }
 }
 
-/// Puts jig's `rg` link first on the PATH of the commands tools run, when no
-/// ripgrep is installed, so models trained on `rg` can always search.
-fn install_rg_shim(settings: &Settings) {
-    let shim = std::env::current_exe().and_then(|exe| jig_tools::rg::shim_dir(&exe, &settings.home));
-    match shim {
-        Ok(Some(dir)) => {
-            jig_tools::rg::use_shim_dir(dir);
-        }
-        Ok(None) => {}
-        Err(err) => eprintln!(
-            "warning: cannot set up the `rg` shim ({err}); commands will lack `rg` unless ripgrep is installed"
-        ),
-    }
-}
-
 /// `jig exec`.
 pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
     let prompt = read_prompt(args.prompt)?;
@@ -105,23 +82,38 @@ pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
         )
     })?;
     let (settings, env) = settings(&cwd, Some(&args.run))?;
-    let spec = match settings.model.clone() {
-        Some(spec) => spec,
-        None => {
-            let (spec, why) = jig_core::models::default_model(&settings, &env);
-            eprintln!("jig: no model given or configured; using {spec} ({why})");
-            spec
-        }
-    };
-    let store = SessionStore::new(&settings.home);
-    let resolved = resolve_model(&spec, &settings, &env, &store)?;
-    install_rg_shim(&settings);
-    let dialect = args.run.dialect.unwrap_or(resolved.profile.dialect);
-    let approval = approval_policy(&settings, args.run.json);
-    let config = config(cwd, spec, dialect, &resolved, &settings, &env, approval)?;
-    let session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
-    let mut handle = session.spawn();
+    let builder = builder(&settings, &env, &args.run).workspace(cwd);
+    // Said before the model loads, so a model that cannot load is named.
+    let (spec, note) = builder.pick_model();
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
+    let built = builder.model(spec).create()?;
+    let mut handle = start(built);
     follow(&mut handle, args.run.json, Running::No, Some(prompt)).await
+}
+
+/// A session builder with the run flags a person gave.
+fn builder<'a>(settings: &'a Settings, env: &'a EnvSnapshot, run: &RunOptions) -> SessionBuilder<'a> {
+    let mut builder = SessionBuilder::new(settings, env)
+        .dialect(run.dialect)
+        .approval(approval_policy(settings, run.json));
+    if let Some(model) = &run.model {
+        builder = builder.model(model.clone());
+    }
+    // Only this executable can answer `rg` for the commands it runs.
+    if let Ok(exe) = std::env::current_exe() {
+        builder = builder.rg_shim(exe);
+    }
+    builder
+}
+
+/// Shows the builder's notes and starts the session.
+fn start(built: Built) -> SessionHandle {
+    for note in &built.notes {
+        eprintln!("{note}");
+    }
+    built.session.spawn()
 }
 
 /// `jig resume`.
@@ -130,20 +122,11 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
     let (settings, env) = settings(&here, Some(&args.run))?;
     let store = SessionStore::new(&settings.home);
     let (dir, prompt) = pick_session(&store, args.last, &args.args, "PROMPT")?;
-    let (meta, spec, resolved, dialect) =
-        reopen(&dir, args.run.model.clone(), args.run.dialect, &settings, &env, &store)?;
-    let approval = approval_policy(&settings, args.run.json);
-    let config = config(
-        PathBuf::from(&meta.cwd),
-        spec,
-        dialect,
-        &resolved,
-        &settings,
-        &env,
-        approval,
-    )?;
-    install_rg_shim(&settings);
-    let mut session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+    let Built {
+        mut session,
+        model_spec,
+        notes,
+    } = builder(&settings, &env, &args.run).resume(dir)?;
     // Without a prompt, an interrupted or failed turn is taken up again
     // (what the interrupt and failure messages tell people to run).
     let running = if session.has_unfinished_turn() || (prompt.is_none() && session.continue_stopped_turn()) {
@@ -154,11 +137,15 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
     if running == Running::No && prompt.is_none() {
         return Err(UsageError(format!(
             "session {} has no unfinished turn, and its last turn was neither interrupted nor failed; give a PROMPT to start a new turn",
-            meta.session_id
+            session.id()
         ))
         .into());
     }
-    let mut handle = session.spawn();
+    let mut handle = start(Built {
+        session,
+        model_spec,
+        notes,
+    });
     follow(&mut handle, args.run.json, running, prompt).await
 }
 
@@ -187,45 +174,22 @@ fn pick_session(
     })
 }
 
-/// A recorded session's metadata, model and dialect: the session's own model
-/// and dialect win over configured defaults; flags win over both.
-fn reopen(
-    dir: &Path,
-    model: Option<String>,
-    dialect: Option<Dialect>,
-    settings: &Settings,
-    env: &EnvSnapshot,
-    store: &SessionStore,
-) -> anyhow::Result<(jig_protocol::SessionMeta, String, ResolvedModel, Dialect)> {
-    let meta = jig_core::store::read_meta(dir)?;
-    let spec = model.unwrap_or_else(|| meta.model.clone());
-    let resolved = resolve_model(&spec, settings, env, store)?;
-    let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
-    let dialect = dialect.or(recorded).unwrap_or(resolved.profile.dialect);
-    Ok((meta, spec, resolved, dialect))
-}
-
 /// `jig compact`: a manual compaction of an idle session.
 pub async fn compact(args: CompactArgs) -> anyhow::Result<u8> {
     let here = std::env::current_dir().context("cannot read the current directory")?;
     let (settings, env) = settings(&here, None)?;
     let store = SessionStore::new(&settings.home);
     let (dir, focus) = pick_session(&store, args.last, &args.args, "FOCUS")?;
-    let (meta, spec, resolved, dialect) = reopen(&dir, args.model, None, &settings, &env, &store)?;
-    let config = config(
-        PathBuf::from(&meta.cwd),
-        spec,
-        dialect,
-        &resolved,
-        &settings,
-        &env,
-        ApprovalPolicy::Never,
-    )?;
-    let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+    let mut builder = SessionBuilder::new(&settings, &env).approval(ApprovalPolicy::Never);
+    if let Some(model) = args.model {
+        builder = builder.model(model);
+    }
+    let session = builder.resume(dir)?.session;
     if session.has_unfinished_turn() {
         return Err(UsageError(format!(
             "session {} has an unfinished turn; finish it with `jig resume {}` first",
-            meta.session_id, meta.session_id
+            session.id(),
+            session.id()
         ))
         .into());
     }
@@ -248,71 +212,6 @@ pub async fn compact(args: CompactArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-fn config(
-    cwd: PathBuf,
-    model_spec: String,
-    dialect: Dialect,
-    resolved: &ResolvedModel,
-    settings: &Settings,
-    env: &EnvSnapshot,
-    approval: ApprovalPolicy,
-) -> anyhow::Result<SessionConfig> {
-    let cwd_for_guard = cwd.clone();
-    let mut profile = resolved.profile.clone();
-    profile.dialect = dialect;
-    Ok(SessionConfig {
-        instructions: profiles::instructions(&profile, &cwd),
-        cwd,
-        home: settings.home.clone(),
-        model_spec,
-        dialect: dialect.as_str().to_string(),
-        max_turns: settings.max_turns,
-        limits: Limits {
-            price: profile.price,
-            max_tokens: settings.max_tokens,
-            max_cost_usd: settings.max_cost_usd,
-        },
-        redactor: redactor(env, settings)?,
-        guard: guard(&cwd_for_guard, settings, approval)?,
-        compaction: compaction(&profile, settings),
-        fault_kill_after_records: settings.fault_kill_after_records,
-    })
-}
-
-/// Compaction for the profile's context window, tuned by `[compaction]`.
-fn compaction(profile: &jig_dialect::profiles::Profile, settings: &Settings) -> CompactionConfig {
-    let c = &settings.compaction;
-    let window = profile.context_window;
-    CompactionConfig {
-        auto: c.auto.unwrap_or(true),
-        context_window: window,
-        threshold: c.threshold.unwrap_or(0.8).clamp(0.1, 0.95),
-        keep_recent_tokens: c.keep_recent_tokens.unwrap_or(window / 5),
-        template: c.template.clone(),
-        tiktoken: matches!(profile.dialect, Dialect::Codex | Dialect::CodexLegacy),
-    }
-}
-
-/// The sandbox, rules and approval policy for a session in `cwd`.
-fn guard(cwd: &Path, settings: &Settings, approval: ApprovalPolicy) -> anyhow::Result<Guard> {
-    let mode = match settings.sandbox {
-        jig_config::SandboxMode::ReadOnly => Some(jig_sandbox::SandboxMode::ReadOnly),
-        jig_config::SandboxMode::WorkspaceWrite => Some(jig_sandbox::SandboxMode::WorkspaceWrite),
-        jig_config::SandboxMode::DangerFullAccess => None,
-    };
-    let sandbox = mode.map(|mode| {
-        let mut policy = jig_sandbox::SandboxPolicy::workspace_write(cwd).with_mode(mode);
-        policy.writable_roots.extend(settings.writable_roots.iter().cloned());
-        Arc::new(policy)
-    });
-    let rules = crate::trust::rules(cwd, settings)?;
-    Ok(Guard {
-        approval,
-        sandbox,
-        rules: Some(Arc::new(rules)),
-    })
-}
-
 /// The approval policy: the configured one, else ask on request when a
 /// person is at a terminal and never otherwise (scripts and CI never hang).
 pub fn approval_policy(settings: &Settings, json: bool) -> ApprovalPolicy {
@@ -325,18 +224,6 @@ pub fn approval_policy(settings: &Settings, json: bool) -> ApprovalPolicy {
             ApprovalPolicy::Never
         }
     })
-}
-
-/// Every credential-looking environment variable's value, and the
-/// configured `redact_patterns`.
-fn redactor(env: &EnvSnapshot, settings: &Settings) -> anyhow::Result<Redactor> {
-    let mut redactor = Redactor::from_env(env.iter());
-    for pattern in &settings.redact_patterns {
-        redactor
-            .add_pattern(pattern)
-            .with_context(|| format!("invalid redact_patterns entry `{pattern}`; fix the regular expression"))?;
-    }
-    Ok(redactor)
 }
 
 fn read_prompt(prompt: String) -> anyhow::Result<String> {

@@ -125,7 +125,11 @@ pub fn policy_check(cwd: Option<&Path>, command: Vec<String>) -> anyhow::Result<
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
     let (settings, _) = crate::exec::settings(&dir, None)?;
-    let policy = crate::trust::rules(&dir, &settings)?;
+    let mut notes = Vec::new();
+    let policy = jig_core::builder::rules(&dir, &settings, &mut notes)?;
+    for note in notes {
+        eprintln!("{note}");
+    }
     let command = match <[String; 1]>::try_from(command) {
         Ok([script]) => jig_policy::Command::Script(script),
         Err(argv) => jig_policy::Command::Argv(argv),

@@ -1,6 +1,7 @@
 //! `jig trust` and `jig untrust`, and what a project's trust means when a
 //! command starts: the one warning line naming what was ignored, the
-//! one-time question on a terminal, and the project's exec rules.
+//! one-time question on a terminal (the project's exec rules are read by
+//! `jig_core::builder::rules`).
 //!
 //! Invariant: nothing here blocks a run nobody watches. jig asks only when
 //! stdin and stderr are terminals, `--json` is off, the project sets
@@ -12,8 +13,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use jig_config::{CONFIG_FILE_NAME, EnvSnapshot, LoadInputs, ProjectTrust, Settings, Source, TrustLevel};
-use jig_policy::{Policy, ProjectRules};
+use jig_config::{CONFIG_FILE_NAME, EnvSnapshot, LoadInputs, ProjectTrust, Settings, TrustLevel};
 
 use crate::exit;
 
@@ -80,30 +80,6 @@ fn question(project: &ProjectTrust) -> anyhow::Result<TrustLevel> {
     } else {
         TrustLevel::Untrusted
     })
-}
-
-/// The exec rules for a session in `cwd`: the project's as its trust
-/// allows (untrusted: `allow` rules left out, with a warning line).
-pub fn rules(cwd: &Path, settings: &Settings) -> anyhow::Result<Policy> {
-    let project = match settings.trust_of(cwd) {
-        Some(TrustLevel::Trusted) => ProjectRules::Trusted,
-        Some(TrustLevel::Untrusted) | None => ProjectRules::TightenOnly,
-    };
-    // A data directory from neither JIG_HOME nor HOME is relative, i.e. in
-    // the workspace; its rules are the project's, not the user's.
-    let user_dir = (settings.source("home") != &Source::Default).then_some(settings.home.as_path());
-    let policy = Policy::load(Some(cwd), user_dir, project)?;
-    if let Some(ignored) = policy.ignored_project_rules() {
-        let lines: Vec<String> = ignored.lines.iter().map(ToString::to_string).collect();
-        let root = jig_config::project_root(cwd, &settings.home.join(CONFIG_FILE_NAME));
-        eprintln!(
-            "warning: ignored untrusted project rules in {}: allow rules at line {} (run `{}` to apply them)",
-            ignored.path.display(),
-            lines.join(", "),
-            jig_config::trust_command(&root)
-        );
-    }
-    Ok(policy)
 }
 
 /// `jig trust [DIR]` (`level` trusted) and `jig untrust [DIR]`.

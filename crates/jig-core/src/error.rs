@@ -93,6 +93,12 @@ pub enum CoreError {
     /// A model spec or model source could not be used.
     #[error(transparent)]
     Model(#[from] jig_model::ModelError),
+    /// The exec-policy rules could not be read.
+    #[error(transparent)]
+    Rules(#[from] jig_policy::PolicyError),
+    /// A setting cannot be used as it is.
+    #[error("{0}")]
+    Config(String),
 }
 
 impl CoreError {

@@ -6,12 +6,14 @@
 //! before the session acts on it; a tool call that began and did not end is
 //! never run again, only reported as interrupted. The core renders nothing —
 //! front-ends (CLI, TUI, editors, evals) consume the event stream — and it is
-//! usable in-process as a library: build a [`SessionConfig`], pick a
-//! [`jig_model::ModelClient`] and a [`jig_tools::ToolRouter`], then
-//! [`Session::create`] and [`Session::spawn`].
+//! usable in-process as a library: a [`SessionBuilder`] turns resolved
+//! settings (plus what the front-end overrides) into a session, and
+//! [`Session::spawn`] starts it. [`SessionConfig`] and [`Session::create`]
+//! remain for callers that assemble every part themselves (benches, tests).
 #![deny(missing_docs)]
 
 pub mod budget;
+pub mod builder;
 pub mod compaction;
 pub mod error;
 pub mod guard;
@@ -24,6 +26,7 @@ pub mod store;
 mod tool_calls;
 pub mod turn;
 
+pub use builder::{Built, Note, SessionBuilder};
 pub use error::CoreError;
 pub use jig_protocol::{Event, Op};
 pub use session::{Session, SessionConfig, SessionHandle};

@@ -53,6 +53,9 @@ pub struct SessionConfig {
     pub compaction: crate::compaction::CompactionConfig,
     /// Fault injection for crash tests: SIGKILL right after the N-th record.
     pub fault_kill_after_records: Option<u64>,
+    /// A directory put first on the `PATH` of this session's commands (the
+    /// `rg` shim's); see [`jig_tools::ToolContext::path_prefix`].
+    pub path_prefix: Option<PathBuf>,
 }
 
 /// Conversation state and the loop that advances it.
@@ -60,6 +63,7 @@ pub struct Session {
     pub(crate) meta: SessionMeta,
     pub(crate) dir: PathBuf,
     pub(crate) cwd: PathBuf,
+    pub(crate) path_prefix: Option<PathBuf>,
     pub(crate) model: Arc<dyn ModelClient>,
     pub(crate) tools: ToolRouter,
     /// The tools' specs, built once so every request's prefix is identical.
@@ -197,6 +201,7 @@ impl Session {
         let (events, events_rx) = mpsc::unbounded_channel();
         Session {
             cwd: config.cwd.clone(),
+            path_prefix: config.path_prefix.clone(),
             meta,
             dir,
             model,

@@ -41,6 +41,7 @@ impl Session {
             plan: self.plan.clone(),
             goal: self.goal.clone(),
             sandbox: self.guard.sandbox.clone(),
+            path_prefix: self.path_prefix.clone(),
         };
         let mut next = 0;
         while next < calls.len() {

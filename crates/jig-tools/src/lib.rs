@@ -57,6 +57,10 @@ pub struct ToolContext {
     /// What commands and file writes may touch; `None` runs unsandboxed
     /// (danger-full-access, or a command a person approved to escalate).
     pub sandbox: Option<Arc<jig_sandbox::SandboxPolicy>>,
+    /// A directory put first on the `PATH` of the commands this session
+    /// runs: the `rg` shim's, when no ripgrep is installed. Per session, so
+    /// sessions side by side in one process never share one by accident.
+    pub path_prefix: Option<PathBuf>,
 }
 
 impl ToolContext {
@@ -68,6 +72,7 @@ impl ToolContext {
             plan: SharedPlan::default(),
             goal: SharedGoal::default(),
             sandbox: None,
+            path_prefix: None,
         }
     }
 }

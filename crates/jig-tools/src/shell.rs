@@ -275,7 +275,7 @@ pub async fn run_command(ctx: &ToolContext, spec: &CommandSpec) -> Result<Comman
         return Err(ToolError::Interrupted);
     }
     let (mut command, program, containment) = build_command(&spec.command, ctx)?;
-    crate::rg::apply_path_prefix(&mut command);
+    crate::rg::apply_path_prefix(&mut command, ctx);
     command
         .current_dir(&spec.workdir)
         .envs(&spec.env)
@@ -517,7 +517,7 @@ pub(crate) fn build_command(arg: &CommandLine, ctx: &ToolContext) -> Result<(Com
         CommandLine::Script(script) => {
             // A login shell re-reads /etc/profile, which resets PATH, so the
             // `rg` shim directory is put back first inside the script itself.
-            let script = match crate::rg::path_export() {
+            let script = match crate::rg::path_export(ctx) {
                 Some(export) => format!("{export}\n{script}"),
                 None => script.clone(),
             };

@@ -7,4 +7,5 @@ mod guard;
 mod loop_behaviour;
 mod redaction;
 mod resume;
+mod runtime;
 mod support;

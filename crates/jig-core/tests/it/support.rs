@@ -38,6 +38,7 @@ impl Fixture {
             guard: Default::default(),
             compaction: Default::default(),
             fault_kill_after_records: None,
+            path_prefix: None,
         }
     }
 

@@ -5,9 +5,9 @@
 //! own crates (`ignore` for the walk, `grep-searcher` and `grep-printer` for
 //! matching and output), configured the way ripgrep configures them.
 //! [`shim_dir`] makes an `rg` link to the jig executable when no real `rg` is
-//! on `PATH`; [`use_shim_dir`] puts that directory first on the `PATH` of
-//! every command jig starts (a process-wide setting, because jig must not
-//! change its own environment).
+//! on `PATH`; a session that sets [`crate::ToolContext::path_prefix`] to it
+//! puts it first on the `PATH` of every command it starts (jig never changes
+//! its own environment, and sessions in one process each keep their own).
 //!
 //! Invariant: for every flag it accepts, stdout and the exit code are what
 //! ripgrep prints when its stdout is not a terminal (jig's commands never
@@ -36,7 +36,7 @@ use std::path::Path;
 use args::{ArgError, Args, Mode};
 use run::Run;
 pub(crate) use shim::{apply_path_prefix, path_export};
-pub use shim::{readable_stdin, shim_dir, use_shim_dir};
+pub use shim::{readable_stdin, shim_dir};
 
 /// jig's standard input as `rg` sees it. ripgrep reads its standard input
 /// when no path is given and stdin is a file, pipe or socket (see

@@ -3,10 +3,8 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-/// The directory put first on `PATH` of the commands jig runs, set once.
-static SHIM_DIR: OnceLock<PathBuf> = OnceLock::new();
+use crate::ToolContext;
 
 /// When no real `rg` is on `PATH`, creates `<data_dir>/bin/rg` as a symlink
 /// to `jig_exe` and returns `<data_dir>/bin`; returns `None` when a real
@@ -34,17 +32,11 @@ pub fn shim_dir(jig_exe: &Path, data_dir: &Path) -> std::io::Result<Option<PathB
     Ok(Some(bin))
 }
 
-/// Puts `dir` first on the `PATH` of every command jig starts from now on
-/// (`shell`, `exec_command` and the dialects' shell tools). Only the first
-/// call takes effect; returns whether this one did.
-pub fn use_shim_dir(dir: PathBuf) -> bool {
-    SHIM_DIR.set(dir).is_ok()
-}
-
-/// Sets `PATH` on `command` when a shim directory is in use. Call it before
-/// applying the caller's own environment, so an explicit `PATH` wins.
-pub(crate) fn apply_path_prefix(command: &mut tokio::process::Command) {
-    let Some(dir) = SHIM_DIR.get() else { return };
+/// Sets `PATH` on `command` when the session puts a directory first on it
+/// ([`ToolContext::path_prefix`], the `rg` shim's). Call it before applying
+/// the caller's own environment, so an explicit `PATH` wins.
+pub(crate) fn apply_path_prefix(command: &mut tokio::process::Command, ctx: &ToolContext) {
+    let Some(dir) = &ctx.path_prefix else { return };
     let mut parts = vec![dir.clone()];
     if let Some(path) = std::env::var_os("PATH") {
         parts.extend(std::env::split_paths(&path));
@@ -58,8 +50,8 @@ pub(crate) fn apply_path_prefix(command: &mut tokio::process::Command) {
 
 /// A shell line that puts the shim directory first on `PATH`, for scripts
 /// run by a login shell (whose profile resets the inherited `PATH`).
-pub(crate) fn path_export() -> Option<String> {
-    let dir = SHIM_DIR.get()?;
+pub(crate) fn path_export(ctx: &ToolContext) -> Option<String> {
+    let dir = ctx.path_prefix.as_ref()?;
     let quoted = dir.to_string_lossy().replace('\'', r"'\''");
     Some(format!("export PATH='{quoted}':\"$PATH\""))
 }

@@ -1,0 +1,374 @@
+//! [`SessionBuilder`]: the one way a front-end turns resolved [`Settings`]
+//! into a running session, new or resumed.
+//!
+//! Everything a session needs besides its conversation is decided here,
+//! once, with one set of defaults: the model client and its profile, the
+//! dialect's tools, the system instructions, budgets, the redactor (the
+//! environment's credentials and `redact_patterns`), the guard (approval
+//! policy, sandbox policy, the exec-policy rules as far as the project is
+//! trusted), compaction for the model's window, and the `rg` shim on the
+//! commands' `PATH`. A front-end sets only what it decides itself
+//! (workspace, model, dialect, approval policy, sandbox, budgets, a model
+//! client of its own) and shows the [`Built::notes`]; `jig exec`, `jig
+//! resume`, `jig compact` and every later front-end build sessions here.
+//!
+//! Invariant: nothing here reads the process's environment or terminal; the
+//! environment comes in as an [`EnvSnapshot`], and what a person should be
+//! told comes back as notes, so sessions built side by side in one process
+//! never affect each other.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jig_config::{ApprovalPolicy, CONFIG_FILE_NAME, EnvSnapshot, SandboxMode, Settings, Source, TrustLevel};
+use jig_dialect::Dialect;
+use jig_dialect::profiles::{self, Profile};
+use jig_model::ModelClient;
+use jig_policy::{Policy, ProjectRules};
+
+use crate::budget::Limits;
+use crate::compaction::CompactionConfig;
+use crate::error::CoreError;
+use crate::guard::Guard;
+use crate::models::{ResolvedModel, default_model, resolve_model};
+use crate::redact::Redactor;
+use crate::session::{Session, SessionConfig};
+use crate::store::SessionStore;
+
+/// Default share of the context window at which compaction starts.
+pub const DEFAULT_COMPACTION_THRESHOLD: f64 = 0.8;
+
+/// Builds a [`Session`] from settings plus what the front-end overrides.
+pub struct SessionBuilder<'a> {
+    settings: &'a Settings,
+    env: &'a EnvSnapshot,
+    workspace: Option<PathBuf>,
+    model: Option<String>,
+    client: Option<(String, Arc<dyn ModelClient>)>,
+    dialect: Option<Dialect>,
+    approval: Option<ApprovalPolicy>,
+    sandbox: Option<SandboxMode>,
+    max_turns: Option<Option<u32>>,
+    rg_shim: Option<PathBuf>,
+}
+
+/// A built session and what the person should be told about how.
+pub struct Built {
+    /// The session, ready to [`Session::spawn`].
+    pub session: Session,
+    /// The model spec it runs.
+    pub model_spec: String,
+    /// What the person should be told: the model picked by default and
+    /// why, project rules left out because the project is not trusted, an
+    /// `rg` shim that could not be set up.
+    pub notes: Vec<Note>,
+}
+
+/// One line for the person about how a session was built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// Worth knowing (which model was picked, and why).
+    Info(String),
+    /// Something was left out or could not be set up.
+    Warning(String),
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::Info(text) => write!(f, "jig: {text}"),
+            Note::Warning(text) => write!(f, "warning: {text}"),
+        }
+    }
+}
+
+impl<'a> SessionBuilder<'a> {
+    /// A builder for settings `settings`, resolved with `env`.
+    pub fn new(settings: &'a Settings, env: &'a EnvSnapshot) -> Self {
+        SessionBuilder {
+            settings,
+            env,
+            workspace: None,
+            model: None,
+            client: None,
+            dialect: None,
+            approval: None,
+            sandbox: None,
+            max_turns: None,
+            rg_shim: None,
+        }
+    }
+
+    /// The workspace of a new session (default: the settings' directory is
+    /// not assumed; a new session needs one).
+    #[must_use]
+    pub fn workspace(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.workspace = Some(dir.into());
+        self
+    }
+
+    /// The model spec (default: the settings' `model`, else
+    /// [`default_model`]; a resumed session keeps its own).
+    #[must_use]
+    pub fn model(mut self, spec: impl Into<String>) -> Self {
+        self.model = Some(spec.into());
+        self
+    }
+
+    /// A model client the front-end made itself (a scripted model, a
+    /// wrapper), recorded under `spec`; its profile is the offline one.
+    #[must_use]
+    pub fn client(mut self, spec: impl Into<String>, client: Arc<dyn ModelClient>) -> Self {
+        self.client = Some((spec.into(), client));
+        self
+    }
+
+    /// The tool dialect (default: the model profile's; a resumed session
+    /// keeps its own).
+    #[must_use]
+    pub fn dialect(mut self, dialect: Option<Dialect>) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// The approval policy (default: the settings', else never ask).
+    #[must_use]
+    pub fn approval(mut self, policy: ApprovalPolicy) -> Self {
+        self.approval = Some(policy);
+        self
+    }
+
+    /// The sandbox (default: the settings').
+    #[must_use]
+    pub fn sandbox(mut self, mode: SandboxMode) -> Self {
+        self.sandbox = Some(mode);
+        self
+    }
+
+    /// Most model requests per turn (default: the settings'; `None` is no
+    /// limit).
+    #[must_use]
+    pub fn max_turns(mut self, max_turns: Option<u32>) -> Self {
+        self.max_turns = Some(max_turns);
+        self
+    }
+
+    /// Puts an `rg` link to `jig_exe` first on the commands' `PATH` when no
+    /// ripgrep is installed. Only a front-end that is the `jig` executable
+    /// can answer `rg`, so none is set up unless asked for.
+    #[must_use]
+    pub fn rg_shim(mut self, jig_exe: impl Into<PathBuf>) -> Self {
+        self.rg_shim = Some(jig_exe.into());
+        self
+    }
+
+    /// The model spec a new session will run: the one set here, else the
+    /// settings', else [`default_model`], with a note saying why. A
+    /// front-end that wants the person to know before the model loads (or
+    /// fails to) calls this first and passes the spec to [`Self::model`].
+    pub fn pick_model(&self) -> (String, Option<Note>) {
+        match self.model.clone().or_else(|| self.settings.model.clone()) {
+            Some(spec) => (spec, None),
+            None => {
+                let (spec, why) = default_model(self.settings, self.env);
+                let note = Note::Info(format!("no model given or configured; using {spec} ({why})"));
+                (spec, Some(note))
+            }
+        }
+    }
+
+    /// A new session in the workspace.
+    pub fn create(self) -> Result<Built, CoreError> {
+        let workspace = self
+            .workspace
+            .clone()
+            .ok_or_else(|| CoreError::Config("a new session needs a workspace directory".into()))?;
+        let mut notes = Vec::new();
+        let (spec, resolved) = match self.client.clone() {
+            Some((spec, client)) => {
+                let profile = profiles::offline(&spec);
+                (spec, ResolvedModel { client, profile })
+            }
+            None => {
+                let (spec, note) = self.pick_model();
+                notes.extend(note);
+                let resolved = self.resolve(&spec)?;
+                (spec, resolved)
+            }
+        };
+        let dialect = self.dialect.unwrap_or(resolved.profile.dialect);
+        let config = self.config(workspace, spec.clone(), dialect, &resolved.profile, &mut notes)?;
+        let session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
+        Ok(Built {
+            session,
+            model_spec: spec,
+            notes,
+        })
+    }
+
+    /// The session recorded in `dir`, rebuilt from its rollout. Its own
+    /// model, dialect and workspace win over the settings'; what the
+    /// front-end set wins over both.
+    pub fn resume(self, dir: PathBuf) -> Result<Built, CoreError> {
+        let meta = crate::store::read_meta(&dir)?;
+        let mut notes = Vec::new();
+        let (spec, resolved) = match self.client.clone() {
+            Some((spec, client)) => {
+                let profile = profiles::offline(&spec);
+                (spec, ResolvedModel { client, profile })
+            }
+            None => {
+                let spec = self.model.clone().unwrap_or_else(|| meta.model.clone());
+                let resolved = self.resolve(&spec)?;
+                (spec, resolved)
+            }
+        };
+        let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
+        let dialect = self.dialect.or(recorded).unwrap_or(resolved.profile.dialect);
+        let config = self.config(
+            PathBuf::from(&meta.cwd),
+            spec.clone(),
+            dialect,
+            &resolved.profile,
+            &mut notes,
+        )?;
+        let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+        Ok(Built {
+            session,
+            model_spec: spec,
+            notes,
+        })
+    }
+
+    fn resolve(&self, spec: &str) -> Result<ResolvedModel, CoreError> {
+        resolve_model(spec, self.settings, self.env, &SessionStore::new(&self.settings.home))
+    }
+
+    /// Everything but the conversation, for a session in `cwd`.
+    fn config(
+        &self,
+        cwd: PathBuf,
+        model_spec: String,
+        dialect: Dialect,
+        profile: &Profile,
+        notes: &mut Vec<Note>,
+    ) -> Result<SessionConfig, CoreError> {
+        let settings = self.settings;
+        let mut profile = profile.clone();
+        profile.dialect = dialect;
+        let approval = self
+            .approval
+            .or(settings.approval_policy)
+            .unwrap_or(ApprovalPolicy::Never);
+        let sandbox = self.sandbox.unwrap_or(settings.sandbox);
+        let guard = Guard {
+            approval,
+            sandbox: sandbox_policy(&cwd, sandbox, &settings.writable_roots),
+            rules: Some(Arc::new(rules(&cwd, settings, notes)?)),
+        };
+        let path_prefix = self
+            .rg_shim
+            .as_deref()
+            .and_then(|exe| rg_shim(exe, &settings.home, notes));
+        Ok(SessionConfig {
+            instructions: profiles::instructions(&profile, &cwd),
+            home: settings.home.clone(),
+            model_spec,
+            dialect: dialect.as_str().to_string(),
+            max_turns: self.max_turns.unwrap_or(settings.max_turns),
+            limits: Limits {
+                price: profile.price,
+                max_tokens: settings.max_tokens,
+                max_cost_usd: settings.max_cost_usd,
+            },
+            redactor: redactor(self.env, settings)?,
+            guard,
+            compaction: compaction(&profile, settings),
+            fault_kill_after_records: settings.fault_kill_after_records,
+            path_prefix,
+            cwd,
+        })
+    }
+}
+
+/// Compaction for the profile's context window, tuned by `[compaction]`.
+pub fn compaction(profile: &Profile, settings: &Settings) -> CompactionConfig {
+    let c = &settings.compaction;
+    let window = profile.context_window;
+    CompactionConfig {
+        auto: c.auto.unwrap_or(true),
+        context_window: window,
+        threshold: c.threshold.unwrap_or(DEFAULT_COMPACTION_THRESHOLD).clamp(0.1, 0.95),
+        keep_recent_tokens: c.keep_recent_tokens.unwrap_or(window / 5),
+        template: c.template.clone(),
+        tiktoken: matches!(profile.dialect, Dialect::Codex | Dialect::CodexLegacy),
+    }
+}
+
+/// The sandbox policy for `mode` in `cwd`; `None` runs commands unconfined.
+fn sandbox_policy(
+    cwd: &Path,
+    mode: SandboxMode,
+    writable_roots: &[PathBuf],
+) -> Option<Arc<jig_sandbox::SandboxPolicy>> {
+    let mode = match mode {
+        SandboxMode::ReadOnly => jig_sandbox::SandboxMode::ReadOnly,
+        SandboxMode::WorkspaceWrite => jig_sandbox::SandboxMode::WorkspaceWrite,
+        SandboxMode::DangerFullAccess => return None,
+    };
+    let mut policy = jig_sandbox::SandboxPolicy::workspace_write(cwd).with_mode(mode);
+    policy.writable_roots.extend(writable_roots.iter().cloned());
+    Some(Arc::new(policy))
+}
+
+/// The exec-policy rules for a session in `cwd`: the user's, and the
+/// project's as far as the project is trusted (an untrusted project keeps
+/// only its `prompt` and `forbid` rules, and a note says which were left out).
+pub fn rules(cwd: &Path, settings: &Settings, notes: &mut Vec<Note>) -> Result<Policy, CoreError> {
+    let project = match settings.trust_of(cwd) {
+        Some(TrustLevel::Trusted) => ProjectRules::Trusted,
+        Some(TrustLevel::Untrusted) | None => ProjectRules::TightenOnly,
+    };
+    // A data directory from neither JIG_HOME nor HOME is relative, i.e. in
+    // the workspace; its rules are the project's, not the user's.
+    let user_dir = (settings.source("home") != &Source::Default).then_some(settings.home.as_path());
+    let policy = Policy::load(Some(cwd), user_dir, project)?;
+    if let Some(ignored) = policy.ignored_project_rules() {
+        let lines: Vec<String> = ignored.lines.iter().map(ToString::to_string).collect();
+        let root = jig_config::project_root(cwd, &settings.home.join(CONFIG_FILE_NAME));
+        notes.push(Note::Warning(format!(
+            "ignored untrusted project rules in {}: allow rules at line {} (run `{}` to apply them)",
+            ignored.path.display(),
+            lines.join(", "),
+            jig_config::trust_command(&root)
+        )));
+    }
+    Ok(policy)
+}
+
+/// Every credential-looking environment variable's value, and the
+/// configured `redact_patterns`.
+pub fn redactor(env: &EnvSnapshot, settings: &Settings) -> Result<Redactor, CoreError> {
+    let mut redactor = Redactor::from_env(env.iter());
+    for pattern in &settings.redact_patterns {
+        redactor.add_pattern(pattern).map_err(|err| {
+            CoreError::Config(format!(
+                "invalid redact_patterns entry `{pattern}` ({err}); fix the regular expression"
+            ))
+        })?;
+    }
+    Ok(redactor)
+}
+
+/// The `rg` shim's directory under `home`, when no ripgrep is installed.
+fn rg_shim(jig_exe: &Path, home: &Path, notes: &mut Vec<Note>) -> Option<PathBuf> {
+    match jig_tools::rg::shim_dir(jig_exe, home) {
+        Ok(dir) => dir,
+        Err(err) => {
+            notes.push(Note::Warning(format!(
+                "cannot set up the `rg` shim ({err}); commands will lack `rg` unless ripgrep is installed"
+            )));
+            None
+        }
+    }
+}
