@@ -382,6 +382,7 @@ impl Builder {
             let merged = &mut self.settings.local;
             merged.context_size = l.context_size.or(merged.context_size);
             merged.threads = l.threads.or(merged.threads);
+            merged.contexts = l.contexts.or(merged.contexts);
             merged.max_output_tokens = l.max_output_tokens.or(merged.max_output_tokens);
             merged.temperature = l.temperature.or(merged.temperature);
             merged.seed = l.seed.or(merged.seed);

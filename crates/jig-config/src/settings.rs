@@ -72,7 +72,8 @@ pub struct CompactionSettings {
 
 /// `[local]` settings for the embedded model; unset fields take the
 /// engine's defaults (the model's context up to 8192 tokens, every core,
-/// 1024 output tokens, greedy decoding, tool choice by model size).
+/// 4 contexts per model, 1024 output tokens, greedy decoding, tool choice by
+/// model size).
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LocalSettings {
@@ -80,6 +81,11 @@ pub struct LocalSettings {
     pub context_size: Option<u32>,
     /// CPU threads.
     pub threads: Option<u32>,
+    /// Contexts (KV caches) per loaded model: sessions on the same GGUF file
+    /// share its weights, each with a context of its own while there are
+    /// enough; beyond that the least recently used one gives its context up
+    /// (and its prompt cache with it). Default 4.
+    pub contexts: Option<u32>,
     /// Most tokens one response may generate.
     pub max_output_tokens: Option<u32>,
     /// Sampling temperature; 0 is greedy and deterministic.

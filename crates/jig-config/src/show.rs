@@ -66,9 +66,10 @@ impl Settings {
             let l = &self.local;
             let or_default = |v: Option<String>| v.unwrap_or_else(|| "default".into());
             let text = format!(
-                "context_size={} threads={} max_output_tokens={} temperature={} seed={} tool_choice={}",
+                "context_size={} threads={} contexts={} max_output_tokens={} temperature={} seed={} tool_choice={}",
                 or_default(l.context_size.map(|v| v.to_string())),
                 or_default(l.threads.map(|v| v.to_string())),
+                or_default(l.contexts.map(|v| v.to_string())),
                 or_default(l.max_output_tokens.map(|v| v.to_string())),
                 or_default(l.temperature.map(|v| v.to_string())),
                 or_default(l.seed.map(|v| v.to_string())),

@@ -53,6 +53,8 @@ pub const KEYS: &[(&str, KeyClass)] = &[
     // More patterns only ever redact more.
     ("redact_patterns", KeyClass::Harmless),
     ("compaction", KeyClass::Harmless),
+    // Tunes the embedded model on this machine; contexts are made only as
+    // sessions need them, so a large `contexts` costs nothing by itself.
     ("local", KeyClass::Harmless),
     // Where requests go and which environment variable's key they carry.
     ("providers", KeyClass::TrustRequired),

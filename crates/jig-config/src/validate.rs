@@ -41,6 +41,7 @@ const CHECKS: &[(&[&str], Rule)] = &[
     (&["compaction", "threshold"], Rule::Threshold),
     (&["local", "context_size"], Rule::AtLeastOne),
     (&["local", "threads"], Rule::AtLeastOne),
+    (&["local", "contexts"], Rule::AtLeastOne),
     (&["local", "max_output_tokens"], Rule::AtLeastOne),
     (&["local", "temperature"], Rule::NonNegative),
     (&["profiles", "*", "context_window"], Rule::AtLeastOne),

@@ -71,6 +71,10 @@ pub fn resolve_model(
 /// The embedded model: `local:NAME` (a packaged model fetched with `jig
 /// model fetch`) or `local:PATH` (any GGUF file). Its profile takes the
 /// context the engine allocated, the generic dialect and a price of zero.
+/// Sessions on the same file share its loaded weights (`[local] contexts`
+/// KV caches). The load stays a blocking call, but it runs on the engine's
+/// own thread and `LocalModel::load` waits through `block_in_place` inside a
+/// multi-thread runtime, so no runtime worker stalls with tasks on it.
 #[cfg(feature = "local")]
 fn local_model(spec: &str, name: &str, settings: &Settings, env: &EnvSnapshot) -> Result<ResolvedModel, CoreError> {
     let models_dir = jig_config::env::models_dir(&settings.home, env);
@@ -79,6 +83,7 @@ fn local_model(spec: &str, name: &str, settings: &Settings, env: &EnvSnapshot) -
     let options = jig_local::EngineOptions {
         context_size: local.context_size,
         threads: local.threads,
+        contexts: local.contexts.unwrap_or(defaults.contexts),
         max_output_tokens: local.max_output_tokens.unwrap_or(defaults.max_output_tokens),
         temperature: local.temperature.unwrap_or(defaults.temperature).max(0.0),
         seed: local.seed.unwrap_or(defaults.seed),

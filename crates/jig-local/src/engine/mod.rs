@@ -1,13 +1,32 @@
-//! The inference worker: one thread that owns a GGUF model and its llama.cpp
-//! context, and runs one generation at a time.
+//! The inference engine: GGUF models loaded once per process and shared by
+//! every session that uses them, each session with its own KV cache.
 //!
-//! llama.cpp's context is not `Send`, so it never leaves this thread; the
-//! async side talks to it through a job queue and gets text back over a
-//! channel. Dropping the receiving end cancels a generation at the next
-//! token.
+//! llama.cpp's model and contexts are not `Send`, so they never leave the
+//! worker thread that loaded them (`pool.rs`): one thread per loaded model
+//! owns the weights and up to [`EngineOptions::contexts`] contexts, and an
+//! [`Engine`] is a handle on it. Handles loaded from the same file with the
+//! same model-shaping options (context size, threads, contexts) share one
+//! worker, so the weights are in memory once; each handle keeps its own
+//! context while there are enough, and with more handles than contexts the
+//! least recently used one hands its context over, which costs that session
+//! its KV prefix and nothing else. The async side talks to the worker
+//! through a job queue and gets text back over a channel. Dropping the
+//! receiving end cancels a generation at the next token. One generation runs
+//! at a time in the whole process (`COMPUTE`).
 //!
-//! Prefix reuse: the worker remembers the tokens whose keys and values sit in
-//! the KV cache. A new prompt that starts with the same tokens (the next
+//! Invariant: a process holds at most one loaded model per file and
+//! model-shaping options, held only by its handles and unloaded when the
+//! last one drops. [`Engine::load_unshared`] stands outside the pool, so
+//! N unshared handles against N pooled ones measure what sharing saves.
+//!
+//! Loading happens on the worker thread, and the caller waits for its
+//! answer on a oneshot: [`Engine::load_async`] awaits it, and
+//! [`Engine::load`] blocks for it, inside a multi-thread tokio runtime
+//! through `block_in_place`, so a runtime worker never stalls with tasks on
+//! it.
+//!
+//! Prefix reuse: each context remembers the tokens whose keys and values sit
+//! in its KV cache. A new prompt that starts with the same tokens (the next
 //! request of the same session, which only appends) keeps that part of the
 //! cache and evaluates only the rest. The cache is trimmed to the common
 //! prefix first, so reuse can never attend to stale tokens: the result is the
@@ -19,26 +38,20 @@
 //! bytes the grammar forces (a tool call's envelope) are still generated
 //! token by token from the masked logits.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
-use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
-use llama_cpp_2::sampling::LlamaSampler;
-use llama_cpp_2::token::LlamaToken;
-use llama_cpp_2::token::data::LlamaTokenData;
-use llama_cpp_2::token::data_array::LlamaTokenDataArray;
-use llguidance::{Matcher, ParserFactory, api::TopLevelGrammar};
 use tokio::sync::mpsc;
 
 use crate::LocalError;
 use crate::prompt::ChatMessage;
-use crate::toolcall::{self, CallLayout};
+use crate::toolcall::CallLayout;
 
+mod generate;
+mod pool;
 mod settings;
 mod text;
 
@@ -46,10 +59,11 @@ mod text;
 /// the very same build directly (the bench's plain reference loop).
 pub use llama_cpp_2;
 pub use settings::{BATCH, context_params, model_params};
-use text::Utf8Stream;
 pub(crate) use text::partial_suffix;
 
-/// How the engine runs a model.
+/// How the engine runs a model. The first three fields shape the loaded
+/// model and its contexts, so handles share a model only when they agree on
+/// them; the rest apply to each handle's own requests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineOptions {
     /// Context size in tokens; `None` takes the model's training context,
@@ -57,6 +71,10 @@ pub struct EngineOptions {
     pub context_size: Option<u32>,
     /// CPU threads; `None` uses every core.
     pub threads: Option<u32>,
+    /// Contexts (KV caches) the loaded model keeps for its handles; with more
+    /// handles than this, the least recently used hands its context over.
+    /// Contexts are made as handles need them; 0 counts as 1.
+    pub contexts: u32,
     /// Most tokens one response may generate.
     pub max_output_tokens: u32,
     /// Sampling temperature; 0 is greedy (deterministic).
@@ -75,6 +93,7 @@ impl Default for EngineOptions {
         EngineOptions {
             context_size: None,
             threads: None,
+            contexts: 4,
             max_output_tokens: 1024,
             temperature: 0.0,
             seed: 0,
@@ -84,17 +103,10 @@ impl Default for EngineOptions {
     }
 }
 
-/// Tokens at the end of a constrained response's budget in which the
-/// sampler steers toward closing the open tool call ([`toolcall::steer`]).
-const CLOSING_RESERVE: usize = 48;
-
-/// The largest context the engine allocates unless told otherwise.
-const DEFAULT_CONTEXT_CAP: u32 = 8192;
-
 /// What the engine learned about its model when loading it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelInfo {
-    /// The GGUF file.
+    /// The GGUF file, canonicalised (the pool's key).
     pub path: PathBuf,
     /// `general.name` (or the file stem).
     pub name: String,
@@ -108,7 +120,8 @@ pub struct ModelInfo {
     pub layout: CallLayout,
     /// Whether the GGUF carries its own chat template (otherwise ChatML is used).
     pub has_chat_template: bool,
-    /// Time to load the weights and create the context.
+    /// Time to load the weights and create the first context (once per
+    /// loaded model: handles that share it report the first load).
     pub load_time: Duration,
 }
 
@@ -165,16 +178,16 @@ pub enum GenEvent {
     Failed(LocalError),
 }
 
-struct Job {
-    generation: Generation,
-    events: mpsc::UnboundedSender<GenEvent>,
-}
-
-/// A loaded model with its worker thread. Cloning shares the worker.
+/// A handle on a loaded model, with a slot of its own: its requests run on
+/// its own context while the model has enough (see the module doc).
+/// Cloning shares the slot, so clones are one session; load again for
+/// another.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    jobs: std_mpsc::Sender<Job>,
+    worker: Arc<pool::Worker>,
+    slot: Arc<pool::Slot>,
     info: Arc<ModelInfo>,
+    options: EngineOptions,
 }
 
 /// One generation at a time per process. llama.cpp's threads spin while
@@ -199,28 +212,60 @@ pub fn backend() -> Result<&'static LlamaBackend, LocalError> {
 }
 
 impl Engine {
-    /// Loads the GGUF file at `path` on a new worker thread.
+    /// A handle on the GGUF file at `path`, sharing the model with every
+    /// other handle on that file under the same model-shaping options, and
+    /// loading it (on the model's own thread) when there is none. Blocks
+    /// until the model is ready; inside a multi-thread tokio runtime it
+    /// first hands the runtime worker's other tasks to another thread. From
+    /// async code, prefer [`Engine::load_async`].
     pub fn load(path: &Path, options: EngineOptions) -> Result<Engine, LocalError> {
-        let backend = backend()?;
-        let (jobs, queue) = std_mpsc::channel::<Job>();
-        let (ready_tx, ready_rx) = std_mpsc::channel();
-        let path = path.to_path_buf();
-        std::thread::Builder::new()
-            .name("jig-local".into())
-            .spawn(move || worker(backend, path, options, queue, ready_tx))
-            .map_err(|e| LocalError::Backend(format!("cannot start the inference thread: {e}")))?;
-        let info = ready_rx
-            .recv()
-            .map_err(|_| LocalError::Backend("the inference thread stopped while loading".into()))??;
+        let (worker, ready) = pool::attach(path, &options, pool::Sharing::Pooled)?;
+        Engine::attached(worker, wait(ready), options)
+    }
+
+    /// [`Engine::load`] for async code: awaits the model without blocking.
+    pub async fn load_async(path: &Path, options: EngineOptions) -> Result<Engine, LocalError> {
+        let (worker, ready) = pool::attach(path, &options, pool::Sharing::Pooled)?;
+        Engine::attached(worker, ready.await, options)
+    }
+
+    /// Loads the file at `path` into a model of its own, outside the pool:
+    /// nothing else shares its weights or contexts (a reference for tests
+    /// and benchmarks: what an unshared engine answers, what it costs).
+    pub fn load_unshared(path: &Path, options: EngineOptions) -> Result<Engine, LocalError> {
+        let (worker, ready) = pool::attach(path, &options, pool::Sharing::Private)?;
+        Engine::attached(worker, wait(ready), options)
+    }
+
+    fn attached(
+        worker: Arc<pool::Worker>,
+        ready: Result<Result<Arc<ModelInfo>, LocalError>, tokio::sync::oneshot::error::RecvError>,
+        options: EngineOptions,
+    ) -> Result<Engine, LocalError> {
+        let info = ready.map_err(|_| LocalError::Backend("the inference thread stopped while loading".into()))??;
         Ok(Engine {
-            jobs,
-            info: Arc::new(info),
+            worker,
+            slot: Arc::new(pool::Slot),
+            info,
+            options,
         })
     }
 
     /// The model.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// Whether `other` runs on the same loaded model (its weights are in
+    /// memory once for both).
+    pub fn shares_model_with(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.worker, &other.worker)
+    }
+
+    /// How many handles hold this engine's loaded model, clones included
+    /// (and, for an instant, handles still waiting for it to load).
+    pub fn model_handles(&self) -> usize {
+        Arc::strong_count(&self.worker)
     }
 
     /// Runs a generation to its end, blocking the calling thread (for
@@ -242,336 +287,24 @@ impl Engine {
     /// Starts a generation; its events arrive on the returned receiver.
     pub fn generate(&self, generation: Generation) -> Result<mpsc::UnboundedReceiver<GenEvent>, LocalError> {
         let (events, rx) = mpsc::unbounded_channel();
-        self.jobs
-            .send(Job { generation, events })
-            .map_err(|_| LocalError::Backend("the inference thread has stopped".into()))?;
+        self.worker.send(pool::Job {
+            slot: Arc::clone(&self.slot),
+            options: self.options.clone(),
+            generation,
+            events,
+        })?;
         Ok(rx)
     }
 }
 
-fn worker(
-    backend: &'static LlamaBackend,
-    path: PathBuf,
-    options: EngineOptions,
-    queue: std_mpsc::Receiver<Job>,
-    ready: std_mpsc::Sender<Result<ModelInfo, LocalError>>,
-) {
-    let started = Instant::now();
-    let model = match LlamaModel::load_from_file(backend, &path, &model_params()) {
-        Ok(model) => model,
-        Err(e) => {
-            let _ = ready.send(Err(LocalError::Load {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            }));
-            return;
-        }
-    };
-    let mut state = match State::new(backend, &model, &path, &options, started) {
-        Ok(state) => state,
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return;
-        }
-    };
-    if ready.send(Ok(state.info.clone())).is_err() {
-        return;
+/// Waits for `future` on this thread. Inside a multi-thread tokio runtime
+/// the worker first hands its other tasks on (`block_in_place`), so they
+/// keep running; outside a runtime, or on a current-thread one (which has
+/// no other thread to hand them to), it simply blocks.
+fn wait<F: Future>(future: F) -> F::Output {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| futures::executor::block_on(future)),
+        _ => futures::executor::block_on(future),
     }
-    while let Ok(job) = queue.recv() {
-        if job.events.is_closed() {
-            continue;
-        }
-        // A panic elsewhere cannot leave the unit value inconsistent.
-        let _turn = COMPUTE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let event = match state.run(&job.generation, &job.events) {
-            Ok(stats) => GenEvent::Done(stats),
-            Err(e) => {
-                // A failed decode may leave the cache half-written.
-                state.forget_cache();
-                GenEvent::Failed(e)
-            }
-        };
-        let _ = job.events.send(event);
-    }
-}
-
-/// The worker's model, context and cache bookkeeping.
-struct State<'m> {
-    model: &'m LlamaModel,
-    ctx: LlamaContext<'m>,
-    template: LlamaChatTemplate,
-    options: EngineOptions,
-    info: ModelInfo,
-    /// The tokens whose keys and values are in the KV cache, in order.
-    cached: Vec<LlamaToken>,
-    /// Built on the first constrained request (it walks the whole vocabulary;
-    /// its token trie also gives each token's bytes for steering).
-    grammar_factory: Option<ParserFactory>,
-}
-
-impl<'m> State<'m> {
-    fn new(
-        backend: &LlamaBackend,
-        model: &'m LlamaModel,
-        path: &Path,
-        options: &EngineOptions,
-        started: Instant,
-    ) -> Result<Self, LocalError> {
-        let train_context = model.n_ctx_train();
-        let context_size = options
-            .context_size
-            .unwrap_or(train_context.min(DEFAULT_CONTEXT_CAP))
-            .clamp(256, train_context.max(256));
-        let ctx = model
-            .new_context(backend, context_params(options, context_size))
-            .map_err(|e| LocalError::Load {
-                path: path.display().to_string(),
-                reason: format!("cannot create a {context_size}-token context: {e}"),
-            })?;
-        let name = model
-            .meta_val_str("general.name")
-            .or_else(|_| model.meta_val_str("general.basename"))
-            .unwrap_or_else(|_| {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            });
-        let basename = model.meta_val_str("general.basename").unwrap_or_default();
-        let (template, has_chat_template) = match model.chat_template(None) {
-            Ok(t) => (t, true),
-            Err(_) => (chatml()?, false),
-        };
-        let info = ModelInfo {
-            path: path.to_path_buf(),
-            layout: CallLayout::for_model(&format!("{name} {basename}")),
-            name,
-            context_size,
-            train_context,
-            parameters: model.n_params(),
-            has_chat_template,
-            load_time: started.elapsed(),
-        };
-        Ok(State {
-            model,
-            ctx,
-            template,
-            options: options.clone(),
-            info,
-            cached: Vec::new(),
-            grammar_factory: None,
-        })
-    }
-
-    fn forget_cache(&mut self) {
-        self.cached.clear();
-        self.ctx.clear_kv_cache();
-    }
-
-    fn prompt_tokens(&self, messages: &[ChatMessage]) -> Result<Vec<LlamaToken>, LocalError> {
-        let chat = messages
-            .iter()
-            .map(|m| LlamaChatMessage::new(m.role.to_owned(), m.content.replace('\0', "")))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| LocalError::Prompt(e.to_string()))?;
-        let prompt = self
-            .model
-            .apply_chat_template(&self.template, &chat, true)
-            .map_err(|e| LocalError::Prompt(format!("the model's chat template failed: {e}")))?;
-        Ok(self.model.vocab().tokenize(prompt.as_bytes(), true, true))
-    }
-
-    fn matcher(&mut self, grammar: &str) -> Result<Matcher, LocalError> {
-        if self.grammar_factory.is_none() {
-            let env = LlamaSampler::llguidance_tok_env(self.model);
-            let mut factory = ParserFactory::new_simple(&env).map_err(|e| LocalError::Grammar(e.to_string()))?;
-            factory.quiet();
-            self.grammar_factory = Some(factory);
-        }
-        let Some(factory) = &self.grammar_factory else {
-            return Err(LocalError::Grammar("no grammar factory".into()));
-        };
-        let parser = factory.create_parser(TopLevelGrammar::from_lark(grammar.to_owned()));
-        let matcher = Matcher::new(parser);
-        match matcher.get_error() {
-            Some(e) => Err(LocalError::Grammar(e)),
-            None => Ok(matcher),
-        }
-    }
-
-    /// Evaluates `tokens` after the reused prefix; returns the batch index
-    /// whose logits predict the next token.
-    fn evaluate(&mut self, tokens: &[LlamaToken]) -> Result<i32, LocalError> {
-        let mut last = 0;
-        for chunk in tokens.chunks(BATCH) {
-            let mut batch = LlamaBatch::new(chunk.len(), 1);
-            for (i, token) in chunk.iter().enumerate() {
-                let pos = i32::try_from(self.cached.len()).map_err(|_| LocalError::ContextFull {
-                    needed: self.cached.len(),
-                    available: self.info.context_size as usize,
-                })?;
-                batch
-                    .add(*token, pos, &[0], i + 1 == chunk.len())
-                    .map_err(|e| LocalError::Decode(e.to_string()))?;
-                self.cached.push(*token);
-            }
-            self.ctx
-                .decode(&mut batch)
-                .map_err(|e| LocalError::Decode(e.to_string()))?;
-            last = batch.n_tokens() - 1;
-        }
-        Ok(last)
-    }
-
-    fn run(
-        &mut self,
-        generation: &Generation,
-        events: &mpsc::UnboundedSender<GenEvent>,
-    ) -> Result<GenStats, LocalError> {
-        let tokens = self.prompt_tokens(&generation.messages)?;
-        let budget = self.options.max_output_tokens as usize;
-        let available = self.info.context_size as usize;
-        if tokens.len() + budget.min(available / 4) > available {
-            return Err(LocalError::ContextFull {
-                needed: tokens.len(),
-                available,
-            });
-        }
-        let mut matcher = generation.grammar.as_deref().map(|g| self.matcher(g)).transpose()?;
-
-        let prompt_started = Instant::now();
-        let mut reused = if self.options.reuse_prefix {
-            common_prefix(&self.cached, &tokens)
-        } else {
-            0
-        };
-        // The last prompt token is always evaluated: its logits start the answer.
-        reused = reused.min(tokens.len().saturating_sub(1));
-        self.cached.truncate(reused);
-        let from = u32::try_from(reused).unwrap_or(u32::MAX);
-        if self.ctx.clear_kv_cache_seq(Some(0), Some(from), None).is_err() {
-            self.forget_cache();
-            reused = 0;
-        }
-        let mut logits_at = self.evaluate(&tokens[reused..])?;
-        let prompt_time = prompt_started.elapsed();
-
-        let gen_started = Instant::now();
-        let mut sampler = self.sampler();
-        let mut text = Utf8Stream::new(generation.stop.clone());
-        let mut output_tokens = 0u32;
-        let max_tokens = budget.min(available - tokens.len());
-        let mut finish = Finish::Length;
-        for step in 0..max_tokens {
-            let prefer = (matcher.is_some() && max_tokens - step <= CLOSING_RESERVE)
-                .then(|| toolcall::steer(&text.so_far()))
-                .flatten();
-            let token = self.choose(logits_at, matcher.as_mut(), &mut sampler, prefer)?;
-            if self.model.vocab().is_eog(token) {
-                finish = Finish::Stop;
-                break;
-            }
-            sampler.accept(token);
-            if let Some(m) = matcher.as_mut() {
-                m.consume_token(token.0.cast_unsigned())
-                    .map_err(|e| LocalError::Grammar(e.to_string()))?;
-            }
-            output_tokens += 1;
-            let piece = self.model.vocab().token_to_piece(token, false, None);
-            if let Some(delta) = text.push(&piece)
-                && events.send(GenEvent::Text(delta)).is_err()
-            {
-                finish = Finish::Cancelled;
-                break;
-            }
-            if text.stopped {
-                finish = Finish::Stop;
-                break;
-            }
-            if matcher.as_ref().is_some_and(Matcher::is_stopped) {
-                finish = Finish::Stop;
-                break;
-            }
-            logits_at = self.evaluate(&[token])?;
-        }
-        if let Some(rest) = text.finish() {
-            let _ = events.send(GenEvent::Text(rest));
-        }
-        Ok(GenStats {
-            prompt_tokens: u32::try_from(tokens.len()).unwrap_or(u32::MAX),
-            reused_tokens: u32::try_from(reused).unwrap_or(u32::MAX),
-            output_tokens,
-            prompt_time,
-            generation_time: gen_started.elapsed(),
-            finish,
-            text: text.all,
-        })
-    }
-
-    /// The sampler chain: the repetition penalty, then greedy choice or
-    /// temperature sampling with a fixed seed.
-    fn sampler(&self) -> LlamaSampler {
-        let penalty = LlamaSampler::penalties(self.model.n_vocab(), 64, self.options.repeat_penalty, 0.0, 0.0);
-        if self.options.temperature > 0.0 {
-            LlamaSampler::chain_simple([
-                penalty,
-                LlamaSampler::temp(self.options.temperature),
-                LlamaSampler::dist(self.options.seed),
-            ])
-        } else {
-            LlamaSampler::chain_simple([penalty, LlamaSampler::greedy()])
-        }
-    }
-
-    /// Picks the next token from the logits at batch index `at`, inside the
-    /// grammar's mask when there is one; with `prefer`, the likeliest allowed
-    /// token that does what it asks, when there is one.
-    fn choose(
-        &self,
-        at: i32,
-        matcher: Option<&mut Matcher>,
-        sampler: &mut LlamaSampler,
-        prefer: Option<toolcall::Steer>,
-    ) -> Result<LlamaToken, LocalError> {
-        let logits = self.ctx.get_logits_ith(at);
-        let mask = match matcher {
-            Some(m) => Some(m.compute_mask().map_err(|e| LocalError::Grammar(e.to_string()))?),
-            None => None,
-        };
-        let trie = self.grammar_factory.as_ref().map(|f| f.tok_env().tok_trie());
-        if let (Some(prefer), Some(mask), Some(trie)) = (prefer, mask.as_ref(), trie) {
-            let best = logits
-                .iter()
-                .enumerate()
-                .filter_map(|(id, logit)| Some((u32::try_from(id).ok()?, logit)))
-                .filter(|&(id, _)| mask.is_allowed(id) && prefer.wants(trie.token(id)))
-                .max_by(|a, b| a.1.total_cmp(b.1));
-            if let Some((id, _)) = best {
-                return Ok(LlamaToken(id.cast_signed()));
-            }
-        }
-        let mut any_allowed = false;
-        let data = logits.iter().enumerate().map(|(id, &logit)| {
-            let id = u32::try_from(id).unwrap_or(u32::MAX);
-            let allowed = mask.as_ref().is_none_or(|mask| mask.is_allowed(id));
-            any_allowed |= allowed;
-            let logit = if allowed { logit } else { f32::NEG_INFINITY };
-            LlamaTokenData::new(LlamaToken(id.cast_signed()), logit, 0.0)
-        });
-        let mut array = LlamaTokenDataArray::from_iter(data, false);
-        if !any_allowed {
-            return Err(LocalError::Grammar("the grammar allows no next token".into()));
-        }
-        sampler.apply(&mut array);
-        array
-            .selected_token()
-            .ok_or_else(|| LocalError::Decode("the sampler selected no token".into()))
-    }
-}
-
-fn chatml() -> Result<LlamaChatTemplate, LocalError> {
-    LlamaChatTemplate::new("chatml").map_err(|e| LocalError::Prompt(e.to_string()))
-}
-
-fn common_prefix(a: &[LlamaToken], b: &[LlamaToken]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }

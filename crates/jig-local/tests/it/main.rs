@@ -4,5 +4,6 @@
 
 mod constrained;
 mod engine;
+mod pool;
 mod provider;
 mod support;

@@ -30,6 +30,14 @@ pub fn engine(options: EngineOptions) -> Engine {
     }
 }
 
+/// An engine with a model of its own, which no other test's handles share.
+pub fn unshared(options: EngineOptions) -> Engine {
+    match Engine::load_unshared(&model_path(), options) {
+        Ok(engine) => engine,
+        Err(e) => panic!("cannot load the packaged model: {e}"),
+    }
+}
+
 pub fn chat(pairs: &[(&'static str, &str)]) -> Vec<ChatMessage> {
     pairs
         .iter()
