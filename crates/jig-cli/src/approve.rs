@@ -1,23 +1,29 @@
-//! Answering approval requests from the front-end side: a question on the
-//! terminal, or — with `--json` — an `Op::Approval` JSON line on stdin.
+//! Answering the session's requests from the front-end side — approvals and
+//! the questions tools ask through the tool host: a question on the
+//! terminal, or — with `--json` — an `Op::Approval` / `Op::Answer` JSON line
+//! on stdin.
 //!
 //! Reading is cancel-safe (`Lines::next_line`), so the question can be
 //! abandoned when the turn ends first (Ctrl-C). End of input denies.
 
-use jig_protocol::{Op, ReviewDecision};
+use jig_protocol::{HostAnswer, HostRequest, Op, ReviewDecision};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 
 /// Reads decisions from stdin.
 pub struct Approver {
     json: bool,
+    /// A person at a terminal can answer questions; a script gets none.
+    person: bool,
     lines: Lines<BufReader<Stdin>>,
 }
 
 impl Approver {
     /// An approver for `--json` (JSON lines) or a person at a terminal.
     pub fn new(json: bool) -> Self {
+        use std::io::IsTerminal;
         Approver {
             json,
+            person: std::io::stdin().is_terminal(),
             lines: BufReader::new(tokio::io::stdin()).lines(),
         }
     }
@@ -34,6 +40,46 @@ impl Approver {
             match self.parse(request_id, line.trim()) {
                 Ok(op) => return op,
                 Err(problem) => eprintln!("{problem}"),
+            }
+        }
+    }
+
+    /// The answer to the tool's question `request_id`. End of input declines.
+    pub async fn answer_input(&mut self, request_id: &str, request: &HostRequest) -> Op {
+        let answer = |answer| Op::Answer {
+            request_id: request_id.to_owned(),
+            answer,
+        };
+        if !self.json && !self.person {
+            // Nobody can answer; a script must never hang on a question.
+            return answer(HostAnswer::Declined);
+        }
+        loop {
+            if !self.json {
+                eprint!("  answer (empty line: no answer): ");
+            }
+            let Ok(Some(line)) = self.lines.next_line().await else {
+                return answer(HostAnswer::Declined);
+            };
+            let line = line.trim();
+            if !self.json {
+                return match line {
+                    "" => answer(HostAnswer::Declined),
+                    text => answer(HostAnswer::Text { text: text.to_owned() }),
+                };
+            }
+            match serde_json::from_str::<Op>(line) {
+                Ok(Op::Answer {
+                    request_id: id,
+                    answer: a,
+                }) if id == request_id => return answer(a),
+                _ => eprintln!(
+                    "error: expected {{\"type\":\"answer\",\"request_id\":\"{request_id}\",\"answer\":{{\"kind\":\"text\",\"text\":\"…\"}}}} \
+                     or {{\"kind\":\"declined\"}} as the answer ({})",
+                    match request {
+                        HostRequest::Question { .. } => "a question",
+                    }
+                ),
             }
         }
     }

@@ -149,6 +149,13 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
     follow(&mut handle, args.run.json, running, prompt).await
 }
 
+/// A request of the session's that the person is asked to answer.
+#[derive(Debug, Clone)]
+enum Waiting {
+    Approval(String),
+    Input(String, jig_protocol::HostRequest),
+}
+
 /// Whether a turn is already running when [`follow`] starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Running {
@@ -203,9 +210,7 @@ pub async fn compact(args: CompactArgs) -> anyhow::Result<u8> {
         if matches!(event, Event::CompactionCompleted { .. }) {
             code = exit::COMPLETED;
         }
-        if let Event::Error { message } = &event
-            && message.starts_with("nothing to compact")
-        {
+        if matches!(event, Event::CompactionSkipped { .. }) {
             code = exit::COMPLETED;
         }
     }
@@ -260,7 +265,7 @@ async fn follow(
     });
     let mut renderer = Renderer::new(json);
     let mut approver = Approver::new(json);
-    let mut waiting: Option<String> = None;
+    let mut waiting: Option<Waiting> = None;
     let mut code = exit::FAILED;
     if running == Running::No
         && let Some(text) = prompt.take()
@@ -270,8 +275,13 @@ async fn follow(
     }
     while running == Running::Yes {
         let next = match waiting.clone() {
-            Some(request_id) => tokio::select! {
-                op = approver.answer(&request_id) => {
+            Some(request) => tokio::select! {
+                op = async {
+                    match &request {
+                        Waiting::Approval(id) => approver.answer(id).await,
+                        Waiting::Input(id, request) => approver.answer_input(id, request).await,
+                    }
+                } => {
                     handle.submit(op);
                     waiting = None;
                     continue;
@@ -286,8 +296,13 @@ async fn follow(
         };
         renderer.event(&event)?;
         match &event {
-            Event::ApprovalRequested { request_id, .. } => waiting = Some(request_id.clone()),
-            Event::ApprovalDecided { .. } => waiting = None,
+            Event::ApprovalRequested { request_id, .. } => waiting = Some(Waiting::Approval(request_id.clone())),
+            Event::InputRequested {
+                request_id, request, ..
+            } => {
+                waiting = Some(Waiting::Input(request_id.clone(), request.clone()));
+            }
+            Event::ApprovalDecided { .. } | Event::InputAnswered { .. } => waiting = None,
             _ => {}
         }
         if let Event::TurnCompleted { outcome, .. } = &event {

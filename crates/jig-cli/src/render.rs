@@ -135,6 +135,19 @@ fn human(event: &Event) -> Option<String> {
                 jig_protocol::ReviewDecision::Abort => "denied; stopping the turn",
             }
         )),
+        Event::InputRequested { request, .. } => Some(match request {
+            jig_protocol::HostRequest::Question { question, options } if options.is_empty() => {
+                format!("question: {question}")
+            }
+            jig_protocol::HostRequest::Question { question, options } => {
+                format!("question: {question}\n  options: {}", options.join(" · "))
+            }
+        }),
+        Event::InputAnswered { answer, .. } => Some(match answer {
+            jig_protocol::HostAnswer::Text { text } => format!("  → {}", one_line(text, 300)),
+            jig_protocol::HostAnswer::Declined => "  → no answer".to_owned(),
+        }),
+        Event::CompactionSkipped { reason } => Some(reason.clone()),
         Event::CompactionStarted {
             reason,
             focus,
@@ -174,7 +187,7 @@ fn human(event: &Event) -> Option<String> {
                 ),
             }),
             TurnOutcome::Interrupted => Some("interrupted; run `jig resume --last` to continue".into()),
-            TurnOutcome::Failed { error } => Some(format!("error: {error}")),
+            TurnOutcome::Failed { error, .. } => Some(format!("error: {error}")),
         },
     }
 }

@@ -183,7 +183,7 @@ impl Session {
     pub(crate) async fn compact_when_idle(&mut self, focus: Option<String>, cancel: &CancellationToken) {
         let message = match self.compact(CompactionReason::Manual, focus, cancel).await {
             Ok(()) => None,
-            Err(Stop::Failed(error)) => Some(error),
+            Err(Stop::Failed(_, error)) => Some(error),
             Err(Stop::Interrupted) => Some(COMPACTION_INTERRUPTED.to_string()),
         };
         let recorded = match message {
@@ -205,8 +205,8 @@ impl Session {
         let Some(plan) = jig_compact::plan(&self.items, self.counter.as_ref(), self.compaction.keep_recent_tokens)
         else {
             if reason == CompactionReason::Manual {
-                self.emit(Event::Error {
-                    message: "nothing to compact yet: the conversation is already short".into(),
+                self.emit(Event::CompactionSkipped {
+                    reason: "nothing to compact yet: the conversation is already short".into(),
                 })?;
             }
             return Ok(());

@@ -102,6 +102,16 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// Where this fault is, for a failed turn's outcome.
+    pub fn failure_kind(&self) -> jig_protocol::FailureKind {
+        use jig_protocol::FailureKind;
+        match self {
+            CoreError::Io { .. } => FailureKind::Storage,
+            CoreError::Model(_) => FailureKind::Model,
+            _ => FailureKind::Internal,
+        }
+    }
+
     /// An I/O error with context.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         CoreError::Io {

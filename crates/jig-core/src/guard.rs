@@ -11,11 +11,11 @@
 
 use std::sync::Arc;
 
+use crate::host::Answer;
 use jig_config::ApprovalPolicy;
 use jig_protocol::{Event, ReviewDecision, ToolCall};
 use jig_sandbox::SandboxPolicy;
 use jig_tools::{CommandPreview, ToolContext, ToolError, ToolResult};
-use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use crate::session::Session;
@@ -163,30 +163,27 @@ impl Session {
         escalation: bool,
         cancel: &CancellationToken,
     ) -> Result<Option<ToolError>, Stop> {
-        self.approval_seq += 1;
-        let request_id = format!("approval-{}", self.approval_seq);
-        let (answer, decision) = oneshot::channel();
-        self.pending_approvals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(request_id.clone(), answer);
-        self.emit(Event::ApprovalRequested {
-            request_id: request_id.clone(),
-            call_id: call.call_id.clone(),
-            command: preview.display(),
-            cwd: self.cwd.display().to_string(),
-            reason,
-            escalation,
-        })?;
-        self.flush()?;
-        let decision = tokio::select! {
-            decision = decision => decision.unwrap_or(ReviewDecision::Deny),
-            () = cancel.cancelled() => ReviewDecision::Abort,
+        let (call_id, command, cwd) = (call.call_id.clone(), preview.display(), self.cwd.display().to_string());
+        let asked = self.host.ask(
+            "approval",
+            |request_id| Event::ApprovalRequested {
+                request_id,
+                call_id,
+                command,
+                cwd,
+                reason,
+                escalation,
+            },
+            cancel,
+        );
+        let (request_id, answer) = asked.await?;
+        let decision = match answer {
+            Some(Answer::Approval(decision)) => decision,
+            // A question's answer sent to an approval's id decides nothing.
+            Some(Answer::Input(_)) => ReviewDecision::Deny,
+            None if cancel.is_cancelled() => ReviewDecision::Abort,
+            None => ReviewDecision::Deny,
         };
-        self.pending_approvals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&request_id);
         self.emit(Event::ApprovalDecided { request_id, decision })?;
         Ok(match decision {
             ReviewDecision::Approve => None,

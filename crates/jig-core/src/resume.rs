@@ -3,8 +3,11 @@
 //! One pass over the records, no re-reading: items are replayed in order,
 //! usage is summed, and turn boundaries tell whether the last turn finished.
 //! Tool calls without an output are returned as `dangling`, marked with
-//! whether they had started (a `tool_call_begin` event was recorded), so the
-//! session can report them to the model instead of running them again.
+//! how far they got ([`CallState`]): one that never began or began and did
+//! who knows what is reported to the model instead of run again; one that
+//! was waiting for the front-end's answer to a request (an approval, a
+//! question) had changed nothing yet, so it is run again and asks again —
+//! an open request is never answered by guesswork.
 //! A compaction's summary response whose `compaction` record never got
 //! written (the process stopped in between) is left out of the
 //! conversation: it is no answer to the turn, and the resumed turn compacts
@@ -17,7 +20,7 @@
 //! resumed into a conversation no model produced. A `session_meta` in a
 //! format this jig does not read is refused too.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use jig_protocol::{Event, Item, PlanStep, RolloutRecord, SessionMeta, TokenUsage, ToolCall, TurnOutcome};
@@ -50,8 +53,11 @@ pub struct Rebuilt {
     pub open_turn: Option<OpenTurn>,
     /// How the last completed turn ended.
     pub last_outcome: Option<TurnOutcome>,
-    /// Tool calls with no output, with whether each had started.
-    pub dangling: Vec<(ToolCall, bool)>,
+    /// Tool calls with no output, with how far each got.
+    pub dangling: Vec<(ToolCall, CallState)>,
+    /// The number of the last request asked of the front-end (approvals
+    /// and questions), so new ones get new ids.
+    pub last_request: u64,
     /// The last recorded plan.
     pub plan: Vec<PlanStep>,
     /// Compactions so far.
@@ -78,6 +84,8 @@ pub struct Rebuilder {
     path: std::path::PathBuf,
     state: Option<Rebuilt>,
     started_calls: HashSet<String>,
+    /// Requests to the front-end with no recorded answer: id → call id.
+    open_requests: HashMap<String, String>,
     /// Calls recorded in responses that have no output yet.
     waiting_calls: HashSet<String>,
     /// Records pushed so far (the number of the one being applied).
@@ -94,6 +102,7 @@ impl Rebuilder {
             path: path.to_path_buf(),
             state: None,
             started_calls: HashSet::new(),
+            open_requests: HashMap::new(),
             waiting_calls: HashSet::new(),
             records: 0,
             summary_pending: false,
@@ -121,6 +130,7 @@ impl Rebuilder {
                 open_turn: None,
                 last_outcome: None,
                 dangling: Vec::new(),
+                last_request: 0,
                 plan: Vec::new(),
                 compactions: 0,
                 goal: None,
@@ -196,6 +206,19 @@ impl Rebuilder {
                 Event::ToolCallBegin { call_id, .. } => {
                     self.started_calls.insert(call_id);
                 }
+                Event::ApprovalRequested {
+                    request_id, call_id, ..
+                }
+                | Event::InputRequested {
+                    request_id, call_id, ..
+                } => {
+                    let number = request_id.rsplit('-').next().and_then(|n| n.parse().ok());
+                    state.last_request = state.last_request.max(number.unwrap_or(0));
+                    self.open_requests.insert(request_id, call_id);
+                }
+                Event::ApprovalDecided { request_id, .. } | Event::InputAnswered { request_id, .. } => {
+                    self.open_requests.remove(&request_id);
+                }
                 Event::PlanUpdated { plan, .. } => state.plan = plan,
                 Event::GoalUpdated { goal } => state.goal = Some(goal),
                 _ => {}
@@ -253,12 +276,25 @@ impl Rebuilder {
         let Some(mut state) = self.state else {
             return Err(crate::store::empty_rollout(self.path));
         };
-        state.dangling = dangling_calls(&state.items, &self.started_calls);
+        let asking: HashSet<String> = self.open_requests.into_values().collect();
+        state.dangling = dangling_calls(&state.items, &self.started_calls, &asking);
         Ok(state)
     }
 }
 
-fn dangling_calls(items: &[Item], started: &HashSet<String>) -> Vec<(ToolCall, bool)> {
+/// How far a call without an output got before the process stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallState {
+    /// It never began.
+    NotStarted,
+    /// It began; what it did is unknown.
+    Started,
+    /// It was waiting for the front-end's answer to a request; it changed
+    /// nothing yet, so it is run again and asks again.
+    Asking,
+}
+
+fn dangling_calls(items: &[Item], started: &HashSet<String>, asking: &HashSet<String>) -> Vec<(ToolCall, CallState)> {
     let answered: HashSet<&str> = items
         .iter()
         .filter_map(|item| match item {
@@ -270,7 +306,14 @@ fn dangling_calls(items: &[Item], started: &HashSet<String>) -> Vec<(ToolCall, b
         .iter()
         .filter_map(|item| match item {
             Item::ToolCall(call) if !answered.contains(call.call_id.as_str()) => {
-                Some((call.clone(), started.contains(&call.call_id)))
+                let state = if asking.contains(&call.call_id) {
+                    CallState::Asking
+                } else if started.contains(&call.call_id) {
+                    CallState::Started
+                } else {
+                    CallState::NotStarted
+                };
+                Some((call.clone(), state))
             }
             _ => None,
         })

@@ -18,13 +18,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use jig_model::ModelClient;
-use jig_protocol::{Event, Item, Op, Role, RolloutRecord, SessionMeta, TokenUsage, ToolCall, TurnOutcome};
+use jig_protocol::{
+    Envelope, Event, FailureKind, Item, Op, Role, RolloutRecord, SessionMeta, TokenUsage, ToolCall, TurnOutcome,
+};
 use jig_tools::ToolRouter;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CoreError;
-use crate::resume::{OpenTurn, Rebuilder};
+use crate::host::{Answer, Host};
+use crate::recorder::{EventSink, Recorder};
+use crate::resume::{CallState, OpenTurn, Rebuilder};
 use crate::rollout::{RolloutWriter, scan_rollout};
 use crate::store::{ROLLOUT_FILE, SessionLock, SessionStore, new_meta};
 
@@ -68,19 +72,18 @@ pub struct Session {
     pub(crate) tools: ToolRouter,
     /// The tools' specs, built once so every request's prefix is identical.
     pub(crate) tool_specs: Vec<jig_protocol::ToolSpec>,
-    pub(crate) writer: RolloutWriter,
+    /// The rollout, its group commit and the outgoing events.
+    pub(crate) recorder: Recorder,
+    /// Requests to the front-end and their answers (approvals, questions).
+    pub(crate) host: Host,
     pub(crate) items: Vec<Item>,
     pub(crate) total_usage: TokenUsage,
     /// Usage of the running turn (since it started or was resumed).
     pub(crate) turn_usage: TokenUsage,
     pub(crate) limits: crate::budget::Limits,
-    pub(crate) redactor: crate::redact::Redactor,
     pub(crate) guard: crate::guard::Guard,
-    /// Approval requests waiting for an `Op::Approval`, by request id.
-    pub(crate) pending_approvals: PendingApprovals,
     /// Commands a person approved for the rest of the session.
     pub(crate) approved_commands: std::collections::HashSet<String>,
-    pub(crate) approval_seq: u64,
     pub(crate) compaction: crate::compaction::CompactionConfig,
     /// Token estimates for what the provider has not counted yet.
     pub(crate) counter: Arc<dyn jig_compact::TokenCounter>,
@@ -105,14 +108,19 @@ pub struct Session {
     /// Whether the actor first takes up a stopped turn's work (no new input).
     pub(crate) take_up_stopped: bool,
     /// Tool calls that never got an output before the process stopped.
-    pub(crate) dangling: Vec<(ToolCall, bool)>,
+    pub(crate) dangling: Vec<(ToolCall, CallState)>,
+    /// Calls that were waiting for the front-end when the process stopped:
+    /// run again first when the turn continues, so they ask again.
+    pub(crate) rerun: Vec<ToolCall>,
     pub(crate) inbox: Arc<Mutex<VecDeque<String>>>,
-    /// Recorded events waiting for the next sync before they are sent.
-    pub(crate) unsent: Vec<Event>,
     /// The plan tools edit; restored from the last `plan_updated` on resume.
     pub(crate) plan: jig_tools::SharedPlan,
-    events: mpsc::UnboundedSender<Event>,
-    events_rx: Option<mpsc::UnboundedReceiver<Event>>,
+    /// The receiving end of the session's own event channel, until spawned
+    /// (`None` when the events go to a front-end's shared sink).
+    events_rx: Option<mpsc::UnboundedReceiver<Envelope>>,
+    /// Set when a turn panicked: the state may be half-updated, so the
+    /// session records the failure and stops.
+    pub(crate) poisoned: bool,
 }
 
 /// A front-end's connection to a running session.
@@ -122,7 +130,7 @@ pub struct SessionHandle {
     /// Session directory.
     pub dir: PathBuf,
     ops: mpsc::UnboundedSender<Op>,
-    events: mpsc::UnboundedReceiver<Event>,
+    events: Option<mpsc::UnboundedReceiver<Envelope>>,
 }
 
 impl SessionHandle {
@@ -136,9 +144,15 @@ impl SessionHandle {
         self.ops.clone()
     }
 
-    /// The next event; `None` once the session has shut down.
+    /// The next event; `None` once the session has shut down (at once when
+    /// its events go to a shared sink, see [`Session::send_events_to`]).
     pub async fn next_event(&mut self) -> Option<Event> {
-        self.events.recv().await
+        self.next().await.map(|envelope| envelope.event)
+    }
+
+    /// The next event with the id of the session it came from.
+    pub async fn next(&mut self) -> Option<Envelope> {
+        self.events.as_mut()?.recv().await
     }
 }
 
@@ -152,7 +166,7 @@ impl Session {
         let meta = new_meta(&config.cwd, &config.model_spec, &config.instructions, &config.dialect);
         let (dir, writer) = SessionStore::new(&config.home).create(&meta)?;
         let writer = writer.kill_after(config.fault_kill_after_records);
-        Ok(Self::assemble(meta, dir, config, model, tools, writer))
+        Ok(Self::assemble(meta, dir, config, model, tools, writer, 0))
     }
 
     /// Rebuilds a session from the rollout in `dir` alone. An unfinished turn
@@ -171,7 +185,7 @@ impl Session {
         let loaded = scan_rollout(&path, |record| rebuilder.push(record))?;
         let state = rebuilder.finish()?;
         let writer = RolloutWriter::reopen(&path, &loaded, lock)?.kill_after(config.fault_kill_after_records);
-        let mut session = Self::assemble(state.meta, dir, config, model, tools, writer);
+        let mut session = Self::assemble(state.meta, dir, config, model, tools, writer, state.last_request);
         session.cwd = PathBuf::from(&session.meta.cwd);
         session.items = state.items;
         session.total_usage = state.total_usage;
@@ -193,12 +207,15 @@ impl Session {
         model: Arc<dyn ModelClient>,
         mut tools: ToolRouter,
         writer: RolloutWriter,
+        last_request: u64,
     ) -> Session {
         // Every dialect can get back what compaction moved out of view.
         tools.register(Arc::new(jig_compact::RecallTool::new(dir.join(ROLLOUT_FILE))));
         let tool_specs = tools.specs();
 
         let (events, events_rx) = mpsc::unbounded_channel();
+        let recorder = Recorder::new(meta.session_id.clone(), writer, config.redactor.clone(), events);
+        let host = Host::new(&recorder, last_request);
         Session {
             cwd: config.cwd.clone(),
             path_prefix: config.path_prefix.clone(),
@@ -207,16 +224,14 @@ impl Session {
             model,
             tool_specs,
             tools,
-            writer,
+            recorder,
+            host,
             items: Vec::new(),
             total_usage: TokenUsage::default(),
             turn_usage: TokenUsage::default(),
             limits: config.limits.clone(),
-            redactor: config.redactor.clone(),
             guard: config.guard.clone(),
-            pending_approvals: PendingApprovals::default(),
             approved_commands: std::collections::HashSet::new(),
-            approval_seq: 0,
             compaction: config.compaction.clone(),
             counter: config.compaction.counter(),
             reported: None,
@@ -231,11 +246,11 @@ impl Session {
             last_outcome: None,
             take_up_stopped: false,
             dangling: Vec::new(),
+            rerun: Vec::new(),
             inbox: Arc::default(),
-            unsent: Vec::new(),
             plan: jig_tools::SharedPlan::default(),
-            events,
             events_rx: Some(events_rx),
+            poisoned: false,
         }
     }
 
@@ -271,18 +286,40 @@ impl Session {
         &self.items
     }
 
-    /// Starts the session's actor on the current tokio runtime.
+    /// Sends this session's events to `sink` (as [`Envelope`]s naming the
+    /// session) instead of its handle, so one front-end can follow many
+    /// sessions through one channel. Call it before [`Session::spawn`].
+    pub fn send_events_to(&mut self, sink: EventSink) {
+        self.recorder.set_sink(sink);
+        self.events_rx = None;
+    }
+
+    /// Starts the session's actor on the current tokio runtime. A panic
+    /// inside a turn ends that turn `failed` (kind `internal`, recorded) and
+    /// stops the session; a panic anywhere else in the actor is reported to
+    /// the front-end as an error before the events end.
     pub fn spawn(mut self) -> SessionHandle {
         let (ops, ops_rx) = mpsc::unbounded_channel();
-        let (_, empty) = mpsc::unbounded_channel();
-        let events = self.events_rx.take().unwrap_or(empty);
         let handle = SessionHandle {
             session_id: self.id().to_string(),
             dir: self.dir.clone(),
             ops,
-            events,
+            events: self.events_rx.take(),
         };
-        tokio::spawn(self.run(ops_rx));
+        let recorder = self.recorder.clone();
+        let actor = tokio::spawn(self.run(ops_rx));
+        tokio::spawn(async move {
+            if let Err(err) = actor.await
+                && err.is_panic()
+            {
+                let message = format!(
+                    "internal error: the session stopped ({}); its rollout holds everything up to here — \
+                     resume it with `jig resume`, and please report this",
+                    panic_message(err.into_panic().as_ref())
+                );
+                recorder.send_unrecorded(&Event::Error { message });
+            }
+        });
         handle
     }
 
@@ -304,16 +341,17 @@ impl Session {
         let first_turn = self.open_turn.is_some() || self.take_up_stopped;
         let mut next: Option<Option<String>> = first_turn.then_some(None);
         loop {
-            if self.writer.failed() {
-                // Nothing more can be recorded, so nothing more may happen.
+            if self.recorder.failed() || self.poisoned {
+                // Nothing more can be recorded, or the state cannot be
+                // trusted after a panic: nothing more may happen.
                 break;
             }
             let input = match next.take() {
                 Some(input) => input,
                 None => match ops.recv().await {
                     Some(Op::UserInput { text } | Op::Interject { text }) => Some(text),
-                    // Nothing runs, so there is nothing to stop or approve.
-                    Some(Op::Interrupt | Op::Approval { .. }) => continue,
+                    // Nothing runs, so there is nothing to stop or answer.
+                    Some(Op::Interrupt | Op::Approval { .. } | Op::Answer { .. }) => continue,
                     Some(Op::Compact { focus }) => {
                         // Served like a turn, so an interrupt can stop it.
                         if self.drive(Work::Compaction(focus), &mut ops).await == Flow::Shutdown {
@@ -338,7 +376,7 @@ impl Session {
     async fn drive(&mut self, work: Work, ops: &mut mpsc::UnboundedReceiver<Op>) -> Flow {
         let cancel = CancellationToken::new();
         let inbox = self.inbox.clone();
-        let approvals = self.pending_approvals.clone();
+        let host = self.host.clone();
         let compact_request = self.compact_request.clone();
         let mut flow = Flow::Continue;
         let stop_on_shutdown = matches!(work, Work::Turn(_));
@@ -362,12 +400,12 @@ impl Session {
                     Some(Op::Compact { focus }) => {
                         *compact_request.lock().unwrap_or_else(|e| e.into_inner()) = Some(focus);
                     }
+                    // An answer to no open request (late, or mistyped) is dropped.
                     Some(Op::Approval { request_id, decision }) => {
-                        // An answer to no open request (late, or mistyped) is dropped.
-                        let waiting = approvals.lock().unwrap_or_else(|e| e.into_inner()).remove(&request_id);
-                        if let Some(answer) = waiting {
-                            let _ = answer.send(decision);
-                        }
+                        host.answer(&request_id, Answer::Approval(decision));
+                    }
+                    Some(Op::Answer { request_id, answer }) => {
+                        host.answer(&request_id, Answer::Input(answer));
                     }
                     Some(Op::Shutdown) | None => {
                         flow = Flow::Shutdown;
@@ -397,12 +435,30 @@ impl Session {
             }
             Ok::<(), CoreError>(())
         })();
-        let already_answered = open.is_some() && self.items.last().is_some_and(Item::is_from_model);
+        // (Calls to run again are the model's last items, but no answer.)
+        let already_answered =
+            open.is_some() && self.rerun.is_empty() && self.items.last().is_some_and(Item::is_from_model);
         let outcome = match start {
             // The crash came after the final answer but before the turn was closed.
             Ok(()) if already_answered => TurnOutcome::Completed,
-            Ok(()) => self.run_turn(&cancel).await,
-            Err(err) => TurnOutcome::Failed { error: err.to_string() },
+            Ok(()) => {
+                let turn = std::panic::AssertUnwindSafe(self.run_turn(&cancel));
+                match futures::FutureExt::catch_unwind(turn).await {
+                    Ok(outcome) => outcome,
+                    Err(panic) => {
+                        self.poisoned = true;
+                        TurnOutcome::failed(
+                            FailureKind::Internal,
+                            format!(
+                                "internal error: jig panicked during the turn ({}); the session stops here — \
+                                 resume it with `jig resume`, and please report this",
+                                panic_message(panic.as_ref())
+                            ),
+                        )
+                    }
+                }
+            }
+            Err(err) => TurnOutcome::failed(err.failure_kind(), err.to_string()),
         };
         // The goal's spending is recorded once per turn, so resume knows it.
         let goal = self.goal.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -426,22 +482,22 @@ impl Session {
     /// that it failed, and why. Events waiting for a sync that failed are
     /// dropped, as they are not durable.
     fn end_unrecorded(&mut self, turn_id: u64, outcome: TurnOutcome, last_message: Option<String>, err: &CoreError) {
-        self.unsent.clear();
+        self.recorder.drop_unsent();
         let error = err.to_string();
         let outcome = match outcome {
-            TurnOutcome::Failed { error: first } if first == error => TurnOutcome::Failed { error },
-            TurnOutcome::Failed { error: first } => {
+            TurnOutcome::Failed { kind, error: first } if first == error => TurnOutcome::Failed { kind, error },
+            TurnOutcome::Failed { kind, error: first } => {
                 self.report(err);
-                TurnOutcome::Failed { error: first }
+                TurnOutcome::Failed { kind, error: first }
             }
-            _ => TurnOutcome::Failed { error },
+            _ => TurnOutcome::failed(err.failure_kind(), error),
         };
         let completed = Event::TurnCompleted {
             turn_id,
             outcome,
             last_message,
         };
-        let _ = self.events.send(self.redactor.value(&completed).into_owned());
+        self.recorder.send_unrecorded(&completed);
     }
 
     /// The turn's last non-empty assistant message (the search stops at the
@@ -471,9 +527,7 @@ impl Session {
 
     /// Redacts a record and appends it; returns what was written.
     pub(crate) fn record(&mut self, record: RolloutRecord) -> Result<RolloutRecord, CoreError> {
-        let record = self.redactor.value(&record).into_owned();
-        self.writer.append(&record)?;
-        Ok(record)
+        self.recorder.record(record)
     }
 
     /// Records an item in the rollout, then adds it to the conversation.
@@ -488,42 +542,31 @@ impl Session {
     /// front-end at the next [`Session::flush`], once it is durable. Both
     /// see it redacted.
     pub(crate) fn emit(&mut self, event: Event) -> Result<(), CoreError> {
-        match event {
-            Event::AgentMessageDelta { delta } => {
-                // Deltas are not recorded; what came before them goes first.
-                self.flush()?;
-                let delta = self.redactor.text(&delta).into_owned();
-                let _ = self.events.send(Event::AgentMessageDelta { delta });
-            }
-            event => {
-                let event = self.redactor.value(&event).into_owned();
-                self.writer.append(&RolloutRecord::Event {
-                    event: for_the_rollout(&event),
-                })?;
-                self.unsent.push(event);
-            }
-        }
-        Ok(())
+        self.recorder.emit(event, for_the_rollout)
     }
 
     /// Makes everything recorded so far durable with one sync, then sends
     /// the events waiting for it. Called before anything acts on the records:
     /// a model request, a tool run, an approval question, the end of a turn.
     pub(crate) fn flush(&mut self) -> Result<(), CoreError> {
-        self.writer.sync()?;
-        for event in self.unsent.drain(..) {
-            // A front-end that went away is not the session's fault.
-            let _ = self.events.send(event);
-        }
-        Ok(())
+        self.recorder.flush()
     }
 
     /// Tells the front-end about a fault that could not be recorded.
     pub(crate) fn report(&self, err: &CoreError) {
-        let _ = self.events.send(Event::Error {
+        self.recorder.send_unrecorded(&Event::Error {
             message: err.to_string(),
         });
     }
+}
+
+/// What a panic said, as far as it said anything.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with no message".to_owned())
 }
 
 /// Most of a tool's output kept in the rollout's copy of `tool_call_end`:
@@ -553,10 +596,6 @@ fn for_the_rollout(event: &Event) -> Event {
         event => event.clone(),
     }
 }
-
-/// Approval answers the actor routes to the waiting turn.
-pub(crate) type PendingApprovals =
-    Arc<Mutex<std::collections::HashMap<String, tokio::sync::oneshot::Sender<jig_protocol::ReviewDecision>>>>;
 
 /// What the actor does while it serves ops.
 enum Work {

@@ -13,11 +13,12 @@
 use std::time::Instant;
 
 use futures::future::join_all;
-use jig_protocol::{Event, Item, ToolCall, ToolOutput, ToolStatus};
+use jig_protocol::{Event, FailureKind, Item, ToolCall, ToolOutput, ToolStatus};
 use jig_tools::{ToolContext, ToolEffect, ToolError, ToolResult};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CoreError;
+use crate::resume::CallState;
 use crate::session::Session;
 use crate::turn::Stop;
 
@@ -42,6 +43,7 @@ impl Session {
             goal: self.goal.clone(),
             sandbox: self.guard.sandbox.clone(),
             path_prefix: self.path_prefix.clone(),
+            host: None,
         };
         let mut next = 0;
         while next < calls.len() {
@@ -65,14 +67,16 @@ impl Session {
                 // A command: rules, approval and sandbox decide how it runs.
                 ([call], Some(preview)) => {
                     let start = Instant::now();
+                    let ctx = self.call_context(&ctx, call);
                     let result = self.guarded_run(&ctx, call, preview, cancel).await?;
                     vec![(result, start.elapsed().as_millis() as u64)]
                 }
                 _ => {
+                    let contexts: Vec<ToolContext> = batch.iter().map(|call| self.call_context(&ctx, call)).collect();
                     let tools = &self.tools;
-                    join_all(batch.iter().map(|call| async {
+                    join_all(batch.iter().zip(&contexts).map(|(call, ctx)| async move {
                         let start = Instant::now();
-                        let result = tools.dispatch(&ctx, call).await;
+                        let result = tools.dispatch(ctx, call).await;
                         (result, start.elapsed().as_millis() as u64)
                     }))
                     .await
@@ -87,7 +91,7 @@ impl Session {
             }
             next = end;
             let stop = match fault {
-                Some(message) => Some(Stop::Failed(message)),
+                Some(message) => Some(Stop::Failed(FailureKind::Tool, message)),
                 None if cancel.is_cancelled() => Some(Stop::Interrupted),
                 None => None,
             };
@@ -97,6 +101,13 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// `ctx` for one call: its tool host asks on behalf of that call.
+    fn call_context(&self, ctx: &ToolContext, call: &ToolCall) -> ToolContext {
+        let mut ctx = ctx.clone();
+        ctx.host = Some(self.host.for_call(&call.call_id, &ctx.cancel));
+        ctx
     }
 
     /// Answers calls that will not run, keeping every call paired with an output.
@@ -163,16 +174,22 @@ impl Session {
         })
     }
 
-    /// After resume: answer every call that never got an output.
+    /// After resume: answer every call that never got an output, except a
+    /// call that was waiting for the front-end's answer: it changed nothing
+    /// yet, so it runs again (and asks again) when the turn continues, with
+    /// the calls after it, which never began.
     pub(crate) fn close_dangling_calls(&mut self) -> Result<(), CoreError> {
-        for (call, started) in std::mem::take(&mut self.dangling) {
-            let text = if started {
-                INTERRUPTED_STARTED
-            } else {
-                INTERRUPTED_NOT_STARTED
+        let dangling = std::mem::take(&mut self.dangling);
+        let asking = dangling.iter().position(|(_, state)| *state == CallState::Asking);
+        let (close, rerun) = dangling.split_at(asking.unwrap_or(dangling.len()));
+        for (call, state) in close {
+            let text = match state {
+                CallState::NotStarted => INTERRUPTED_NOT_STARTED,
+                CallState::Started | CallState::Asking => INTERRUPTED_STARTED,
             };
-            self.record_output(&call, text.to_string(), ToolStatus::Interrupted, 0)?;
+            self.record_output(call, text.to_string(), ToolStatus::Interrupted, 0)?;
         }
+        self.rerun = rerun.iter().map(|(call, _)| call.clone()).collect();
         Ok(())
     }
 }

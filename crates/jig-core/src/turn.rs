@@ -15,7 +15,7 @@
 
 use futures::StreamExt;
 use jig_model::{ModelRequest, ResponseEvent};
-use jig_protocol::{Event, Item, RolloutRecord, TokenUsage, ToolCall, TurnOutcome};
+use jig_protocol::{Event, FailureKind, Item, RolloutRecord, TokenUsage, ToolCall, TurnOutcome};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CoreError;
@@ -27,13 +27,13 @@ use crate::tool_calls::BUDGET_NOT_RUN;
 pub(crate) enum Stop {
     /// The person interrupted.
     Interrupted,
-    /// A fault the model cannot fix.
-    Failed(String),
+    /// A fault the model cannot fix, and where it was.
+    Failed(FailureKind, String),
 }
 
 impl From<CoreError> for Stop {
     fn from(err: CoreError) -> Self {
-        Stop::Failed(err.to_string())
+        Stop::Failed(err.failure_kind(), err.to_string())
     }
 }
 
@@ -41,6 +41,11 @@ impl Session {
     /// Runs the current turn to its outcome.
     pub(crate) async fn run_turn(&mut self, cancel: &CancellationToken) -> TurnOutcome {
         let result = async {
+            // Calls that were waiting for the front-end when jig stopped ask again.
+            let rerun = std::mem::take(&mut self.rerun);
+            if !rerun.is_empty() {
+                self.run_tool_calls(&rerun, cancel).await?;
+            }
             loop {
                 if let Some(outcome) = self.limit_reached() {
                     return Ok(outcome);
@@ -74,7 +79,7 @@ impl Session {
         match result.await {
             Ok(outcome) => outcome,
             Err(Stop::Interrupted) => TurnOutcome::Interrupted,
-            Err(Stop::Failed(error)) => TurnOutcome::Failed { error },
+            Err(Stop::Failed(kind, error)) => TurnOutcome::Failed { kind, error },
         }
     }
 
@@ -157,7 +162,7 @@ impl Session {
         // Everything so far is durable and shown before the model is asked.
         self.flush()?;
         let spec = self.model.spec().to_string();
-        let model_error = |err: jig_model::ModelError| Stop::Failed(format!("model {spec}: {err}"));
+        let model_error = |err: jig_model::ModelError| Stop::Failed(FailureKind::Model, format!("model {spec}: {err}"));
         let with_extra: Vec<Item>;
         let items: &[Item] = match extra {
             None => &self.items,
@@ -207,9 +212,12 @@ impl Session {
                 ResponseEvent::Completed { usage } => return Ok((text, reasoning, calls, usage)),
             }
         }
-        Err(Stop::Failed(format!(
-            "model {spec}: the response stream ended before the response was complete; \
-             run `jig resume --last` to retry"
-        )))
+        Err(Stop::Failed(
+            FailureKind::Model,
+            format!(
+                "model {spec}: the response stream ended before the response was complete; \
+                 run `jig resume --last` to retry"
+            ),
+        ))
     }
 }

@@ -115,6 +115,25 @@ pub enum Event {
         /// The decision.
         decision: crate::op::ReviewDecision,
     },
+    /// A tool asks the front-end something through the tool host and waits;
+    /// answer with `Op::Answer`. (Approvals are asked the same way, as
+    /// `approval_requested`.) A request still open when jig stopped is
+    /// asked again on resume.
+    InputRequested {
+        /// Id to answer with.
+        request_id: String,
+        /// The tool call waiting.
+        call_id: String,
+        /// What is asked.
+        request: crate::op::HostRequest,
+    },
+    /// The answer a tool got (recorded for the trajectory).
+    InputAnswered {
+        /// The request.
+        request_id: String,
+        /// The answer.
+        answer: crate::op::HostAnswer,
+    },
     /// Compaction began.
     CompactionStarted {
         /// Automatic (threshold) or manual.
@@ -124,6 +143,12 @@ pub enum Event {
         focus: Option<String>,
         /// Estimated context tokens before.
         tokens_before: u64,
+    },
+    /// A compaction a person asked for found nothing it could move out of
+    /// view; the conversation is as it was.
+    CompactionSkipped {
+        /// Why.
+        reason: String,
     },
     /// Compaction finished.
     CompactionCompleted {
@@ -183,9 +208,50 @@ pub enum TurnOutcome {
     Interrupted,
     /// A fault that the model cannot fix ended the turn.
     Failed {
+        /// Where the fault was; front-ends decide on this, never on `error`'s text.
+        #[serde(default)]
+        kind: FailureKind,
         /// What failed and what to do.
         error: String,
     },
+}
+
+impl TurnOutcome {
+    /// A failed outcome of `kind`.
+    pub fn failed(kind: FailureKind, error: impl Into<String>) -> Self {
+        TurnOutcome::Failed {
+            kind,
+            error: error.into(),
+        }
+    }
+}
+
+/// Where the fault that ended a turn was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The model or its provider (refused request, retries exhausted, a
+    /// response that cannot be used).
+    Model,
+    /// The session's own storage (a rollout that cannot be written).
+    Storage,
+    /// A tool that failed in a way the model cannot work around.
+    Tool,
+    /// jig itself (a bug, a panic). Also what records written before kinds
+    /// existed read as.
+    #[default]
+    Internal,
+}
+
+/// An event and the session it came from, for front-ends that follow many
+/// sessions through one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Envelope {
+    /// The session's id.
+    pub session_id: String,
+    /// The event.
+    #[serde(flatten)]
+    pub event: Event,
 }
 
 /// A hard cap on a session's spending.

@@ -18,8 +18,8 @@ mod op;
 mod rollout;
 pub mod schema;
 
-pub use event::{Budget, Cost, Event, PlanStep, StepStatus, TokenUsage, TurnOutcome};
+pub use event::{Budget, Cost, Envelope, Event, FailureKind, PlanStep, StepStatus, TokenUsage, TurnOutcome};
 pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus, count_responses};
 pub use ledger::{CompactionReason, Goal, GoalStatus, LedgerEntry, LedgerKind};
-pub use op::{Op, ReviewDecision};
+pub use op::{HostAnswer, HostRequest, Op, ReviewDecision};
 pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};

@@ -39,6 +39,40 @@ pub enum Op {
         /// What the person decided.
         decision: ReviewDecision,
     },
+    /// The answer to an [`crate::Event::InputRequested`].
+    Answer {
+        /// The request being answered.
+        request_id: String,
+        /// The answer.
+        answer: HostAnswer,
+    },
+}
+
+/// What a tool asks the front-end through the tool host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HostRequest {
+    /// A question for the person, free text or one of `options`.
+    Question {
+        /// The question.
+        question: String,
+        /// Answers to choose from; empty means free text.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        options: Vec<String>,
+    },
+}
+
+/// The front-end's answer to a [`HostRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HostAnswer {
+    /// The person's answer.
+    Text {
+        /// What they said (or the option they chose).
+        text: String,
+    },
+    /// The person would not answer; the tool goes on without.
+    Declined,
 }
 
 /// A person's answer to an approval request.

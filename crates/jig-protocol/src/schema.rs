@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Event, Op, RolloutRecord};
+use crate::{Envelope, Event, Op, RolloutRecord};
 
 /// Every top-level message of the protocol, for schema generation only.
 #[derive(Serialize, Deserialize, JsonSchema)]
@@ -13,11 +13,13 @@ struct Protocol {
     op: Op,
     /// Session → front-end.
     event: Event,
+    /// Session → a front-end following many sessions.
+    envelope: Envelope,
     /// One line of `rollout.jsonl`.
     rollout_record: RolloutRecord,
 }
 
-/// The JSON Schema (draft 2020-12) of [`Op`], [`Event`] and [`RolloutRecord`],
+/// The JSON Schema (draft 2020-12) of [`Op`], [`Event`], [`Envelope`] and [`RolloutRecord`],
 /// pretty-printed with a trailing newline.
 pub fn protocol_schema() -> String {
     let schema = schemars::schema_for!(Protocol);

@@ -61,6 +61,21 @@ pub struct ToolContext {
     /// runs: the `rg` shim's, when no ripgrep is installed. Per session, so
     /// sessions side by side in one process never share one by accident.
     pub path_prefix: Option<PathBuf>,
+    /// The front-end, for a tool that must ask it something (the tool host);
+    /// `None` where nobody can answer (benches, direct dispatch).
+    pub host: Option<Arc<dyn ToolHost>>,
+}
+
+/// How a running tool asks the front-end something and waits for the
+/// answer: the session records the question before it is asked and the
+/// answer after, and a question still open when jig stopped is asked again
+/// on resume by running the call again. So a tool that asks does so before
+/// it changes anything.
+#[async_trait::async_trait]
+pub trait ToolHost: Send + Sync + std::fmt::Debug {
+    /// Asks `request` on behalf of the running call; returns the answer, or
+    /// [`ToolError::Interrupted`] when the turn is interrupted meanwhile.
+    async fn ask(&self, request: jig_protocol::HostRequest) -> Result<jig_protocol::HostAnswer, ToolError>;
 }
 
 impl ToolContext {
@@ -73,6 +88,7 @@ impl ToolContext {
             goal: SharedGoal::default(),
             sandbox: None,
             path_prefix: None,
+            host: None,
         }
     }
 }

@@ -197,3 +197,70 @@ fn wait_for<T>(mut check: impl FnMut() -> Option<T>) -> T {
     }
     panic!("condition not reached in time");
 }
+
+#[test]
+fn an_approval_open_when_jig_is_killed_is_asked_again_on_resume() {
+    let env = Env::new();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "touch approved.txt" }
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "touch after.txt" }
+[[response]]
+text = "done"
+"#;
+    let model = model(&env, script);
+    let (mut child, mut lines) = spawn_json(&env, &["exec", "--json", "-a", "untrusted", "--model", &model, "go"]);
+    let first = until(&mut lines, "approval_requested");
+    assert_eq!(first["command"], "touch approved.txt");
+    // The question is durable before it is shown; now jig dies unanswered.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!env.ws().join("approved.txt").exists());
+
+    let (mut child, mut lines) = spawn_json(&env, &["resume", "--last", "--json", "-a", "untrusted"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let again = until(&mut lines, "approval_requested");
+    assert_eq!(again["command"], "touch approved.txt");
+    assert_eq!(again["call_id"], first["call_id"], "the same call asks again");
+    assert_ne!(again["request_id"], first["request_id"], "request ids are never reused");
+    let mut request = again;
+    for next in ["touch after.txt", ""] {
+        writeln!(
+            stdin,
+            r#"{{"type":"approval","request_id":"{}","decision":"approve"}}"#,
+            request["request_id"].as_str().unwrap()
+        )
+        .unwrap();
+        if !next.is_empty() {
+            request = until(&mut lines, "approval_requested");
+            assert_eq!(request["command"], next);
+        }
+    }
+    let done = until(&mut lines, "turn_completed");
+    assert_eq!(done["outcome"]["type"], "completed", "{done}");
+    assert!(child.wait().unwrap().success());
+    assert!(env.ws().join("approved.txt").exists());
+    assert!(
+        env.ws().join("after.txt").exists(),
+        "the call after the open one runs too"
+    );
+
+    // The rollout tells the story: asked, (killed), asked again, decided;
+    // no output was ever invented for the open call.
+    let records = crate::support::records(&env.only_session().join("rollout.jsonl"));
+    let outputs: Vec<String> = records
+        .iter()
+        .filter_map(|r| match r {
+            jig_protocol::RolloutRecord::Item {
+                item: jig_protocol::Item::ToolOutput(out),
+            } => Some(out.output.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(outputs.len(), 2, "{outputs:#?}");
+    assert!(outputs.iter().all(|o| !o.contains("interrupted")), "{outputs:#?}");
+}

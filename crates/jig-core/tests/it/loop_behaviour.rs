@@ -109,9 +109,10 @@ async fn a_model_fault_fails_the_turn_with_a_clear_message() {
     let script = "[[response]]\n[[response.tool_calls]]\nname = \"list_dir\"\narguments = {}\n";
     let mut handle = fx.start(script, 10);
     let (_, outcome) = run(&mut handle, "go").await;
-    let TurnOutcome::Failed { error } = outcome else {
+    let TurnOutcome::Failed { kind, error } = outcome else {
         panic!("{outcome:?}")
     };
+    assert_eq!(kind, jig_protocol::FailureKind::Model);
     assert!(error.contains("has no response #2"), "{error}");
 }
 

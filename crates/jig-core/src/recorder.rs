@@ -1,0 +1,158 @@
+//! The [`Recorder`]: a session's rollout, its group commit, and the events
+//! it sends, behind one cloneable handle.
+//!
+//! Everything a session records goes through here: each record is redacted,
+//! then appended; events wait in `unsent` until [`Recorder::flush`] makes
+//! them durable with one sync and only then sends them, so a front-end never
+//! shows what the rollout may not hold. The handle is cloneable so that the
+//! parts that record besides the turn loop — the tool host asking a front-end
+//! while a tool runs — use the same writer and the same order.
+//!
+//! Every event leaves as an [`Envelope`] naming the session, so one
+//! front-end can follow many sessions through one channel.
+//!
+//! Invariant: records reach the file in the order the calls were made, and
+//! an event is sent only after a sync that covers its record (streaming
+//! deltas, which are not recorded, excepted). The lock is held for one call
+//! at a time, never across an await.
+
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use jig_protocol::{Envelope, Event, RolloutRecord};
+use tokio::sync::mpsc;
+
+use crate::error::CoreError;
+use crate::redact::Redactor;
+use crate::rollout::RolloutWriter;
+
+/// Where a session's events go: its own handle's channel, or a channel a
+/// front-end shares between sessions.
+pub type EventSink = mpsc::UnboundedSender<Envelope>;
+
+/// A session's rollout writer, redactor and outgoing events.
+#[derive(Clone)]
+pub(crate) struct Recorder {
+    inner: Arc<Mutex<Inner>>,
+}
+
+struct Inner {
+    session_id: String,
+    writer: RolloutWriter,
+    redactor: Redactor,
+    /// Recorded events waiting for the next sync before they are sent.
+    unsent: Vec<Event>,
+    sink: EventSink,
+}
+
+impl Recorder {
+    pub(crate) fn new(session_id: String, writer: RolloutWriter, redactor: Redactor, sink: EventSink) -> Self {
+        Recorder {
+            inner: Arc::new(Mutex::new(Inner {
+                session_id,
+                writer,
+                redactor,
+                unsent: Vec::new(),
+                sink,
+            })),
+        }
+    }
+
+    /// A handle that does not keep the session's event channel open: a
+    /// session's events end when the session does, whoever kept a weak one.
+    pub(crate) fn downgrade(&self) -> WeakRecorder {
+        WeakRecorder(Arc::downgrade(&self.inner))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Redacts a record and appends it; returns what was written.
+    pub(crate) fn record(&self, record: RolloutRecord) -> Result<RolloutRecord, CoreError> {
+        let mut inner = self.lock();
+        let record = inner.redactor.value(&record).into_owned();
+        inner.writer.append(&record)?;
+        Ok(record)
+    }
+
+    /// Records an event (streaming deltas excepted); it reaches the
+    /// front-end at the next [`Recorder::flush`], once it is durable. Both
+    /// see it redacted; the rollout's copy may be shortened (`for_rollout`).
+    pub(crate) fn emit(&self, event: Event, for_rollout: impl FnOnce(&Event) -> Event) -> Result<(), CoreError> {
+        match event {
+            Event::AgentMessageDelta { delta } => {
+                // Deltas are not recorded; what came before them goes first.
+                self.flush()?;
+                let inner = self.lock();
+                let delta = inner.redactor.text(&delta).into_owned();
+                inner.send(Event::AgentMessageDelta { delta });
+            }
+            event => {
+                let mut inner = self.lock();
+                let event = inner.redactor.value(&event).into_owned();
+                inner.writer.append(&RolloutRecord::Event {
+                    event: for_rollout(&event),
+                })?;
+                inner.unsent.push(event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes everything recorded so far durable with one sync, then sends
+    /// the events waiting for it. Called before anything acts on the records:
+    /// a model request, a tool run, a question to the front-end, the end of
+    /// a turn.
+    pub(crate) fn flush(&self) -> Result<(), CoreError> {
+        let mut inner = self.lock();
+        inner.writer.sync()?;
+        for event in std::mem::take(&mut inner.unsent) {
+            inner.send(event);
+        }
+        Ok(())
+    }
+
+    /// Sends an event that is not (or could not be) recorded: a fault the
+    /// rollout cannot hold, the end of a turn that could not be recorded.
+    pub(crate) fn send_unrecorded(&self, event: &Event) {
+        let inner = self.lock();
+        let event = inner.redactor.value(event).into_owned();
+        inner.send(event);
+    }
+
+    /// Sends events to `sink` from now on.
+    pub(crate) fn set_sink(&self, sink: EventSink) {
+        self.lock().sink = sink;
+    }
+
+    /// Drops events waiting for a sync that failed: they are not durable.
+    pub(crate) fn drop_unsent(&self) {
+        self.lock().unsent.clear();
+    }
+
+    /// Whether a write or sync failed, after which nothing more may happen.
+    pub(crate) fn failed(&self) -> bool {
+        self.lock().writer.failed()
+    }
+}
+
+/// A [`Recorder`] that may be gone.
+#[derive(Clone)]
+pub(crate) struct WeakRecorder(Weak<Mutex<Inner>>);
+
+impl WeakRecorder {
+    /// The recorder, while its session lives.
+    pub(crate) fn upgrade(&self) -> Option<Recorder> {
+        self.0.upgrade().map(|inner| Recorder { inner })
+    }
+}
+
+impl Inner {
+    fn send(&self, event: Event) {
+        // A front-end that went away is not the session's fault.
+        let _ = self.sink.send(Envelope {
+            session_id: self.session_id.clone(),
+            event,
+        });
+    }
+}
