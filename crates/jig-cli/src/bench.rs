@@ -20,12 +20,20 @@
 //!   grammar overhead, KV-reuse speed-up and peak RSS (`local`).
 //! - `search`: jig's `rg` against real ripgrep over a tree, with an output
 //!   comparison ([`search`]).
+//! - `sessions`: N sessions built with `SessionBuilder`, each doing file work
+//!   in its own workspace, run at once against the same N one after another
+//!   (wall, CPU, peak RSS, per-session overhead); then the RSS of 4 sessions
+//!   on one embedded model against 1, and against 4 unshared models
+//!   ([`sessions()`], `shared_model`).
 
 mod arguments;
 #[cfg(feature = "local")]
 mod local;
 mod loop_gap;
 mod search;
+mod sessions;
+#[cfg(feature = "local")]
+mod shared_model;
 mod soak;
 mod startup;
 
@@ -34,6 +42,21 @@ pub use local::local;
 pub use search::search;
 pub use soak::soak;
 pub use startup::startup;
+
+/// `jig bench sessions --sessions N`: the scripted sessions on their own
+/// runtime, then (outside any runtime, since the embedded model's blocking
+/// calls must not run on one) the shared local model.
+pub fn sessions(n: u32) -> anyhow::Result<u8> {
+    let rt = crate::runtime()?;
+    let scripted = rt.block_on(sessions::scripted_sessions(n));
+    rt.shutdown_timeout(Duration::from_millis(100));
+    scripted?;
+    #[cfg(feature = "local")]
+    shared_model::shared_model()?;
+    #[cfg(not(feature = "local"))]
+    println!("bench sessions: shared local model: skipped (built without the embedded model, cargo feature `local`)");
+    Ok(exit::COMPLETED)
+}
 
 /// `jig bench local` in a build without the embedded model.
 #[cfg(not(feature = "local"))]

@@ -211,6 +211,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50, value_parser = at_least_one())]
         runs: u32,
     },
+    /// N scripted sessions (each writes and reads back a file in its own
+    /// workspace) at once against the same N one after another: wall, CPU,
+    /// peak RSS, per-session overhead; then the RSS of 4 sessions on one
+    /// embedded model against 1 and against 4 unshared models.
+    Sessions {
+        /// Sessions on each side.
+        #[arg(long, default_value_t = 16, value_parser = at_least_one())]
+        sessions: u32,
+    },
     /// jig's `rg` against real ripgrep (when on PATH) over DIR: a few
     /// searches in interleaved rounds, time ratios and an output comparison.
     Search {

@@ -61,6 +61,7 @@ fn main() -> ExitCode {
         Command::Model(ModelCommand::Fetch { name, find_links }) => model::fetch(name.as_deref(), find_links),
         Command::Model(ModelCommand::List) => model::list(),
         Command::Bench(BenchCommand::Local { model, turns }) => bench::local(&model, turns),
+        Command::Bench(BenchCommand::Sessions { sessions }) => bench::sessions(sessions),
         command => runtime().and_then(|rt| {
             let result = rt.block_on(async {
                 match command {

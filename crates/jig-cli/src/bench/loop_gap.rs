@@ -311,6 +311,12 @@ pub(super) fn cpu_time() -> Duration {
     rusage_time(nix::sys::resource::UsageWho::RUSAGE_SELF)
 }
 
+/// User + system CPU time of this process's children that have been waited
+/// for (the commands the tools ran).
+pub(super) fn children_cpu_time() -> Duration {
+    rusage_time(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+}
+
 /// User + system CPU time of the calling thread so far.
 pub(super) fn thread_cpu_time() -> Duration {
     rusage_time(nix::sys::resource::UsageWho::RUSAGE_THREAD)

@@ -4,6 +4,7 @@
 
 mod bench_loop;
 mod bench_search;
+mod bench_sessions;
 mod commands;
 mod crash;
 mod crash_compaction;
