@@ -131,16 +131,27 @@ impl RetryPolicy {
     }
 }
 
-/// Builds the HTTP client every provider uses.
+/// The HTTP client every provider uses: built once per process for each
+/// connect timeout and shared (a clone shares the connection pool and the
+/// root certificates), so sessions side by side neither rebuild it nor read
+/// the certificates again. A connection whose runtime has gone (a test's)
+/// is seen closed by the pool and dropped, never reused.
 pub fn client(policy: &RetryPolicy) -> Result<reqwest::Client, ModelError> {
-    reqwest::Client::builder()
+    static CLIENTS: std::sync::Mutex<Vec<(Duration, reqwest::Client)>> = std::sync::Mutex::new(Vec::new());
+    let mut clients = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, client)) = clients.iter().find(|(timeout, _)| *timeout == policy.connect_timeout) {
+        return Ok(client.clone());
+    }
+    let client = reqwest::Client::builder()
         .connect_timeout(policy.connect_timeout)
         .build()
         .map_err(|err| ModelError::Transport {
             provider: "http".into(),
             message: format!("cannot build the HTTP client: {}", error_chain(&err)),
             hint: "check the system's TLS certificates".into(),
-        })
+        })?;
+    clients.push((policy.connect_timeout, client.clone()));
+    Ok(client)
 }
 
 type Sender = mpsc::Sender<Result<ResponseEvent, ModelError>>;

@@ -250,7 +250,6 @@ pub struct Envelope {
     /// The session's id.
     pub session_id: String,
     /// The event.
-    #[serde(flatten)]
     pub event: Event,
 }
 

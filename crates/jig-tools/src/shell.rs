@@ -535,8 +535,15 @@ pub(crate) fn build_command(arg: &CommandLine, ctx: &ToolContext) -> Result<(Com
     let (argv, containment) = crate::sandboxing::wrap(ctx.sandbox.as_deref(), &ctx.cwd, argv)?;
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]);
+    // Crash fault injection is for the jig process that was given it, never
+    // for a jig (or its test suite) that a command starts.
+    command.env_remove(FAULT_INJECTION_VAR);
     Ok((command, program, containment))
 }
+
+/// `jig-config`'s `JIG_FAULT_KILL_AFTER_RECORDS` (jig-tools does not depend
+/// on the config crate; a test in jig-cli checks the name end to end).
+const FAULT_INJECTION_VAR: &str = "JIG_FAULT_KILL_AFTER_RECORDS";
 
 pub(crate) fn spawn_error(program: &str, workdir: &Path, err: &std::io::Error) -> ToolError {
     let hint = match err.kind() {

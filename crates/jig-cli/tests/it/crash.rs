@@ -187,3 +187,22 @@ fn a_kill_in_the_middle_of_a_running_command_is_reported_not_rerun() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(markers(&env.ws()).get("started"), Some(&1));
 }
+
+#[test]
+fn fault_injection_never_reaches_the_commands_jig_runs() {
+    let env = Env::new();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo fault=${JIG_FAULT_KILL_AFTER_RECORDS:-unset}" }
+[[response]]
+text = "done"
+[response.expect]
+last_output_contains = "fault=unset"
+"#;
+    let model = format!("scripted:{}", env.file("script.toml", script).display());
+    // Far more records than the session writes: jig itself is never killed.
+    let out = crate::support::exec(&env, &model, Some(10_000));
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+}

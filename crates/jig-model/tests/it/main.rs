@@ -10,5 +10,6 @@ mod prefix_stability;
 mod replay;
 mod scripted;
 mod scripted_guards;
+mod shared_client;
 mod skipped_events;
 mod support;
