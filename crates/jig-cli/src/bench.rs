@@ -209,5 +209,6 @@ pub(crate) fn scripted_config(cwd: std::path::PathBuf, home: std::path::PathBuf)
         compaction: Default::default(),
         fault_kill_after_records: None,
         path_prefix: None,
+        parent_session_id: None,
     }
 }

@@ -68,6 +68,10 @@ impl Limits {
     }
 }
 
+/// Output text for a call skipped because a budget cap was reached.
+pub(crate) const BUDGET_NOT_RUN: &str =
+    "not run: the session reached its token or cost budget; ask the user to raise the cap to continue";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,7 @@ pub struct SessionBuilder<'a> {
     sandbox: Option<SandboxMode>,
     max_turns: Option<Option<u32>>,
     rg_shim: Option<PathBuf>,
+    parent: Option<String>,
 }
 
 /// A built session and what the person should be told about how.
@@ -96,6 +97,7 @@ impl<'a> SessionBuilder<'a> {
             sandbox: None,
             max_turns: None,
             rg_shim: None,
+            parent: None,
         }
     }
 
@@ -175,6 +177,13 @@ impl<'a> SessionBuilder<'a> {
                 (spec, Some(note))
             }
         }
+    }
+
+    /// Records `session_id` as the parent of a new session (a sub-agent's).
+    #[must_use]
+    pub fn parent(mut self, session_id: impl Into<String>) -> Self {
+        self.parent = Some(session_id.into());
+        self
     }
 
     /// A new session in the workspace.
@@ -286,6 +295,7 @@ impl<'a> SessionBuilder<'a> {
             compaction: compaction(&profile, settings),
             fault_kill_after_records: settings.fault_kill_after_records,
             path_prefix,
+            parent_session_id: self.parent.clone(),
             cwd,
         })
     }

@@ -15,9 +15,11 @@
 pub mod budget;
 pub mod builder;
 pub mod compaction;
+mod compactor;
 pub mod error;
 pub mod guard;
 mod host;
+mod lock;
 pub mod models;
 mod recorder;
 pub mod redact;

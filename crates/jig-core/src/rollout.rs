@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use jig_protocol::RolloutRecord;
 
 use crate::error::CoreError;
-use crate::store::SessionLock;
+use crate::lock::SessionLock;
 
 /// Appends records to a rollout file; [`RolloutWriter::sync`] makes them
 /// durable, many at a time.

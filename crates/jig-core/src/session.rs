@@ -60,6 +60,9 @@ pub struct SessionConfig {
     /// A directory put first on the `PATH` of this session's commands (the
     /// `rg` shim's); see [`jig_tools::ToolContext::path_prefix`].
     pub path_prefix: Option<PathBuf>,
+    /// The session that starts this one (a sub-agent's parent), recorded in
+    /// its `session_meta`.
+    pub parent_session_id: Option<String>,
 }
 
 /// Conversation state and the loop that advances it.
@@ -163,7 +166,10 @@ impl Session {
         model: Arc<dyn ModelClient>,
         tools: ToolRouter,
     ) -> Result<Session, CoreError> {
-        let meta = new_meta(&config.cwd, &config.model_spec, &config.instructions, &config.dialect);
+        let meta = SessionMeta {
+            parent_session_id: config.parent_session_id.clone(),
+            ..new_meta(&config.cwd, &config.model_spec, &config.instructions, &config.dialect)
+        };
         let (dir, writer) = SessionStore::new(&config.home).create(&meta)?;
         let writer = writer.kill_after(config.fault_kill_after_records);
         Ok(Self::assemble(meta, dir, config, model, tools, writer, 0))

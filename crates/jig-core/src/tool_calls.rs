@@ -9,15 +9,22 @@
 //! exactly one output item, recorded in call order — also when the turn is
 //! interrupted or fails half-way, so the conversation never holds a call
 //! without its output.
+//!
+//! A command-running call goes through the guard's verdict
+//! ([`crate::guard::Guard::review`]): refused, run (sandboxed or not), or
+//! asked about through the tool host first.
 
 use std::time::Instant;
 
 use futures::future::join_all;
-use jig_protocol::{Event, FailureKind, Item, ToolCall, ToolOutput, ToolStatus};
-use jig_tools::{ToolContext, ToolEffect, ToolError, ToolResult};
+use jig_config::ApprovalPolicy;
+use jig_protocol::{Event, FailureKind, Item, ReviewDecision, ToolCall, ToolOutput, ToolStatus};
+use jig_tools::{CommandPreview, ToolContext, ToolEffect, ToolError, ToolResult};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CoreError;
+use crate::guard::Verdict;
+use crate::host::Answer;
 use crate::resume::CallState;
 use crate::session::Session;
 use crate::turn::Stop;
@@ -26,9 +33,6 @@ use crate::turn::Stop;
 pub(crate) const INTERRUPTED_STARTED: &str = "interrupted: this tool call started but jig stopped before it \
 finished (the process was killed or the turn interrupted); its effects are unknown, so check the \
 workspace before running it again";
-/// Output text for a call skipped because a budget cap was reached.
-pub(crate) const BUDGET_NOT_RUN: &str =
-    "not run: the session reached its token or cost budget; ask the user to raise the cap to continue";
 /// Output text for a call that never began.
 pub(crate) const INTERRUPTED_NOT_STARTED: &str =
     "not run: jig stopped before this tool call started; call it again if it is still needed";
@@ -191,5 +195,90 @@ impl Session {
         }
         self.rerun = rerun.iter().map(|(call, _)| call.clone()).collect();
         Ok(())
+    }
+}
+
+impl Session {
+    /// Runs one command-running call under the guard, asking when needed.
+    pub(crate) async fn guarded_run(
+        &mut self,
+        ctx: &ToolContext,
+        call: &ToolCall,
+        preview: CommandPreview,
+        cancel: &CancellationToken,
+    ) -> Result<Result<ToolResult, ToolError>, Stop> {
+        let approved = self.approved_commands.contains(&preview.display());
+        let sandboxed = match self.guard.review(&preview, approved) {
+            Verdict::Refuse(reason) => return Ok(Err(ToolError::RespondToModel(reason))),
+            Verdict::Run { sandboxed } => sandboxed,
+            Verdict::Ask { reason, escalation } => match self.ask(call, &preview, reason, escalation, cancel).await? {
+                Some(decision) => return Ok(Err(decision)),
+                None => !escalation && self.guard.sandbox.is_some(),
+            },
+        };
+        let result = self.tools.dispatch(&self.context_for(ctx, sandboxed), call).await;
+        let blocked = matches!(&result, Ok(r) if r.output.contains(jig_sandbox::DENIAL_MARKER));
+        if !(sandboxed && blocked && self.guard.approval == ApprovalPolicy::OnFailure) {
+            return Ok(result);
+        }
+        let reason = "the sandbox blocked this command; approve to run it again outside the sandbox".to_string();
+        match self.ask(call, &preview, reason, true, cancel).await? {
+            Some(_) => Ok(result),
+            None => Ok(self.tools.dispatch(&self.context_for(ctx, false), call).await),
+        }
+    }
+
+    fn context_for(&self, ctx: &ToolContext, sandboxed: bool) -> ToolContext {
+        let mut ctx = ctx.clone();
+        ctx.sandbox = if sandboxed { self.guard.sandbox.clone() } else { None };
+        ctx
+    }
+
+    /// Asks a person; `None` means approved, `Some(error)` is what the model
+    /// is told instead. Abort cancels the turn.
+    async fn ask(
+        &mut self,
+        call: &ToolCall,
+        preview: &CommandPreview,
+        reason: String,
+        escalation: bool,
+        cancel: &CancellationToken,
+    ) -> Result<Option<ToolError>, Stop> {
+        let (call_id, command, cwd) = (call.call_id.clone(), preview.display(), self.cwd.display().to_string());
+        let asked = self.host.ask(
+            "approval",
+            |request_id| Event::ApprovalRequested {
+                request_id,
+                call_id,
+                command,
+                cwd,
+                reason,
+                escalation,
+            },
+            cancel,
+        );
+        let (request_id, answer) = asked.await?;
+        let decision = match answer {
+            Some(Answer::Approval(decision)) => decision,
+            // A question's answer sent to an approval's id decides nothing.
+            Some(Answer::Input(_)) => ReviewDecision::Deny,
+            None if cancel.is_cancelled() => ReviewDecision::Abort,
+            None => ReviewDecision::Deny,
+        };
+        self.emit(Event::ApprovalDecided { request_id, decision })?;
+        Ok(match decision {
+            ReviewDecision::Approve => None,
+            ReviewDecision::ApproveForSession => {
+                self.approved_commands.insert(preview.display());
+                None
+            }
+            ReviewDecision::Deny => Some(ToolError::RespondToModel(
+                "the user declined to run this command; do not retry it — ask the user or take another approach".into(),
+            )),
+            ReviewDecision::Abort => {
+                cancel.cancel();
+                Some(ToolError::Interrupted)
+            }
+        })
     }
 }

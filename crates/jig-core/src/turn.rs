@@ -18,9 +18,9 @@ use jig_model::{ModelRequest, ResponseEvent};
 use jig_protocol::{Event, FailureKind, Item, RolloutRecord, TokenUsage, ToolCall, TurnOutcome};
 use tokio_util::sync::CancellationToken;
 
+use crate::budget::BUDGET_NOT_RUN;
 use crate::error::CoreError;
 use crate::session::Session;
-use crate::tool_calls::BUDGET_NOT_RUN;
 
 /// Why a turn stopped early.
 #[derive(Debug)]

@@ -74,6 +74,9 @@ pub struct SessionMeta {
     /// keeps it so the tools never change under a conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialect: Option<String>,
+    /// The session that started this one (a sub-agent's parent), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_session_id: Option<String>,
     /// Version of jig that created the session.
     pub jig_version: String,
     /// Rollout format version ([`ROLLOUT_FORMAT_VERSION`]).

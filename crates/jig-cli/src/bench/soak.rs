@@ -86,6 +86,7 @@ pub async fn soak(turns: u32) -> anyhow::Result<u8> {
         compaction,
         fault_kill_after_records: None,
         path_prefix: None,
+        parent_session_id: None,
     };
     // A few spare responses: a compaction right before the limit may take one more.
     let model = Arc::new(ScriptedModel::new("soak", script(turns as usize + 8)));

@@ -4,6 +4,7 @@
 
 mod compaction;
 mod guard;
+mod layering;
 mod loop_behaviour;
 mod redaction;
 mod resume;

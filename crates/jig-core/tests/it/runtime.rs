@@ -307,3 +307,28 @@ text = "never reached"
     });
     assert_eq!(recorded.as_ref(), Some(&outcome));
 }
+
+#[test]
+fn a_session_built_with_a_parent_records_it() {
+    let fx = Fixture::new();
+    let home = fx.dir.path().join("home");
+    let settings = settings(&home, &fx.ws());
+    let env = EnvSnapshot::default();
+    let build = |parent: Option<&str>| {
+        let mut builder = SessionBuilder::new(&settings, &env)
+            .workspace(fx.ws())
+            .client("scripted:test", model("[[response]]\ntext = \"ok\"\n"));
+        if let Some(parent) = parent {
+            builder = builder.parent(parent);
+        }
+        builder.create().unwrap().session
+    };
+    let parent = build(None);
+    let child = build(Some(parent.id()));
+    let meta = |session: &jig_core::Session| {
+        let dir = home.join("sessions").join(session.id());
+        jig_core::store::read_meta(&dir).unwrap()
+    };
+    assert_eq!(meta(&parent).parent_session_id, None);
+    assert_eq!(meta(&child).parent_session_id.as_deref(), Some(parent.id()));
+}

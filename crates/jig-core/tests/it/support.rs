@@ -39,6 +39,7 @@ impl Fixture {
             compaction: Default::default(),
             fault_kill_after_records: None,
             path_prefix: None,
+            parent_session_id: None,
         }
     }
 

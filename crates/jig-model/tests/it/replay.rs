@@ -21,6 +21,7 @@ fn meta() -> RolloutRecord {
         model: "scripted:fix.toml".into(),
         instructions: "be brief".into(),
         dialect: None,
+        parent_session_id: None,
         jig_version: "0.1.0".into(),
         format: ROLLOUT_FORMAT_VERSION,
     })
