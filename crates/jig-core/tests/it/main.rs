@@ -5,6 +5,8 @@
 mod compaction;
 mod guard;
 mod layering;
+#[cfg(feature = "local")]
+mod local_sessions;
 mod loop_behaviour;
 mod redaction;
 mod resume;
