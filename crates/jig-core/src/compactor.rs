@@ -37,13 +37,13 @@ impl Session {
     fn context_exceeds(&self, limit: u64) -> bool {
         let bound = self.context_tokens_by(Counting::AtMost);
         if bound > limit / 2 {
-            self.counter.prepare();
+            self.conversation.counter.prepare();
         }
         bound > limit && self.context_tokens() > limit
     }
 
     fn context_tokens_by(&self, counting: Counting) -> u64 {
-        let counter = self.counter.as_ref();
+        let counter = self.conversation.counter.as_ref();
         let items = |items: &[Item]| match counting {
             Counting::Exact => jig_compact::context_tokens(counter, items),
             Counting::AtMost => jig_compact::context_tokens_at_most(counter, items),
@@ -52,10 +52,12 @@ impl Session {
             Counting::Exact => counter.count(text),
             Counting::AtMost => counter.at_most(text),
         };
-        match self.reported {
-            Some((tokens, covered)) if covered <= self.items.len() => tokens + items(&self.items[covered..]),
+        match self.conversation.reported {
+            Some((tokens, covered)) if covered <= self.conversation.items.len() => {
+                tokens + items(&self.conversation.items[covered..])
+            }
             // The tool specs are a constant the threshold's headroom absorbs.
-            _ => items(&self.items) + text(&self.meta.instructions),
+            _ => items(&self.conversation.items) + text(&self.meta.instructions),
         }
     }
 
@@ -87,7 +89,7 @@ impl Session {
             return Ok(());
         }
         // Only past the share: the scan is as long as the conversation.
-        let noted = self.items.iter().rev().take_while(|i| !matches!(i, Item::Compaction { .. })).any(
+        let noted = self.conversation.items.iter().rev().take_while(|i| !matches!(i, Item::Compaction { .. })).any(
             |i| matches!(i, Item::Message { role: jig_protocol::Role::System, text } if text.starts_with(BUDGET_NOTE_PREFIX)),
         );
         if noted {
@@ -140,8 +142,11 @@ impl Session {
         focus: Option<String>,
         cancel: &CancellationToken,
     ) -> Result<(), Stop> {
-        let Some(plan) = jig_compact::plan(&self.items, self.counter.as_ref(), self.compaction.keep_recent_tokens)
-        else {
+        let Some(plan) = jig_compact::plan(
+            &self.conversation.items,
+            self.conversation.counter.as_ref(),
+            self.compaction.keep_recent_tokens,
+        ) else {
             if reason == CompactionReason::Manual {
                 self.emit(Event::CompactionSkipped {
                     reason: "nothing to compact yet: the conversation is already short".into(),
@@ -149,7 +154,7 @@ impl Session {
             }
             return Ok(());
         };
-        let tail = &self.items[plan.tail_start..];
+        let tail = &self.conversation.items[plan.tail_start..];
         if tail.iter().any(|item| matches!(item, Item::Compaction { .. })) {
             return Ok(());
         }
@@ -175,13 +180,13 @@ impl Session {
             items: vec![Item::assistant(summary.clone())],
             usage,
         })?;
-        self.total_usage.add(&usage);
-        self.turn_usage.add(&usage);
-        self.steps_in_turn += 1;
+        self.conversation.total_usage.add(&usage);
+        self.conversation.turn_usage.add(&usage);
+        self.turns.steps_in_turn += 1;
 
-        let dropped: Vec<Item> = plan.drop.iter().map(|&i| self.items[i].clone()).collect();
+        let dropped: Vec<Item> = plan.drop.iter().map(|&i| self.conversation.items[i].clone()).collect();
         let ledger = jig_compact::ledger(&dropped);
-        let responses = jig_compact::responses_in(&self.items) + 1 - tail_responses;
+        let responses = jig_compact::responses_in(&self.conversation.items) + 1 - tail_responses;
         let mut text = summary;
         let goal = self.goal.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(goal) = goal.filter(|g| g.status == GoalStatus::Active) {
@@ -189,17 +194,17 @@ impl Session {
         }
         let digest = jig_compact::digest(&ledger, 2_000);
         let item = jig_compact::summary_item(&text, &digest, responses);
-        let replacement = jig_compact::replacement(&self.items, &plan, item);
-        self.compactions += 1;
+        let replacement = jig_compact::replacement(&self.conversation.items, &plan, item);
+        self.conversation.compactions += 1;
         let record = RolloutRecord::Compaction {
-            id: self.compactions,
+            id: self.conversation.compactions,
             replacement,
             ledger: ledger.clone(),
             dropped: dropped.len() as u64,
         };
         if let RolloutRecord::Compaction { replacement, .. } = self.record(record)? {
-            self.items = replacement;
-            self.reported = None;
+            self.conversation.items = replacement;
+            self.conversation.reported = None;
         }
         let tokens_after = self.context_tokens();
         self.emit(Event::CompactionCompleted {

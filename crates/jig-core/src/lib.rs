@@ -26,6 +26,7 @@ pub mod redact;
 pub mod resume;
 pub mod rollout;
 pub mod session;
+mod state;
 pub mod store;
 mod tool_calls;
 pub mod turn;

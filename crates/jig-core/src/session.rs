@@ -18,9 +18,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use jig_model::ModelClient;
-use jig_protocol::{
-    Envelope, Event, FailureKind, Item, Op, Role, RolloutRecord, SessionMeta, TokenUsage, ToolCall, TurnOutcome,
-};
+use jig_protocol::{Envelope, Event, FailureKind, Item, Op, Role, RolloutRecord, SessionMeta, TokenUsage, TurnOutcome};
 use jig_tools::ToolRouter;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -28,8 +26,9 @@ use tokio_util::sync::CancellationToken;
 use crate::error::CoreError;
 use crate::host::{Answer, Host};
 use crate::recorder::{EventSink, Recorder};
-use crate::resume::{CallState, OpenTurn, Rebuilder};
+use crate::resume::Rebuilder;
 use crate::rollout::{RolloutWriter, scan_rollout};
+use crate::state::{Conversation, Turns};
 use crate::store::{ROLLOUT_FILE, SessionLock, SessionStore, new_meta};
 
 /// How to start or resume a session.
@@ -67,63 +66,43 @@ pub struct SessionConfig {
 
 /// Conversation state and the loop that advances it.
 pub struct Session {
+    // Who the session is.
     pub(crate) meta: SessionMeta,
     pub(crate) dir: PathBuf,
     pub(crate) cwd: PathBuf,
-    pub(crate) path_prefix: Option<PathBuf>,
+    // What it knows.
+    /// The conversation and its accounting.
+    pub(crate) conversation: Conversation,
+    /// Where its turns stand.
+    pub(crate) turns: Turns,
+    /// The session's goal, kept outside the compacted history.
+    pub(crate) goal: jig_tools::SharedGoal,
+    /// The plan tools edit; restored from the last `plan_updated` on resume.
+    pub(crate) plan: jig_tools::SharedPlan,
+    // How it acts.
     pub(crate) model: Arc<dyn ModelClient>,
     pub(crate) tools: ToolRouter,
     /// The tools' specs, built once so every request's prefix is identical.
     pub(crate) tool_specs: Vec<jig_protocol::ToolSpec>,
+    pub(crate) path_prefix: Option<PathBuf>,
+    pub(crate) guard: crate::guard::Guard,
+    /// Commands a person approved for the rest of the session.
+    pub(crate) approved_commands: std::collections::HashSet<String>,
+    pub(crate) limits: crate::budget::Limits,
+    pub(crate) max_turns: Option<u32>,
+    pub(crate) compaction: crate::compaction::CompactionConfig,
+    // How it talks.
     /// The rollout, its group commit and the outgoing events.
     pub(crate) recorder: Recorder,
     /// Requests to the front-end and their answers (approvals, questions).
     pub(crate) host: Host,
-    pub(crate) items: Vec<Item>,
-    pub(crate) total_usage: TokenUsage,
-    /// Usage of the running turn (since it started or was resumed).
-    pub(crate) turn_usage: TokenUsage,
-    pub(crate) limits: crate::budget::Limits,
-    pub(crate) guard: crate::guard::Guard,
-    /// Commands a person approved for the rest of the session.
-    pub(crate) approved_commands: std::collections::HashSet<String>,
-    pub(crate) compaction: crate::compaction::CompactionConfig,
-    /// Token estimates for what the provider has not counted yet.
-    pub(crate) counter: Arc<dyn jig_compact::TokenCounter>,
-    /// The provider's last count (input + output tokens) and how many
-    /// leading items it covers.
-    pub(crate) reported: Option<(u64, usize)>,
-
+    /// Inputs that arrived during a turn, for its next model request.
+    pub(crate) inbox: Arc<Mutex<VecDeque<String>>>,
     /// A person's `Op::Compact`, taken at the next model request.
     pub(crate) compact_request: Arc<Mutex<Option<Option<String>>>>,
-    /// Compactions so far.
-    pub(crate) compactions: u64,
-    /// The session's goal, kept outside the compacted history.
-    pub(crate) goal: jig_tools::SharedGoal,
-    pub(crate) last_turn_id: u64,
-    pub(crate) max_turns: Option<u32>,
-    /// Model requests made so far in the running turn.
-    pub(crate) steps_in_turn: u32,
-    /// A turn left unfinished in the rollout, continued first after resume.
-    pub(crate) open_turn: Option<OpenTurn>,
-    /// How the last recorded turn ended (resume only).
-    pub(crate) last_outcome: Option<TurnOutcome>,
-    /// Whether the actor first takes up a stopped turn's work (no new input).
-    pub(crate) take_up_stopped: bool,
-    /// Tool calls that never got an output before the process stopped.
-    pub(crate) dangling: Vec<(ToolCall, CallState)>,
-    /// Calls that were waiting for the front-end when the process stopped:
-    /// run again first when the turn continues, so they ask again.
-    pub(crate) rerun: Vec<ToolCall>,
-    pub(crate) inbox: Arc<Mutex<VecDeque<String>>>,
-    /// The plan tools edit; restored from the last `plan_updated` on resume.
-    pub(crate) plan: jig_tools::SharedPlan,
     /// The receiving end of the session's own event channel, until spawned
     /// (`None` when the events go to a front-end's shared sink).
     events_rx: Option<mpsc::UnboundedReceiver<Envelope>>,
-    /// Set when a turn panicked: the state may be half-updated, so the
-    /// session records the failure and stops.
-    pub(crate) poisoned: bool,
 }
 
 /// A front-end's connection to a running session.
@@ -193,14 +172,14 @@ impl Session {
         let writer = RolloutWriter::reopen(&path, &loaded, lock)?.kill_after(config.fault_kill_after_records);
         let mut session = Self::assemble(state.meta, dir, config, model, tools, writer, state.last_request);
         session.cwd = PathBuf::from(&session.meta.cwd);
-        session.items = state.items;
-        session.total_usage = state.total_usage;
-        session.last_turn_id = state.last_turn_id;
-        session.open_turn = state.open_turn;
-        session.last_outcome = state.last_outcome;
-        session.dangling = state.dangling;
-        session.compactions = state.compactions;
-        session.reported = state.reported;
+        session.conversation.items = state.items;
+        session.conversation.total_usage = state.total_usage;
+        session.turns.last_turn_id = state.last_turn_id;
+        session.turns.open_turn = state.open_turn;
+        session.turns.last_outcome = state.last_outcome;
+        session.turns.dangling = state.dangling;
+        session.conversation.compactions = state.compactions;
+        session.conversation.reported = state.reported;
         *session.goal.lock().unwrap_or_else(|e| e.into_inner()) = state.goal;
         *session.plan.lock().unwrap_or_else(|e| e.into_inner()) = state.plan;
         Ok(session)
@@ -224,39 +203,26 @@ impl Session {
         let host = Host::new(&recorder, last_request);
         Session {
             cwd: config.cwd.clone(),
-            path_prefix: config.path_prefix.clone(),
             meta,
             dir,
+            conversation: Conversation::new(config.compaction.counter()),
+            turns: Turns::default(),
+            goal: jig_tools::SharedGoal::default(),
+            plan: jig_tools::SharedPlan::default(),
             model,
             tool_specs,
             tools,
-            recorder,
-            host,
-            items: Vec::new(),
-            total_usage: TokenUsage::default(),
-            turn_usage: TokenUsage::default(),
-            limits: config.limits.clone(),
+            path_prefix: config.path_prefix.clone(),
             guard: config.guard.clone(),
             approved_commands: std::collections::HashSet::new(),
-            compaction: config.compaction.clone(),
-            counter: config.compaction.counter(),
-            reported: None,
-
-            compact_request: Arc::default(),
-            compactions: 0,
-            goal: jig_tools::SharedGoal::default(),
-            last_turn_id: 0,
+            limits: config.limits.clone(),
             max_turns: config.max_turns,
-            steps_in_turn: 0,
-            open_turn: None,
-            last_outcome: None,
-            take_up_stopped: false,
-            dangling: Vec::new(),
-            rerun: Vec::new(),
+            compaction: config.compaction.clone(),
+            recorder,
+            host,
             inbox: Arc::default(),
-            plan: jig_tools::SharedPlan::default(),
+            compact_request: Arc::default(),
             events_rx: Some(events_rx),
-            poisoned: false,
         }
     }
 
@@ -267,14 +233,15 @@ impl Session {
 
     /// Whether a resumed session has a turn to finish before taking input.
     pub fn has_unfinished_turn(&self) -> bool {
-        self.open_turn.is_some()
+        self.turns.open_turn.is_some()
     }
 
     /// How the last turn ended, when it stopped before its work was done
     /// (interrupted, or failed): such a turn can be taken up again without
     /// a new prompt.
     pub fn stopped_turn(&self) -> Option<&TurnOutcome> {
-        self.last_outcome
+        self.turns
+            .last_outcome
             .as_ref()
             .filter(|o| matches!(o, TurnOutcome::Interrupted | TurnOutcome::Failed { .. }))
     }
@@ -283,13 +250,13 @@ impl Session {
     /// (see [`Session::stopped_turn`]) as a new turn with no new input, the
     /// way an unfinished turn is continued. Returns whether there was one.
     pub fn continue_stopped_turn(&mut self) -> bool {
-        self.take_up_stopped = self.open_turn.is_none() && self.stopped_turn().is_some();
-        self.take_up_stopped
+        self.turns.take_up_stopped = self.turns.open_turn.is_none() && self.stopped_turn().is_some();
+        self.turns.take_up_stopped
     }
 
     /// The conversation so far.
     pub fn items(&self) -> &[Item] {
-        &self.items
+        &self.conversation.items
     }
 
     /// Sends this session's events to `sink` (as [`Envelope`]s naming the
@@ -334,7 +301,7 @@ impl Session {
             session_id: self.id().to_string(),
             model: self.model.spec().to_string(),
             cwd: self.cwd.display().to_string(),
-            resumed: self.open_turn.is_some() || self.last_turn_id > 0,
+            resumed: self.turns.open_turn.is_some() || self.turns.last_turn_id > 0,
         };
         if let Err(err) = self
             .emit(started)
@@ -344,10 +311,10 @@ impl Session {
             self.report(&err);
             return;
         }
-        let first_turn = self.open_turn.is_some() || self.take_up_stopped;
+        let first_turn = self.turns.open_turn.is_some() || self.turns.take_up_stopped;
         let mut next: Option<Option<String>> = first_turn.then_some(None);
         loop {
-            if self.recorder.failed() || self.poisoned {
+            if self.recorder.failed() || self.turns.poisoned {
                 // Nothing more can be recorded, or the state cannot be
                 // trusted after a panic: nothing more may happen.
                 break;
@@ -427,11 +394,11 @@ impl Session {
 
     /// One turn: record the input, run the loop, report the outcome.
     async fn turn(&mut self, input: Option<String>, cancel: CancellationToken) {
-        let open = self.open_turn.take();
-        let turn_id = open.as_ref().map_or(self.last_turn_id + 1, |t| t.turn_id);
-        self.last_turn_id = turn_id;
-        self.steps_in_turn = open.as_ref().map_or(0, |t| t.steps);
-        self.turn_usage = TokenUsage::default();
+        let open = self.turns.open_turn.take();
+        let turn_id = open.as_ref().map_or(self.turns.last_turn_id + 1, |t| t.turn_id);
+        self.turns.last_turn_id = turn_id;
+        self.turns.steps_in_turn = open.as_ref().map_or(0, |t| t.steps);
+        self.conversation.turn_usage = TokenUsage::default();
         let start = (|| {
             if let Some(text) = input {
                 self.record_item(Item::user(text))?;
@@ -442,8 +409,9 @@ impl Session {
             Ok::<(), CoreError>(())
         })();
         // (Calls to run again are the model's last items, but no answer.)
-        let already_answered =
-            open.is_some() && self.rerun.is_empty() && self.items.last().is_some_and(Item::is_from_model);
+        let already_answered = open.is_some()
+            && self.turns.rerun.is_empty()
+            && self.conversation.items.last().is_some_and(Item::is_from_model);
         let outcome = match start {
             // The crash came after the final answer but before the turn was closed.
             Ok(()) if already_answered => TurnOutcome::Completed,
@@ -452,7 +420,7 @@ impl Session {
                 match futures::FutureExt::catch_unwind(turn).await {
                     Ok(outcome) => outcome,
                     Err(panic) => {
-                        self.poisoned = true;
+                        self.turns.poisoned = true;
                         TurnOutcome::failed(
                             FailureKind::Internal,
                             format!(
@@ -509,7 +477,7 @@ impl Session {
     /// The turn's last non-empty assistant message (the search stops at the
     /// user message that started the turn).
     fn last_assistant_message(&self) -> Option<String> {
-        for item in self.items.iter().rev() {
+        for item in self.conversation.items.iter().rev() {
             match item {
                 Item::Message {
                     role: Role::Assistant,
@@ -539,7 +507,7 @@ impl Session {
     /// Records an item in the rollout, then adds it to the conversation.
     pub(crate) fn record_item(&mut self, item: Item) -> Result<(), CoreError> {
         if let RolloutRecord::Item { item } = self.record(RolloutRecord::Item { item })? {
-            self.items.push(item);
+            self.conversation.items.push(item);
         }
         Ok(())
     }

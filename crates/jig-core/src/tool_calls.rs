@@ -183,7 +183,7 @@ impl Session {
     /// yet, so it runs again (and asks again) when the turn continues, with
     /// the calls after it, which never began.
     pub(crate) fn close_dangling_calls(&mut self) -> Result<(), CoreError> {
-        let dangling = std::mem::take(&mut self.dangling);
+        let dangling = std::mem::take(&mut self.turns.dangling);
         let asking = dangling.iter().position(|(_, state)| *state == CallState::Asking);
         let (close, rerun) = dangling.split_at(asking.unwrap_or(dangling.len()));
         for (call, state) in close {
@@ -193,7 +193,7 @@ impl Session {
             };
             self.record_output(call, text.to_string(), ToolStatus::Interrupted, 0)?;
         }
-        self.rerun = rerun.iter().map(|(call, _)| call.clone()).collect();
+        self.turns.rerun = rerun.iter().map(|(call, _)| call.clone()).collect();
         Ok(())
     }
 }

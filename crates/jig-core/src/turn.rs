@@ -42,7 +42,7 @@ impl Session {
     pub(crate) async fn run_turn(&mut self, cancel: &CancellationToken) -> TurnOutcome {
         let result = async {
             // Calls that were waiting for the front-end when jig stopped ask again.
-            let rerun = std::mem::take(&mut self.rerun);
+            let rerun = std::mem::take(&mut self.turns.rerun);
             if !rerun.is_empty() {
                 self.run_tool_calls(&rerun, cancel).await?;
             }
@@ -57,7 +57,7 @@ impl Session {
                     return Ok(outcome);
                 }
                 let calls = self.sample(cancel).await?;
-                self.steps_in_turn += 1;
+                self.turns.steps_in_turn += 1;
                 let nudge = if calls.is_empty() {
                     let Some(nudge) = self.goal_nudge() else {
                         return Ok(TurnOutcome::Completed);
@@ -66,7 +66,7 @@ impl Session {
                 } else {
                     None
                 };
-                if let Some(outcome) = self.limits.exceeded(&self.total_usage) {
+                if let Some(outcome) = self.limits.exceeded(&self.conversation.total_usage) {
                     self.skip_calls(&calls, BUDGET_NOT_RUN)?;
                     return Ok(outcome);
                 }
@@ -86,10 +86,10 @@ impl Session {
     /// The outcome that ends the turn before its next model request: the
     /// step limit, or a budget the session has already spent.
     fn limit_reached(&self) -> Option<TurnOutcome> {
-        if let Some(limit) = self.max_turns.filter(|&limit| self.steps_in_turn >= limit) {
+        if let Some(limit) = self.max_turns.filter(|&limit| self.turns.steps_in_turn >= limit) {
             return Some(TurnOutcome::MaxTurns { limit });
         }
-        self.limits.exceeded(&self.total_usage)
+        self.limits.exceeded(&self.conversation.total_usage)
     }
 
     /// While the goal is active and within budget, a final answer does not
@@ -129,12 +129,13 @@ impl Session {
         }
         items.extend(calls.iter().cloned().map(Item::ToolCall));
         if let RolloutRecord::Response { items, .. } = self.record(RolloutRecord::Response { items, usage })? {
-            self.items.extend(items);
+            self.conversation.items.extend(items);
         }
-        self.total_usage.add(&usage);
-        self.turn_usage.add(&usage);
+        self.conversation.total_usage.add(&usage);
+        self.conversation.turn_usage.add(&usage);
         if usage.input_tokens > 0 {
-            self.reported = Some((usage.input_tokens + usage.output_tokens, self.items.len()));
+            self.conversation.reported =
+                Some((usage.input_tokens + usage.output_tokens, self.conversation.items.len()));
         }
         if let Some(goal) = self.goal.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             goal.tokens_used += usage.billed_tokens();
@@ -142,11 +143,13 @@ impl Session {
         if !text.is_empty() {
             self.emit(Event::AgentMessage { text })?;
         }
-        let cost = self.limits.cost(&usage, &self.turn_usage, &self.total_usage);
+        let cost = self
+            .limits
+            .cost(&usage, &self.conversation.turn_usage, &self.conversation.total_usage);
         self.emit(Event::TokenUsage {
             last: usage,
-            turn: self.turn_usage,
-            total: self.total_usage,
+            turn: self.conversation.turn_usage,
+            total: self.conversation.total_usage,
             cost,
         })?;
         Ok(calls)
@@ -165,9 +168,15 @@ impl Session {
         let model_error = |err: jig_model::ModelError| Stop::Failed(FailureKind::Model, format!("model {spec}: {err}"));
         let with_extra: Vec<Item>;
         let items: &[Item] = match extra {
-            None => &self.items,
+            None => &self.conversation.items,
             Some(item) => {
-                with_extra = self.items.iter().chain(std::iter::once(item)).cloned().collect();
+                with_extra = self
+                    .conversation
+                    .items
+                    .iter()
+                    .chain(std::iter::once(item))
+                    .cloned()
+                    .collect();
                 &with_extra
             }
         };
