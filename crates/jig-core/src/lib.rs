@@ -12,6 +12,7 @@
 //! remain for callers that assemble every part themselves (benches, tests).
 #![deny(missing_docs)]
 
+mod actor;
 pub mod budget;
 pub mod builder;
 pub mod compaction;
@@ -31,9 +32,10 @@ pub mod store;
 mod tool_calls;
 pub mod turn;
 
+pub use actor::SessionHandle;
 pub use builder::{Built, Note, SessionBuilder};
 pub use error::CoreError;
 pub use jig_protocol::{Event, Op};
 pub use recorder::EventSink;
-pub use session::{Session, SessionConfig, SessionHandle};
+pub use session::{Session, SessionConfig};
 pub use store::SessionStore;
