@@ -31,6 +31,7 @@ use crate::compaction::CompactionConfig;
 use crate::error::CoreError;
 use crate::guard::Guard;
 use crate::models::{ResolvedModel, default_model, resolve_model};
+use crate::recorder::EventSink;
 use crate::redact::Redactor;
 use crate::session::{Session, SessionConfig};
 use crate::store::SessionStore;
@@ -49,8 +50,11 @@ pub struct SessionBuilder<'a> {
     approval: Option<ApprovalPolicy>,
     sandbox: Option<SandboxMode>,
     max_turns: Option<Option<u32>>,
+    max_tokens: Option<Option<u64>>,
+    max_cost_usd: Option<Option<f64>>,
     rg_shim: Option<PathBuf>,
     parent: Option<String>,
+    sink: Option<EventSink>,
 }
 
 /// A built session and what the person should be told about how.
@@ -96,8 +100,11 @@ impl<'a> SessionBuilder<'a> {
             approval: None,
             sandbox: None,
             max_turns: None,
+            max_tokens: None,
+            max_cost_usd: None,
             rg_shim: None,
             parent: None,
+            sink: None,
         }
     }
 
@@ -155,6 +162,30 @@ impl<'a> SessionBuilder<'a> {
         self
     }
 
+    /// The session's token cap (default: the settings'; `None` is no cap).
+    #[must_use]
+    pub fn max_tokens(mut self, max_tokens: Option<u64>) -> Self {
+        self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// The session's cost cap in US dollars (default: the settings'; `None`
+    /// is no cap).
+    #[must_use]
+    pub fn max_cost_usd(mut self, max_cost_usd: Option<f64>) -> Self {
+        self.max_cost_usd = Some(max_cost_usd);
+        self
+    }
+
+    /// Sends the session's events to `sink`, a channel a front-end shares
+    /// between the sessions it follows, instead of the session's handle
+    /// (see [`Session::send_events_to`]).
+    #[must_use]
+    pub fn event_sink(mut self, sink: EventSink) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
     /// Puts an `rg` link to `jig_exe` first on the commands' `PATH` when no
     /// ripgrep is installed. Only a front-end that is the `jig` executable
     /// can answer `rg`, so none is set up unless asked for.
@@ -207,7 +238,10 @@ impl<'a> SessionBuilder<'a> {
         };
         let dialect = self.dialect.unwrap_or(resolved.profile.dialect);
         let config = self.config(workspace, spec.clone(), dialect, &resolved.profile, &mut notes)?;
-        let session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
+        let mut session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
+        if let Some(sink) = self.sink.clone() {
+            session.send_events_to(sink);
+        }
         Ok(Built {
             session,
             model_spec: spec,
@@ -241,7 +275,10 @@ impl<'a> SessionBuilder<'a> {
             &resolved.profile,
             &mut notes,
         )?;
-        let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+        let mut session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+        if let Some(sink) = self.sink.clone() {
+            session.send_events_to(sink);
+        }
         Ok(Built {
             session,
             model_spec: spec,
@@ -287,8 +324,8 @@ impl<'a> SessionBuilder<'a> {
             max_turns: self.max_turns.unwrap_or(settings.max_turns),
             limits: Limits {
                 price: profile.price,
-                max_tokens: settings.max_tokens,
-                max_cost_usd: settings.max_cost_usd,
+                max_tokens: self.max_tokens.unwrap_or(settings.max_tokens),
+                max_cost_usd: self.max_cost_usd.unwrap_or(settings.max_cost_usd),
             },
             redactor: redactor(self.env, settings)?,
             guard,

@@ -53,14 +53,14 @@ async fn sixteen_built_sessions_run_side_by_side_and_stay_independent() {
         let settings = settings(&home, &fx.ws());
         let env = EnvSnapshot::default();
         let text = format!("session {i} was here");
-        let mut built = SessionBuilder::new(&settings, &env)
+        let built = SessionBuilder::new(&settings, &env)
             .workspace(fx.ws())
             .client("scripted:test", model(&file_work(&text)))
             .sandbox(SandboxMode::DangerFullAccess)
+            .event_sink(sink.clone())
             .create()
             .unwrap();
         assert!(built.notes.is_empty(), "{:?}", built.notes);
-        built.session.send_events_to(sink.clone());
         let handle = built.session.spawn();
         handle.submit(jig_protocol::Op::UserInput {
             text: "write and read a note".into(),
