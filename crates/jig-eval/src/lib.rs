@@ -1,0 +1,21 @@
+//! The eval workbench: tasks in Harbor's format (the format of
+//! Terminal-Bench 2 and the Harbor registry), and graders that score whole
+//! trajectories — behaviour as well as outcome — from a session's stored
+//! rollout, so a run can be re-graded without running the agent again.
+//!
+//! - [`task`]: a task directory (`task.toml`, `instruction.md`,
+//!   `environment/`, `tests/`, `solution/`) read and checked, with jig's own
+//!   `[jig]` table.
+//! - [`dockerfile`]: the part of a task's `Dockerfile` a container-free
+//!   runner can honour (`FROM`, `WORKDIR`, `COPY`, `ADD` of local files,
+//!   `ENV`, `ARG`); anything else makes the task `needs-container`, naming
+//!   the line.
+//! - [`traits`]: behaviour traits (a preamble before the first tool, a plan
+//!   kept current, reading before editing, verifying after the last edit,
+//!   the dialect's trained tools, …), each a score with the rollout items
+//!   that prove it.
+#![deny(missing_docs)]
+
+pub mod dockerfile;
+pub mod task;
+pub mod traits;
