@@ -14,8 +14,10 @@
 //!   kept current, reading before editing, verifying after the last edit,
 //!   the dialect's trained tools, …), each a score with the rollout items
 //!   that prove it.
+//! - [`metrics`]: pass rate, mean reward, unbiased pass@k.
 #![deny(missing_docs)]
 
 pub mod dockerfile;
+pub mod metrics;
 pub mod task;
 pub mod traits;
