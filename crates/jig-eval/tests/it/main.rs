@@ -7,6 +7,7 @@
 
 mod dockerfile;
 mod task;
+mod traits;
 
 use std::path::{Path, PathBuf};
 
