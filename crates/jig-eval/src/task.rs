@@ -187,6 +187,16 @@ pub enum TaskError {
         /// The resolved path.
         path: PathBuf,
     },
+    /// `[jig].graders` names a trait jig does not grade.
+    #[error("{}: jig.graders names `{name}`, which is not a trait; use one of {known}", path.display())]
+    UnknownGrader {
+        /// The task's `task.toml`.
+        path: PathBuf,
+        /// The name given.
+        name: String,
+        /// The trait names there are.
+        known: String,
+    },
     /// A file could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Io {
@@ -395,6 +405,18 @@ fn environment_plan(environment_dir: &Path, config: &TaskConfig) -> Result<(Opti
 }
 
 fn check_jig_files(dir: &Path, jig: &JigConfig) -> Result<(), TaskError> {
+    let known = crate::traits::TraitName::ALL;
+    if let Some(name) = jig
+        .graders
+        .iter()
+        .find(|name| !known.iter().any(|t| t.as_str() == name.as_str()))
+    {
+        return Err(TaskError::UnknownGrader {
+            path: dir.join("task.toml"),
+            name: name.clone(),
+            known: known.map(crate::traits::TraitName::as_str).join(", "),
+        });
+    }
     let named = jig
         .reference_script
         .iter()

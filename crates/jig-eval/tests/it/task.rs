@@ -65,7 +65,7 @@ fn fixture_task_in_harbor_layout_loads_cleanly() {
     assert_eq!(config.environment.allow_internet, Some(false));
 
     let jig = &config.jig;
-    assert_eq!(jig.graders, ["reads_before_editing", "verifies_after_last_edit"]);
+    assert_eq!(jig.graders, ["read_before_edit", "verified_after_last_edit"]);
     assert_eq!(jig.hidden_checks.len(), 1);
     assert!(jig.rubric.as_deref().unwrap_or_default().contains("even-length"));
     assert_eq!(jig.reference_script.as_deref(), Some(Path::new("jig/reference.toml")));
@@ -144,7 +144,7 @@ transport = "streamable-http"
 url = "http://docs:8000/mcp"
 
 [jig]
-graders = ["preamble"]
+graders = ["preamble_before_first_tool"]
 rubrik = "typo"
 "#;
     let task = Task::load(task_dir(root.path(), "typed", toml)).unwrap();
@@ -317,6 +317,18 @@ fn missing_files_are_named() {
         matches!(&error, TaskError::MissingJigFile { key, .. } if key == "reference_script"),
         "{error:?}"
     );
+
+    let dir = task_dir(
+        root.path(),
+        "bad-grader",
+        "[jig]\ngraders = [\"reads_before_editing\"]\n",
+    );
+    let error = load_err(&dir);
+    assert!(
+        matches!(&error, TaskError::UnknownGrader { name, .. } if name == "reads_before_editing"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("read_before_edit"), "{error}");
 
     let dir = task_dir(
         root.path(),
