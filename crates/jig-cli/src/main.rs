@@ -7,6 +7,7 @@
 mod approve;
 mod bench;
 mod cli;
+mod eval;
 mod exec;
 mod model;
 mod render;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::ApplyPatch { file } => sessions::apply_patch(file.as_deref()),
         Command::Sessions(cmd) => sessions::run(cmd),
+        Command::Eval(cmd) => eval::run(cmd),
         Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
         Command::Bench(BenchCommand::Search { dir, rounds }) => bench::search(&dir, rounds),
         Command::Config(ConfigCommand::Show { cwd }) => sessions::config_show(cwd.as_deref()),
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
                     | Command::Trust { .. }
                     | Command::Untrust { .. }
                     | Command::Model(_)
+                    | Command::Eval(_)
                     | Command::Policy(_) => Ok(exit::COMPLETED),
                 }
             });
