@@ -15,9 +15,12 @@
 //!   the dialect's trained tools, …), each a score with the rollout items
 //!   that prove it.
 //! - [`metrics`]: pass rate, mean reward, unbiased pass@k.
+//! - [`results`]: eval runs, samples and their trait scores in SQLite
+//!   (`$JIG_HOME/evals.db`), with run summaries and `--resume` support.
 #![deny(missing_docs)]
 
 pub mod dockerfile;
 pub mod metrics;
+pub mod results;
 pub mod task;
 pub mod traits;
