@@ -119,13 +119,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
     let mut handle = session.spawn();
     let (start, cpu_start) = (Instant::now(), loop_gap::cpu_time());
     handle.submit(Op::UserInput { text: "bench".into() });
-    let mut outcome = None;
-    while let Some(event) = handle.next_event().await {
-        if let Event::TurnCompleted { outcome: o, .. } = event {
-            outcome = Some(o);
-            break;
-        }
-    }
+    let outcome = crate::bench::turn_outcome(&mut handle).await;
     let session_time = start.elapsed();
     let session_cpu = loop_gap::cpu_time().saturating_sub(cpu_start);
     handle.submit(Op::Shutdown);
@@ -190,6 +184,16 @@ pub(crate) fn peak_rss_mib() -> f64 {
     nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
         .map(|usage| usage.max_rss() as f64 / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// How the running turn ends, or `None` when the session's events end first.
+pub(crate) async fn turn_outcome(handle: &mut jig_core::SessionHandle) -> Option<TurnOutcome> {
+    while let Some(event) = handle.next_event().await {
+        if let Event::TurnCompleted { outcome, .. } = event {
+            return Some(outcome);
+        }
+    }
+    None
 }
 
 /// The session every scripted bench runs: generic tools in `cwd`, its data

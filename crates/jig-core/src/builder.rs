@@ -224,29 +224,11 @@ impl<'a> SessionBuilder<'a> {
             .clone()
             .ok_or_else(|| CoreError::Config("a new session needs a workspace directory".into()))?;
         let mut notes = Vec::new();
-        let (spec, resolved) = match self.client.clone() {
-            Some((spec, client)) => {
-                let profile = profiles::offline(&spec);
-                (spec, ResolvedModel { client, profile })
-            }
-            None => {
-                let (spec, note) = self.pick_model();
-                notes.extend(note);
-                let resolved = self.resolve(&spec)?;
-                (spec, resolved)
-            }
-        };
+        let (spec, resolved) = self.model_client(|| self.pick_model(), &mut notes)?;
         let dialect = self.dialect.unwrap_or(resolved.profile.dialect);
         let config = self.config(workspace, spec.clone(), dialect, &resolved.profile, &mut notes)?;
-        let mut session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
-        if let Some(sink) = self.sink.clone() {
-            session.send_events_to(sink);
-        }
-        Ok(Built {
-            session,
-            model_spec: spec,
-            notes,
-        })
+        let session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
+        Ok(self.built(session, spec, notes))
     }
 
     /// The session recorded in `dir`, rebuilt from its rollout. Its own
@@ -255,17 +237,8 @@ impl<'a> SessionBuilder<'a> {
     pub fn resume(self, dir: PathBuf) -> Result<Built, CoreError> {
         let meta = crate::store::read_meta(&dir)?;
         let mut notes = Vec::new();
-        let (spec, resolved) = match self.client.clone() {
-            Some((spec, client)) => {
-                let profile = profiles::offline(&spec);
-                (spec, ResolvedModel { client, profile })
-            }
-            None => {
-                let spec = self.model.clone().unwrap_or_else(|| meta.model.clone());
-                let resolved = self.resolve(&spec)?;
-                (spec, resolved)
-            }
-        };
+        let recorded_model = || (self.model.clone().unwrap_or_else(|| meta.model.clone()), None);
+        let (spec, resolved) = self.model_client(recorded_model, &mut notes)?;
         let recorded = meta.dialect.as_deref().and_then(|d| d.parse::<Dialect>().ok());
         let dialect = self.dialect.or(recorded).unwrap_or(resolved.profile.dialect);
         let config = self.config(
@@ -275,19 +248,38 @@ impl<'a> SessionBuilder<'a> {
             &resolved.profile,
             &mut notes,
         )?;
-        let mut session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+        let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+        Ok(self.built(session, spec, notes))
+    }
+
+    /// The front-end's own client (with the offline profile), else the
+    /// client for the spec `pick` gives, whose note joins `notes`.
+    fn model_client(
+        &self,
+        pick: impl FnOnce() -> (String, Option<Note>),
+        notes: &mut Vec<Note>,
+    ) -> Result<(String, ResolvedModel), CoreError> {
+        if let Some((spec, client)) = self.client.clone() {
+            let profile = profiles::offline(&spec);
+            return Ok((spec, ResolvedModel { client, profile }));
+        }
+        let (spec, note) = pick();
+        notes.extend(note);
+        let store = SessionStore::new(&self.settings.home);
+        let resolved = resolve_model(&spec, self.settings, self.env, &store)?;
+        Ok((spec, resolved))
+    }
+
+    /// `session`, its events sent where the front-end asked.
+    fn built(&self, mut session: Session, model_spec: String, notes: Vec<Note>) -> Built {
         if let Some(sink) = self.sink.clone() {
             session.send_events_to(sink);
         }
-        Ok(Built {
+        Built {
             session,
-            model_spec: spec,
+            model_spec,
             notes,
-        })
-    }
-
-    fn resolve(&self, spec: &str) -> Result<ResolvedModel, CoreError> {
-        resolve_model(spec, self.settings, self.env, &SessionStore::new(&self.settings.home))
+        }
     }
 
     /// Everything but the conversation, for a session in `cwd`.

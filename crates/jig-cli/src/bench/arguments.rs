@@ -25,7 +25,7 @@ use jig_model::ModelClient;
 use jig_model::http::RetryPolicy;
 use jig_model::openai::{ResponsesClient, ResponsesOptions};
 use jig_model::scripted::{ScriptedModel, ScriptedResponse, ScriptedToolCall};
-use jig_protocol::{Event, Op, TurnOutcome};
+use jig_protocol::{Op, TurnOutcome};
 use jig_tools::ToolRouter;
 use serde_json::{Value, json};
 
@@ -156,13 +156,7 @@ async fn run_session(model: Arc<dyn ModelClient>) -> anyhow::Result<Cost> {
     let session = Session::create(&config, model, ToolRouter::builtin())?;
     let mut handle = session.spawn();
     handle.submit(Op::UserInput { text: "bench".into() });
-    let mut outcome = None;
-    while let Some(event) = handle.next_event().await {
-        if let Event::TurnCompleted { outcome: o, .. } = event {
-            outcome = Some(o);
-            break;
-        }
-    }
+    let outcome = crate::bench::turn_outcome(&mut handle).await;
     let cpu = cpu_time().saturating_sub(cpu_before);
     let peak_mib = status_kib("VmHWM:").unwrap_or(f64::NAN) / 1024.0 - hwm_before;
     handle.submit(Op::Shutdown);

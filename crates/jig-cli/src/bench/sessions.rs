@@ -24,7 +24,7 @@ use anyhow::Context;
 use jig_config::{CliOverrides, EnvSnapshot, LoadInputs, SandboxMode};
 use jig_core::SessionBuilder;
 use jig_model::scripted::{Expect, ScriptedModel, ScriptedResponse, ScriptedToolCall};
-use jig_protocol::{Event, Op, ToolStatus, TurnOutcome};
+use jig_protocol::{Op, ToolStatus, TurnOutcome};
 
 use super::loop_gap::{children_cpu_time, cpu_time, reset_peak_rss, status_kib};
 
@@ -177,13 +177,7 @@ async fn run_session(bench: Arc<Bench>, name: String) -> anyhow::Result<()> {
     handle.submit(Op::UserInput {
         text: "write a note and read it back".into(),
     });
-    let mut outcome = None;
-    while let Some(event) = handle.next_event().await {
-        if let Event::TurnCompleted { outcome: o, .. } = event {
-            outcome = Some(o);
-            break;
-        }
-    }
+    let outcome = crate::bench::turn_outcome(&mut handle).await;
     handle.submit(Op::Shutdown);
     // The session's task ends (its last records written) when its events close.
     while handle.next_event().await.is_some() {}
