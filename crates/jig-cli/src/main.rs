@@ -35,11 +35,17 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
-    // The sandbox helper must run first, while the process is single-threaded.
+    // The sandbox and view helpers must run first, while the process is
+    // single-threaded.
     let mut args = std::env::args().skip(1);
-    if args.next().as_deref() == Some(jig_sandbox::HELPER_SUBCOMMAND) {
+    let helper: Option<fn(&[String]) -> i32> = match args.next().as_deref() {
+        Some(jig_sandbox::HELPER_SUBCOMMAND) => Some(jig_sandbox::helper_main),
+        Some(jig_sandbox::VIEW_SUBCOMMAND) => Some(jig_sandbox::view_main),
+        _ => None,
+    };
+    if let Some(helper) = helper {
         let rest: Vec<String> = args.collect();
-        return ExitCode::from(u8::try_from(jig_sandbox::helper_main(&rest)).unwrap_or(125));
+        return ExitCode::from(u8::try_from(helper(&rest)).unwrap_or(125));
     }
     if let Some(code) = run_as_rg() {
         return code;

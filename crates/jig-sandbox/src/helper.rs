@@ -34,6 +34,7 @@ use nix::sys::resource::{Resource, getrlimit, setrlimit};
 
 use crate::policy::{SandboxMode, SandboxPolicy};
 use crate::protected::{Presence, protected_paths};
+use crate::view::VIEW_SUBCOMMAND;
 use crate::{fs_rules, mounts, net, supervisor};
 
 /// The subcommand that puts the `jig` binary into helper mode.
@@ -68,6 +69,20 @@ pub enum HelperError {
         "cannot sandbox: this kernel does not enforce Landlock (Linux 5.13+ with `landlock` in the lsm= boot list is needed); refusing to run unsandboxed, use danger-full-access to run without a sandbox"
     )]
     LandlockUnavailable,
+    /// The view helper's arguments were not `<view-json> -- PROGRAM ARGS...`.
+    #[error("usage: jig {VIEW_SUBCOMMAND} <view-json> -- PROGRAM [ARGS...] ({0})")]
+    ViewUsage(String),
+    /// A view (see [`crate::View`]) that cannot be built as given.
+    #[error("invalid view: {0}")]
+    InvalidView(String),
+    /// One step of building a view failed; nothing was run.
+    #[error("cannot set up the view ({step}): {reason}")]
+    ViewSetup {
+        /// Which step failed.
+        step: &'static str,
+        /// What failed and, where there is something to do, what to do.
+        reason: String,
+    },
 }
 
 /// Runs the helper. `args` are the arguments after [`HELPER_SUBCOMMAND`]:
@@ -149,7 +164,7 @@ fn restrict(policy: &SandboxPolicy) -> Result<(), HelperError> {
 
 /// Clears the signal mask that stage one blocked (a spawned child inherits
 /// it), so the program starts with every signal deliverable.
-fn unblock_signals() -> Result<(), HelperError> {
+pub(crate) fn unblock_signals() -> Result<(), HelperError> {
     nix::sys::signal::sigprocmask(
         nix::sys::signal::SigmaskHow::SIG_SETMASK,
         Some(&nix::sys::signal::SigSet::empty()),
@@ -174,7 +189,7 @@ fn set_limit(resource: Resource, value: Option<u64>, grace: u64) -> Result<(), H
     setrlimit(resource, value.min(new_hard), new_hard).map_err(err)
 }
 
-fn exec(program: &[String]) -> i32 {
+pub(crate) fn exec(program: &[String]) -> i32 {
     let cstrings: Result<Vec<CString>, _> = program.iter().map(|a| CString::new(a.as_bytes())).collect();
     let Ok(cstrings) = cstrings else {
         eprintln!("jig sandbox: error: an argument contains a NUL byte");
@@ -193,7 +208,7 @@ fn exec(program: &[String]) -> i32 {
     }
 }
 
-fn report(error: &HelperError, code: i32) -> i32 {
+pub(crate) fn report(error: &HelperError, code: i32) -> i32 {
     eprintln!("jig sandbox: error: {error}");
     code
 }

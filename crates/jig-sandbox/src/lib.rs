@@ -13,6 +13,11 @@
 //! stays unrestricted. jig's in-process tools call [`check_write`], which
 //! uses the same writable roots and protected paths as the kernel rules.
 //!
+//! The same helper also builds private filesystem views for eval samples
+//! (`jig __sandbox-view <view-json> -- PROGRAM ARGS...`, see [`View`],
+//! [`wrap_in_view`] and [`view_main`]): the host's `/` read-only, the task's
+//! files bound at `/app`, `/tests` and the like, with no container engine.
+//!
 //! Invariant: a restricted mode either runs the command fully restricted or
 //! does not run it at all (exit code [`EXIT_SETUP_FAILED`]); only
 //! `DangerFullAccess` runs without a sandbox.
@@ -33,6 +38,8 @@ mod net;
 mod policy;
 mod protected;
 mod supervisor;
+mod view;
+mod view_fs;
 
 pub use check::{SandboxError, check_write};
 pub use explain::{DENIAL_MARKER, explain_denial};
@@ -41,6 +48,7 @@ pub use helper::{
     EXIT_EXEC_FAILED, EXIT_NOT_FOUND, EXIT_SETUP_FAILED, HELPER_SUBCOMMAND, HelperError, helper_main, wrap_command,
 };
 pub use policy::{Limits, NetworkIsolation, SandboxMode, SandboxPolicy};
+pub use view::{Bind, VIEW_SUBCOMMAND, View, view_main, wrap_in_view};
 
 /// The temp directory variable; its value (if absolute) is a writable root.
 pub const ENV_TMPDIR: &str = "TMPDIR";

@@ -18,6 +18,8 @@
 //! shared `flock` on them, and only a helper that gets the exclusive lock may
 //! `rmdir`, which succeeds only on an empty directory.
 //!
+//! The same stage supervises a view (see `view`): only stage two differs.
+//!
 //! Invariants: this stage never runs command code itself. It must be entered
 //! single-threaded: it blocks its signals process-wide and reads them from a
 //! signalfd, and it forks stage two, which is sound only in a single-threaded
@@ -52,6 +54,17 @@ const PARENT_DIED: Signal = Signal::SIGUSR1;
 /// Runs `program` through stage two under `policy` and returns the exit
 /// code to use once every descendant is dead.
 pub(crate) fn supervise(policy: &SandboxPolicy, program: &[String]) -> Result<i32, HelperError> {
+    supervise_stage(|| hold_placeholders(policy), || confine_and_exec(policy, program))
+}
+
+/// Supervises `stage_two`, run in a forked child (it must exec or return
+/// the exit code to use). `prepare` runs first, in this stage, once the
+/// signals are set up; what it returns is held until every descendant is
+/// dead. Returns the exit code that reports the program.
+pub(crate) fn supervise_stage<Held>(
+    prepare: impl FnOnce() -> Result<Held, HelperError>,
+    stage_two: impl FnOnce() -> i32,
+) -> Result<i32, HelperError> {
     let parent = getppid();
     prctl::set_child_subreaper(true).map_err(setup("subreaper"))?;
     prctl::set_pdeathsig(PARENT_DIED).map_err(setup("parent-death signal"))?;
@@ -61,16 +74,16 @@ pub(crate) fn supervise(policy: &SandboxPolicy, program: &[String]) -> Result<i3
     }
     mask.thread_block().map_err(setup("signal mask"))?;
     let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC).map_err(setup("signalfd"))?;
-    let placeholders = hold_placeholders(policy)?;
-    let main = start_confined(policy, program)?;
+    let held = prepare()?;
+    let main = start_stage_two(stage_two)?;
     let mut status = wait_for_program(&signals, main, parent);
     kill_descendants(main, &mut status);
-    drop(placeholders);
+    drop(held);
     Ok(exit_code(status))
 }
 
-/// Forks stage two, which confines itself and execs `program`.
-fn start_confined(policy: &SandboxPolicy, program: &[String]) -> Result<Pid, HelperError> {
+/// Forks stage two, which confines itself and execs the program.
+fn start_stage_two(stage_two: impl FnOnce() -> i32) -> Result<Pid, HelperError> {
     // SAFETY: `fork` is unsound only where another thread could hold a lock
     // (the allocator's, stdio's) that the child then waits on forever. The
     // helper runs single-threaded: `main` enters it before anything else and
@@ -83,7 +96,9 @@ fn start_confined(policy: &SandboxPolicy, program: &[String]) -> Result<Pid, Hel
         ForkResult::Child => {
             // Never return into stage one's frames: a panic would otherwise
             // unwind through them and release the placeholders from here.
-            let code = std::panic::catch_unwind(|| confine_and_exec(policy, program)).unwrap_or(EXIT_SETUP_FAILED);
+            // Unwind safety: after a panic nothing of the stage is used again;
+            // the process exits.
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(stage_two)).unwrap_or(EXIT_SETUP_FAILED);
             std::process::exit(code)
         }
     }

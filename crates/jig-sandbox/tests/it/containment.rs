@@ -11,15 +11,15 @@ use crate::support::{Fixture, require_landlock, run};
 
 /// Starts a double-forked `setsid` child that writes its pid to `child.pid`
 /// and sleeps, waits for the pid, and returns.
-const DOUBLE_FORK: &str = "(setsid sh -c 'echo $$ > child.pid; exec sleep 300' </dev/null >/dev/null 2>&1 &); while [ ! -s child.pid ]; do sleep 0.05; done";
+pub(crate) const DOUBLE_FORK: &str = "(setsid sh -c 'echo $$ > child.pid; exec sleep 300' </dev/null >/dev/null 2>&1 &); while [ ! -s child.pid ]; do sleep 0.05; done";
 
-fn child_pid(ws: &Path) -> i32 {
+pub(crate) fn child_pid(ws: &Path) -> i32 {
     let text = std::fs::read_to_string(ws.join("child.pid")).expect("child.pid");
     text.trim().parse().expect("pid")
 }
 
 /// Whether `pid` is gone (a zombie awaiting its reaper counts as gone).
-fn gone(pid: i32) -> bool {
+pub(crate) fn gone(pid: i32) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     stat.is_empty() || stat.contains(") Z ")
 }

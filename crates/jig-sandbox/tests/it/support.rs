@@ -133,7 +133,7 @@ pub fn run(policy: &SandboxPolicy, dir: &Path, script: &str) -> Run {
 }
 
 /// Waits for `child`, killing it past `limit` so a broken case cannot hang.
-fn wait_bounded(mut child: std::process::Child, limit: Duration) -> Run {
+pub fn wait_bounded(mut child: std::process::Child, limit: Duration) -> Run {
     let start = Instant::now();
     while child.try_wait().expect("try_wait").is_none() {
         if start.elapsed() > limit {
