@@ -23,9 +23,11 @@
 //!
 //! Invariant: [`Task::load`] either returns a task whose required files exist
 //! and whose timeouts are positive, or one [`TaskError`] naming the file and
-//! what to do. Unknown `task.toml` keys never fail a load; they are kept in
-//! [`Task::unknown_keys`] so a typo shows up as a warning. A [`Suite`] keeps a
-//! task that fails to load as that task's error and loads the rest.
+//! what to do. Unknown `task.toml` keys never fail a load, except inside a
+//! `[jig.bad_scripts.NAME]` table, whose every key decides what the script
+//! is held to; the rest are kept in [`Task::unknown_keys`] so a typo shows
+//! up as a warning. A [`Suite`] keeps a task that fails to load as that
+//! task's error and loads the rest.
 
 mod config;
 mod reward;
@@ -34,13 +36,14 @@ mod suite;
 use std::path::{Path, PathBuf};
 
 pub use config::{
-    AgentConfig, Author, DEFAULT_TIMEOUT_SEC, EnvironmentConfig, JigConfig, McpServer, MinReward, NetworkMode,
-    PackageInfo, RewardStrategy, SolutionConfig, StepConfig, TaskConfig, User, VerifierConfig,
+    AgentConfig, Author, BadScript, DEFAULT_TIMEOUT_SEC, EnvironmentConfig, JigConfig, McpServer, MinReward,
+    NetworkMode, PackageInfo, RewardStrategy, SolutionConfig, StepConfig, TaskConfig, User, VerifierConfig,
 };
 pub use reward::{Reward, RewardError, read_reward};
 pub use suite::{Suite, SuiteEntry, SuiteError};
 
 use crate::dockerfile::{self, DockerfileError, Environment, Plan};
+use crate::traits::TraitName;
 
 /// A loaded, checked task.
 #[derive(Debug, Clone)]
@@ -182,7 +185,7 @@ pub enum TaskError {
     /// A file named in `[jig]` does not exist.
     #[error("{} (from jig.{key}) does not exist; fix the path, which is relative to the task directory", path.display())]
     MissingJigFile {
-        /// The dotted key (`reference_script`, `bad_scripts.skips_tests`).
+        /// The dotted key (`reference_script`, `bad_scripts.skips_tests.script`).
         key: String,
         /// The resolved path.
         path: PathBuf,
@@ -197,6 +200,16 @@ pub enum TaskError {
         /// The trait names there are.
         known: String,
     },
+    /// A `[jig.bad_scripts.NAME]` table does not say clearly how its script is bad.
+    #[error("{}: jig.{key}: {problem}", path.display())]
+    BadScript {
+        /// The task's `task.toml`.
+        path: PathBuf,
+        /// The script's key (`bad_scripts.skips_tests`).
+        key: String,
+        /// What is wrong with it.
+        problem: BadScriptProblem,
+    },
     /// A file could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Io {
@@ -205,6 +218,35 @@ pub enum TaskError {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+/// What is wrong with a `[jig.bad_scripts.NAME]` table.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BadScriptProblem {
+    /// A key jig does not know, which would silently hold the script to nothing.
+    #[error("`{0}` is not a bad-script setting; use `script`, `breaks` and `reward`")]
+    UnknownKey(String),
+    /// `breaks` names something that is not a trait.
+    #[error("breaks names `{name}`, which is not a trait; use one of {known}")]
+    NotATrait {
+        /// The name given.
+        name: String,
+        /// The trait names there are.
+        known: String,
+    },
+    /// `breaks` names a trait the task does not grade, so nothing would
+    /// check that the script breaks it.
+    #[error("breaks names `{0}`, which jig.graders does not list; add it to graders or drop it from breaks")]
+    NotGraded(String),
+    /// `reward` is not a finite number.
+    #[error("reward = {0} is not a finite number; give the reward the verifier must write")]
+    RewardNotFinite(f64),
+    /// It breaks no trait and keeps the default reward, so nothing tells it
+    /// from a good run.
+    #[error(
+        "it breaks no trait and keeps the default reward 1, so it is not bad; list the traits it breaks in `breaks` or set the `reward` it gets"
+    )]
+    BreaksNothing,
 }
 
 impl Task {
@@ -246,7 +288,7 @@ impl Task {
             return Err(TaskError::MissingEnvironment { path: environment_dir });
         }
         let (dockerfile, plan) = environment_plan(&environment_dir, &config)?;
-        check_jig_files(dir, &config.jig)?;
+        check_jig(dir, &config.jig, &unknown_keys)?;
         let steps_dir = dir.join("steps");
 
         Ok(Task {
@@ -404,18 +446,25 @@ fn environment_plan(environment_dir: &Path, config: &TaskConfig) -> Result<(Opti
     }
 }
 
-fn check_jig_files(dir: &Path, jig: &JigConfig) -> Result<(), TaskError> {
-    let known = crate::traits::TraitName::ALL;
-    if let Some(name) = jig
-        .graders
-        .iter()
-        .find(|name| !known.iter().any(|t| t.as_str() == name.as_str()))
-    {
+/// Checks `[jig]`: graders and bad scripts name real traits, bad scripts
+/// say how they are bad, and every script named exists.
+fn check_jig(dir: &Path, jig: &JigConfig, unknown_keys: &[String]) -> Result<(), TaskError> {
+    let config_path = dir.join("task.toml");
+    if let Some(name) = jig.graders.iter().find(|name| !is_trait(name)) {
         return Err(TaskError::UnknownGrader {
-            path: dir.join("task.toml"),
+            path: config_path,
             name: name.clone(),
-            known: known.map(crate::traits::TraitName::as_str).join(", "),
+            known: trait_names(),
         });
+    }
+    for (name, bad) in &jig.bad_scripts {
+        if let Some(problem) = bad_script_problem(name, bad, jig, unknown_keys) {
+            return Err(TaskError::BadScript {
+                path: config_path,
+                key: format!("bad_scripts.{name}"),
+                problem,
+            });
+        }
     }
     let named = jig
         .reference_script
@@ -424,7 +473,7 @@ fn check_jig_files(dir: &Path, jig: &JigConfig) -> Result<(), TaskError> {
         .chain(
             jig.bad_scripts
                 .iter()
-                .map(|(name, path)| (format!("bad_scripts.{name}"), path)),
+                .map(|(name, bad)| (format!("bad_scripts.{name}.script"), &bad.script)),
         );
     for (key, path) in named {
         let path = dir.join(path);
@@ -433,6 +482,41 @@ fn check_jig_files(dir: &Path, jig: &JigConfig) -> Result<(), TaskError> {
         }
     }
     Ok(())
+}
+
+/// The first thing wrong with bad script `name`, if any.
+fn bad_script_problem(
+    name: &str,
+    bad: &BadScript,
+    jig: &JigConfig,
+    unknown_keys: &[String],
+) -> Option<BadScriptProblem> {
+    let prefix = format!("jig.bad_scripts.{name}.");
+    if let Some(key) = unknown_keys.iter().find_map(|key| key.strip_prefix(&prefix)) {
+        return Some(BadScriptProblem::UnknownKey(key.to_owned()));
+    }
+    if let Some(name) = bad.breaks.iter().find(|name| !is_trait(name)) {
+        return Some(BadScriptProblem::NotATrait {
+            name: name.clone(),
+            known: trait_names(),
+        });
+    }
+    if let Some(name) = bad.breaks.iter().find(|name| !jig.graders.contains(name)) {
+        return Some(BadScriptProblem::NotGraded(name.clone()));
+    }
+    if !bad.reward.is_finite() {
+        return Some(BadScriptProblem::RewardNotFinite(bad.reward));
+    }
+    (bad.breaks.is_empty() && bad.reward == 1.0).then_some(BadScriptProblem::BreaksNothing)
+}
+
+fn is_trait(name: &str) -> bool {
+    TraitName::ALL.iter().any(|t| t.as_str() == name)
+}
+
+/// Every trait name, for error messages.
+fn trait_names() -> String {
+    TraitName::ALL.map(TraitName::as_str).join(", ")
 }
 
 /// Reads `path`, turning "not found" into the caller's error.

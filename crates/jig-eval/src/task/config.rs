@@ -9,7 +9,9 @@
 //! `artifacts`) are kept as raw TOML so a task that uses them still loads.
 //!
 //! Invariant: deserialising never fails on an unknown key; [`super::Task::load`]
-//! collects those keys so a typo can be reported as a warning.
+//! collects those keys so a typo can be reported as a warning. The one place
+//! it refuses them instead is a `[jig.bad_scripts.NAME]` table: a misspelt
+//! `breaks` or `reward` would silently hold the script to nothing.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -294,7 +296,7 @@ pub enum MinReward {
 }
 
 /// `[jig]`: jig's own settings for a task; Harbor ignores this table.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default)]
 pub struct JigConfig {
     /// Behaviour graders to apply, by trait name.
@@ -305,6 +307,25 @@ pub struct JigConfig {
     pub rubric: Option<String>,
     /// A scripted-model TOML that solves the task, relative to the task directory.
     pub reference_script: Option<PathBuf>,
-    /// Scripted-model TOMLs that must fail, by name, relative to the task directory.
-    pub bad_scripts: BTreeMap<String, PathBuf>,
+    /// Scripted models that must do badly, by name (`[jig.bad_scripts.NAME]`).
+    pub bad_scripts: BTreeMap<String, BadScript>,
+}
+
+/// `[jig.bad_scripts.NAME]`: a scripted model that behaves badly in a known
+/// way, so a grader can be shown to catch it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BadScript {
+    /// Scripted-model TOML, relative to the task directory.
+    pub script: PathBuf,
+    /// Traits this script must fail (each listed in the task's graders), by name.
+    #[serde(default)]
+    pub breaks: Vec<String>,
+    /// The verifier reward it must get (default 1.0: bad behaviour, solved task).
+    #[serde(default = "solved")]
+    pub reward: f64,
+}
+
+/// The reward of a solved task, a bad script's default.
+fn solved() -> f64 {
+    1.0
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use jig_eval::dockerfile::{Environment, FileCopy, Plan};
 use jig_eval::task::{
-    MinReward, NetworkMode, Reward, RewardError, RewardStrategy, Suite, Task, TaskError, User, read_reward,
+    BadScriptProblem, MinReward, NetworkMode, Reward, RewardError, RewardStrategy, Suite, Task, TaskError, User,
+    read_reward,
 };
 
 use crate::{fixtures, write};
@@ -69,7 +70,10 @@ fn fixture_task_in_harbor_layout_loads_cleanly() {
     assert_eq!(jig.hidden_checks.len(), 1);
     assert!(jig.rubric.as_deref().unwrap_or_default().contains("even-length"));
     assert_eq!(jig.reference_script.as_deref(), Some(Path::new("jig/reference.toml")));
-    assert_eq!(jig.bad_scripts["skips_tests"], Path::new("jig/skips-tests.toml"));
+    let skips_tests = &jig.bad_scripts["skips_tests"];
+    assert_eq!(skips_tests.script, Path::new("jig/skips-tests.toml"));
+    assert_eq!(skips_tests.breaks, ["read_before_edit", "verified_after_last_edit"]);
+    assert_eq!(skips_tests.reward, 1.0);
 
     assert_eq!(task.test_script, Some(dir.join("tests/test.sh")));
     assert_eq!(task.solve_script, Some(dir.join("solution/solve.sh")));
@@ -333,13 +337,69 @@ fn missing_files_are_named() {
     let dir = task_dir(
         root.path(),
         "no-bad-script",
-        "[jig.bad_scripts]\nlazy = \"lazy.toml\"\n",
+        "[jig]\ngraders = [\"verified_after_last_edit\"]\n\n[jig.bad_scripts.lazy]\nscript = \"lazy.toml\"\nbreaks = [\"verified_after_last_edit\"]\n",
     );
     let error = load_err(&dir);
     assert!(
-        matches!(&error, TaskError::MissingJigFile { key, .. } if key == "bad_scripts.lazy"),
+        matches!(&error, TaskError::MissingJigFile { key, .. } if key == "bad_scripts.lazy.script"),
         "{error:?}"
     );
+}
+
+#[test]
+fn bad_scripts_declare_what_they_break() {
+    let root = tempfile::tempdir().unwrap();
+    let with_script = |name: &str, bad: &str| {
+        let toml = format!(
+            "[jig]\ngraders = [\"read_before_edit\", \"verified_after_last_edit\"]\n\n[jig.bad_scripts.lazy]\nscript = \"lazy.toml\"\n{bad}"
+        );
+        let dir = task_dir(root.path(), name, &toml);
+        write(&dir, "lazy.toml", "[[response]]\ntext = \"Done.\"\n");
+        dir
+    };
+
+    let dir = with_script("unsolved", "reward = 0.0\n");
+    let bad = &Task::load(&dir).unwrap().config.jig.bad_scripts["lazy"];
+    assert!(bad.breaks.is_empty());
+    assert_eq!(bad.reward, 0.0);
+    let dir = with_script("defaults", "breaks = [\"read_before_edit\"]\n");
+    assert_eq!(Task::load(&dir).unwrap().config.jig.bad_scripts["lazy"].reward, 1.0);
+
+    let problem = |name: &str, bad: &str| match load_err(&with_script(name, bad)) {
+        TaskError::BadScript { key, problem, .. } if key == "bad_scripts.lazy" => problem,
+        error => panic!("{name}: {error:?}"),
+    };
+    assert_eq!(
+        problem("typo", "breaks = [\"read_before_edit\"]\nrewrd = 0\n"),
+        BadScriptProblem::UnknownKey("rewrd".into())
+    );
+    assert!(matches!(
+        problem("not-a-trait", "breaks = [\"skips_tests\"]\n"),
+        BadScriptProblem::NotATrait { name, known } if name == "skips_tests" && known.contains("verified_after_last_edit")
+    ));
+    assert_eq!(
+        problem("ungraded", "breaks = [\"used_trained_tools\"]\n"),
+        BadScriptProblem::NotGraded("used_trained_tools".into())
+    );
+    assert!(matches!(
+        problem("nan", "breaks = [\"read_before_edit\"]\nreward = nan\n"),
+        BadScriptProblem::RewardNotFinite(_)
+    ));
+    assert_eq!(problem("not-bad", "reward = 1.0\n"), BadScriptProblem::BreaksNothing);
+    let text = load_err(&with_script(
+        "typo-text",
+        "breaks = [\"read_before_edit\"]\nrewrd = 0\n",
+    ))
+    .to_string();
+    assert!(
+        text.ends_with(
+            "task.toml: jig.bad_scripts.lazy: `rewrd` is not a bad-script setting; use `script`, `breaks` and `reward`"
+        ),
+        "{text}"
+    );
+
+    let dir = task_dir(root.path(), "old-form", "[jig.bad_scripts]\nlazy = \"lazy.toml\"\n");
+    assert!(matches!(load_err(&dir), TaskError::MalformedConfig { .. }));
 }
 
 #[test]
