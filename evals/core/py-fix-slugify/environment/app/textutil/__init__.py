@@ -1,0 +1,5 @@
+"""Small text helpers for the blog engine."""
+
+from .slug import slugify
+
+__all__ = ["slugify"]
