@@ -1,0 +1,5 @@
+'use strict';
+
+const { compareVersions, latest } = require('./versions');
+
+module.exports = { compareVersions, latest };
