@@ -9,6 +9,8 @@ use jig_eval::task::{
     read_reward,
 };
 
+use jig_model::scripted::ScriptedModel;
+
 use crate::{fixtures, write};
 
 const MINIMAL_TOML: &str = "version = \"1.0\"\n\n[metadata]\ndifficulty = \"easy\"\n";
@@ -465,6 +467,73 @@ fn suite_of_fixtures_loads_and_a_missing_suite_is_an_error() {
     assert_eq!(suite.failures().count(), 0);
     assert!(suite.tasks().any(|t| t.name == "jig/fix-median"));
     assert!(Suite::load(fixtures().join("absent")).is_err());
+}
+
+/// The built-in suite `evals/core`: every task loads with no warnings and
+/// lays out `/app` without containers, has an oracle, its scripts load and
+/// call only tools of the generic dialect (the scripted models' default),
+/// and the bad scripts together break every trait they are meant to show.
+/// Running the scripts and verifiers is the eval runner's job.
+#[test]
+fn the_core_suite_loads_cleanly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../evals/core");
+    let suite = Suite::load(&root).unwrap();
+    let failures: Vec<_> = suite.failures().collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    let tools: Vec<String> = jig_dialect::router(jig_config::Dialect::Generic)
+        .specs()
+        .into_iter()
+        .map(|spec| spec.name)
+        .collect();
+    let mut broken = std::collections::BTreeSet::new();
+    let mut unsolved = 0;
+    for task in suite.tasks() {
+        let dir_name = task.dir.file_name().unwrap().to_string_lossy();
+        assert_eq!(task.name, format!("jig/{dir_name}"));
+        assert!(task.warnings().is_empty(), "{:?}", task.warnings());
+        let environment = task
+            .local_environment()
+            .unwrap_or_else(|| panic!("{} needs a container", task.name));
+        assert_eq!(environment.workdir, "/app", "{}", task.name);
+        let image = tempfile::tempdir().unwrap();
+        jig_eval::dockerfile::materialise(environment, &task.environment_dir, image.path()).unwrap();
+        let app = std::fs::read_dir(image.path().join("app")).unwrap();
+        assert!(app.count() > 0, "{}: /app is empty", task.name);
+        assert!(task.solve_script.is_some(), "{} has no oracle", task.name);
+        let jig = &task.config.jig;
+        assert!(!jig.graders.is_empty(), "{} grades nothing", task.name);
+        let reference = jig
+            .reference_script
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no reference", task.name));
+        for script in std::iter::once(reference).chain(jig.bad_scripts.values().map(|bad| &bad.script)) {
+            let path = task.dir.join(script);
+            let model = ScriptedModel::from_file(&path).unwrap_or_else(|error| panic!("{error}"));
+            for call in model.responses().iter().flat_map(|response| &response.tool_calls) {
+                assert!(
+                    tools.contains(&call.name),
+                    "{}: no tool `{}`",
+                    path.display(),
+                    call.name
+                );
+            }
+        }
+        for bad in jig.bad_scripts.values() {
+            broken.extend(bad.breaks.iter().cloned());
+            unsolved += usize::from(bad.reward == 0.0);
+        }
+    }
+    assert!(suite.tasks().count() >= 24);
+    for name in [
+        "preamble_before_first_tool",
+        "read_before_edit",
+        "verified_after_last_edit",
+        "used_trained_tools",
+        "no_forbidden_commands",
+    ] {
+        assert!(broken.contains(name), "no bad script breaks {name}");
+    }
+    assert!(unsolved > 0, "no bad script leaves its task unsolved");
 }
 
 #[test]
