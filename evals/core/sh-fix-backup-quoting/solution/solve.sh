@@ -1,26 +1,26 @@
 #!/bin/bash
 # Oracle solution: iterate over a glob instead of parsing ls, quote every expansion, and test a name
-# with a space.
+# with a space. Plain bash: the image has no python.
 set -euo pipefail
 cd /app
-python3 - <<'PY'
-from pathlib import Path
+cat > backup.sh <<'SH'
+#!/bin/bash
+# backup.sh SRC DEST: copies every regular file directly inside SRC (not
+# subdirectories) into DEST/<stamp>/, skipping editor leftovers (*.tmp and
+# *~), and prints how many files it copied. <stamp> is today's date, or
+# $BACKUP_STAMP when set.
+set -e
 
-path = Path("backup.sh")
-text = path.read_text()
-text = text.replace(
-    '''mkdir -p $target
-count=0
-for name in $(ls $src); do
-  case $name in
-    *.tmp | *~) continue ;;
-  esac
-  if [ -f $src/$name ]; then
-    cp $src/$name $target/
-    count=$((count + 1))
-  fi
-done''',
-    '''mkdir -p -- "$target"
+if [ $# -ne 2 ]; then
+  echo "usage: backup.sh SRC DEST" >&2
+  exit 2
+fi
+src=$1
+dest=$2
+stamp=${BACKUP_STAMP:-$(date +%Y-%m-%d)}
+target=$dest/$stamp
+
+mkdir -p -- "$target"
 count=0
 for path in "$src"/*; do
   name=${path##*/}
@@ -31,12 +31,8 @@ for path in "$src"/*; do
     cp -- "$path" "$target/"
     count=$((count + 1))
   fi
-done''',
-)
-path.write_text(text)
-
-tests = Path("tests/run_tests.sh")
-text = tests.read_text()
-text = text.replace('echo two > "$work/src/b.txt"\n', 'echo two > "$work/src/b file.txt"\n')
-tests.write_text(text)
-PY
+done
+echo "copied $count files to $target"
+SH
+text=$(cat tests/run_tests.sh)
+printf '%s\n' "${text//\$work\/src\/b.txt/\$work/src/b file.txt}" > tests/run_tests.sh
