@@ -12,9 +12,10 @@
 //! front-end can follow many sessions through one channel.
 //!
 //! Invariant: records reach the file in the order the calls were made, and
-//! an event is sent only after a sync that covers its record (streaming
-//! deltas, which are not recorded, excepted). The lock is held for one call
-//! at a time, never across an await.
+//! an event is sent only after its record is written, and after a sync that
+//! covers it unless [`Recorder::release`] sends it before a batch of calls
+//! that changes nothing (streaming deltas, which are not recorded, are sent
+//! at once). The lock is held for one call at a time, never across an await.
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
@@ -110,6 +111,19 @@ impl Recorder {
             inner.send(event);
         }
         Ok(())
+    }
+
+    /// Sends the events waiting for a sync without making them durable:
+    /// only before tool calls that change nothing. Their records are written,
+    /// so a crash of jig loses none of them (the kernel holds them); only a
+    /// crash of the machine can, and then resume runs the lost read-only
+    /// calls again, which changes nothing either. The sync before the next
+    /// model request covers them.
+    pub(crate) fn release(&self) {
+        let mut inner = self.lock();
+        for event in std::mem::take(&mut inner.unsent) {
+            inner.send(event);
+        }
     }
 
     /// Sends an event that is not (or could not be) recorded: a fault the

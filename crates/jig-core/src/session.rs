@@ -259,6 +259,12 @@ impl Session {
         self.recorder.flush()
     }
 
+    /// Shows the front-end what was recorded without a sync: before tool
+    /// calls that change nothing (see [`Recorder::release`]).
+    pub(crate) fn release(&mut self) {
+        self.recorder.release();
+    }
+
     /// Tells the front-end about a fault that could not be recorded.
     pub(crate) fn report(&self, err: &CoreError) {
         self.recorder.send_unrecorded(&Event::Error {

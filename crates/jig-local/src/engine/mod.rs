@@ -55,13 +55,14 @@ mod pool;
 mod settings;
 mod text;
 
+pub use generate::INITIAL_CONTEXT;
 /// The llama.cpp bindings the engine is built on, for code that must drive
 /// the very same build directly (the bench's plain reference loop).
 pub use llama_cpp_2;
 pub use settings::{BATCH, context_params, model_params};
 pub(crate) use text::partial_suffix;
 
-/// How the engine runs a model. The first three fields shape the loaded
+/// How the engine runs a model. The first four fields shape the loaded
 /// model and its contexts, so handles share a model only when they agree on
 /// them; the rest apply to each handle's own requests.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +70,10 @@ pub struct EngineOptions {
     /// Context size in tokens; `None` takes the model's training context,
     /// capped at 8192 to bound memory.
     pub context_size: Option<u32>,
+    /// Tokens a new context starts with; it doubles, up to `context_size`,
+    /// when a request needs more. `None` starts at 2048
+    /// ([`INITIAL_CONTEXT`]).
+    pub initial_context: Option<u32>,
     /// CPU threads; `None` uses every core.
     pub threads: Option<u32>,
     /// Contexts (KV caches) the loaded model keeps for its handles; with more
@@ -92,6 +97,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             context_size: None,
+            initial_context: None,
             threads: None,
             contexts: 4,
             max_output_tokens: 1024,
@@ -110,7 +116,7 @@ pub struct ModelInfo {
     pub path: PathBuf,
     /// `general.name` (or the file stem).
     pub name: String,
-    /// The context the engine allocated, in tokens.
+    /// The most tokens a context holds (contexts start smaller and grow).
     pub context_size: u32,
     /// The context the model was trained with.
     pub train_context: u32,

@@ -30,7 +30,7 @@ use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::model::LlamaModel;
 use tokio::sync::{mpsc, oneshot};
 
-use super::generate::{Context, Model, context_size};
+use super::generate::{Context, Model, context_size, initial_size};
 use super::{COMPUTE, EngineOptions, GenEvent, Generation, ModelInfo, backend, model_params};
 use crate::LocalError;
 
@@ -87,6 +87,7 @@ impl Worker {
 struct Key {
     path: PathBuf,
     context_size: Option<u32>,
+    initial_context: Option<u32>,
     threads: Option<u32>,
     contexts: u32,
 }
@@ -109,6 +110,7 @@ pub(super) fn attach(
             let key = Key {
                 path,
                 context_size: options.context_size,
+                initial_context: options.initial_context,
                 threads: options.threads,
                 contexts: options.contexts,
             };
@@ -161,9 +163,10 @@ fn serve(backend: &'static LlamaBackend, path: &Path, options: &EngineOptions, m
         }
     };
     let size = context_size(&llama, options);
-    // The first context is made while loading, so a size that cannot be
-    // allocated fails the load rather than the first request.
-    let loaded = Context::new(backend, &llama, path, options, size)
+    let initial = initial_size(options, size);
+    // The first context is made while loading, so a context that cannot be
+    // made at all fails the load rather than the first request.
+    let loaded = Context::new(backend, &llama, path, options, initial)
         .and_then(|first| Ok((first, Model::new(&llama, path, size, started)?)));
     let (first, mut model) = match loaded {
         Ok(loaded) => loaded,
@@ -189,9 +192,9 @@ fn serve(backend: &'static LlamaBackend, path: &Path, options: &EngineOptions, m
                 }
                 // A panic elsewhere cannot leave the unit value inconsistent.
                 let _turn = COMPUTE.lock().unwrap_or_else(PoisonError::into_inner);
-                let new_context = || Context::new(backend, &llama, path, options, size);
-                let event = match seats.take(&job.slot, new_context) {
-                    Ok(seat) => match seat.context.run(&mut model, &job.options, &job.generation, &job.events) {
+                let new_context = |tokens| Context::new(backend, &llama, path, options, tokens);
+                let event = match seats.take(&job.slot, || new_context(initial)) {
+                    Ok(seat) => match generate(seat, &mut model, &job, new_context) {
                         Ok(stats) => GenEvent::Done(stats),
                         Err(e) => {
                             // A failed decode may leave the cache half-written.
@@ -205,6 +208,24 @@ fn serve(backend: &'static LlamaBackend, path: &Path, options: &EngineOptions, m
             }
         }
     }
+}
+
+/// Runs `job` on `seat`, first replacing its context with a larger one
+/// (from `new_context`) when the prompt and its answer need more room.
+fn generate<'m>(
+    seat: &mut Seat<'m>,
+    model: &mut Model<'m>,
+    job: &Job,
+    new_context: impl FnOnce(u32) -> Result<Context<'m>, LocalError>,
+) -> Result<super::GenStats, LocalError> {
+    let (tokens, size) = model.room(&job.generation, &job.options, seat.context.size())?;
+    if size > seat.context.size() {
+        // The old context stays until the new one exists: a context that
+        // cannot be made leaves the seat as it was.
+        seat.context = new_context(size)?;
+    }
+    seat.context
+        .run(model, &job.options, &job.generation, &tokens, &job.events)
 }
 
 /// Answers every handle that waits for a model that did not load.

@@ -71,6 +71,50 @@ fn kv_reuse_evaluates_only_the_new_tokens_and_changes_no_output() {
 }
 
 #[test]
+fn a_context_that_grows_answers_as_one_made_at_full_size() {
+    // Starts at 256 tokens: the first prompt needs 1024, the second 2048.
+    let growing = unshared(EngineOptions {
+        initial_context: Some(256),
+        ..short()
+    });
+    let full = unshared(EngineOptions {
+        initial_context: Some(8192),
+        reuse_prefix: false,
+        ..short()
+    });
+    let notes = "The lighthouse keeper logs the weather every hour. ".repeat(60);
+    let first = chat(&[
+        ("system", "You are terse."),
+        ("user", &format!("{notes}\nWhat does the keeper log?")),
+    ]);
+    let grown = run(&growing, first.clone(), None);
+    assert!(
+        grown.prompt_tokens > 540,
+        "the prompt outgrows 512 tokens: {}",
+        grown.prompt_tokens
+    );
+    assert_eq!(grown.text, run(&full, first.clone(), None).text);
+    let mut second = first;
+    let more = "Ships pass the rocks at night and the lamp must not fail. ".repeat(60);
+    second.extend(chat(&[
+        ("assistant", &grown.text),
+        ("user", &format!("{more}\nWhat must not fail?")),
+    ]));
+    let again = run(&growing, second.clone(), None);
+    assert!(
+        again.prompt_tokens > 1040,
+        "the second prompt outgrows 1024 tokens: {}",
+        again.prompt_tokens
+    );
+    assert_eq!(again.reused_tokens, 0, "a new, larger context starts empty");
+    assert_eq!(
+        again.text,
+        run(&full, second, None).text,
+        "growing must not change what the model says"
+    );
+}
+
+#[test]
 fn a_dropped_receiver_cancels_and_the_engine_keeps_working() {
     let engine = engine(EngineOptions {
         max_output_tokens: 200,
