@@ -185,6 +185,57 @@ pub enum SessionsCommand {
 /// `jig eval`.
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
+    /// Run eval suites: every sample in a private filesystem view (the
+    /// task's files at its WORKDIR, no container engine), the agent, then
+    /// the task's verifier, hidden checks and behaviour traits; results go to
+    /// $JIG_HOME/evals.db. Exit 0 when every sample passed, 1 otherwise.
+    Run {
+        /// Suite directories (a directory of tasks) or task directories.
+        #[arg(required_unless_present = "resume")]
+        suites: Vec<PathBuf>,
+        /// The agent: jig, oracle (the task's solution/solve.sh), nop (does
+        /// nothing), or cmd:'COMMAND' (another CLI agent, instruction on stdin).
+        #[arg(long, default_value = "jig")]
+        agent: String,
+        /// jig's model: any model spec, `reference` (each task's reference
+        /// script, the default) or `bad:NAME` (one of its bad scripts).
+        #[arg(short, long)]
+        model: Option<String>,
+        /// Samples per task.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        samples: u32,
+        /// Samples run at once (default: the number of CPUs).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        concurrency: Option<u32>,
+        /// Only tasks whose name or directory matches this glob.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Finish run RUN (id or unique prefix) without running its finished samples again.
+        #[arg(long, value_name = "RUN", conflicts_with_all = ["suites", "agent", "model", "samples", "filter"])]
+        resume: Option<String>,
+        /// One JSON summary on stdout instead of progress and text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The stored eval runs, oldest first.
+    List {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One run's summary and samples: pass rate, mean reward, pass@k, trait rates, tokens, cost, time.
+    Show {
+        /// Run id or unique prefix.
+        run: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Grade a run's samples again from their stored rollouts, without running the agent.
+    Regrade {
+        /// Run id or unique prefix.
+        run: String,
+    },
     /// Grade a recorded session's behaviour from its rollout: preamble, plan,
     /// reading before editing, checking after the last edit, trained tools,
     /// forbidden and destructive commands, limits; each with its evidence.

@@ -1,4 +1,5 @@
-//! `jig eval`: the eval workbench's commands. So far `jig eval traits`,
+//! `jig eval`: the eval workbench's commands: `run`, `list`, `show` and
+//! `regrade` (in [`run`]), and `jig eval traits`,
 //! which grades a recorded session's behaviour from its rollout alone
 //! (`jig_eval::traits`): each trait passed or not, its score, and the
 //! rollout records that prove it. The exit code is 0 when every trait that
@@ -14,10 +15,34 @@ use jig_protocol::RolloutRecord;
 use crate::cli::EvalCommand;
 use crate::{UsageError, exit};
 
+mod run;
+
 /// `jig eval …`.
 pub fn run(cmd: EvalCommand) -> anyhow::Result<u8> {
     match cmd {
         EvalCommand::Traits { id, last, json } => traits(id.as_deref(), last, json),
+        EvalCommand::Run {
+            suites,
+            agent,
+            model,
+            samples,
+            concurrency,
+            filter,
+            resume,
+            json,
+        } => run::run(run::RunArgs {
+            suites,
+            agent,
+            model,
+            samples,
+            concurrency,
+            filter,
+            resume,
+            json,
+        }),
+        EvalCommand::List { json } => run::list(json),
+        EvalCommand::Show { run, json } => run::show(&run, json),
+        EvalCommand::Regrade { run } => run::regrade(&run),
     }
 }
 

@@ -17,10 +17,14 @@
 //! - [`metrics`]: pass rate, mean reward, unbiased pass@k.
 //! - [`results`]: eval runs, samples and their trait scores in SQLite
 //!   (`$JIG_HOME/evals.db`), with run summaries and `--resume` support.
+//! - [`runner`]: the local runner — each sample in a private filesystem
+//!   view, the agent (jig, the task's oracle, nothing, or another CLI agent),
+//!   the verifier, hidden checks and traits, concurrently, resumable.
 #![deny(missing_docs)]
 
 pub mod dockerfile;
 pub mod metrics;
 pub mod results;
+pub mod runner;
 pub mod task;
 pub mod traits;

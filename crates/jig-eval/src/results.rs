@@ -113,6 +113,9 @@ pub struct RunSpec {
     pub samples_per_task: u32,
     /// Samples run at once.
     pub concurrency: u32,
+    /// The `--filter` glob on task names, when one was given.
+    #[serde(default)]
+    pub filter: Option<String>,
     /// When it started, RFC 3339.
     pub started_at: String,
     /// The jig version that ran it.

@@ -17,7 +17,7 @@ use crate::task::Reward;
 use crate::traits::{Evidence, TraitName};
 
 const RUN_COLUMNS: &str =
-    "id, suites, agent, model, samples_per_task, concurrency, started_at, finished_at, jig_version";
+    "id, suites, agent, model, samples_per_task, concurrency, started_at, finished_at, jig_version, filter";
 
 impl Results {
     /// Every run, oldest first.
@@ -171,6 +171,7 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
             model: row.get(3)?,
             samples_per_task: row.get(4)?,
             concurrency: row.get(5)?,
+            filter: row.get(9)?,
             started_at: row.get(6)?,
             jig_version: row.get(8)?,
         },

@@ -18,8 +18,8 @@ impl Results {
         let suites = serde_json::Value::from(spec.suites.clone()).to_string();
         self.conn
             .execute(
-                "INSERT INTO runs (id, suites, agent, model, samples_per_task, concurrency, started_at, jig_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO runs (id, suites, agent, model, samples_per_task, concurrency, started_at, jig_version, filter)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     id.as_str(),
                     suites,
@@ -28,7 +28,8 @@ impl Results {
                     spec.samples_per_task,
                     spec.concurrency,
                     spec.started_at,
-                    spec.jig_version
+                    spec.jig_version,
+                    spec.filter
                 ],
             )
             .map_err(sqlite_error(&self.path))?;

@@ -21,6 +21,7 @@ fn spec(samples_per_task: u32) -> RunSpec {
         model: "gpt-5.1-codex".into(),
         samples_per_task,
         concurrency: 4,
+        filter: None,
         started_at: "2026-12-01T10:00:00.000Z".into(),
         jig_version: "0.1.0".into(),
     }

@@ -1,0 +1,355 @@
+//! `jig eval run`, `list`, `show` and `regrade`: the runner
+//! (`jig_eval::runner`) driven from the command line, with a progress bar
+//! (done/total, ETA, running pass rate) on a terminal, Ctrl-C that stops
+//! cleanly (running samples are stopped and left for `--resume`), and the
+//! results printed from `$JIG_HOME/evals.db`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use jig_eval::results::{Results, RunId, RunSpec, RunSummary, SampleStatus};
+use jig_eval::runner::{self, Agent, Progress, RunnerOptions};
+use jig_eval::traits::TraitOptions;
+use tokio_util::sync::CancellationToken;
+
+use crate::{UsageError, exit};
+
+/// What `jig eval run` was given.
+pub struct RunArgs {
+    pub suites: Vec<PathBuf>,
+    pub agent: String,
+    pub model: Option<String>,
+    pub samples: u32,
+    pub concurrency: Option<u32>,
+    pub filter: Option<String>,
+    pub resume: Option<String>,
+    pub json: bool,
+}
+
+fn home() -> anyhow::Result<PathBuf> {
+    let here = std::env::current_dir().context("cannot read the current directory")?;
+    let (settings, _) = crate::exec::settings(&here, None)?;
+    Ok(settings.home)
+}
+
+fn open_results(home: &Path) -> anyhow::Result<Results> {
+    std::fs::create_dir_all(home).with_context(|| format!("cannot create {}", home.display()))?;
+    Ok(Results::open(home.join("evals.db"))?)
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// `jig eval run`.
+pub fn run(args: RunArgs) -> anyhow::Result<u8> {
+    let home = home()?;
+    let mut results = open_results(&home)?;
+    let (run_id, spec) = match &args.resume {
+        Some(prefix) => {
+            let stored = results.run(prefix)?;
+            (stored.id, stored.spec)
+        }
+        None => {
+            let suites: Vec<String> = args
+                .suites
+                .iter()
+                .map(|s| {
+                    std::fs::canonicalize(s)
+                        .map(|p| p.display().to_string())
+                        .with_context(|| format!("cannot find the suite {}", s.display()))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            Agent::parse(&args.agent, args.model.as_deref()).map_err(UsageError)?;
+            let concurrency = args
+                .concurrency
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+            let spec = RunSpec {
+                suites,
+                agent: args.agent.clone(),
+                model: Agent::parse(&args.agent, args.model.as_deref())
+                    .map_err(UsageError)?
+                    .model(),
+                samples_per_task: args.samples,
+                concurrency,
+                filter: args.filter.clone(),
+                started_at: now(),
+                jig_version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            (results.create_run(&spec)?, spec)
+        }
+    };
+    let model = (spec.model != "-").then_some(spec.model.as_str());
+    let agent = Agent::parse(&spec.agent, model).map_err(UsageError)?;
+    let filter = spec
+        .filter
+        .as_deref()
+        .map(|glob| {
+            globset::Glob::new(glob)
+                .map(|g| g.compile_matcher())
+                .map_err(|e| UsageError(format!("--filter {glob}: {e}")))
+        })
+        .transpose()?;
+    let suites: Vec<PathBuf> = spec.suites.iter().map(PathBuf::from).collect();
+    let planned = runner::plan(&suites, spec.samples_per_task, filter.as_ref())?;
+    if planned.is_empty() {
+        return Err(UsageError(format!(
+            "no task to run in {}{}",
+            spec.suites.join(", "),
+            spec.filter
+                .as_deref()
+                .map(|f| format!(" matching {f}"))
+                .unwrap_or_default()
+        ))
+        .into());
+    }
+    let options = RunnerOptions {
+        agent,
+        samples: spec.samples_per_task,
+        concurrency: spec.concurrency,
+        filter,
+        jig_exe: std::env::current_exe().context("cannot find jig's own executable")?,
+        jig_home: std::fs::canonicalize(&home).unwrap_or(home.clone()),
+        work_dir: runner::work_dir(&std::fs::canonicalize(&home).unwrap_or(home.clone()), &run_id),
+        trait_options: TraitOptions::default(),
+    };
+    let show_progress = !args.json && std::io::stderr().is_terminal();
+    if !args.json {
+        eprintln!("eval run {run_id}: agent {}, model {}", spec.agent, spec.model);
+    }
+    let cancel = CancellationToken::new();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(async {
+        let watcher = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                watcher.cancel();
+            }
+        });
+        let mut bar = Bar::new(show_progress, args.json);
+        runner::run(&mut results, &run_id, planned, &suites, &options, &cancel, |p| {
+            bar.update(&p)
+        })
+        .await?;
+        bar.finish();
+        anyhow::Ok(())
+    });
+    outcome?;
+    if cancel.is_cancelled() {
+        eprintln!("interrupted: finish it with `jig eval run --resume {run_id}`");
+        return Ok(exit::INTERRUPTED);
+    }
+    results.finish_run(&run_id, &now())?;
+    let summary = results.summary(&run_id)?;
+    if args.json {
+        print_json(&results, &run_id, &summary)?;
+    } else {
+        print_summary(&summary);
+    }
+    let all_passed = summary.passed == summary.samples;
+    Ok(if all_passed { exit::COMPLETED } else { exit::FAILED })
+}
+
+/// The progress bar, or one line per sample when there is no terminal.
+struct Bar {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    passed: u64,
+    ran: u64,
+}
+
+impl Bar {
+    fn new(show: bool, quiet: bool) -> Bar {
+        let bar = show.then(|| {
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} samples, ETA {eta}, {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Bar {
+            bar,
+            quiet,
+            passed: 0,
+            ran: 0,
+        }
+    }
+
+    fn update(&mut self, progress: &Progress) {
+        match progress {
+            Progress::Planned { total, done } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_length(*total as u64);
+                    bar.set_position(*done as u64);
+                    bar.reset_eta();
+                } else if !self.quiet {
+                    eprintln!("{total} samples, {done} already done");
+                }
+            }
+            Progress::Finished(sample) => {
+                self.ran += 1;
+                if sample.status == SampleStatus::Passed {
+                    self.passed += 1;
+                }
+                let rate = format!("pass rate {:.0}%", 100.0 * self.passed as f64 / self.ran as f64);
+                match &self.bar {
+                    Some(bar) => {
+                        bar.inc(1);
+                        bar.set_message(rate);
+                    }
+                    None if !self.quiet => {
+                        eprintln!(
+                            "{} #{}: {} ({rate})",
+                            sample.task,
+                            sample.sample_index,
+                            status_text(&sample.status)
+                        );
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn status_text(status: &SampleStatus) -> String {
+    match status {
+        SampleStatus::Passed => "passed".into(),
+        SampleStatus::Failed => "failed".into(),
+        SampleStatus::Error { reason } => format!("error: {reason}"),
+        SampleStatus::NeedsContainer { line, text } => format!("needs-container (line {line}: {text})"),
+    }
+}
+
+fn print_json(results: &Results, run: &RunId, summary: &RunSummary) -> anyhow::Result<()> {
+    let samples = results.samples(run)?;
+    let report = serde_json::json!({ "run_id": run.as_str(), "summary": summary, "samples": samples });
+    println!("{report}");
+    Ok(())
+}
+
+fn print_summary(summary: &RunSummary) {
+    let pct = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{:.1}%", 100.0 * v));
+    println!(
+        "run {}: {} samples, {} passed, {} failed, {} errors, {} need a container; pass rate {}",
+        summary.run.id,
+        summary.samples,
+        summary.passed,
+        summary.failed,
+        summary.errors,
+        summary.needs_container,
+        pct(summary.pass_rate)
+    );
+    if let Some(mean) = summary.mean_reward {
+        println!("  mean reward {mean:.3}");
+    }
+    for p in &summary.pass_at_k {
+        println!("  pass@{} {:.3}", p.k, p.value);
+    }
+    for rate in summary.trait_rates.iter().filter(|r| r.applicable > 0) {
+        println!(
+            "  {:<28} {}/{} ({})",
+            rate.name,
+            rate.passed,
+            rate.applicable,
+            pct(rate.pass_rate)
+        );
+    }
+    if let Some(per) = &summary.per_sample {
+        println!(
+            "  per sample: {:.0} input tokens ({:.0} cached), {:.0} output, agent {:.0} ms, verifier {:.0} ms{}",
+            per.input_tokens,
+            per.cached_input_tokens,
+            per.output_tokens,
+            per.agent_ms,
+            per.verifier_ms,
+            per.cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default()
+        );
+    }
+}
+
+/// `jig eval list`.
+pub fn list(json: bool) -> anyhow::Result<u8> {
+    let results = open_results(&home()?)?;
+    let runs = results.list_runs()?;
+    if json {
+        println!("{}", serde_json::to_string(&runs)?);
+        return Ok(exit::COMPLETED);
+    }
+    for run in runs {
+        let summary = results.summary(&run.id)?;
+        println!(
+            "{}  {}  agent {} model {}  {}/{} passed{}",
+            run.id,
+            run.spec.started_at,
+            run.spec.agent,
+            run.spec.model,
+            summary.passed,
+            summary.samples,
+            if run.finished_at.is_none() {
+                "  (unfinished: --resume it)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(exit::COMPLETED)
+}
+
+/// `jig eval show RUN`.
+pub fn show(prefix: &str, json: bool) -> anyhow::Result<u8> {
+    let results = open_results(&home()?)?;
+    let run = results.run(prefix)?;
+    let summary = results.summary(&run.id)?;
+    if json {
+        print_json(&results, &run.id, &summary)?;
+        return Ok(exit::COMPLETED);
+    }
+    print_summary(&summary);
+    for sample in results.samples(&run.id)? {
+        let failed: Vec<&str> = sample
+            .traits
+            .iter()
+            .filter(|t| t.applicable && !t.passed)
+            .map(|t| t.name.as_str())
+            .collect();
+        println!(
+            "  {} #{}: {}{}{}",
+            sample.task,
+            sample.sample_index,
+            status_text(&sample.status),
+            sample
+                .reward
+                .as_ref()
+                .and_then(|r| r.primary())
+                .map(|r| format!(", reward {r}"))
+                .unwrap_or_default(),
+            if failed.is_empty() {
+                String::new()
+            } else {
+                format!(", traits missed: {}", failed.join(", "))
+            }
+        );
+    }
+    Ok(exit::COMPLETED)
+}
+
+/// `jig eval regrade RUN`.
+pub fn regrade(prefix: &str) -> anyhow::Result<u8> {
+    let mut results = open_results(&home()?)?;
+    let run = results.run(prefix)?;
+    let suites: Vec<PathBuf> = run.spec.suites.iter().map(PathBuf::from).collect();
+    let count = runner::regrade(&mut results, &run.id, &suites, &TraitOptions::default())?;
+    println!("re-graded {count} samples of run {}", run.id);
+    Ok(exit::COMPLETED)
+}

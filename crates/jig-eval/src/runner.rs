@@ -1,0 +1,297 @@
+//! The local runner: every sample of every task, each in a private
+//! filesystem view of its own (`jig_sandbox::View`, no container engine, no
+//! root), concurrently, with each finished sample recorded in SQLite as it
+//! finishes.
+//!
+//! A sample is the agent in its view, then the task's verifier in another,
+//! then the `[jig]` hidden checks, then the behaviour traits graded from the
+//! agent's rollout ([`sample`]). The jig agent is `jig exec` started inside
+//! the view, so the model sees the task's filesystem exactly as a container
+//! would show it (`/app`, …) and every tool works on it unchanged; an
+//! in-process session would need every path its tools touch translated
+//! between the view and the host.
+//!
+//! Invariants:
+//! - A sample is recorded all or nothing, only once it finished; a sample
+//!   interrupted by Ctrl-C or a crash has no row and `--resume` runs it from
+//!   a fresh directory, so a resumed run ends as an uninterrupted one would.
+//! - One sample's failure (a malformed task, a missing reward, a timeout) is
+//!   that sample's `error`, never the run's.
+
+mod agent;
+mod process;
+mod sample;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+pub use agent::Agent;
+pub use sample::DEFAULT_AGENT_TIMEOUT_SEC;
+
+use crate::results::{Results, ResultsError, RunId, SampleResult, SampleStatus};
+use crate::task::{Suite, Task};
+use crate::traits::TraitOptions;
+
+/// What a run needs beyond its stored spec.
+#[derive(Debug, Clone)]
+pub struct RunnerOptions {
+    /// The agent under test.
+    pub agent: Agent,
+    /// Samples per task.
+    pub samples: u32,
+    /// Samples run at once (at least 1).
+    pub concurrency: u32,
+    /// Only tasks whose name (or directory name) matches.
+    pub filter: Option<globset::GlobMatcher>,
+    /// jig's own executable: the view helper and the jig agent.
+    pub jig_exe: PathBuf,
+    /// `$JIG_HOME`: where the jig agent's settings are read.
+    pub jig_home: PathBuf,
+    /// Where the run keeps its samples' directories.
+    pub work_dir: PathBuf,
+    /// How traits are graded.
+    pub trait_options: TraitOptions,
+}
+
+/// What every sample of a run shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub agent: Agent,
+    pub helper: PathBuf,
+    pub jig_exe: PathBuf,
+    pub jig_home: PathBuf,
+    pub work_dir: PathBuf,
+    /// Directories hidden from the agent (the suites, the run's work).
+    pub hidden: Vec<PathBuf>,
+    pub trait_options: TraitOptions,
+}
+
+/// One unit of work: a task and a sample index, or a task that did not load.
+#[derive(Debug, Clone)]
+pub enum Planned {
+    /// A sample to run.
+    Sample {
+        /// The task.
+        task: Arc<Task>,
+        /// Its index.
+        index: u32,
+    },
+    /// A task directory that did not load; recorded as an error per sample.
+    Broken {
+        /// The task's name (its directory's name).
+        name: String,
+        /// Its index.
+        index: u32,
+        /// Why it did not load.
+        reason: String,
+    },
+}
+
+impl Planned {
+    /// The task name and index this unit records under.
+    pub fn key(&self) -> (String, u32) {
+        match self {
+            Planned::Sample { task, index } => (task.name.clone(), *index),
+            Planned::Broken { name, index, .. } => (name.clone(), *index),
+        }
+    }
+}
+
+/// What the runner reports while it runs.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// The plan: how many samples in all, how many were already done.
+    Planned {
+        /// Samples in the run.
+        total: usize,
+        /// Samples finished before this invocation (`--resume`).
+        done: usize,
+    },
+    /// A sample finished and was recorded.
+    Finished(Box<SampleResult>),
+}
+
+/// Why a run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// A suite directory could not be read.
+    #[error(transparent)]
+    Suite(#[from] crate::task::SuiteError),
+    /// The results database failed.
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    /// The run's directory could not be made.
+    #[error("cannot create the run directory {}: {source}", path.display())]
+    WorkDir {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// The tasks of `suites` (each a suite directory or one task directory),
+/// and the units of work for `samples` samples of each that `filter` keeps.
+pub fn plan(
+    suites: &[PathBuf],
+    samples: u32,
+    filter: Option<&globset::GlobMatcher>,
+) -> Result<Vec<Planned>, RunnerError> {
+    let mut planned = Vec::new();
+    for dir in suites {
+        let entries: Vec<(PathBuf, Result<Task, String>)> = if dir.join("task.toml").is_file() {
+            vec![(dir.clone(), Task::load(dir).map_err(|e| e.to_string()))]
+        } else {
+            Suite::load(dir)?
+                .entries
+                .into_iter()
+                .map(|entry| (entry.dir, entry.task.map_err(|e| e.to_string())))
+                .collect()
+        };
+        for (dir, task) in entries {
+            let dir_name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let keep = |name: &str| filter.is_none_or(|f| f.is_match(name) || f.is_match(&dir_name));
+            match task {
+                Ok(task) => {
+                    if !keep(&task.name) {
+                        continue;
+                    }
+                    let task = Arc::new(task);
+                    planned.extend((0..samples).map(|index| Planned::Sample {
+                        task: Arc::clone(&task),
+                        index,
+                    }));
+                }
+                Err(reason) => {
+                    if !keep(&dir_name) {
+                        continue;
+                    }
+                    planned.extend((0..samples).map(|index| Planned::Broken {
+                        name: dir_name.clone(),
+                        index,
+                        reason: reason.clone(),
+                    }));
+                }
+            }
+        }
+    }
+    Ok(planned)
+}
+
+/// Runs every unit of `planned` not yet recorded for `run`, `concurrency`
+/// at a time, recording each as it finishes and reporting to `progress`.
+/// Stops starting samples when `cancel` fires; the running ones are stopped
+/// and left unrecorded.
+pub async fn run(
+    results: &mut Results,
+    run: &RunId,
+    planned: Vec<Planned>,
+    suites: &[PathBuf],
+    options: &RunnerOptions,
+    cancel: &CancellationToken,
+    mut progress: impl FnMut(Progress),
+) -> Result<(), RunnerError> {
+    std::fs::create_dir_all(&options.work_dir).map_err(|source| RunnerError::WorkDir {
+        path: options.work_dir.clone(),
+        source,
+    })?;
+    let sessions = options.jig_home.join("sessions");
+    std::fs::create_dir_all(&sessions).map_err(|source| RunnerError::WorkDir { path: sessions, source })?;
+    let finished: HashSet<(String, u32)> = results.finished_samples(run)?;
+    let total = planned.len();
+    let todo: Vec<Planned> = planned.into_iter().filter(|p| !finished.contains(&p.key())).collect();
+    progress(Progress::Planned {
+        total,
+        done: total - todo.len(),
+    });
+    let mut hidden: Vec<PathBuf> = suites.iter().filter_map(|s| std::fs::canonicalize(s).ok()).collect();
+    if let Some(evals) = options.work_dir.parent() {
+        hidden.push(evals.to_path_buf());
+    }
+    let shared = Shared {
+        agent: options.agent.clone(),
+        helper: options.jig_exe.clone(),
+        jig_exe: options.jig_exe.clone(),
+        jig_home: options.jig_home.clone(),
+        work_dir: options.work_dir.clone(),
+        hidden,
+        trait_options: options.trait_options.clone(),
+    };
+    let shared = &shared;
+    let mut samples = futures::stream::iter(todo)
+        .map(|unit| async move {
+            if cancel.is_cancelled() {
+                return None;
+            }
+            match unit {
+                Planned::Sample { task, index } => sample::run(shared, &task, index, cancel).await,
+                Planned::Broken { name, index, reason } => Some(broken(name, index, reason)),
+            }
+        })
+        .buffer_unordered(options.concurrency.max(1) as usize);
+    while let Some(done) = samples.next().await {
+        if let Some(result) = done {
+            results.record_sample(run, &result)?;
+            progress(Progress::Finished(Box::new(result)));
+        }
+    }
+    Ok(())
+}
+
+fn broken(task: String, index: u32, reason: String) -> SampleResult {
+    SampleResult {
+        task,
+        sample_index: index,
+        status: SampleStatus::Error {
+            reason: format!("the task does not load: {reason}"),
+        },
+        reward: None,
+        traits: Vec::new(),
+        usage: Default::default(),
+        cost_usd: None,
+        agent_ms: 0,
+        verifier_ms: 0,
+        rollout_path: None,
+    }
+}
+
+/// Re-grades every sample of `run` that has a rollout, from the rollout
+/// alone, with `options`; returns how many were re-graded. Tasks are found
+/// again under `suites` (for their `[jig] graders`).
+pub fn regrade(
+    results: &mut Results,
+    run: &RunId,
+    suites: &[PathBuf],
+    options: &TraitOptions,
+) -> Result<usize, RunnerError> {
+    let tasks: Vec<Arc<Task>> = plan(suites, 1, None)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Planned::Sample { task, .. } => Some(task),
+            Planned::Broken { .. } => None,
+        })
+        .collect();
+    let mut count = 0;
+    for row in results.samples(run)? {
+        let (Some(path), Some(task)) = (&row.rollout_path, tasks.iter().find(|t| t.name == row.task)) else {
+            continue;
+        };
+        let records = sample::read_records(path);
+        let scores = sample::graded(task, &records, options);
+        results.replace_traits(run, &row.task, row.sample_index, &scores)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The directory a run keeps its samples in, under `jig_home`.
+pub fn work_dir(jig_home: &Path, run: &RunId) -> PathBuf {
+    jig_home.join("evals").join(run.as_str())
+}

@@ -1,0 +1,122 @@
+//! One program run inside a sample's filesystem view (`jig __sandbox-view`),
+//! with its output in files, a time limit, and cancellation.
+//!
+//! The view helper supervises the program's whole tree and kills it when it
+//! gets `SIGTERM` or when its parent (the runner) dies, so a timeout, a
+//! Ctrl-C or a `kill -9` of the runner never leaves a sample's processes
+//! behind. `SIGKILL` would skip that clean-up, so it is sent only after a
+//! grace period.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use jig_sandbox::View;
+use tokio::io::AsyncWriteExt;
+use tokio_util::sync::CancellationToken;
+
+/// What to run and where.
+#[derive(Debug, Clone)]
+pub(crate) struct Program {
+    /// The view it runs in.
+    pub view: View,
+    /// The program and its arguments.
+    pub argv: Vec<OsString>,
+    /// The whole environment it gets.
+    pub env: Vec<(OsString, OsString)>,
+    /// Written to its standard input, then closed; `None` gives it none.
+    pub stdin: Option<String>,
+    /// Where its standard output and error go (created or truncated).
+    pub stdout: PathBuf,
+    /// Where its standard error goes.
+    pub stderr: PathBuf,
+    /// How long it may run.
+    pub timeout: Duration,
+}
+
+/// How a program ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// It exited with this code (128 + N for signal N).
+    Exited(i32),
+    /// It ran past its time limit and was stopped.
+    TimedOut,
+    /// The run was cancelled (Ctrl-C) and it was stopped.
+    Cancelled,
+}
+
+/// How long a stopped program's helper gets to kill its tree before `SIGKILL`.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Runs `program` through the view helper `helper`; returns how it ended and
+/// its wall time. Errors are the runner's own (the helper could not start,
+/// an output file could not be made).
+pub(crate) async fn run(
+    helper: &Path,
+    program: &Program,
+    cancel: &CancellationToken,
+) -> Result<(Ended, Duration), String> {
+    let argv = jig_sandbox::wrap_in_view(helper, &program.view, &program.argv).map_err(|e| e.to_string())?;
+    let (exe, args) = argv.split_first().ok_or("the view helper gave no command")?;
+    let stdout = std::fs::File::create(&program.stdout)
+        .map_err(|e| format!("cannot create {}: {e}", program.stdout.display()))?;
+    let stderr = std::fs::File::create(&program.stderr)
+        .map_err(|e| format!("cannot create {}: {e}", program.stderr.display()))?;
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .args(args)
+        .env_clear()
+        .envs(program.env.iter().map(|(k, v)| (k, v)))
+        .stdin(if program.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(stdout)
+        .stderr(stderr)
+        .kill_on_drop(true);
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start the view helper {}: {e}", exe.to_string_lossy()))?;
+    if let (Some(text), Some(mut input)) = (&program.stdin, child.stdin.take()) {
+        // A program that never reads its input must not block the runner.
+        let text = text.clone();
+        tokio::spawn(async move {
+            let _ = input.write_all(text.as_bytes()).await;
+        });
+    }
+    let stop = tokio::select! {
+        status = child.wait() => {
+            let status = status.map_err(|e| format!("cannot wait for the view helper: {e}"))?;
+            return Ok((Ended::Exited(exit_code(status)), started.elapsed()));
+        }
+        () = tokio::time::sleep(program.timeout) => Ended::TimedOut,
+        () = cancel.cancelled() => Ended::Cancelled,
+    };
+    terminate(&mut child).await;
+    Ok((stop, started.elapsed()))
+}
+
+/// Asks the helper to kill the tree, then makes sure it is gone.
+async fn terminate(child: &mut tokio::process::Child) {
+    if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+    }
+    if tokio::time::timeout(GRACE, child.wait()).await.is_err() {
+        let _ = child.kill().await;
+    }
+}
+
+fn exit_code(status: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(-1)
+}
+
+/// The last `limit` bytes of a file, as text, for error messages.
+pub(crate) fn tail(path: &Path, limit: usize) -> String {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let start = bytes.len().saturating_sub(limit);
+    String::from_utf8_lossy(&bytes[start..]).trim().to_owned()
+}

@@ -1,0 +1,549 @@
+//! One sample: a fresh copy of the task's files, the agent in its view, the
+//! verifier in its own, the hidden checks, and the grades.
+//!
+//! Layout on the host, under the run's directory:
+//! `<task>/<index>/{root/, tests/, logs/agent/, logs/verifier/, agent/,
+//! sessions/, empty/, out/}`. `root/` stands for the image's `/` (the Dockerfile's
+//! `COPY`/`ADD` files, [`crate::dockerfile::materialise`]); each of its
+//! top-level directories (`app`, …) is bound at `/<name>` in the views.
+//!
+//! What each phase sees, besides the host read-only:
+//! - the agent: `root/*` at `/*`, `logs/agent` at `/logs/agent`; for jig,
+//!   its sessions directory over `$JIG_HOME/sessions` and its model script
+//!   in `/tmp/.jig-agent/`. The
+//!   suites and the run's own directory are hidden (an empty directory is
+//!   bound over them), so no agent reads a task's tests or solution, or
+//!   another sample's work. No `/tests`, no `/logs/verifier`.
+//! - the verifier and hidden checks: `root/*`, a fresh copy of the task's
+//!   `tests/` at `/tests`, `logs/` at `/logs`; no network.
+//!
+//! Every view has a private, empty `/tmp` of its own (the view's tmpfs, so
+//! paths under the host's `/tmp` that jig needs — its executable, a
+//! `$JIG_HOME` there — can be bound into it).
+//!
+//! Invariant: a sample starts from a directory emptied first, so a sample
+//! run again after a crash (`--resume`) starts exactly as the first time.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jig_protocol::{Event, RolloutRecord, TokenUsage};
+use jig_sandbox::{Bind, View};
+use tokio_util::sync::CancellationToken;
+
+use super::Shared;
+use super::agent::{self, Agent};
+use super::process::{self, Ended, Program};
+use crate::dockerfile::{Environment, Plan, materialise};
+use crate::results::{SampleResult, SampleStatus};
+use crate::task::{Reward, Task, read_reward};
+use crate::traits::grade;
+
+/// Seconds an agent may run when its task does not say.
+pub const DEFAULT_AGENT_TIMEOUT_SEC: f64 = 1800.0;
+
+/// Runs sample `index` of `task`; `None` when the run was cancelled before
+/// it finished (nothing is recorded for it, so `--resume` runs it again).
+pub(crate) async fn run(shared: &Shared, task: &Task, index: u32, cancel: &CancellationToken) -> Option<SampleResult> {
+    let mut result = SampleResult {
+        task: task.name.clone(),
+        sample_index: index,
+        status: SampleStatus::Failed,
+        reward: None,
+        traits: Vec::new(),
+        usage: TokenUsage::default(),
+        cost_usd: None,
+        agent_ms: 0,
+        verifier_ms: 0,
+        rollout_path: None,
+    };
+    let env = match &task.plan {
+        Some(Plan::Local(env)) => env,
+        Some(Plan::NeedsContainer(needs)) => {
+            result.status = SampleStatus::NeedsContainer {
+                line: needs.line,
+                text: needs.text.clone(),
+            };
+            return Some(result);
+        }
+        None => {
+            result.status = SampleStatus::NeedsContainer {
+                line: 0,
+                text: "the environment is a prebuilt image or a compose file, not a Dockerfile".into(),
+            };
+            return Some(result);
+        }
+    };
+    match Sample::new(shared, task, env, index).and_then(|sample| Ok((sample.prepare()?, sample))) {
+        Ok(((), sample)) => match sample.run(&mut result, cancel).await {
+            Ok(()) => {}
+            Err(Stop::Cancelled) => return None,
+            Err(Stop::Error(reason)) => result.status = SampleStatus::Error { reason },
+        },
+        Err(Stop::Cancelled) => return None,
+        Err(Stop::Error(reason)) => result.status = SampleStatus::Error { reason },
+    }
+    Some(result)
+}
+
+/// Why a sample stopped early.
+enum Stop {
+    /// The run was cancelled.
+    Cancelled,
+    /// The sample cannot be scored; the reason is recorded.
+    Error(String),
+}
+
+impl From<String> for Stop {
+    fn from(reason: String) -> Self {
+        Stop::Error(reason)
+    }
+}
+
+/// One sample's directories and settings.
+struct Sample<'a> {
+    shared: &'a Shared,
+    task: &'a Task,
+    env: &'a Environment,
+    dir: PathBuf,
+    workdir: PathBuf,
+}
+
+impl<'a> Sample<'a> {
+    fn new(shared: &'a Shared, task: &'a Task, env: &'a Environment, index: u32) -> Result<Self, Stop> {
+        let slug = task
+            .dir
+            .file_name()
+            .map_or_else(|| task.name.replace('/', "-"), |n| n.to_string_lossy().into_owned());
+        let workdir = task
+            .config
+            .environment
+            .workdir
+            .clone()
+            .unwrap_or_else(|| env.workdir.clone());
+        Ok(Sample {
+            shared,
+            task,
+            env,
+            dir: shared.work_dir.join(slug).join(index.to_string()),
+            workdir: PathBuf::from(workdir),
+        })
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    /// A fresh directory with the task's files laid out.
+    fn prepare(&self) -> Result<(), Stop> {
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir)
+                .map_err(|e| format!("cannot empty the sample directory {}: {e}", self.dir.display()))?;
+        }
+        for rel in [
+            "root",
+            "tests",
+            "logs/agent",
+            "logs/verifier",
+            "agent",
+            "sessions",
+            "empty",
+            "out",
+        ] {
+            let path = self.path(rel);
+            std::fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        }
+        materialise(self.env, &self.task.environment_dir, &self.path("root"))
+            .map_err(|e| format!("cannot lay out the task's files: {e}"))?;
+        let root = self.path("root");
+        std::fs::create_dir_all(root.join(self.workdir.strip_prefix("/").unwrap_or(&self.workdir)))
+            .map_err(|e| format!("cannot create the working directory {}: {e}", self.workdir.display()))?;
+        for top in self.tops()? {
+            if Path::new("/").join(&top).exists() {
+                return Err(Stop::Error(format!(
+                    "the task puts files in /{top}, which the local runner keeps from the host; \
+                     it needs a container runner"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The top-level names under `root/` (`app`, …).
+    fn tops(&self) -> Result<Vec<String>, Stop> {
+        let root = self.path("root");
+        let mut tops: Vec<String> = std::fs::read_dir(&root)
+            .map_err(|e| format!("cannot list {}: {e}", root.display()))?
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        tops.sort();
+        Ok(tops)
+    }
+
+    /// The binds both phases share: the task's files.
+    fn base_binds(&self) -> Result<Vec<Bind>, Stop> {
+        let root = self.path("root");
+        Ok(self
+            .tops()?
+            .into_iter()
+            .map(|top| Bind::writable(root.join(&top), Path::new("/").join(&top)))
+            .collect())
+    }
+
+    /// Binds that hide the suites and the run's directories.
+    fn masks(&self) -> Vec<Bind> {
+        self.shared
+            .hidden
+            .iter()
+            .map(|path| Bind::read_only(self.path("empty"), path))
+            .collect()
+    }
+
+    /// The task's `ENV` lines and `[environment].env`, over `base`.
+    fn environment(
+        &self,
+        base: Vec<(OsString, OsString)>,
+        extra: &std::collections::BTreeMap<String, String>,
+    ) -> Vec<(OsString, OsString)> {
+        let mut env = base;
+        let mut set = |key: &str, value: &str| {
+            env.retain(|(k, _)| k != key);
+            env.push((key.into(), value.into()));
+        };
+        for (key, value) in &self.env.env {
+            set(key, value);
+        }
+        for (key, value) in &self.task.config.environment.env {
+            set(key, &resolve_host_vars(value));
+        }
+        for (key, value) in extra {
+            set(key, &resolve_host_vars(value));
+        }
+        env
+    }
+
+    async fn run(&self, result: &mut SampleResult, cancel: &CancellationToken) -> Result<(), Stop> {
+        let (ended, took) = self.agent(cancel).await?;
+        result.agent_ms = millis(took);
+        if self.shared.agent.records_rollout() {
+            self.read_rollout(result);
+        }
+        match ended {
+            Some(Ended::Cancelled) => return Err(Stop::Cancelled),
+            Some(Ended::TimedOut) => {
+                return Err(Stop::Error(format!(
+                    "the agent ran past its {} s limit",
+                    self.agent_timeout().as_secs()
+                )));
+            }
+            Some(Ended::Exited(jig_sandbox::EXIT_SETUP_FAILED)) => {
+                let why = process::tail(&self.path("out/agent.stderr"), 600);
+                return Err(Stop::Error(format!("the agent's view could not be set up: {why}")));
+            }
+            Some(Ended::Exited(_)) | None => {}
+        }
+        let (reward, took) = self.verify(cancel).await?;
+        result.verifier_ms = millis(took);
+        let hidden = self.hidden_checks(cancel).await?;
+        let passed = reward.primary().is_some_and(|r| r >= 1.0) && hidden.iter().all(|(_, ok)| *ok);
+        result.reward = Some(with_hidden(reward, &hidden));
+        result.status = if passed {
+            SampleStatus::Passed
+        } else {
+            SampleStatus::Failed
+        };
+        Ok(())
+    }
+
+    fn agent_timeout(&self) -> Duration {
+        seconds(self.task.config.agent.timeout_sec.unwrap_or(DEFAULT_AGENT_TIMEOUT_SEC))
+    }
+
+    /// Runs the agent; `None` for the agent that does nothing.
+    async fn agent(&self, cancel: &CancellationToken) -> Result<(Option<Ended>, Duration), Stop> {
+        let mut binds = self.base_binds()?;
+        binds.push(Bind::writable(self.path("logs/agent"), "/logs/agent"));
+        let mut isolate_network = true;
+        let (argv, env, stdin): (Vec<OsString>, _, _) = match &self.shared.agent {
+            Agent::Nop => return Ok((None, Duration::ZERO)),
+            Agent::Oracle => {
+                let Some(solve) = &self.task.solve_script else {
+                    return Err(Stop::Error("the task has no solution/solve.sh for the oracle".into()));
+                };
+                let solution = solve.parent().unwrap_or(Path::new("/"));
+                binds.push(Bind::read_only(solution, "/solution"));
+                let env = self.environment(plain_env(), &self.task.config.solution.env);
+                (vec!["bash".into(), "/solution/solve.sh".into()], env, None)
+            }
+            Agent::Cmd(command) => {
+                isolate_network = false;
+                binds.extend(self.masks());
+                let env = self.environment(std::env::vars_os().collect(), &Default::default());
+                (
+                    vec!["sh".into(), "-c".into(), command.into()],
+                    env,
+                    Some(self.task.instruction.clone()),
+                )
+            }
+            Agent::Jig { model } => {
+                let spec = agent::model_spec(model, self.task)?;
+                isolate_network = agent::offline(&spec);
+                let spec = match spec.strip_prefix("scripted:") {
+                    // The script is copied in: the task directory is hidden.
+                    Some(script) => {
+                        std::fs::copy(script, self.path("agent/script.toml"))
+                            .map_err(|e| format!("cannot copy the model script {script}: {e}"))?;
+                        binds.push(Bind::read_only(self.path("agent"), "/tmp/.jig-agent"));
+                        "scripted:/tmp/.jig-agent/script.toml".to_owned()
+                    }
+                    None => spec,
+                };
+                let home = &self.shared.jig_home;
+                if home.starts_with("/tmp") {
+                    binds.push(Bind::read_only(home, home));
+                }
+                binds.push(Bind::writable(self.path("sessions"), home.join("sessions")));
+                binds.extend(self.masks());
+                if self.shared.jig_exe.starts_with("/tmp") {
+                    binds.push(Bind::read_only(&self.shared.jig_exe, &self.shared.jig_exe));
+                }
+                let mut env = self.environment(std::env::vars_os().collect(), &Default::default());
+                env.retain(|(k, _)| k != "JIG_HOME");
+                env.push(("JIG_HOME".into(), home.into()));
+                let argv = vec![
+                    self.shared.jig_exe.clone().into(),
+                    "exec".into(),
+                    "--json".into(),
+                    "--ask-for-approval".into(),
+                    "never".into(),
+                    "--model".into(),
+                    spec.into(),
+                    "-C".into(),
+                    self.workdir.clone().into(),
+                    "-".into(),
+                ];
+                (argv, env, Some(self.task.instruction.clone()))
+            }
+        };
+        let program = Program {
+            view: View {
+                binds,
+                workdir: self.workdir.clone(),
+                isolate_network,
+            },
+            argv,
+            env,
+            stdin,
+            stdout: self.path("out/agent.stdout"),
+            stderr: self.path("out/agent.stderr"),
+            timeout: self.agent_timeout(),
+        };
+        let (ended, took) = process::run(&self.shared.helper, &program, cancel).await?;
+        Ok((Some(ended), took))
+    }
+
+    /// The view of the verifier and the hidden checks.
+    fn verifier_view(&self) -> Result<View, Stop> {
+        let mut binds = self.base_binds()?;
+        binds.push(Bind::writable(self.path("tests"), "/tests"));
+        binds.push(Bind::writable(self.path("logs"), "/logs"));
+        binds.extend(self.masks());
+        Ok(View {
+            binds,
+            workdir: self.workdir.clone(),
+            isolate_network: true,
+        })
+    }
+
+    /// Runs `tests/test.sh`; returns its reward and wall time.
+    async fn verify(&self, cancel: &CancellationToken) -> Result<(Reward, Duration), Stop> {
+        let Some(test) = &self.task.test_script else {
+            return Err(Stop::Error("the task has no tests/test.sh".into()));
+        };
+        let tests = test.parent().unwrap_or(Path::new("/"));
+        copy_tree(tests, &self.path("tests")).map_err(|e| format!("cannot copy the task's tests: {e}"))?;
+        let timeout = seconds(self.task.config.verifier.timeout_sec);
+        let program = Program {
+            view: self.verifier_view()?,
+            argv: vec!["bash".into(), "/tests/test.sh".into()],
+            env: self.environment(plain_env(), &self.task.config.verifier.env),
+            stdin: None,
+            stdout: self.path("out/verifier.stdout"),
+            stderr: self.path("out/verifier.stderr"),
+            timeout,
+        };
+        let (ended, took) = process::run(&self.shared.helper, &program, cancel).await?;
+        match ended {
+            Ended::Cancelled => return Err(Stop::Cancelled),
+            Ended::TimedOut => {
+                return Err(Stop::Error(format!(
+                    "the verifier ran past its {} s limit",
+                    timeout.as_secs()
+                )));
+            }
+            Ended::Exited(jig_sandbox::EXIT_SETUP_FAILED) => {
+                let why = process::tail(&self.path("out/verifier.stderr"), 600);
+                return Err(Stop::Error(format!("the verifier's view could not be set up: {why}")));
+            }
+            Ended::Exited(_) => {}
+        }
+        let reward = read_reward(&self.path("logs/verifier")).map_err(|e| e.to_string())?;
+        Ok((reward, took))
+    }
+
+    /// Runs each `[jig] hidden_checks` command; returns each with whether it exited 0.
+    async fn hidden_checks(&self, cancel: &CancellationToken) -> Result<Vec<(String, bool)>, Stop> {
+        let checks = self.task.config.jig.hidden_checks.clone();
+        let mut outcomes = Vec::new();
+        for (i, check) in checks.into_iter().enumerate() {
+            let program = Program {
+                view: self.verifier_view()?,
+                argv: vec!["sh".into(), "-c".into(), check.clone().into()],
+                env: self.environment(plain_env(), &self.task.config.verifier.env),
+                stdin: None,
+                stdout: self.path(&format!("out/hidden-{i}.stdout")),
+                stderr: self.path(&format!("out/hidden-{i}.stderr")),
+                timeout: seconds(self.task.config.verifier.timeout_sec),
+            };
+            let (ended, _) = process::run(&self.shared.helper, &program, cancel).await?;
+            match ended {
+                Ended::Cancelled => return Err(Stop::Cancelled),
+                ended => outcomes.push((check, ended == Ended::Exited(0))),
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Finds the agent's session, grades it and sums its usage.
+    fn read_rollout(&self, result: &mut SampleResult) {
+        let Some(path) = find_rollout(&self.path("sessions")) else {
+            return;
+        };
+        let records = read_records(&path);
+        for record in &records {
+            match record {
+                RolloutRecord::Response { usage, .. } => result.usage.add(usage),
+                RolloutRecord::Event {
+                    event: Event::TokenUsage { cost: Some(cost), .. },
+                } => result.cost_usd = Some(cost.total_usd),
+                _ => {}
+            }
+        }
+        result.traits = graded(self.task, &records, &self.shared.trait_options);
+        result.rollout_path = Some(path);
+    }
+}
+
+/// The traits a task asks for (every trait when it names none).
+pub(crate) fn graded(
+    task: &Task,
+    records: &[RolloutRecord],
+    options: &crate::traits::TraitOptions,
+) -> Vec<crate::traits::TraitScore> {
+    let wanted = &task.config.jig.graders;
+    grade(records, options)
+        .into_iter()
+        .filter(|score| wanted.is_empty() || wanted.iter().any(|w| w == score.name.as_str()))
+        .collect()
+}
+
+/// The rollout in a sample's sessions directory (the one session jig made).
+pub(crate) fn find_rollout(sessions: &Path) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(sessions)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("rollout.jsonl"))
+        .filter(|path| path.is_file())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// The records of a rollout; a torn last line (a killed agent) is dropped.
+pub(crate) fn read_records(path: &Path) -> Vec<RolloutRecord> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<RolloutRecord>(line).ok())
+        .collect()
+}
+
+/// The reward with the hidden checks' share added as `hidden_checks`.
+fn with_hidden(reward: Reward, hidden: &[(String, bool)]) -> Reward {
+    if hidden.is_empty() {
+        return reward;
+    }
+    let passed = hidden.iter().filter(|(_, ok)| *ok).count() as f64 / hidden.len() as f64;
+    let mut named = match reward {
+        Reward::Single(value) => std::iter::once(("reward".to_owned(), value)).collect(),
+        Reward::Named(named) => named,
+    };
+    named.insert("hidden_checks".into(), passed);
+    Reward::Named(named)
+}
+
+/// What the oracle, the verifier and the hidden checks get of the host's
+/// environment: where the tools are (`PATH`, the home directory, which is
+/// read-only in the view, and Rust's toolchain settings) and the locale;
+/// none of the user's credentials.
+const PLAIN_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "CARGO_HOME",
+];
+
+fn plain_env() -> Vec<(OsString, OsString)> {
+    PLAIN_ENV
+        .iter()
+        .filter_map(|key| std::env::var_os(key).map(|value| ((*key).into(), value)))
+        .collect()
+}
+
+/// `${VAR}` and `${VAR:-default}` read from the host, as Harbor resolves
+/// `[environment].env`; anything else is kept as written.
+fn resolve_host_vars(value: &str) -> String {
+    let Some(inner) = value.strip_prefix("${").and_then(|v| v.strip_suffix('}')) else {
+        return value.to_owned();
+    };
+    let (name, default) = match inner.split_once(":-") {
+        Some((name, default)) => (name, Some(default)),
+        None => (inner, None),
+    };
+    std::env::var(name)
+        .ok()
+        .or(default.map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Copies the directory `from` into the existing directory `to`, following
+/// no symlinks out of it (links are copied as links).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn seconds(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value).unwrap_or(Duration::from_secs(u64::from(u32::MAX)))
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
