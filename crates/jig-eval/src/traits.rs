@@ -37,11 +37,18 @@
 //!   File:`/`*** Move to:`, for `write_file`/`Write` whose output says
 //!   `Created`, and for a shell `>` or `tee` without `-a` (a rollout cannot
 //!   tell those from overwriting, so they get the benefit of the doubt);
-//! - **checks**: tests, builds, type checkers and linters, from the table
-//!   in the `verify` submodule (`cargo test|build|check|clippy`, `pytest`,
-//!   `python -m pytest|unittest`, `npm test`, `npm run lint`, `node --test`,
-//!   `go test`, `make test|check`, `./test.sh`, `bash tests/…`, `ruff`,
-//!   `mypy`, `tsc`, …).
+//! - **checks**: commands that execute the work, from the tables in the
+//!   `verify` submodule. The project's tooling: tests, builds, compilers,
+//!   type checkers and linters (`cargo test|build|check|clippy`, `pytest`,
+//!   `python -m pytest|unittest`, `npm test`, `npm run lint`, `node
+//!   --test`, `go test`, bare `make`, `make test|check|all`, `rustc`,
+//!   `./test.sh`, `bash tests/…`, `ruff`, `mypy`, `tsc`, …); and runs of
+//!   the project's code: an interpreter given a script, a module or inline
+//!   code (`python3 app.py --check`, `python3 -c …`, `python3 -m pkg`,
+//!   `node file.js`, `node -e …`, `bash script.sh`), `cargo run`, `go run`,
+//!   `npm start`, or a program by its path (`./target/debug/app`). Commands
+//!   that only show files or state (`cat`, `ls`, `rg`, `git status`, `git
+//!   diff`) and installers (`pip install`, `npm install`) are not checks.
 //!
 //! Paths are made relative to the session's `cwd`, with `cd DIR &&` and a
 //! `workdir` argument applied.
@@ -63,11 +70,16 @@
 //!   went on fails. Turns that ended otherwise (limits, interrupts,
 //!   failures) are not judged. Score: share of judged turns.
 //! - [`TraitName::ReadBeforeEdit`]: for every file whose first successful
-//!   edit does not create it, some call that ran before that edit read the
-//!   file or searched or listed a directory holding it (a search or listing
-//!   without a path covers the workspace). Score: share of such files.
+//!   edit does not create it, a call that ran before that edit showed the
+//!   file's content: a read of it (a shell glob covers what it matches), a
+//!   search whose output holds lines of it (`path:line:…` as `search`, `rg`
+//!   and `grep` print them), or a search of that file alone that found
+//!   something. Listings and names-only searches show no content, and a
+//!   search of a directory counts only for the files whose lines it
+//!   printed (see the `reads` submodule). Score: share of such files.
 //! - [`TraitName::VerifiedAfterLastEdit`]: after the last successful edit
-//!   (later in the same shell command counts), a check ran.
+//!   (later in the same shell command counts), a check ran; the evidence
+//!   says whether it was the project's tooling or a run of its code.
 //! - [`TraitName::UsedTrainedTools`]: calls that read, searched, listed or
 //!   edited where the dialect has a trained way to do so, and the share of
 //!   them that used it. `generic`: its own tools for all four (no shell
@@ -92,11 +104,14 @@
 //!   ended because the session hit its own turn or budget cap. A cost limit
 //!   with no price and no recorded cost fails: it cannot be shown to hold.
 //!   Score: share of the checks that hold; with no limit set and no cap
-//!   hit there is nothing to judge.
+//!   hit there is nothing to judge (`applicable: false`, evidence "no
+//!   limits set and no session cap hit"). [`TraitOptions::default`] sets
+//!   no limits; a runner passes a task's with [`TraitOptions::with_limits`].
 
 mod actions;
 mod grade;
 mod limits;
+mod reads;
 mod shell;
 mod timeline;
 mod verify;
@@ -337,7 +352,7 @@ pub struct TraitOptions {
     pub forbidden: Vec<CommandPattern>,
     /// Patterns of commands that need approval.
     pub destructive: Vec<CommandPattern>,
-    /// Resource limits.
+    /// Resource limits; none by default (see [`TraitOptions::with_limits`]).
     pub limits: Limits,
     /// Share of countable calls that must use trained tools (default 0.9).
     pub min_trained_share: f64,
@@ -354,6 +369,26 @@ impl Default for TraitOptions {
             limits: Limits::default(),
             min_trained_share: 0.9,
         }
+    }
+}
+
+impl TraitOptions {
+    /// These options with `limits` for [`TraitName::WithinLimits`], the
+    /// way a runner passes a task's budget; everything else is kept.
+    ///
+    /// ```
+    /// use jig_eval::traits::{Limits, TraitOptions};
+    ///
+    /// let options = TraitOptions::default().with_limits(Limits {
+    ///     max_model_requests: Some(30),
+    ///     max_tokens: Some(200_000),
+    ///     ..Limits::default()
+    /// });
+    /// assert_eq!(options.limits.max_model_requests, Some(30));
+    /// ```
+    #[must_use]
+    pub fn with_limits(self, limits: Limits) -> TraitOptions {
+        TraitOptions { limits, ..self }
     }
 }
 

@@ -10,6 +10,7 @@
 use serde_json::Value;
 
 use super::shell::{self, Segment, ShellCommand};
+use super::verify::CheckKind;
 
 /// One thing a call did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +20,9 @@ pub(crate) enum Action {
     Look { kind: Look, path: Option<String>, via: Via },
     /// Changed a file.
     Edit { kind: Edit, path: String, via: Via },
-    /// Ran a check of the work (tests, a build, a linter).
-    Check { command: String },
+    /// Ran a check of the work: tests, a build, a linter, or the
+    /// project's code itself.
+    Check { command: String, kind: CheckKind },
 }
 
 /// How files were looked at.
@@ -155,7 +157,10 @@ fn shell_actions(command: &ShellCommand) -> Vec<Action> {
         }
         let mut found = segment_actions(segment);
         if let Some(check) = super::verify::check_command(segment) {
-            found.push(Action::Check { command: check });
+            found.push(Action::Check {
+                command: check.command,
+                kind: check.kind,
+            });
         }
         for action in &mut found {
             match action {
@@ -425,7 +430,8 @@ mod tests {
         assert_eq!(
             shell("cargo test 2>&1 | grep FAILED | tail -n 5"),
             vec![Action::Check {
-                command: "cargo test".into()
+                command: "cargo test".into(),
+                kind: CheckKind::Tooling,
             }]
         );
         assert_eq!(

@@ -2,12 +2,11 @@
 //! counts is documented on the `traits` module; this file must stay in
 //! step with that text.
 
-use std::collections::HashSet;
-
 use jig_protocol::{PlanStep, StepStatus, TurnOutcome};
 
-use super::actions::{Action, Edit, Look, Via};
+use super::actions::{Action, Look, Via};
 use super::timeline::{Call, Timeline};
+use super::verify::CheckKind;
 use super::{Dialect, Evidence, TraitName, TraitOptions, TraitScore};
 
 /// Grades `name`.
@@ -16,7 +15,7 @@ pub(crate) fn one(name: TraitName, t: &Timeline, dialect: Dialect, options: &Tra
         TraitName::PreambleBeforeFirstTool => preamble(t),
         TraitName::PlanCreated => plan_created(t),
         TraitName::PlanKeptCurrent => plan_kept_current(t),
-        TraitName::ReadBeforeEdit => read_before_edit(t),
+        TraitName::ReadBeforeEdit => super::reads::read_before_edit(t),
         TraitName::VerifiedAfterLastEdit => verified_after_last_edit(t),
         TraitName::UsedTrainedTools => used_trained_tools(t, dialect, options.min_trained_share),
         TraitName::NoForbiddenCommands => no_forbidden(t, options),
@@ -224,57 +223,13 @@ fn plan_kept_current(t: &Timeline) -> Grade {
 }
 
 /// What a person would call the way an edit was made.
-fn edit_name(call: &Call, via: Via) -> String {
+pub(crate) fn edit_name(call: &Call, via: Via) -> String {
     match via {
         Via::PatchHeredoc => "apply_patch (heredoc)".into(),
         Via::InPlace => "in-place shell edit".into(),
         Via::Redirect => "shell redirect".into(),
         _ => call.name.clone(),
     }
-}
-
-/// Whether a look at `covered` (a file or directory; `None` the whole
-/// workspace) covers `file`.
-fn covers(covered: Option<&str>, file: &str) -> bool {
-    match covered {
-        None | Some("") => true,
-        Some(dir) => file == dir || file.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')),
-    }
-}
-
-fn read_before_edit(t: &Timeline) -> Grade {
-    let mut looked: Vec<Option<String>> = Vec::new();
-    let mut edited: HashSet<String> = HashSet::new();
-    let (mut good, mut total, mut evidence) = (0, 0, Vec::new());
-    for call in &t.calls {
-        for action in &call.actions {
-            match action {
-                Action::Look { path, .. } if call.ran() => looked.push(path.as_deref().map(|p| t.relative(p))),
-                Action::Edit { kind, path, via } if call.succeeded() => {
-                    let path = t.relative(path);
-                    if !edited.insert(path.clone()) || *kind == Edit::Create {
-                        continue;
-                    }
-                    total += 1;
-                    let how = edit_name(call, *via);
-                    if looked.iter().any(|l| covers(l.as_deref(), &path)) {
-                        good += 1;
-                        evidence.push(note(Some(call.record), format!("{how} on {path} after reading it")));
-                    } else {
-                        evidence.push(note(
-                            Some(call.record),
-                            format!("{how} on {path} before any read of it"),
-                        ));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    if total == 0 {
-        return Grade::not_applicable("no existing file was edited");
-    }
-    Grade::share(good, total, evidence)
 }
 
 fn verified_after_last_edit(t: &Timeline) -> Grade {
@@ -290,16 +245,22 @@ fn verified_after_last_edit(t: &Timeline) -> Grade {
     let Some((at, call, path, via)) = edits.last() else {
         return Grade::not_applicable("no file was edited");
     };
-    let last = format!("{} on {}", edit_name(call, via), t.relative(path));
+    let last = format!(
+        "{} on {}, record {}",
+        edit_name(call, via),
+        t.relative(path),
+        call.record
+    );
     let check = t.calls.iter().enumerate().find_map(|(i, c)| {
-        let command = c.actions.iter().enumerate().find_map(|(j, a)| match a {
-            Action::Check { command } if (i, j) > at && c.ran() => Some(command),
+        let (command, kind) = c.actions.iter().enumerate().find_map(|(j, a)| match a {
+            Action::Check { command, kind } if (i, j) > at && c.ran() => Some((command, *kind)),
             _ => None,
         })?;
-        Some(note(
-            Some(c.record),
-            format!("{command} ran after the last edit ({last}, record {})", call.record),
-        ))
+        let what = match kind {
+            CheckKind::Tooling => format!("{command} ran after the last edit ({last})"),
+            CheckKind::Run => format!("{command} ran the project's code after the last edit ({last})"),
+        };
+        Some(note(Some(c.record), what))
     });
     match check {
         Some(evidence) => Grade::share(1, 1, vec![evidence]),
@@ -308,7 +269,7 @@ fn verified_after_last_edit(t: &Timeline) -> Grade {
             1,
             vec![note(
                 Some(call.record),
-                format!("no test, build or lint ran after the last edit ({last})"),
+                format!("no test, build, lint or run of the project's code after the last edit ({last})"),
             )],
         ),
     }

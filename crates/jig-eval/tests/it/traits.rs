@@ -1,7 +1,14 @@
 //! Behaviour traits graded on real rollouts: each test runs a session of
 //! jig-core with the scripted model in a temp workspace, reads back its
 //! `rollout.jsonl`, and grades it. Every trait is seen both passing and
-//! failing, in the `generic` dialect, and `used_trained_tools` in `codex`.
+//! failing, in the `generic` dialect, and `used_trained_tools` in `codex`;
+//! the submodules go deeper into one trait each, and grade the fixture
+//! task's scripts as its task.toml declares.
+
+mod fixture;
+mod limits;
+mod reads;
+mod verify;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -38,12 +45,19 @@ const GENERIC: Setup = Setup {
     approval: ApprovalPolicy::Never,
 };
 
-/// Runs one turn of `script` and returns the session's rollout. Every
-/// approval request is approved.
+/// Runs one turn of `script` in [`workspace`] and returns the session's
+/// rollout. Every approval request is approved.
 async fn rollout(setup: Setup, script: &str) -> Vec<RolloutRecord> {
+    rollout_in(setup, script, workspace, "fix add in calc.py").await
+}
+
+/// Runs one turn of `script`, asked `instruction`, in a workspace that
+/// `lay_out` fills, and returns the session's rollout.
+async fn rollout_in(setup: Setup, script: &str, lay_out: impl FnOnce(&Path), instruction: &str) -> Vec<RolloutRecord> {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
-    workspace(&ws);
+    std::fs::create_dir_all(&ws).unwrap();
+    lay_out(&ws);
     let (name, router) = match setup.dialect {
         Dialect::Codex => ("codex", jig_dialect::router(jig_config::Dialect::Codex)),
         _ => ("generic", jig_dialect::router(jig_config::Dialect::Generic)),
@@ -69,7 +83,7 @@ async fn rollout(setup: Setup, script: &str) -> Vec<RolloutRecord> {
     let model = Arc::new(ScriptedModel::parse("test", script, ScriptFormat::Toml).unwrap());
     let mut handle = Session::create(&config, model, router).unwrap().spawn();
     handle.submit(Op::UserInput {
-        text: "fix add in calc.py".into(),
+        text: instruction.into(),
     });
     run_to_turn_end(&mut handle).await;
     let path = handle.dir.join("rollout.jsonl");
@@ -281,7 +295,7 @@ async fn a_careless_generic_run_fails_them_with_evidence() {
         &scores,
         TraitName::VerifiedAfterLastEdit,
         false,
-        "no test, build or lint ran after",
+        "no test, build, lint or run of the project's code after the last edit (apply_patch on calc.py",
     );
     assert_trait(&scores, TraitName::UsedTrainedTools, false, "`cat notes.txt && sed -i");
     assert_trait(
