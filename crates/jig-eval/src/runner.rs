@@ -135,11 +135,13 @@ pub enum RunnerError {
 }
 
 /// The tasks of `suites` (each a suite directory or one task directory),
-/// and the units of work for `samples` samples of each that `filter` keeps.
+/// and the units of work for `samples` samples of each that `filter` keeps
+/// and `agent` applies to ([`Agent::applies_to`]; `None` keeps all).
 pub fn plan(
     suites: &[PathBuf],
     samples: u32,
     filter: Option<&globset::GlobMatcher>,
+    agent: Option<&Agent>,
 ) -> Result<Vec<Planned>, RunnerError> {
     let mut planned = Vec::new();
     for dir in suites {
@@ -160,7 +162,7 @@ pub fn plan(
             let keep = |name: &str| filter.is_none_or(|f| f.is_match(name) || f.is_match(&dir_name));
             match task {
                 Ok(task) => {
-                    if !keep(&task.name) {
+                    if !keep(&task.name) || agent.is_some_and(|a| !a.applies_to(&task)) {
                         continue;
                     }
                     let task = Arc::new(task);
@@ -271,7 +273,7 @@ pub fn regrade(
     suites: &[PathBuf],
     options: &TraitOptions,
 ) -> Result<usize, RunnerError> {
-    let tasks: Vec<Arc<Task>> = plan(suites, 1, None)?
+    let tasks: Vec<Arc<Task>> = plan(suites, 1, None, None)?
         .into_iter()
         .filter_map(|p| match p {
             Planned::Sample { task, .. } => Some(task),

@@ -63,16 +63,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
                         .with_context(|| format!("cannot find the suite {}", s.display()))
                 })
                 .collect::<anyhow::Result<_>>()?;
-            Agent::parse(&args.agent, args.model.as_deref()).map_err(UsageError)?;
+            let agent = Agent::parse(&args.agent, args.model.as_deref()).map_err(UsageError)?;
             let concurrency = args
                 .concurrency
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
             let spec = RunSpec {
                 suites,
                 agent: args.agent.clone(),
-                model: Agent::parse(&args.agent, args.model.as_deref())
-                    .map_err(UsageError)?
-                    .model(),
+                model: agent.model(),
                 samples_per_task: args.samples,
                 concurrency,
                 filter: args.filter.clone(),
@@ -94,7 +92,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         })
         .transpose()?;
     let suites: Vec<PathBuf> = spec.suites.iter().map(PathBuf::from).collect();
-    let planned = runner::plan(&suites, spec.samples_per_task, filter.as_ref())?;
+    let planned = runner::plan(&suites, spec.samples_per_task, filter.as_ref(), Some(&agent))?;
     if planned.is_empty() {
         return Err(UsageError(format!(
             "no task to run in {}{}",

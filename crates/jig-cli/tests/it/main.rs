@@ -11,6 +11,7 @@ mod crash_compaction;
 mod dialects;
 mod durability;
 mod e2e;
+mod eval_run;
 mod eval_traits;
 mod guardrails;
 mod local;

@@ -175,3 +175,15 @@ pub fn serve(replies: Vec<jig_testkit::Reply>) -> Served {
         _runtime: runtime,
     }
 }
+
+/// Polls `found` until it gives a value (every 20 ms, for at most 120 s):
+/// for a state another process reaches, never for a length of time.
+pub fn wait_for<T>(mut found: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..6000 {
+        if let Some(value) = found() {
+            return value;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the awaited state was never reached");
+}

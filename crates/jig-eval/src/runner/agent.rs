@@ -70,6 +70,19 @@ impl Agent {
         }
     }
 
+    /// Whether the agent has anything to run on `task`: `bad:NAME` only
+    /// where the task declares that bad script, `reference` only where it
+    /// has a reference script; every other agent everywhere.
+    pub fn applies_to(&self, task: &Task) -> bool {
+        match self {
+            Agent::Jig { model } if model == "reference" => task.config.jig.reference_script.is_some(),
+            Agent::Jig { model } => model
+                .strip_prefix("bad:")
+                .is_none_or(|name| task.config.jig.bad_scripts.contains_key(name)),
+            _ => true,
+        }
+    }
+
     /// Whether the agent records a jig rollout that traits are graded from.
     pub fn records_rollout(&self) -> bool {
         matches!(self, Agent::Jig { .. })

@@ -1,0 +1,281 @@
+//! `jig eval run` on the built-in suite `evals/core` and on small broken
+//! suites: the oracle solves every task, doing nothing solves none, the
+//! reference scripts solve every task with every graded trait, each bad
+//! script fails exactly what its task declares; a broken task is one
+//! sample's error while the run goes on; a run killed with `kill -9`
+//! finishes with `--resume` without running a finished sample again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use jig_eval::task::Suite;
+use serde_json::Value;
+
+use crate::support::{Env, repo_root, stderr, stdout};
+
+fn core() -> PathBuf {
+    repo_root().join("evals/core")
+}
+
+/// Runs `jig eval run ARGS --json`; returns the exit code and the report.
+fn eval(env: &Env, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["eval", "run"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = env.run(&all);
+    let report = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: stdout {} stderr {}", stdout(&out), stderr(&out)));
+    (out.status.code().unwrap_or(-1), report)
+}
+
+fn samples(report: &Value) -> &Vec<Value> {
+    report["samples"].as_array().expect("samples")
+}
+
+fn reward(sample: &Value) -> Option<f64> {
+    match &sample["reward"] {
+        Value::Number(n) => n.as_f64(),
+        Value::Object(named) => named.get("reward").and_then(Value::as_f64),
+        _ => None,
+    }
+}
+
+fn missed(sample: &Value) -> BTreeSet<String> {
+    sample["traits"]
+        .as_array()
+        .expect("traits")
+        .iter()
+        .filter(|t| t["applicable"] == true && t["passed"] == false)
+        .map(|t| t["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+fn core_tasks() -> usize {
+    Suite::load(core()).unwrap().tasks().count()
+}
+
+#[test]
+fn the_oracle_solves_every_core_task() {
+    let env = Env::new();
+    let (code, report) = eval(&env, &[core().to_str().unwrap(), "--agent", "oracle"]);
+    assert_eq!(samples(&report).len(), core_tasks());
+    assert!(core_tasks() >= 24);
+    for sample in samples(&report) {
+        assert_eq!(sample["status"], "passed", "{sample}");
+        assert_eq!(reward(sample), Some(1.0), "{sample}");
+    }
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn doing_nothing_solves_no_core_task() {
+    let env = Env::new();
+    let (code, report) = eval(&env, &[core().to_str().unwrap(), "--agent", "nop"]);
+    assert_eq!(samples(&report).len(), core_tasks());
+    for sample in samples(&report) {
+        assert_eq!(sample["status"], "failed", "{sample}");
+        assert_eq!(reward(sample), Some(0.0), "{sample}");
+    }
+    assert_eq!(code, 1, "a run with a failed sample exits 1");
+}
+
+#[test]
+fn the_reference_scripts_solve_every_core_task_with_every_graded_trait() {
+    let env = Env::new();
+    let (code, report) = eval(&env, &[core().to_str().unwrap(), "--model", "reference"]);
+    assert_eq!(samples(&report).len(), core_tasks());
+    for sample in samples(&report) {
+        assert_eq!(sample["status"], "passed", "{sample}");
+        assert_eq!(missed(sample), BTreeSet::new(), "{}", sample["task"]);
+        assert!(!sample["traits"].as_array().unwrap().is_empty(), "{sample}");
+        assert!(sample["usage"]["output_tokens"].as_u64().unwrap() > 0, "{sample}");
+        let rollout = sample["rollout_path"].as_str().expect("a rollout is kept");
+        assert!(Path::new(rollout).is_file(), "{rollout}");
+    }
+    assert_eq!(code, 0);
+    // Grading again from the stored rollouts changes nothing.
+    let run = report["run_id"].as_str().unwrap();
+    let out = env.run(&["eval", "regrade", run]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("re-graded {} samples", core_tasks())), "{}", stdout(&out));
+    let shown = env.run(&["eval", "show", run, "--json"]);
+    let shown: Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    assert_eq!(shown["samples"], report["samples"]);
+}
+
+#[test]
+fn each_bad_script_fails_exactly_the_traits_its_task_declares() {
+    let suite = Suite::load(core()).unwrap();
+    // bad script name -> task name -> (breaks, reward)
+    let mut declared: BTreeMap<String, BTreeMap<String, (BTreeSet<String>, f64)>> = BTreeMap::new();
+    for task in suite.tasks() {
+        for (name, bad) in &task.config.jig.bad_scripts {
+            declared.entry(name.clone()).or_default().insert(
+                task.name.clone(),
+                (bad.breaks.iter().cloned().collect(), bad.reward),
+            );
+        }
+    }
+    assert!(declared.len() >= 6, "{declared:?}");
+    let env = Env::new();
+    for (name, tasks) in &declared {
+        let model = format!("bad:{name}");
+        let (_, report) = eval(&env, &[core().to_str().unwrap(), "--model", &model]);
+        let got: BTreeMap<String, (BTreeSet<String>, f64)> = samples(&report)
+            .iter()
+            .map(|s| {
+                let task = s["task"].as_str().unwrap().to_owned();
+                (task, (missed(s), reward(s).unwrap_or_else(|| panic!("no reward: {s}"))))
+            })
+            .collect();
+        assert_eq!(&got, tasks, "bad script {name}");
+    }
+}
+
+/// A task directory written from parts.
+fn task(dir: &Path, toml: &str, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir.join("environment")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::create_dir_all(dir.join("solution")).unwrap();
+    std::fs::write(dir.join("task.toml"), toml).unwrap();
+    std::fs::write(dir.join("instruction.md"), "Write done.txt in /app.\n").unwrap();
+    std::fs::write(
+        dir.join("environment/Dockerfile"),
+        "FROM debian:bookworm-slim\nWORKDIR /app\nCOPY seed.txt ./\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("environment/seed.txt"), "seed\n").unwrap();
+    std::fs::write(
+        dir.join("tests/test.sh"),
+        "mkdir -p /logs/verifier\nif [ -f /app/done.txt ]; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("solution/solve.sh"), "echo done > /app/done.txt\n").unwrap();
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+const TOML: &str = "[verifier]\ntimeout_sec = 60.0\n[agent]\ntimeout_sec = 60.0\n";
+
+#[test]
+fn a_broken_task_is_one_samples_error_and_the_run_goes_on() {
+    let env = Env::new();
+    let suite = env.dir.path().join("suite");
+    task(&suite.join("a-good"), TOML, &[]);
+    task(&suite.join("b-bad-toml"), "[verifier\ntimeout_sec = 1\n", &[]);
+    task(&suite.join("c-no-instruction"), TOML, &[]);
+    std::fs::remove_file(suite.join("c-no-instruction/instruction.md")).unwrap();
+    task(&suite.join("d-no-reward"), TOML, &[("tests/test.sh", "echo checked\n")]);
+    task(
+        &suite.join("e-garbage-reward"),
+        TOML,
+        &[("tests/test.sh", "mkdir -p /logs/verifier; echo lots > /logs/verifier/reward.txt\n")],
+    );
+    task(
+        &suite.join("f-verifier-timeout"),
+        "[verifier]\ntimeout_sec = 0.5\n",
+        &[("tests/test.sh", "while :; do :; done\n")],
+    );
+    task(
+        &suite.join("g-agent-timeout"),
+        "[agent]\ntimeout_sec = 0.5\n",
+        &[("solution/solve.sh", "while :; do :; done\n")],
+    );
+    task(
+        &suite.join("h-needs-container"),
+        TOML,
+        &[(
+            "environment/Dockerfile",
+            "FROM python:3.13-slim\nWORKDIR /app\nRUN pip install numpy\n",
+        )],
+    );
+    let (code, report) = eval(&env, &[suite.to_str().unwrap(), "--agent", "oracle"]);
+    assert_eq!(code, 1);
+    let by_task: BTreeMap<String, &Value> = samples(&report)
+        .iter()
+        .map(|s| (s["task"].as_str().unwrap().to_owned(), s))
+        .collect();
+    assert_eq!(by_task.len(), 8, "{by_task:?}");
+    let reason = |task: &str| {
+        let sample = by_task.get(task).unwrap_or_else(|| panic!("{task} missing: {by_task:?}"));
+        assert_eq!(sample["status"], "error", "{sample}");
+        sample["reason"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(by_task["a-good"]["status"], "passed");
+    assert!(reason("b-bad-toml").contains("task.toml"), "{}", reason("b-bad-toml"));
+    assert!(reason("c-no-instruction").contains("instruction.md"), "{}", reason("c-no-instruction"));
+    assert!(reason("d-no-reward").contains("reward.txt"), "{}", reason("d-no-reward"));
+    assert!(reason("e-garbage-reward").contains("lots"), "{}", reason("e-garbage-reward"));
+    assert!(reason("f-verifier-timeout").contains("verifier ran past"), "{}", reason("f-verifier-timeout"));
+    assert!(reason("g-agent-timeout").contains("agent ran past"), "{}", reason("g-agent-timeout"));
+    let container = by_task["h-needs-container"];
+    assert_eq!(container["status"], "needs_container", "{container}");
+    assert_eq!(container["line"], 3, "{container}");
+    assert!(container["text"].as_str().unwrap().contains("RUN pip install numpy"), "{container}");
+}
+
+#[test]
+fn a_run_killed_mid_way_finishes_with_resume_and_runs_no_finished_sample_again() {
+    let env = Env::new();
+    // The gate lives outside /tmp (private in each view) so the blocked
+    // oracle can see it, read-only.
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let gate = scratch.path().join("open");
+    let suite = env.dir.path().join("suite");
+    task(&suite.join("a-quick"), TOML, &[]);
+    task(&suite.join("b-quick"), TOML, &[]);
+    let blocking = format!(
+        "touch /app/started\nwhile [ ! -e {} ]; do sleep 0.05; done\necho done > /app/done.txt\n",
+        gate.display()
+    );
+    task(&suite.join("c-blocks"), TOML, &[("solution/solve.sh", &blocking)]);
+    task(&suite.join("d-after"), TOML, &[]);
+
+    let mut runner = env
+        .jig()
+        .args(["eval", "run", suite.to_str().unwrap(), "--agent", "oracle", "--concurrency", "1", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let evals = env.home().join("evals");
+    let started = crate::support::wait_for(|| {
+        std::fs::read_dir(&evals)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|run| run.path().join("c-blocks/0/root/app/started"))
+            .find(|p| p.exists())
+    });
+    let run_dir = started.ancestors().nth(5).unwrap().to_path_buf();
+    let run_id = run_dir.file_name().unwrap().to_str().unwrap().to_owned();
+    let finished_inode = |task: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(run_dir.join(task).join("0")).unwrap());
+    let before = (finished_inode("a-quick"), finished_inode("b-quick"));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(runner.id() as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+    runner.wait().unwrap();
+
+    let shown = env.run(&["eval", "show", &run_id, "--json"]);
+    let shown: Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    let recorded: Vec<&str> = samples(&shown).iter().map(|s| s["task"].as_str().unwrap()).collect();
+    assert_eq!(recorded, ["a-quick", "b-quick"], "only finished samples are recorded");
+    assert!(shown["summary"]["run"]["finished_at"].is_null());
+
+    std::fs::write(&gate, "").unwrap();
+    let (code, resumed) = eval(&env, &["--resume", &run_id]);
+    assert_eq!(code, 0, "{resumed}");
+    assert_eq!(resumed["run_id"], run_id.as_str());
+    assert_eq!(
+        (finished_inode("a-quick"), finished_inode("b-quick")),
+        before,
+        "finished samples were not run again"
+    );
+    let key = |s: &Value| (s["task"].clone(), s["status"].clone(), s["reward"].clone(), s["traits"].clone());
+    let (_, fresh) = eval(&env, &[suite.to_str().unwrap(), "--agent", "oracle", "--concurrency", "1"]);
+    let resumed: Vec<_> = samples(&resumed).iter().map(key).collect();
+    let fresh: Vec<_> = samples(&fresh).iter().map(key).collect();
+    assert_eq!(resumed, fresh, "a resumed run ends as an uninterrupted one");
+    assert_eq!(resumed.len(), 4);
+}
