@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 
 pub use config::{
     AgentConfig, Author, BadScript, DEFAULT_TIMEOUT_SEC, EnvironmentConfig, JigConfig, McpServer, MinReward,
-    NetworkMode, PackageInfo, RewardStrategy, SolutionConfig, StepConfig, TaskConfig, User, VerifierConfig,
+    NetworkMode, PackageInfo, RewardStrategy, SolutionConfig, StepConfig, TaskConfig, TaskLimits, User, VerifierConfig,
 };
 pub use reward::{Reward, RewardError, read_reward};
 pub use suite::{Suite, SuiteEntry, SuiteError};

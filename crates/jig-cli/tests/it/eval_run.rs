@@ -98,7 +98,11 @@ fn the_reference_scripts_solve_every_core_task_with_every_graded_trait() {
     let run = report["run_id"].as_str().unwrap();
     let out = env.run(&["eval", "regrade", run]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains(&format!("re-graded {} samples", core_tasks())), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("re-graded {} samples", core_tasks())),
+        "{}",
+        stdout(&out)
+    );
     let shown = env.run(&["eval", "show", run, "--json"]);
     let shown: Value = serde_json::from_str(&stdout(&shown)).unwrap();
     assert_eq!(shown["samples"], report["samples"]);
@@ -111,10 +115,10 @@ fn each_bad_script_fails_exactly_the_traits_its_task_declares() {
     let mut declared: BTreeMap<String, BTreeMap<String, (BTreeSet<String>, f64)>> = BTreeMap::new();
     for task in suite.tasks() {
         for (name, bad) in &task.config.jig.bad_scripts {
-            declared.entry(name.clone()).or_default().insert(
-                task.name.clone(),
-                (bad.breaks.iter().cloned().collect(), bad.reward),
-            );
+            declared
+                .entry(name.clone())
+                .or_default()
+                .insert(task.name.clone(), (bad.breaks.iter().cloned().collect(), bad.reward));
         }
     }
     assert!(declared.len() >= 6, "{declared:?}");
@@ -173,7 +177,10 @@ fn a_broken_task_is_one_samples_error_and_the_run_goes_on() {
     task(
         &suite.join("e-garbage-reward"),
         TOML,
-        &[("tests/test.sh", "mkdir -p /logs/verifier; echo lots > /logs/verifier/reward.txt\n")],
+        &[(
+            "tests/test.sh",
+            "mkdir -p /logs/verifier; echo lots > /logs/verifier/reward.txt\n",
+        )],
     );
     task(
         &suite.join("f-verifier-timeout"),
@@ -201,21 +208,46 @@ fn a_broken_task_is_one_samples_error_and_the_run_goes_on() {
         .collect();
     assert_eq!(by_task.len(), 8, "{by_task:?}");
     let reason = |task: &str| {
-        let sample = by_task.get(task).unwrap_or_else(|| panic!("{task} missing: {by_task:?}"));
+        let sample = by_task
+            .get(task)
+            .unwrap_or_else(|| panic!("{task} missing: {by_task:?}"));
         assert_eq!(sample["status"], "error", "{sample}");
         sample["reason"].as_str().unwrap().to_owned()
     };
     assert_eq!(by_task["a-good"]["status"], "passed");
     assert!(reason("b-bad-toml").contains("task.toml"), "{}", reason("b-bad-toml"));
-    assert!(reason("c-no-instruction").contains("instruction.md"), "{}", reason("c-no-instruction"));
-    assert!(reason("d-no-reward").contains("reward.txt"), "{}", reason("d-no-reward"));
-    assert!(reason("e-garbage-reward").contains("lots"), "{}", reason("e-garbage-reward"));
-    assert!(reason("f-verifier-timeout").contains("verifier ran past"), "{}", reason("f-verifier-timeout"));
-    assert!(reason("g-agent-timeout").contains("agent ran past"), "{}", reason("g-agent-timeout"));
+    assert!(
+        reason("c-no-instruction").contains("instruction.md"),
+        "{}",
+        reason("c-no-instruction")
+    );
+    assert!(
+        reason("d-no-reward").contains("reward.txt"),
+        "{}",
+        reason("d-no-reward")
+    );
+    assert!(
+        reason("e-garbage-reward").contains("lots"),
+        "{}",
+        reason("e-garbage-reward")
+    );
+    assert!(
+        reason("f-verifier-timeout").contains("verifier ran past"),
+        "{}",
+        reason("f-verifier-timeout")
+    );
+    assert!(
+        reason("g-agent-timeout").contains("agent ran past"),
+        "{}",
+        reason("g-agent-timeout")
+    );
     let container = by_task["h-needs-container"];
     assert_eq!(container["status"], "needs_container", "{container}");
     assert_eq!(container["line"], 3, "{container}");
-    assert!(container["text"].as_str().unwrap().contains("RUN pip install numpy"), "{container}");
+    assert!(
+        container["text"].as_str().unwrap().contains("RUN pip install numpy"),
+        "{container}"
+    );
 }
 
 #[test]
@@ -237,7 +269,16 @@ fn a_run_killed_mid_way_finishes_with_resume_and_runs_no_finished_sample_again()
 
     let mut runner = env
         .jig()
-        .args(["eval", "run", suite.to_str().unwrap(), "--agent", "oracle", "--concurrency", "1", "--json"])
+        .args([
+            "eval",
+            "run",
+            suite.to_str().unwrap(),
+            "--agent",
+            "oracle",
+            "--concurrency",
+            "1",
+            "--json",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -252,9 +293,14 @@ fn a_run_killed_mid_way_finishes_with_resume_and_runs_no_finished_sample_again()
     });
     let run_dir = started.ancestors().nth(5).unwrap().to_path_buf();
     let run_id = run_dir.file_name().unwrap().to_str().unwrap().to_owned();
-    let finished_inode = |task: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(run_dir.join(task).join("0")).unwrap());
+    let finished_inode =
+        |task: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(run_dir.join(task).join("0")).unwrap());
     let before = (finished_inode("a-quick"), finished_inode("b-quick"));
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(runner.id() as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(runner.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     runner.wait().unwrap();
 
     let shown = env.run(&["eval", "show", &run_id, "--json"]);
@@ -272,10 +318,52 @@ fn a_run_killed_mid_way_finishes_with_resume_and_runs_no_finished_sample_again()
         before,
         "finished samples were not run again"
     );
-    let key = |s: &Value| (s["task"].clone(), s["status"].clone(), s["reward"].clone(), s["traits"].clone());
-    let (_, fresh) = eval(&env, &[suite.to_str().unwrap(), "--agent", "oracle", "--concurrency", "1"]);
+    let key = |s: &Value| {
+        (
+            s["task"].clone(),
+            s["status"].clone(),
+            s["reward"].clone(),
+            s["traits"].clone(),
+        )
+    };
+    let (_, fresh) = eval(
+        &env,
+        &[suite.to_str().unwrap(), "--agent", "oracle", "--concurrency", "1"],
+    );
     let resumed: Vec<_> = samples(&resumed).iter().map(key).collect();
     let fresh: Vec<_> = samples(&fresh).iter().map(key).collect();
     assert_eq!(resumed, fresh, "a resumed run ends as an uninterrupted one");
     assert_eq!(resumed.len(), 4);
+}
+
+#[test]
+fn a_tasks_limits_hold_the_reference_to_its_request_budget() {
+    let env = Env::new();
+    let suite = env.dir.path().join("suite");
+    let script = r#"
+[[response]]
+text = "Writing the file the task asks for."
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = ["sh", "-c", "echo done > done.txt"] }
+
+[[response]]
+text = "Wrote done.txt."
+"#;
+    let limits = |requests: u32| {
+        format!(
+            "{TOML}[jig]\ngraders = [\"within_limits\"]\nreference_script = \"jig/reference.toml\"\n[jig.limits]\nmax_model_requests = {requests}\n"
+        )
+    };
+    task(&suite.join("a-roomy"), &limits(2), &[("jig/reference.toml", script)]);
+    task(&suite.join("b-tight"), &limits(1), &[("jig/reference.toml", script)]);
+    let (_, report) = eval(&env, &[suite.to_str().unwrap(), "--model", "reference"]);
+    let by_task: BTreeMap<String, &Value> = samples(&report)
+        .iter()
+        .map(|s| (s["task"].as_str().unwrap().to_owned(), s))
+        .collect();
+    assert_eq!(by_task["a-roomy"]["status"], "passed", "{}", by_task["a-roomy"]);
+    assert_eq!(missed(by_task["a-roomy"]), BTreeSet::new());
+    assert_eq!(by_task["b-tight"]["status"], "passed", "the verifier still passes it");
+    assert_eq!(missed(by_task["b-tight"]), BTreeSet::from(["within_limits".to_owned()]));
 }

@@ -37,8 +37,8 @@ use super::agent::{self, Agent};
 use super::process::{self, Ended, Program};
 use crate::dockerfile::{Environment, Plan, materialise};
 use crate::results::{SampleResult, SampleStatus};
-use crate::task::{Reward, Task, read_reward};
-use crate::traits::grade;
+use crate::task::{Reward, Task, TaskLimits, read_reward};
+use crate::traits::{Limits, grade};
 
 /// Seconds an agent may run when its task does not say.
 pub const DEFAULT_AGENT_TIMEOUT_SEC: f64 = 1800.0;
@@ -443,6 +443,20 @@ pub(crate) fn graded(
     options: &crate::traits::TraitOptions,
 ) -> Vec<crate::traits::TraitScore> {
     let wanted = &task.config.jig.graders;
+    let set = &task.config.jig.limits;
+    let limited;
+    let options = if *set == TaskLimits::default() {
+        options
+    } else {
+        limited = options.clone().with_limits(Limits {
+            max_model_requests: set.max_model_requests,
+            max_requests_per_turn: set.max_requests_per_turn,
+            max_tokens: set.max_tokens,
+            max_cost_usd: set.max_cost_usd,
+            price: options.limits.price,
+        });
+        &limited
+    };
     grade(records, options)
         .into_iter()
         .filter(|score| wanted.is_empty() || wanted.iter().any(|w| w == score.name.as_str()))

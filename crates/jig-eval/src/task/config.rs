@@ -309,6 +309,23 @@ pub struct JigConfig {
     pub reference_script: Option<PathBuf>,
     /// Scripted models that must do badly, by name (`[jig.bad_scripts.NAME]`).
     pub bad_scripts: BTreeMap<String, BadScript>,
+    /// What the `within_limits` trait holds a sample to (`[jig.limits]`).
+    pub limits: TaskLimits,
+}
+
+/// `[jig.limits]`: the `within_limits` trait's bounds for this task; a
+/// bound left out is not checked.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct TaskLimits {
+    /// Most model requests in the whole session.
+    pub max_model_requests: Option<u64>,
+    /// Most model requests in one turn.
+    pub max_requests_per_turn: Option<u64>,
+    /// Most billed tokens (input + output).
+    pub max_tokens: Option<u64>,
+    /// Most cost in US dollars (needs a known price).
+    pub max_cost_usd: Option<f64>,
 }
 
 /// `[jig.bad_scripts.NAME]`: a scripted model that behaves badly in a known
