@@ -252,6 +252,16 @@ fn a_broken_task_is_one_samples_error_and_the_run_goes_on() {
 
 #[test]
 fn a_run_killed_mid_way_finishes_with_resume_and_runs_no_finished_sample_again() {
+    stopped_then_resumed(nix::sys::signal::Signal::SIGKILL);
+}
+
+#[test]
+fn ctrl_c_stops_a_run_cleanly_and_resume_finishes_it() {
+    stopped_then_resumed(nix::sys::signal::Signal::SIGINT);
+}
+
+/// Stops a run with `signal` while its third sample blocks, then resumes it.
+fn stopped_then_resumed(signal: nix::sys::signal::Signal) {
     let env = Env::new();
     // The gate lives outside /tmp (private in each view) so the blocked
     // oracle can see it, read-only.
