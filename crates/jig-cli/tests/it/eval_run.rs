@@ -377,3 +377,30 @@ text = "Wrote done.txt."
     assert_eq!(by_task["b-tight"]["status"], "passed", "the verifier still passes it");
     assert_eq!(missed(by_task["b-tight"]), BTreeSet::from(["within_limits".to_owned()]));
 }
+
+#[test]
+fn another_cli_agent_gets_the_instruction_on_stdin_and_cannot_see_the_tests() {
+    let env = Env::new();
+    // Outside /tmp (private in every view), so only hiding keeps it unseen.
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let suite = scratch.path().join("suite");
+    task(&suite.join("a-task"), TOML, &[]);
+    let tests = suite.join("a-task/tests/test.sh");
+    // The agent copies its instruction, looks for the verifier where the task
+    // keeps it and in the view, and writes done.txt only when it sees neither.
+    let agent = format!(
+        "cmd:cat > /app/instruction.txt; if [ ! -e {} ] && [ ! -e /tests ]; then echo done > /app/done.txt; fi",
+        tests.display()
+    );
+    let (code, report) = eval(&env, &[suite.to_str().unwrap(), "--agent", &agent]);
+    let sample = &samples(&report)[0];
+    assert_eq!(sample["status"], "passed", "{sample}");
+    assert_eq!(code, 0);
+    let run = report["run_id"].as_str().unwrap();
+    let app = env.home().join("evals").join(run).join("a-task/0/root/app");
+    assert_eq!(
+        std::fs::read_to_string(app.join("instruction.txt")).unwrap(),
+        "Write done.txt in /app.\n"
+    );
+    assert_eq!(report["summary"]["run"]["agent"], agent.as_str());
+}
