@@ -1,9 +1,12 @@
 //! Behaviour traits graded on real rollouts: each test runs a session of
 //! jig-core with the scripted model in a temp workspace, reads back its
 //! `rollout.jsonl`, and grades it. Every trait is seen both passing and
-//! failing, in the `generic` dialect, and `used_trained_tools` in `codex`;
-//! the submodules go deeper into one trait each, and grade the fixture
-//! task's scripts as its task.toml declares.
+//! failing, in the `generic` dialect; `used_trained_tools` in `codex`;
+//! and in `claude` (`Bash`, `Read`, `Edit`, `TaskCreate`/`TaskUpdate`,
+//! with Claude Code's absolute paths) every trait a careful run meets,
+//! then `used_trained_tools` and `read_before_edit` failed by shell reads
+//! and edits. The submodules go deeper into one trait each, and grade the
+//! fixture task's scripts as its task.toml declares.
 
 mod fixture;
 mod limits;
@@ -51,15 +54,22 @@ async fn rollout(setup: Setup, script: &str) -> Vec<RolloutRecord> {
     rollout_in(setup, script, workspace, "fix add in calc.py").await
 }
 
+/// Stands in a script for the workspace's absolute path, which is only
+/// known once the session's temp directory exists.
+const WS: &str = "$WS";
+
 /// Runs one turn of `script`, asked `instruction`, in a workspace that
-/// `lay_out` fills, and returns the session's rollout.
+/// `lay_out` fills, and returns the session's rollout. [`WS`] in the
+/// script becomes the workspace's absolute path.
 async fn rollout_in(setup: Setup, script: &str, lay_out: impl FnOnce(&Path), instruction: &str) -> Vec<RolloutRecord> {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
     std::fs::create_dir_all(&ws).unwrap();
     lay_out(&ws);
+    let script = script.replace(WS, ws.to_str().unwrap());
     let (name, router) = match setup.dialect {
         Dialect::Codex => ("codex", jig_dialect::router(jig_config::Dialect::Codex)),
+        Dialect::Claude => ("claude", jig_dialect::router(jig_config::Dialect::Claude)),
         _ => ("generic", jig_dialect::router(jig_config::Dialect::Generic)),
     };
     let config = SessionConfig {
@@ -80,7 +90,7 @@ async fn rollout_in(setup: Setup, script: &str, lay_out: impl FnOnce(&Path), ins
         path_prefix: None,
         parent_session_id: None,
     };
-    let model = Arc::new(ScriptedModel::parse("test", script, ScriptFormat::Toml).unwrap());
+    let model = Arc::new(ScriptedModel::parse("test", &script, ScriptFormat::Toml).unwrap());
     let mut handle = Session::create(&config, model, router).unwrap().spawn();
     handle.submit(Op::UserInput {
         text: instruction.into(),
@@ -463,6 +473,172 @@ async fn codex_runs_are_graded_on_codex_tools() {
         "`sed -i 's/a + b/b + a/' calc.py` where apply_patch",
     );
     assert_eq!(trait_of(&scores, TraitName::UsedTrainedTools).score, 0.5);
+}
+
+/// A claude run: a preamble and a three-task plan (`TaskCreate`: the
+/// measured Claude Code has no `TodoWrite`), then add found, read and
+/// fixed, the check through `Bash`, and the tasks closed. Careful: `rg`
+/// through `Bash` (it has no `Grep` either), then `Read` and `Edit` with
+/// absolute paths, as Claude Code sends them. `sloppy`: `grep -rn`, `cat`
+/// of another file and `sed -i`, all through `Bash`, so calc.py is edited
+/// unread.
+fn claude_script(sloppy: bool) -> String {
+    let work = if sloppy {
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "Bash"
+arguments = { command = "grep -rn 'a + b' .", description = "Find what the check expects" }
+
+[[response]]
+[[response.tool_calls]]
+name = "Bash"
+arguments = { command = "cat notes.txt" }
+
+[[response]]
+[[response.tool_calls]]
+name = "Bash"
+arguments = { command = "sed -i 's/a - b/a + b/' calc.py" }
+"#
+    } else {
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "TaskUpdate"
+arguments = { taskId = "1", status = "in_progress" }
+[[response.tool_calls]]
+name = "Bash"
+arguments = { command = "rg -nF 'a + b'", description = "Find what the check expects" }
+
+[[response]]
+[[response.tool_calls]]
+name = "Read"
+arguments = { file_path = "$WS/calc.py" }
+[response.expect]
+last_output_contains = "tests/check.sh:1:"
+
+[[response]]
+[[response.tool_calls]]
+name = "Edit"
+arguments = { file_path = "$WS/calc.py", old_string = "    return a - b", new_string = "    return a + b" }
+[response.expect]
+last_output_contains = "2→    return a - b"
+"#
+    };
+    let task = |subject: &str| {
+        format!(
+            "[[response.tool_calls]]\nname = \"TaskCreate\"\narguments = {{ subject = \"{subject}\", description = \"{subject}.\" }}\n"
+        )
+    };
+    let done = |id: u8| {
+        format!(
+            "[[response.tool_calls]]\nname = \"TaskUpdate\"\narguments = {{ taskId = \"{id}\", status = \"completed\" }}\n"
+        )
+    };
+    format!(
+        r#"
+[[response]]
+text = "I'll find what the check expects, fix add in calc.py, then run the check."
+{}{}{}{work}
+[[response]]
+[[response.tool_calls]]
+name = "Bash"
+arguments = {{ command = "bash tests/check.sh", description = "Run the check" }}
+[response.expect]
+last_status = "ok"
+
+[[response]]
+{}{}{}[response.expect]
+last_output_contains = "ok"
+
+[[response]]
+text = "Fixed add; the check passes."
+"#,
+        task("Read calc.py"),
+        task("Fix add"),
+        task("Run the check"),
+        done(1),
+        done(2),
+        done(3),
+    )
+}
+
+const CLAUDE: Setup = Setup {
+    dialect: Dialect::Claude,
+    approval: ApprovalPolicy::Never,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_careful_claude_run_passes_on_claude_tools() {
+    let records = rollout(CLAUDE, &claude_script(false)).await;
+    assert!(matches!(&records[0], RolloutRecord::SessionMeta(meta) if meta.dialect.as_deref() == Some("claude")));
+    let scores = grade(&records, &TraitOptions::default());
+    assert_trait(
+        &scores,
+        TraitName::PreambleBeforeFirstTool,
+        true,
+        "turn 1: assistant text",
+    );
+    assert_trait(&scores, TraitName::PlanCreated, true, "TaskCreate called");
+    assert_trait(&scores, TraitName::PlanKeptCurrent, true, "all 3 plan steps completed");
+    assert_trait(
+        &scores,
+        TraitName::ReadBeforeEdit,
+        true,
+        "Edit on calc.py after reading it (Read, record",
+    );
+    assert_trait(
+        &scores,
+        TraitName::VerifiedAfterLastEdit,
+        true,
+        "bash tests/check.sh ran after the last edit (Edit on calc.py",
+    );
+    assert_trait(
+        &scores,
+        TraitName::UsedTrainedTools,
+        true,
+        "3 of 3 calls used the claude dialect's trained tools",
+    );
+    assert_trait(
+        &scores,
+        TraitName::NoForbiddenCommands,
+        true,
+        "2 shell commands, none forbidden",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sloppy_claude_run_fails_on_shell_reads_and_edits() {
+    let records = rollout(CLAUDE, &claude_script(true)).await;
+    let scores = grade(&records, &TraitOptions::default());
+    for (needle, way) in [
+        ("`grep -rn 'a + b' .`", "rg or Grep"),
+        ("`cat notes.txt`", "Read"),
+        ("`sed -i 's/a - b/a + b/' calc.py`", "Edit or Write"),
+    ] {
+        let evidence = format!("{needle} where {way} is the trained way");
+        assert_trait(&scores, TraitName::UsedTrainedTools, false, &evidence);
+    }
+    assert_trait(
+        &scores,
+        TraitName::UsedTrainedTools,
+        false,
+        "0 of 3 calls used the claude dialect's trained tools",
+    );
+    assert_trait(
+        &scores,
+        TraitName::ReadBeforeEdit,
+        false,
+        "in-place shell edit on calc.py before any read of it (the search at record",
+    );
+    // The rest of the run was careful, and grades so.
+    assert_trait(&scores, TraitName::PlanKeptCurrent, true, "all 3 plan steps completed");
+    assert_trait(
+        &scores,
+        TraitName::VerifiedAfterLastEdit,
+        true,
+        "bash tests/check.sh ran after the last edit (in-place shell edit on calc.py",
+    );
 }
 
 #[test]
