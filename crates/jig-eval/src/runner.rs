@@ -285,9 +285,24 @@ pub fn regrade(
         let (Some(path), Some(task)) = (&row.rollout_path, tasks.iter().find(|t| t.name == row.task)) else {
             continue;
         };
-        let records = sample::read_records(path);
-        let scores = sample::graded(task, &records, options);
-        results.replace_traits(run, &row.task, row.sample_index, &scores)?;
+        // A sample's sessions (one per step) sit beside its first rollout.
+        let Some(sessions) = path.parent().and_then(Path::parent) else {
+            continue;
+        };
+        let mut regraded = SampleResult {
+            task: row.task.clone(),
+            sample_index: row.sample_index,
+            status: row.status.clone(),
+            reward: None,
+            traits: Vec::new(),
+            usage: Default::default(),
+            cost_usd: None,
+            agent_ms: 0,
+            verifier_ms: 0,
+            rollout_path: None,
+        };
+        sample::read_sessions(task, sessions, options, &mut regraded);
+        results.replace_traits(run, &row.task, row.sample_index, &regraded.traits)?;
         count += 1;
     }
     Ok(count)

@@ -306,12 +306,15 @@ fn stopped_then_resumed(signal: nix::sys::signal::Signal) {
     let finished_inode =
         |task: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(run_dir.join(task).join("0")).unwrap());
     let before = (finished_inode("a-quick"), finished_inode("b-quick"));
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(runner.id() as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
-    runner.wait().unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(runner.id() as i32), signal).unwrap();
+    let status = runner.wait().unwrap();
+    if signal == nix::sys::signal::Signal::SIGINT {
+        assert_eq!(
+            status.code(),
+            Some(130),
+            "Ctrl-C exits 130 after stopping the running sample"
+        );
+    }
 
     let shown = env.run(&["eval", "show", &run_id, "--json"]);
     let shown: Value = serde_json::from_str(&stdout(&shown)).unwrap();
@@ -403,4 +406,71 @@ fn another_cli_agent_gets_the_instruction_on_stdin_and_cannot_see_the_tests() {
         "Write done.txt in /app.\n"
     );
     assert_eq!(report["summary"]["run"]["agent"], agent.as_str());
+}
+
+/// A two-step task in Harbor's layout: the task's tests/ holds a helper
+/// both steps' verifiers source, each step its own instruction, tests and
+/// solution; step one gates step two.
+fn two_step_task(dir: &Path) {
+    let files: &[(&str, &str)] = &[
+        (
+            "task.toml",
+            "[[steps]]\nname = \"one\"\nmin_reward = 1.0\n[[steps]]\nname = \"two\"\n",
+        ),
+        (
+            "environment/Dockerfile",
+            "FROM debian:bookworm-slim\nWORKDIR /app\nCOPY seed.txt ./\n",
+        ),
+        ("environment/seed.txt", "seed\n"),
+        (
+            "tests/lib.sh",
+            "reward() { mkdir -p /logs/verifier; if [ -f \"$1\" ]; then echo 1; else echo 0; fi > /logs/verifier/reward.txt; }\n",
+        ),
+        ("steps/one/instruction.md", "Write /app/one.txt.\n"),
+        ("steps/one/tests/test.sh", ". /tests/lib.sh; reward /app/one.txt\n"),
+        ("steps/one/solution/solve.sh", "echo 1 > /app/one.txt\n"),
+        ("steps/two/instruction.md", "Write /app/two.txt.\n"),
+        ("steps/two/tests/test.sh", ". /tests/lib.sh; reward /app/two.txt\n"),
+        ("steps/two/solution/solve.sh", "echo 2 > /app/two.txt\n"),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn a_multi_step_task_runs_its_steps_in_order_and_rolls_up_their_rewards() {
+    let env = Env::new();
+    let suite = env.dir.path().join("suite");
+    two_step_task(&suite.join("steps-task"));
+    let single = |args: &[&str]| {
+        let mut all = vec![suite.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let (_, report) = eval(&env, &all);
+        let sample = samples(&report)[0].clone();
+        let run = report["run_id"].as_str().unwrap().to_owned();
+        (sample, env.home().join("evals").join(run).join("steps-task/0"))
+    };
+
+    let (solved, _) = single(&["--agent", "oracle"]);
+    assert_eq!(solved["status"], "passed", "{solved}");
+    assert_eq!(reward(&solved), Some(1.0));
+
+    // Step one passes, step two fails: the mean of the two.
+    let (half, dir) = single(&["--agent", "cmd:echo 1 > /app/one.txt"]);
+    assert_eq!(half["status"], "failed", "{half}");
+    assert_eq!(reward(&half), Some(0.5));
+    assert!(dir.join("out/verifier-1.stdout").exists(), "step two was verified");
+
+    // Step one misses its gate: step two never runs.
+    let (gated, dir) = single(&["--agent", "nop"]);
+    assert_eq!(gated["status"], "failed", "{gated}");
+    assert_eq!(reward(&gated), Some(0.0));
+    assert!(dir.join("out/verifier-0.stdout").exists());
+    assert!(
+        !dir.join("out/verifier-1.stdout").exists(),
+        "a missed gate stops the steps"
+    );
 }

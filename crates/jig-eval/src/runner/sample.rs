@@ -37,8 +37,8 @@ use super::agent::{self, Agent};
 use super::process::{self, Ended, Program};
 use crate::dockerfile::{Environment, Plan, materialise};
 use crate::results::{SampleResult, SampleStatus};
-use crate::task::{Reward, Task, TaskLimits, read_reward};
-use crate::traits::{Limits, grade};
+use crate::task::{MinReward, Reward, RewardStrategy, Task, TaskLimits, read_reward};
+use crate::traits::{Evidence, Limits, TraitScore, grade};
 
 /// Seconds an agent may run when its task does not say.
 pub const DEFAULT_AGENT_TIMEOUT_SEC: f64 = 1800.0;
@@ -224,28 +224,65 @@ impl<'a> Sample<'a> {
         env
     }
 
+    /// The task's steps as the runner runs them: one for a single-step task.
+    fn phases(&self) -> Vec<Phase<'a>> {
+        let task = self.task;
+        let agent_timeout = |own: Option<f64>| {
+            seconds(
+                own.or(task.config.agent.timeout_sec)
+                    .unwrap_or(DEFAULT_AGENT_TIMEOUT_SEC),
+            )
+        };
+        let shared_tests = task.dir.join("tests");
+        if task.steps.is_empty() {
+            return vec![Phase {
+                name: None,
+                instruction: &task.instruction,
+                tests: task
+                    .test_script
+                    .as_ref()
+                    .and_then(|t| t.parent())
+                    .map(Path::to_path_buf)
+                    .into_iter()
+                    .collect(),
+                solve: task.solve_script.as_deref(),
+                agent_timeout: agent_timeout(None),
+                verifier_timeout: seconds(task.config.verifier.timeout_sec),
+                verifier_env: &task.config.verifier.env,
+                min_reward: None,
+            }];
+        }
+        task.steps
+            .iter()
+            .zip(&task.config.steps)
+            .map(|(step, config)| {
+                // Harbor's layering: the task's tests/, then the step's over it.
+                let own_tests = task.dir.join("steps").join(&step.name).join("tests");
+                Phase {
+                    name: Some(&step.name),
+                    instruction: &step.instruction,
+                    tests: [shared_tests.clone(), own_tests]
+                        .into_iter()
+                        .filter(|d| d.is_dir())
+                        .collect(),
+                    solve: step.solve_script.as_deref(),
+                    agent_timeout: agent_timeout(config.agent.timeout_sec),
+                    verifier_timeout: seconds(config.verifier.timeout_sec),
+                    verifier_env: &config.verifier.env,
+                    min_reward: config.min_reward.as_ref(),
+                }
+            })
+            .collect()
+    }
+
     async fn run(&self, result: &mut SampleResult, cancel: &CancellationToken) -> Result<(), Stop> {
-        let (ended, took) = self.agent(cancel).await?;
-        result.agent_ms = millis(took);
+        let outcome = self.run_phases(result, cancel).await;
         if self.shared.agent.records_rollout() {
-            self.read_rollout(result);
+            read_sessions(self.task, &self.path("sessions"), &self.shared.trait_options, result);
         }
-        match ended {
-            Some(Ended::Cancelled) => return Err(Stop::Cancelled),
-            Some(Ended::TimedOut) => {
-                return Err(Stop::Error(format!(
-                    "the agent ran past its {} s limit",
-                    self.agent_timeout().as_secs()
-                )));
-            }
-            Some(Ended::Exited(jig_sandbox::EXIT_SETUP_FAILED)) => {
-                let why = process::tail(&self.path("out/agent.stderr"), 600);
-                return Err(Stop::Error(format!("the agent's view could not be set up: {why}")));
-            }
-            Some(Ended::Exited(_)) | None => {}
-        }
-        let (reward, took) = self.verify(cancel).await?;
-        result.verifier_ms = millis(took);
+        let rewards = outcome?;
+        let reward = combine(&rewards, self.task.config.multi_step_reward_strategy)
+            .ok_or_else(|| Stop::Error("no step was verified".into()))?;
         let hidden = self.hidden_checks(cancel).await?;
         let passed = reward.primary().is_some_and(|r| r >= 1.0) && hidden.iter().all(|(_, ok)| *ok);
         result.reward = Some(with_hidden(reward, &hidden));
@@ -257,19 +294,58 @@ impl<'a> Sample<'a> {
         Ok(())
     }
 
-    fn agent_timeout(&self) -> Duration {
-        seconds(self.task.config.agent.timeout_sec.unwrap_or(DEFAULT_AGENT_TIMEOUT_SEC))
+    /// Each phase's agent then verifier, in order, until one misses its
+    /// `min_reward`; returns the rewards of the phases that were verified.
+    async fn run_phases(&self, result: &mut SampleResult, cancel: &CancellationToken) -> Result<Vec<Reward>, Stop> {
+        let mut rewards = Vec::new();
+        for (i, phase) in self.phases().iter().enumerate() {
+            let step = phase.name.map(|n| format!("step {n}: ")).unwrap_or_default();
+            let (ended, took) = self.agent(phase, i, cancel).await?;
+            result.agent_ms += millis(took);
+            match ended {
+                Some(Ended::Cancelled) => return Err(Stop::Cancelled),
+                Some(Ended::TimedOut) => {
+                    return Err(Stop::Error(format!(
+                        "{step}the agent ran past its {} s limit",
+                        phase.agent_timeout.as_secs()
+                    )));
+                }
+                Some(Ended::Exited(jig_sandbox::EXIT_SETUP_FAILED)) => {
+                    let why = process::tail(&self.path(&format!("out/agent-{i}.stderr")), 600);
+                    return Err(Stop::Error(format!(
+                        "{step}the agent's view could not be set up: {why}"
+                    )));
+                }
+                Some(Ended::Exited(_)) | None => {}
+            }
+            let (reward, took) = self.verify(phase, i, cancel).await.map_err(|stop| match stop {
+                Stop::Error(reason) => Stop::Error(format!("{step}{reason}")),
+                Stop::Cancelled => Stop::Cancelled,
+            })?;
+            result.verifier_ms += millis(took);
+            let gate_missed = phase.min_reward.is_some_and(|gate| !meets(&reward, gate));
+            rewards.push(reward);
+            if gate_missed {
+                break;
+            }
+        }
+        Ok(rewards)
     }
 
-    /// Runs the agent; `None` for the agent that does nothing.
-    async fn agent(&self, cancel: &CancellationToken) -> Result<(Option<Ended>, Duration), Stop> {
+    /// Runs the agent on `phase` (the `i`-th); `None` for the agent that does nothing.
+    async fn agent(
+        &self,
+        phase: &Phase<'_>,
+        i: usize,
+        cancel: &CancellationToken,
+    ) -> Result<(Option<Ended>, Duration), Stop> {
         let mut binds = self.base_binds()?;
         binds.push(Bind::writable(self.path("logs/agent"), "/logs/agent"));
         let mut isolate_network = true;
         let (argv, env, stdin): (Vec<OsString>, _, _) = match &self.shared.agent {
             Agent::Nop => return Ok((None, Duration::ZERO)),
             Agent::Oracle => {
-                let Some(solve) = &self.task.solve_script else {
+                let Some(solve) = phase.solve else {
                     return Err(Stop::Error("the task has no solution/solve.sh for the oracle".into()));
                 };
                 let solution = solve.parent().unwrap_or(Path::new("/"));
@@ -284,7 +360,7 @@ impl<'a> Sample<'a> {
                 (
                     vec!["sh".into(), "-c".into(), command.into()],
                     env,
-                    Some(self.task.instruction.clone()),
+                    Some(phase.instruction.to_owned()),
                 )
             }
             Agent::Jig { model } => {
@@ -324,7 +400,7 @@ impl<'a> Sample<'a> {
                     self.workdir.clone().into(),
                     "-".into(),
                 ];
-                (argv, env, Some(self.task.instruction.clone()))
+                (argv, env, Some(phase.instruction.to_owned()))
             }
         };
         let program = Program {
@@ -336,9 +412,9 @@ impl<'a> Sample<'a> {
             argv,
             env,
             stdin,
-            stdout: self.path("out/agent.stdout"),
-            stderr: self.path("out/agent.stderr"),
-            timeout: self.agent_timeout(),
+            stdout: self.path(&format!("out/agent-{i}.stdout")),
+            stderr: self.path(&format!("out/agent-{i}.stderr")),
+            timeout: phase.agent_timeout,
         };
         let (ended, took) = process::run(&self.shared.helper, &program, cancel).await?;
         Ok((Some(ended), took))
@@ -357,21 +433,34 @@ impl<'a> Sample<'a> {
         })
     }
 
-    /// Runs `tests/test.sh`; returns its reward and wall time.
-    async fn verify(&self, cancel: &CancellationToken) -> Result<(Reward, Duration), Stop> {
-        let Some(test) = &self.task.test_script else {
+    /// Runs `phase`'s `tests/test.sh` (the `i`-th phase); returns its
+    /// reward and wall time. `/tests` and `/logs/verifier` start empty.
+    async fn verify(
+        &self,
+        phase: &Phase<'_>,
+        i: usize,
+        cancel: &CancellationToken,
+    ) -> Result<(Reward, Duration), Stop> {
+        if phase.tests.is_empty() {
             return Err(Stop::Error("the task has no tests/test.sh".into()));
-        };
-        let tests = test.parent().unwrap_or(Path::new("/"));
-        copy_tree(tests, &self.path("tests")).map_err(|e| format!("cannot copy the task's tests: {e}"))?;
-        let timeout = seconds(self.task.config.verifier.timeout_sec);
+        }
+        for dir in ["tests", "logs/verifier"] {
+            let path = self.path(dir);
+            std::fs::remove_dir_all(&path)
+                .and_then(|()| std::fs::create_dir_all(&path))
+                .map_err(|e| format!("cannot empty {}: {e}", path.display()))?;
+        }
+        for tests in &phase.tests {
+            copy_tree(tests, &self.path("tests")).map_err(|e| format!("cannot copy the task's tests: {e}"))?;
+        }
+        let timeout = phase.verifier_timeout;
         let program = Program {
             view: self.verifier_view()?,
             argv: vec!["bash".into(), "/tests/test.sh".into()],
-            env: self.environment(plain_env(), &self.task.config.verifier.env),
+            env: self.environment(plain_env(), phase.verifier_env),
             stdin: None,
-            stdout: self.path("out/verifier.stdout"),
-            stderr: self.path("out/verifier.stderr"),
+            stdout: self.path(&format!("out/verifier-{i}.stdout")),
+            stderr: self.path(&format!("out/verifier-{i}.stderr")),
             timeout,
         };
         let (ended, took) = process::run(&self.shared.helper, &program, cancel).await?;
@@ -384,7 +473,7 @@ impl<'a> Sample<'a> {
                 )));
             }
             Ended::Exited(jig_sandbox::EXIT_SETUP_FAILED) => {
-                let why = process::tail(&self.path("out/verifier.stderr"), 600);
+                let why = process::tail(&self.path(&format!("out/verifier-{i}.stderr")), 600);
                 return Err(Stop::Error(format!("the verifier's view could not be set up: {why}")));
             }
             Ended::Exited(_) => {}
@@ -415,25 +504,154 @@ impl<'a> Sample<'a> {
         }
         Ok(outcomes)
     }
+}
 
-    /// Finds the agent's session, grades it and sums its usage.
-    fn read_rollout(&self, result: &mut SampleResult) {
-        let Some(path) = find_rollout(&self.path("sessions")) else {
-            return;
-        };
-        let records = read_records(&path);
+/// One step of a task as the runner runs it (the whole task when it has no
+/// `[[steps]]`).
+struct Phase<'t> {
+    /// The step's name; `None` for a single-step task.
+    name: Option<&'t str>,
+    instruction: &'t str,
+    /// Directories copied to `/tests`, in order (later files win).
+    tests: Vec<PathBuf>,
+    solve: Option<&'t Path>,
+    agent_timeout: Duration,
+    verifier_timeout: Duration,
+    verifier_env: &'t std::collections::BTreeMap<String, String>,
+    /// Stop the remaining steps when this step's reward is below it.
+    min_reward: Option<&'t MinReward>,
+}
+
+/// Whether `reward` meets a step's gate.
+fn meets(reward: &Reward, gate: &MinReward) -> bool {
+    match gate {
+        MinReward::Single(min) => reward.primary().is_some_and(|r| r >= *min),
+        MinReward::Named(mins) => mins.iter().all(|(key, min)| {
+            let value = match reward {
+                Reward::Single(value) if key == "reward" => Some(*value),
+                Reward::Single(_) => None,
+                Reward::Named(named) => named.get(key).copied(),
+            };
+            value.is_some_and(|v| v >= *min)
+        }),
+    }
+}
+
+/// The sample's reward from its verified steps, as Harbor rolls them up:
+/// `mean` (the default) averages each key over the steps, a key a step
+/// lacks counting 0; `final` takes the last verified step's.
+fn combine(rewards: &[Reward], strategy: Option<RewardStrategy>) -> Option<Reward> {
+    if let [only] = rewards {
+        return Some(only.clone());
+    }
+    if strategy == Some(RewardStrategy::Final) {
+        return rewards.last().cloned();
+    }
+    let named = |reward: &Reward| match reward {
+        Reward::Single(value) => std::iter::once(("reward".to_owned(), *value)).collect(),
+        Reward::Named(named) => named.clone(),
+    };
+    let all: Vec<std::collections::BTreeMap<String, f64>> = rewards.iter().map(named).collect();
+    let keys: std::collections::BTreeSet<&String> = all.iter().flat_map(|r| r.keys()).collect();
+    let count = all.len() as f64;
+    if count == 0.0 {
+        return None;
+    }
+    let mean: std::collections::BTreeMap<String, f64> = keys
+        .into_iter()
+        .map(|key| {
+            (
+                key.clone(),
+                all.iter().map(|r| r.get(key).copied().unwrap_or(0.0)).sum::<f64>() / count,
+            )
+        })
+        .collect();
+    Some(match mean.get("reward") {
+        Some(value) if mean.len() == 1 => Reward::Single(*value),
+        _ => Reward::Named(mean),
+    })
+}
+
+/// Grades every session the agent recorded in `sessions` (one per step, in
+/// the order they were made) and sums their usage into `result`; its
+/// `rollout_path` is the first one's (`regrade` finds the rest beside it).
+pub(crate) fn read_sessions(
+    task: &Task,
+    sessions: &Path,
+    options: &crate::traits::TraitOptions,
+    result: &mut SampleResult,
+) {
+    let rollouts = find_rollouts(sessions);
+    let mut graded_steps = Vec::new();
+    let mut cost = None;
+    result.usage = TokenUsage::default();
+    for path in &rollouts {
+        let records = read_records(path);
+        let mut session_cost = None;
         for record in &records {
             match record {
                 RolloutRecord::Response { usage, .. } => result.usage.add(usage),
                 RolloutRecord::Event {
-                    event: Event::TokenUsage { cost: Some(cost), .. },
-                } => result.cost_usd = Some(cost.total_usd),
+                    event: Event::TokenUsage { cost: Some(c), .. },
+                } => session_cost = Some(c.total_usd),
                 _ => {}
             }
         }
-        result.traits = graded(self.task, &records, &self.shared.trait_options);
-        result.rollout_path = Some(path);
+        if let Some(c) = session_cost {
+            cost = Some(cost.unwrap_or(0.0) + c);
+        }
+        graded_steps.push(graded(task, &records, options));
     }
+    result.cost_usd = cost;
+    result.traits = merge_steps(graded_steps);
+    result.rollout_path = rollouts.into_iter().next();
+}
+
+/// One score per trait from each step's: it applies where any step's did,
+/// holds where every step's that applied held, and scores their mean; each
+/// piece of evidence names its step when there are several.
+fn merge_steps(mut steps: Vec<Vec<TraitScore>>) -> Vec<TraitScore> {
+    if steps.len() <= 1 {
+        return steps.pop().unwrap_or_default();
+    }
+    let mut merged: Vec<(TraitScore, Vec<f64>)> = Vec::new();
+    for (i, scores) in steps.into_iter().enumerate() {
+        for score in scores {
+            let evidence = score.evidence.iter().map(|e| Evidence {
+                record: e.record,
+                what: format!("step {}: {}", i + 1, e.what),
+            });
+            let at = match merged.iter().position(|(m, _)| m.name == score.name) {
+                Some(at) => at,
+                None => {
+                    let mut fresh = score.clone();
+                    fresh.evidence.clear();
+                    fresh.applicable = false;
+                    fresh.passed = true;
+                    merged.push((fresh, Vec::new()));
+                    merged.len() - 1
+                }
+            };
+            let (m, applied) = &mut merged[at];
+            m.evidence.extend(evidence);
+            if score.applicable {
+                m.applicable = true;
+                m.passed &= score.passed;
+                applied.push(score.score);
+            }
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut m, applied)| {
+            m.score = if applied.is_empty() {
+                1.0
+            } else {
+                applied.iter().sum::<f64>() / applied.len() as f64
+            };
+            m
+        })
+        .collect()
 }
 
 /// The traits a task asks for (every trait when it names none).
@@ -463,16 +681,19 @@ pub(crate) fn graded(
         .collect()
 }
 
-/// The rollout in a sample's sessions directory (the one session jig made).
-pub(crate) fn find_rollout(sessions: &Path) -> Option<PathBuf> {
+/// The rollouts in a sample's sessions directory, oldest first (session
+/// ids are UUIDv7, which sort by creation time).
+pub(crate) fn find_rollouts(sessions: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(sessions)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path().join("rollout.jsonl"))
-        .filter(|path| path.is_file())
-        .collect();
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|entry| entry.path().join("rollout.jsonl"))
+                .filter(|path| path.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
     found.sort();
-    found.pop()
+    found
 }
 
 /// The records of a rollout; a torn last line (a killed agent) is dropped.
