@@ -114,6 +114,31 @@ fn a_new_file_gets_the_current_schema_in_wal_mode() {
 }
 
 #[test]
+fn a_version_1_file_migrates_and_keeps_its_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut results = Results::open(db(&dir)).unwrap();
+    let run = results.create_run(&spec(1)).unwrap();
+    drop(results);
+    // Version 1 had no `filter` column.
+    let conn = rusqlite::Connection::open(db(&dir)).unwrap();
+    conn.execute_batch("ALTER TABLE runs DROP COLUMN filter; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let mut results = Results::open(db(&dir)).unwrap();
+    assert_eq!(pragma::<i64>(&db(&dir), "user_version"), SCHEMA_VERSION);
+    assert_eq!(results.run(run.as_str()).unwrap().spec.filter, None);
+    let filtered = RunSpec {
+        filter: Some("py-*".into()),
+        ..spec(1)
+    };
+    let second = results.create_run(&filtered).unwrap();
+    assert_eq!(
+        results.run(second.as_str()).unwrap().spec.filter.as_deref(),
+        Some("py-*")
+    );
+}
+
+#[test]
 fn a_run_with_every_status_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let mut results = Results::open(db(&dir)).unwrap();
