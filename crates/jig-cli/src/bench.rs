@@ -25,8 +25,12 @@
 //!   (wall, CPU, peak RSS, per-session overhead); then the RSS of 4 sessions
 //!   on one embedded model against 1, and against 4 unshared models
 //!   ([`sessions()`], `shared_model`).
+//! - `eval`: a scripted eval suite through the runner at concurrency 1 and
+//!   2 (speed-up, samples per second), and the per-sample overhead against a
+//!   bare `jig exec` of each task's script ([`eval()`]).
 
 mod arguments;
+mod eval;
 #[cfg(feature = "local")]
 mod local;
 mod loop_gap;
@@ -37,6 +41,7 @@ mod shared_model;
 mod soak;
 mod startup;
 
+pub use eval::eval;
 #[cfg(feature = "local")]
 pub use local::local;
 pub use search::search;

@@ -303,6 +303,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5, value_parser = at_least_one())]
         rounds: u32,
     },
+    /// A scripted eval suite (each task's reference script) through the
+    /// runner at concurrency 1 and 2: wall, samples per second, speed-up;
+    /// then the per-sample overhead against a bare `jig exec` of each script.
+    Eval {
+        /// The suite (default: evals/core here, else in jig's source tree).
+        suite: Option<std::path::PathBuf>,
+        /// Interleaved rounds of each side.
+        #[arg(long, default_value_t = 3, value_parser = at_least_one())]
+        rounds: u32,
+    },
 }
 
 /// A count of runs or turns: zero would measure nothing, so clap refuses it

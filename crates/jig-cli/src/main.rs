@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         Command::Eval(cmd) => eval::run(cmd),
         Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
         Command::Bench(BenchCommand::Search { dir, rounds }) => bench::search(&dir, rounds),
+        Command::Bench(BenchCommand::Eval { suite, rounds }) => bench::eval(suite.as_deref(), rounds),
         Command::Config(ConfigCommand::Show { cwd }) => sessions::config_show(cwd.as_deref()),
         Command::Trust { dir, revoke: false } => trust::decide(dir.as_deref(), jig_config::TrustLevel::Trusted),
         Command::Trust { dir, revoke: true } | Command::Untrust { dir } => {
