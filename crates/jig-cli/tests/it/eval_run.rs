@@ -91,7 +91,19 @@ fn the_reference_scripts_solve_every_core_task_with_every_graded_trait() {
         assert!(!sample["traits"].as_array().unwrap().is_empty(), "{sample}");
         assert!(sample["usage"]["output_tokens"].as_u64().unwrap() > 0, "{sample}");
         let rollout = sample["rollout_path"].as_str().expect("a rollout is kept");
-        assert!(Path::new(rollout).is_file(), "{rollout}");
+        // The verifier checks files; the script must also have run to its end.
+        let text = std::fs::read_to_string(rollout).unwrap();
+        let last_turn = text
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|record| record["event"]["type"] == "turn_completed")
+            .last()
+            .unwrap_or_else(|| panic!("no turn ended in {rollout}"));
+        assert_eq!(
+            last_turn["event"]["outcome"]["type"], "completed",
+            "{}: {last_turn}",
+            sample["task"]
+        );
     }
     assert_eq!(code, 0);
     // Grading again from the stored rollouts changes nothing.

@@ -17,8 +17,8 @@ grep -q '<h1>FAQ</h1>' dist/faq.html || fail "faq.html content"
 grep -q '<p>Widgets &amp; gadgets: what is the difference? Size.</p>' dist/faq.html || fail "faq.html body"
 
 # Nothing to do when nothing changed; a template change rebuilds every page.
-sleep 1.1
 [ -z "$(make -n 2>/dev/null | grep -v '^make')" ] || fail "make wants to rebuild an up-to-date site: $(make -n)"
+# No sleep: /app's filesystem keeps nanosecond times, so a touch now is newer.
 touch templates/page.html
 make -n 2>/dev/null | grep -q 'index' || fail "a template change does not rebuild index.html"
 make >/dev/null 2>&1 || fail "make after touching the template fails"
