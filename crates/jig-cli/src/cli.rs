@@ -204,7 +204,7 @@ pub enum EvalCommand {
         /// Samples per task.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         samples: u32,
-        /// Samples run at once (default: the number of CPUs).
+        /// Samples run at once (default: one more than the number of CPUs).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         concurrency: Option<u32>,
         /// Only tasks whose name or directory matches this glob.
