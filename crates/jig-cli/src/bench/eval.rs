@@ -112,11 +112,16 @@ pub fn eval(suite: Option<&Path>, rounds: u32) -> anyhow::Result<u8> {
 
     let mut failures: BTreeMap<String, String> = BTreeMap::new();
     bench.bare_round("warm-up", &mut failures)?;
-    let (mut c1, mut c2) = (RunnerSide::default(), RunnerSide::default());
+    let (mut c1, mut c2, mut cd) = (RunnerSide::default(), RunnerSide::default(), RunnerSide::default());
     let mut bare: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
-    let mut sides = [Side::Runner(1), Side::Runner(2), Side::Bare];
+    // `jig eval run`'s default: one more sample than cores.
+    let default = u32::try_from(std::thread::available_parallelism().map_or(1, |n| n.get())).unwrap_or(1) + 1;
+    let mut sides = vec![Side::Runner(1), Side::Runner(2), Side::Bare];
+    if default > 2 {
+        sides.insert(2, Side::Runner(default));
+    }
     for round in 0..rounds {
-        for side in sides {
+        for &side in &sides {
             let label = match side {
                 Side::Runner(concurrency) => format!("round-{round}-c{concurrency}"),
                 Side::Bare => format!("round-{round}-bare"),
@@ -124,7 +129,11 @@ pub fn eval(suite: Option<&Path>, rounds: u32) -> anyhow::Result<u8> {
             match side {
                 Side::Runner(concurrency) => {
                     let measured = runtime.block_on(bench.runner_round(&label, concurrency))?;
-                    let side = if concurrency == 1 { &mut c1 } else { &mut c2 };
+                    let side = match concurrency {
+                        1 => &mut c1,
+                        2 => &mut c2,
+                        _ => &mut cd,
+                    };
                     side.rounds.push(measured);
                 }
                 Side::Bare => {
@@ -145,6 +154,7 @@ pub fn eval(suite: Option<&Path>, rounds: u32) -> anyhow::Result<u8> {
         bench.planned.len()
     );
     print_concurrency(&c1, &c2, bench.planned.len());
+    print_default(&c1, &cd, default, bench.planned.len());
     print_checks(&c1, &c2, rounds, bench.planned.len());
     print_overhead(&c1, &bare, &failures, bench.planned.len());
     Ok(exit::COMPLETED)
@@ -504,6 +514,20 @@ fn print_concurrency(c1: &RunnerSide, c2: &RunnerSide, samples: usize) {
         "  speed-up (concurrency 1 wall / concurrency 2 wall): {speed_up:.2}x; target >= {TARGET_SPEED_UP:.1}x on 2 cores: {} \
          ({cpus} CPUs here; one at a time keeps {busy1:.2} cores busy, so at most {bound:.2}x)",
         if speed_up >= TARGET_SPEED_UP { "met" } else { "MISSED" }
+    );
+}
+
+/// The runner at `jig eval run`'s default concurrency against one at a time.
+fn print_default(c1: &RunnerSide, cd: &RunnerSide, default: u32, samples: usize) {
+    if cd.rounds.is_empty() {
+        return;
+    }
+    let (wall1, walld) = (c1.median_of(|r| r.wall), cd.median_of(|r| r.wall));
+    println!(
+        "  at the default concurrency {default} (CPUs + 1): {:.2} ms / round, {:.2} samples/s, speed-up {:.2}x over concurrency 1",
+        ms(walld),
+        samples as f64 / walld.as_secs_f64(),
+        wall1.as_secs_f64() / walld.as_secs_f64()
     );
 }
 

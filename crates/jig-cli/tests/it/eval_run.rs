@@ -96,8 +96,7 @@ fn the_reference_scripts_solve_every_core_task_with_every_graded_trait() {
         let last_turn = text
             .lines()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|record| record["event"]["type"] == "turn_completed")
-            .last()
+            .rfind(|record| record["event"]["type"] == "turn_completed")
             .unwrap_or_else(|| panic!("no turn ended in {rollout}"));
         assert_eq!(
             last_turn["event"]["outcome"]["type"], "completed",
