@@ -274,18 +274,15 @@ fn ctrl_c_stops_a_run_cleanly_and_resume_finishes_it() {
 /// Stops a run with `signal` while its third sample blocks, then resumes it.
 fn stopped_then_resumed(signal: nix::sys::signal::Signal) {
     let env = Env::new();
-    // The gate lives outside /tmp (private in each view) so the blocked
-    // oracle can see it, read-only.
-    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let gate = scratch.path().join("open");
     let suite = env.dir.path().join("suite");
     task(&suite.join("a-quick"), TOML, &[]);
     task(&suite.join("b-quick"), TOML, &[]);
-    let blocking = format!(
-        "touch /app/started\nwhile [ ! -e {} ]; do sleep 0.05; done\necho done > /app/done.txt\n",
-        gate.display()
-    );
-    task(&suite.join("c-blocks"), TOML, &[("solution/solve.sh", &blocking)]);
+    // The gate is a file in the task's solution/, which the oracle's view
+    // shows at /solution (a bind, so a file made later appears there too).
+    let gate = suite.join("c-blocks/solution/open");
+    let blocking =
+        "touch /app/started\nwhile [ ! -e /solution/open ]; do sleep 0.05; done\necho done > /app/done.txt\n";
+    task(&suite.join("c-blocks"), TOML, &[("solution/solve.sh", blocking)]);
     task(&suite.join("d-after"), TOML, &[]);
 
     let mut runner = env
