@@ -66,7 +66,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
             let agent = Agent::parse(&args.agent, args.model.as_deref()).map_err(UsageError)?;
             // One more sample than cores: a sample is a chain of short
             // processes, and with one per core a core idles at every hand-off
-            // (`jig bench eval`: 1.65x at 2 on 2 cores, 1.89x at 3).
+            // (`jig bench eval` on 2 cores: 1.63x at 2, 1.72-1.89x at 3).
             let concurrency = args
                 .concurrency
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32) + 1);
