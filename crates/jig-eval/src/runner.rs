@@ -19,8 +19,10 @@
 //!   that sample's `error`, never the run's.
 
 mod agent;
+mod grading;
 mod process;
 mod sample;
+mod steps;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -301,7 +303,7 @@ pub fn regrade(
             verifier_ms: 0,
             rollout_path: None,
         };
-        sample::read_sessions(task, sessions, options, &mut regraded);
+        grading::read_sessions(task, sessions, options, &mut regraded);
         results.replace_traits(run, &row.task, row.sample_index, &regraded.traits)?;
         count += 1;
     }

@@ -10,10 +10,10 @@
 //! What each phase sees, besides the host read-only:
 //! - the agent: `root/*` at `/*`, `logs/agent` at `/logs/agent`; for jig,
 //!   its sessions directory over `$JIG_HOME/sessions` and its model script
-//!   in `/tmp/.jig-agent/`. The
-//!   suites and the run's own directory are hidden (an empty directory is
-//!   bound over them), so no agent reads a task's tests or solution, or
-//!   another sample's work. No `/tests`, no `/logs/verifier`.
+//!   in `/tmp/.jig-agent/`. The suites and the run's own directory are
+//!   hidden (an empty directory is bound over them), so no agent reads a
+//!   task's tests or solution, or another sample's work. No `/tests`, no
+//!   `/logs/verifier`.
 //! - the verifier and hidden checks: `root/*`, a fresh copy of the task's
 //!   `tests/` at `/tests`, `logs/` at `/logs`; no network.
 //!
@@ -28,17 +28,18 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use jig_protocol::{Event, RolloutRecord, TokenUsage};
+use jig_protocol::TokenUsage;
 use jig_sandbox::{Bind, View};
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use super::agent::{self, Agent};
+use super::grading::read_sessions;
 use super::process::{self, Ended, Program};
+use super::steps::{Phase, combine, meets, with_hidden};
 use crate::dockerfile::{Environment, Plan, materialise};
 use crate::results::{SampleResult, SampleStatus};
-use crate::task::{MinReward, Reward, RewardStrategy, Task, TaskLimits, read_reward};
-use crate::traits::{Evidence, Limits, TraitScore, grade};
+use crate::task::{Reward, Task, read_reward};
 
 /// Seconds an agent may run when its task does not say.
 pub const DEFAULT_AGENT_TIMEOUT_SEC: f64 = 1800.0;
@@ -504,218 +505,6 @@ impl<'a> Sample<'a> {
         }
         Ok(outcomes)
     }
-}
-
-/// One step of a task as the runner runs it (the whole task when it has no
-/// `[[steps]]`).
-struct Phase<'t> {
-    /// The step's name; `None` for a single-step task.
-    name: Option<&'t str>,
-    instruction: &'t str,
-    /// Directories copied to `/tests`, in order (later files win).
-    tests: Vec<PathBuf>,
-    solve: Option<&'t Path>,
-    agent_timeout: Duration,
-    verifier_timeout: Duration,
-    verifier_env: &'t std::collections::BTreeMap<String, String>,
-    /// Stop the remaining steps when this step's reward is below it.
-    min_reward: Option<&'t MinReward>,
-}
-
-/// Whether `reward` meets a step's gate.
-fn meets(reward: &Reward, gate: &MinReward) -> bool {
-    match gate {
-        MinReward::Single(min) => reward.primary().is_some_and(|r| r >= *min),
-        MinReward::Named(mins) => mins.iter().all(|(key, min)| {
-            let value = match reward {
-                Reward::Single(value) if key == "reward" => Some(*value),
-                Reward::Single(_) => None,
-                Reward::Named(named) => named.get(key).copied(),
-            };
-            value.is_some_and(|v| v >= *min)
-        }),
-    }
-}
-
-/// The sample's reward from its verified steps, as Harbor rolls them up:
-/// `mean` (the default) averages each key over the steps, a key a step
-/// lacks counting 0; `final` takes the last verified step's.
-fn combine(rewards: &[Reward], strategy: Option<RewardStrategy>) -> Option<Reward> {
-    if let [only] = rewards {
-        return Some(only.clone());
-    }
-    if strategy == Some(RewardStrategy::Final) {
-        return rewards.last().cloned();
-    }
-    let named = |reward: &Reward| match reward {
-        Reward::Single(value) => std::iter::once(("reward".to_owned(), *value)).collect(),
-        Reward::Named(named) => named.clone(),
-    };
-    let all: Vec<std::collections::BTreeMap<String, f64>> = rewards.iter().map(named).collect();
-    let keys: std::collections::BTreeSet<&String> = all.iter().flat_map(|r| r.keys()).collect();
-    let count = all.len() as f64;
-    if count == 0.0 {
-        return None;
-    }
-    let mean: std::collections::BTreeMap<String, f64> = keys
-        .into_iter()
-        .map(|key| {
-            (
-                key.clone(),
-                all.iter().map(|r| r.get(key).copied().unwrap_or(0.0)).sum::<f64>() / count,
-            )
-        })
-        .collect();
-    Some(match mean.get("reward") {
-        Some(value) if mean.len() == 1 => Reward::Single(*value),
-        _ => Reward::Named(mean),
-    })
-}
-
-/// Grades every session the agent recorded in `sessions` (one per step, in
-/// the order they were made) and sums their usage into `result`; its
-/// `rollout_path` is the first one's (`regrade` finds the rest beside it).
-pub(crate) fn read_sessions(
-    task: &Task,
-    sessions: &Path,
-    options: &crate::traits::TraitOptions,
-    result: &mut SampleResult,
-) {
-    let rollouts = find_rollouts(sessions);
-    let mut graded_steps = Vec::new();
-    let mut cost = None;
-    result.usage = TokenUsage::default();
-    for path in &rollouts {
-        let records = read_records(path);
-        let mut session_cost = None;
-        for record in &records {
-            match record {
-                RolloutRecord::Response { usage, .. } => result.usage.add(usage),
-                RolloutRecord::Event {
-                    event: Event::TokenUsage { cost: Some(c), .. },
-                } => session_cost = Some(c.total_usd),
-                _ => {}
-            }
-        }
-        if let Some(c) = session_cost {
-            cost = Some(cost.unwrap_or(0.0) + c);
-        }
-        graded_steps.push(graded(task, &records, options));
-    }
-    result.cost_usd = cost;
-    result.traits = merge_steps(graded_steps);
-    result.rollout_path = rollouts.into_iter().next();
-}
-
-/// One score per trait from each step's: it applies where any step's did,
-/// holds where every step's that applied held, and scores their mean; each
-/// piece of evidence names its step when there are several.
-fn merge_steps(mut steps: Vec<Vec<TraitScore>>) -> Vec<TraitScore> {
-    if steps.len() <= 1 {
-        return steps.pop().unwrap_or_default();
-    }
-    let mut merged: Vec<(TraitScore, Vec<f64>)> = Vec::new();
-    for (i, scores) in steps.into_iter().enumerate() {
-        for score in scores {
-            let evidence = score.evidence.iter().map(|e| Evidence {
-                record: e.record,
-                what: format!("step {}: {}", i + 1, e.what),
-            });
-            let at = match merged.iter().position(|(m, _)| m.name == score.name) {
-                Some(at) => at,
-                None => {
-                    let mut fresh = score.clone();
-                    fresh.evidence.clear();
-                    fresh.applicable = false;
-                    fresh.passed = true;
-                    merged.push((fresh, Vec::new()));
-                    merged.len() - 1
-                }
-            };
-            let (m, applied) = &mut merged[at];
-            m.evidence.extend(evidence);
-            if score.applicable {
-                m.applicable = true;
-                m.passed &= score.passed;
-                applied.push(score.score);
-            }
-        }
-    }
-    merged
-        .into_iter()
-        .map(|(mut m, applied)| {
-            m.score = if applied.is_empty() {
-                1.0
-            } else {
-                applied.iter().sum::<f64>() / applied.len() as f64
-            };
-            m
-        })
-        .collect()
-}
-
-/// The traits a task asks for (every trait when it names none).
-pub(crate) fn graded(
-    task: &Task,
-    records: &[RolloutRecord],
-    options: &crate::traits::TraitOptions,
-) -> Vec<crate::traits::TraitScore> {
-    let wanted = &task.config.jig.graders;
-    let set = &task.config.jig.limits;
-    let limited;
-    let options = if *set == TaskLimits::default() {
-        options
-    } else {
-        limited = options.clone().with_limits(Limits {
-            max_model_requests: set.max_model_requests,
-            max_requests_per_turn: set.max_requests_per_turn,
-            max_tokens: set.max_tokens,
-            max_cost_usd: set.max_cost_usd,
-            price: options.limits.price,
-        });
-        &limited
-    };
-    grade(records, options)
-        .into_iter()
-        .filter(|score| wanted.is_empty() || wanted.iter().any(|w| w == score.name.as_str()))
-        .collect()
-}
-
-/// The rollouts in a sample's sessions directory, oldest first (session
-/// ids are UUIDv7, which sort by creation time).
-pub(crate) fn find_rollouts(sessions: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(sessions)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|entry| entry.path().join("rollout.jsonl"))
-                .filter(|path| path.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found
-}
-
-/// The records of a rollout; a torn last line (a killed agent) is dropped.
-pub(crate) fn read_records(path: &Path) -> Vec<RolloutRecord> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<RolloutRecord>(line).ok())
-        .collect()
-}
-
-/// The reward with the hidden checks' share added as `hidden_checks`.
-fn with_hidden(reward: Reward, hidden: &[(String, bool)]) -> Reward {
-    if hidden.is_empty() {
-        return reward;
-    }
-    let passed = hidden.iter().filter(|(_, ok)| *ok).count() as f64 / hidden.len() as f64;
-    let mut named = match reward {
-        Reward::Single(value) => std::iter::once(("reward".to_owned(), value)).collect(),
-        Reward::Named(named) => named,
-    };
-    named.insert("hidden_checks".into(), passed);
-    Reward::Named(named)
 }
 
 /// What the oracle, the verifier and the hidden checks get of the host's
