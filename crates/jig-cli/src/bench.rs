@@ -185,6 +185,13 @@ pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// The median of `times` (the upper one of an even count); zero when empty.
+pub(crate) fn median(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
 pub(crate) fn peak_rss_mib() -> f64 {
     // ru_maxrss is in KiB on Linux.
     nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)

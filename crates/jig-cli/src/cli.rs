@@ -189,34 +189,7 @@ pub enum EvalCommand {
     /// task's files at its WORKDIR, no container engine), the agent, then
     /// the task's verifier, hidden checks and behaviour traits; results go to
     /// $JIG_HOME/evals.db. Exit 0 when every sample passed, 1 otherwise.
-    Run {
-        /// Suite directories (a directory of tasks) or task directories.
-        #[arg(required_unless_present = "resume")]
-        suites: Vec<PathBuf>,
-        /// The agent: jig, oracle (the task's solution/solve.sh), nop (does
-        /// nothing), or cmd:'COMMAND' (another CLI agent, instruction on stdin).
-        #[arg(long, default_value = "jig")]
-        agent: String,
-        /// jig's model: any model spec, `reference` (each task's reference
-        /// script, the default) or `bad:NAME` (one of its bad scripts).
-        #[arg(short, long)]
-        model: Option<String>,
-        /// Samples per task.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-        samples: u32,
-        /// Samples run at once (default: one more than the number of CPUs).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        concurrency: Option<u32>,
-        /// Only tasks whose name or directory matches this glob.
-        #[arg(long)]
-        filter: Option<String>,
-        /// Finish run RUN (id or unique prefix) without running its finished samples again.
-        #[arg(long, value_name = "RUN", conflicts_with_all = ["suites", "agent", "model", "samples", "filter"])]
-        resume: Option<String>,
-        /// One JSON summary on stdout instead of progress and text.
-        #[arg(long)]
-        json: bool,
-    },
+    Run(EvalRunArgs),
     /// The stored eval runs, oldest first.
     List {
         /// JSON instead of text.
@@ -251,6 +224,37 @@ pub enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `jig eval run`'s arguments.
+#[derive(Debug, Args)]
+pub struct EvalRunArgs {
+    /// Suite directories (a directory of tasks) or task directories.
+    #[arg(required_unless_present = "resume")]
+    pub suites: Vec<PathBuf>,
+    /// The agent: jig, oracle (the task's solution/solve.sh), nop (does
+    /// nothing), or cmd:'COMMAND' (another CLI agent, instruction on stdin).
+    #[arg(long, default_value = "jig")]
+    pub agent: String,
+    /// jig's model: any model spec, `reference` (each task's reference
+    /// script, the default) or `bad:NAME` (one of its bad scripts).
+    #[arg(short, long)]
+    pub model: Option<String>,
+    /// Samples per task.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub samples: u32,
+    /// Samples run at once (default: one more than the number of CPUs).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: Option<u32>,
+    /// Only tasks whose name or directory matches this glob.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Finish run RUN (id or unique prefix) without running its finished samples again.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["suites", "agent", "model", "samples", "filter"])]
+    pub resume: Option<String>,
+    /// One JSON summary on stdout instead of progress and text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `jig bench`.

@@ -21,25 +21,7 @@ mod run;
 pub fn run(cmd: EvalCommand) -> anyhow::Result<u8> {
     match cmd {
         EvalCommand::Traits { id, last, json } => traits(id.as_deref(), last, json),
-        EvalCommand::Run {
-            suites,
-            agent,
-            model,
-            samples,
-            concurrency,
-            filter,
-            resume,
-            json,
-        } => run::run(run::RunArgs {
-            suites,
-            agent,
-            model,
-            samples,
-            concurrency,
-            filter,
-            resume,
-            json,
-        }),
+        EvalCommand::Run(args) => run::run(args),
         EvalCommand::List { json } => run::list(json),
         EvalCommand::Show { run, json } => run::show(&run, json),
         EvalCommand::Regrade { run } => run::regrade(&run),

@@ -107,9 +107,7 @@ impl Recorder {
     pub(crate) fn flush(&self) -> Result<(), CoreError> {
         let mut inner = self.lock();
         inner.writer.sync()?;
-        for event in std::mem::take(&mut inner.unsent) {
-            inner.send(event);
-        }
+        inner.send_unsent();
         Ok(())
     }
 
@@ -120,10 +118,7 @@ impl Recorder {
     /// calls again, which changes nothing either. The sync before the next
     /// model request covers them.
     pub(crate) fn release(&self) {
-        let mut inner = self.lock();
-        for event in std::mem::take(&mut inner.unsent) {
-            inner.send(event);
-        }
+        self.lock().send_unsent();
     }
 
     /// Sends an event that is not (or could not be) recorded: a fault the
@@ -168,5 +163,12 @@ impl Inner {
             session_id: self.session_id.clone(),
             event,
         });
+    }
+
+    /// Sends the recorded events waiting to go out, in order.
+    fn send_unsent(&mut self) {
+        for event in std::mem::take(&mut self.unsent) {
+            self.send(event);
+        }
     }
 }

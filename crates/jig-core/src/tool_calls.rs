@@ -54,7 +54,7 @@ impl Session {
         };
         let mut next = 0;
         while next < calls.len() {
-            let end = self.batch_end(calls, next);
+            let (end, changes) = self.batch_end(calls, next);
             let batch = &calls[next..end];
             for call in batch {
                 self.emit(Event::ToolCallBegin {
@@ -65,7 +65,7 @@ impl Session {
             }
             // The calls' beginnings are durable before any of them can change
             // anything; a batch that changes nothing shows them unsynced.
-            if batch.iter().any(|call| self.changes_something(call)) {
+            if changes {
                 self.flush()?;
             } else {
                 self.release();
@@ -137,15 +137,17 @@ impl Session {
 
     /// End (exclusive) of the batch starting at `start`: one call that
     /// mutates or runs a command, or a run of read-only calls that run none.
-    fn batch_end(&self, calls: &[ToolCall], start: usize) -> usize {
+    /// Also whether the batch may change anything (it is then that one call).
+    fn batch_end(&self, calls: &[ToolCall], start: usize) -> (usize, bool) {
         let alone = |call: &ToolCall| self.changes_something(call);
         if alone(&calls[start]) {
-            return start + 1;
+            return (start + 1, true);
         }
-        calls[start..]
+        let end = calls[start..]
             .iter()
             .position(alone)
-            .map_or(calls.len(), |offset| start + offset)
+            .map_or(calls.len(), |offset| start + offset);
+        (end, false)
     }
 
     fn finish_call(

@@ -43,12 +43,8 @@ use crate::traits::TraitOptions;
 pub struct RunnerOptions {
     /// The agent under test.
     pub agent: Agent,
-    /// Samples per task.
-    pub samples: u32,
     /// Samples run at once (at least 1).
     pub concurrency: u32,
-    /// Only tasks whose name (or directory name) matches.
-    pub filter: Option<globset::GlobMatcher>,
     /// jig's own executable: the view helper and the jig agent.
     pub jig_exe: PathBuf,
     /// `$JIG_HOME`: where the jig agent's settings are read.
@@ -63,7 +59,7 @@ pub struct RunnerOptions {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub agent: Agent,
-    pub helper: PathBuf,
+    /// jig's own executable: the view helper and the jig agent.
     pub jig_exe: PathBuf,
     pub jig_home: PathBuf,
     pub work_dir: PathBuf,
@@ -221,7 +217,6 @@ pub async fn run(
     }
     let shared = Shared {
         agent: options.agent.clone(),
-        helper: options.jig_exe.clone(),
         jig_exe: options.jig_exe.clone(),
         jig_home: options.jig_home.clone(),
         work_dir: options.work_dir.clone(),
@@ -291,19 +286,7 @@ pub fn regrade(
         let Some(sessions) = path.parent().and_then(Path::parent) else {
             continue;
         };
-        let mut regraded = SampleResult {
-            task: row.task.clone(),
-            sample_index: row.sample_index,
-            status: row.status.clone(),
-            reward: None,
-            traits: Vec::new(),
-            usage: Default::default(),
-            cost_usd: None,
-            agent_ms: 0,
-            verifier_ms: 0,
-            rollout_path: None,
-        };
-        grading::read_sessions(task, sessions, options, &mut regraded);
+        let regraded = grading::read_sessions(task, sessions, options);
         results.replace_traits(run, &row.task, row.sample_index, &regraded.traits)?;
         count += 1;
     }

@@ -49,6 +49,7 @@ use jig_protocol::{Event, RolloutRecord, TurnOutcome};
 use tokio_util::sync::CancellationToken;
 
 use super::loop_gap::{children_cpu_time, cpu_time};
+use super::{median, ms};
 use crate::exit;
 
 /// The speed-up concurrency 2 should reach on 2 cores.
@@ -214,9 +215,7 @@ impl Bench {
         })?;
         let options = RunnerOptions {
             agent: reference_agent()?,
-            samples: 1,
             concurrency,
-            filter: None,
             jig_exe: self.jig_exe.clone(),
             jig_home: home.clone(),
             work_dir: runner::work_dir(&home, &run_id),
@@ -440,23 +439,14 @@ fn machine_cores_busy(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> 
     (busy1.saturating_sub(busy0)) as f64 / (total1.saturating_sub(total0)).max(1) as f64 * cpus as f64
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times.get(times.len() / 2).copied().unwrap_or_default()
-}
-
 fn median_f64(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 impl RunnerSide {
     fn median_of(&self, f: impl Fn(&RunnerRound) -> Duration) -> Duration {
-        median(self.rounds.iter().map(f).collect())
+        median(&self.rounds.iter().map(f).collect::<Vec<_>>())
     }
 
     /// Per task, the median over rounds of `f` of its sample.
@@ -465,7 +455,7 @@ impl RunnerSide {
         for sample in self.rounds.iter().flat_map(|r| &r.samples) {
             all.entry(sample.task.clone()).or_default().push(f(sample));
         }
-        all.into_iter().map(|(task, times)| (task, median(times))).collect()
+        all.into_iter().map(|(task, times)| (task, median(&times))).collect()
     }
 }
 
@@ -586,7 +576,7 @@ fn print_overhead(
     let compared: Vec<(&String, Duration)> = bare
         .iter()
         .filter(|(task, _)| agent.contains_key(*task) && whole.contains_key(*task))
-        .map(|(task, times)| (task, median(times.clone())))
+        .map(|(task, times)| (task, median(times)))
         .collect();
     println!(
         "  per-sample overhead at concurrency 1 against a bare `jig exec` of the same script \

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use nix::sys::resource::{UsageWho, getrusage};
 
+use super::median;
 use crate::exit;
 
 /// The searches: a rare literal, case-insensitive and word searches, a
@@ -229,12 +230,6 @@ fn children_cpu() -> Duration {
             time(usage.user_time()) + time(usage.system_time())
         })
         .unwrap_or_default()
-}
-
-fn median(times: &[Duration]) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
 }
 
 fn ratio(ours: Duration, theirs: Duration) -> f64 {

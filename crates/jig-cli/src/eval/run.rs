@@ -15,19 +15,8 @@ use jig_eval::runner::{self, Agent, Progress, RunnerOptions};
 use jig_eval::traits::TraitOptions;
 use tokio_util::sync::CancellationToken;
 
+use crate::cli::EvalRunArgs;
 use crate::{UsageError, exit};
-
-/// What `jig eval run` was given.
-pub struct RunArgs {
-    pub suites: Vec<PathBuf>,
-    pub agent: String,
-    pub model: Option<String>,
-    pub samples: u32,
-    pub concurrency: Option<u32>,
-    pub filter: Option<String>,
-    pub resume: Option<String>,
-    pub json: bool,
-}
 
 fn home() -> anyhow::Result<PathBuf> {
     let here = std::env::current_dir().context("cannot read the current directory")?;
@@ -45,7 +34,7 @@ fn now() -> String {
 }
 
 /// `jig eval run`.
-pub fn run(args: RunArgs) -> anyhow::Result<u8> {
+pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
     let home = home()?;
     let mut results = open_results(&home)?;
     let (run_id, spec) = match &args.resume {
@@ -107,14 +96,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         ))
         .into());
     }
+    let jig_home = std::fs::canonicalize(&home).unwrap_or(home);
     let options = RunnerOptions {
         agent,
-        samples: spec.samples_per_task,
         concurrency: spec.concurrency,
-        filter,
         jig_exe: std::env::current_exe().context("cannot find jig's own executable")?,
-        jig_home: std::fs::canonicalize(&home).unwrap_or(home.clone()),
-        work_dir: runner::work_dir(&std::fs::canonicalize(&home).unwrap_or(home.clone()), &run_id),
+        work_dir: runner::work_dir(&jig_home, &run_id),
+        jig_home,
         trait_options: TraitOptions::default(),
     };
     let show_progress = !args.json && std::io::stderr().is_terminal();

@@ -7,29 +7,34 @@ use std::path::{Path, PathBuf};
 
 use jig_protocol::{Event, RolloutRecord, TokenUsage};
 
-use crate::results::SampleResult;
 use crate::task::{Task, TaskLimits};
 use crate::traits::{Evidence, Limits, TraitScore, grade};
 
+/// What a sample's recorded sessions come to.
+pub(crate) struct Graded {
+    /// One score per trait over every session.
+    pub traits: Vec<TraitScore>,
+    /// Tokens over every session.
+    pub usage: TokenUsage,
+    /// Cost over the sessions that know theirs.
+    pub cost_usd: Option<f64>,
+    /// The first session's rollout (`regrade` finds the rest beside it).
+    pub rollout_path: Option<PathBuf>,
+}
+
 /// Grades every session the agent recorded in `sessions` (one per step, in
-/// the order they were made) and sums their usage into `result`; its
-/// `rollout_path` is the first one's (`regrade` finds the rest beside it).
-pub(crate) fn read_sessions(
-    task: &Task,
-    sessions: &Path,
-    options: &crate::traits::TraitOptions,
-    result: &mut SampleResult,
-) {
+/// the order they were made) and sums their usage.
+pub(crate) fn read_sessions(task: &Task, sessions: &Path, options: &crate::traits::TraitOptions) -> Graded {
     let rollouts = find_rollouts(sessions);
     let mut graded_steps = Vec::new();
     let mut cost = None;
-    result.usage = TokenUsage::default();
+    let mut usage = TokenUsage::default();
     for path in &rollouts {
         let records = read_records(path);
         let mut session_cost = None;
         for record in &records {
             match record {
-                RolloutRecord::Response { usage, .. } => result.usage.add(usage),
+                RolloutRecord::Response { usage: used, .. } => usage.add(used),
                 RolloutRecord::Event {
                     event: Event::TokenUsage { cost: Some(c), .. },
                 } => session_cost = Some(c.total_usd),
@@ -41,9 +46,12 @@ pub(crate) fn read_sessions(
         }
         graded_steps.push(graded(task, &records, options));
     }
-    result.cost_usd = cost;
-    result.traits = merge_steps(graded_steps);
-    result.rollout_path = rollouts.into_iter().next();
+    Graded {
+        traits: merge_steps(graded_steps),
+        usage,
+        cost_usd: cost,
+        rollout_path: rollouts.into_iter().next(),
+    }
 }
 
 /// One score per trait from each step's: it applies where any step's did,

@@ -279,7 +279,11 @@ impl<'a> Sample<'a> {
     async fn run(&self, result: &mut SampleResult, cancel: &CancellationToken) -> Result<(), Stop> {
         let outcome = self.run_phases(result, cancel).await;
         if self.shared.agent.records_rollout() {
-            read_sessions(self.task, &self.path("sessions"), &self.shared.trait_options, result);
+            let graded = read_sessions(self.task, &self.path("sessions"), &self.shared.trait_options);
+            result.traits = graded.traits;
+            result.usage = graded.usage;
+            result.cost_usd = graded.cost_usd;
+            result.rollout_path = graded.rollout_path;
         }
         let rewards = outcome?;
         let reward = combine(&rewards, self.task.config.multi_step_reward_strategy)
@@ -417,7 +421,7 @@ impl<'a> Sample<'a> {
             stderr: self.path(&format!("out/agent-{i}.stderr")),
             timeout: phase.agent_timeout,
         };
-        let (ended, took) = process::run(&self.shared.helper, &program, cancel).await?;
+        let (ended, took) = process::run(&self.shared.jig_exe, &program, cancel).await?;
         Ok((Some(ended), took))
     }
 
@@ -464,7 +468,7 @@ impl<'a> Sample<'a> {
             stderr: self.path(&format!("out/verifier-{i}.stderr")),
             timeout,
         };
-        let (ended, took) = process::run(&self.shared.helper, &program, cancel).await?;
+        let (ended, took) = process::run(&self.shared.jig_exe, &program, cancel).await?;
         match ended {
             Ended::Cancelled => return Err(Stop::Cancelled),
             Ended::TimedOut => {
@@ -497,7 +501,7 @@ impl<'a> Sample<'a> {
                 stderr: self.path(&format!("out/hidden-{i}.stderr")),
                 timeout: seconds(self.task.config.verifier.timeout_sec),
             };
-            let (ended, _) = process::run(&self.shared.helper, &program, cancel).await?;
+            let (ended, _) = process::run(&self.shared.jig_exe, &program, cancel).await?;
             match ended {
                 Ended::Cancelled => return Err(Stop::Cancelled),
                 ended => outcomes.push((check, ended == Ended::Exited(0))),
