@@ -209,6 +209,23 @@ pub enum EvalCommand {
         /// Run id or unique prefix.
         run: String,
     },
+    /// Judge a run's samples with an LLM judge over their whole trajectories
+    /// (the tasks' rubrics), replacing any earlier judgement.
+    Judge(EvalJudgeArgs),
+    /// The judge's agreement with human labels: accuracy, Cohen's kappa, a
+    /// confusion matrix, and the disagreements with their rationales.
+    Calibrate(EvalCalibrateArgs),
+    /// One self-contained HTML report of a run (no network: inline CSS, JS
+    /// and SVG), or its data as JSON.
+    Report(EvalReportArgs),
+    /// Two runs side by side: per-metric deltas with paired bootstrap 95%
+    /// confidence intervals over tasks, flipped tasks, and a verdict.
+    Compare(EvalCompareArgs),
+    /// Write a run's trajectories in another format (Harbor's ATIF).
+    Export(EvalExportArgs),
+    /// Grade another agent's recorded run (an ATIF trajectory file) with
+    /// jig's behaviour traits.
+    ImportTrajectory(EvalImportArgs),
     /// Grade a recorded session's behaviour from its rollout: preamble, plan,
     /// reading before editing, checking after the last edit, trained tools,
     /// forbidden and destructive commands, limits; each with its evidence.
@@ -249,10 +266,95 @@ pub struct EvalRunArgs {
     /// Only tasks whose name or directory matches this glob.
     #[arg(long)]
     pub filter: Option<String>,
+    /// Judge every sample with an LLM judge over its whole trajectory (the
+    /// task's rubric); judge tokens and cost are kept apart from the agent's.
+    #[arg(long, value_name = "MODEL")]
+    pub judge: Option<String>,
     /// Finish run RUN (id or unique prefix) without running its finished samples again.
     #[arg(long, value_name = "RUN", conflicts_with_all = ["suites", "agent", "model", "samples", "filter"])]
     pub resume: Option<String>,
     /// One JSON summary on stdout instead of progress and text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jig eval judge`'s arguments.
+#[derive(Debug, Args)]
+pub struct EvalJudgeArgs {
+    /// Run id or unique prefix.
+    pub run: String,
+    /// The judge's model spec (any provider; `scripted:PATH` for tests).
+    #[arg(long, value_name = "MODEL")]
+    pub judge: String,
+    /// One JSON summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jig eval calibrate`'s arguments.
+#[derive(Debug, Args)]
+pub struct EvalCalibrateArgs {
+    /// JSON Lines of human labels: `{"run", "task", "sample", "criterion", "label"}`
+    /// or `{"rollout", "criterion", "label"}`, with optional `"judge_label"`.
+    pub labels: PathBuf,
+    /// The judge's model spec; without it the labels' `judge_label`s (or the stored judgements) are used.
+    #[arg(long, value_name = "MODEL")]
+    pub judge: Option<String>,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jig eval report`'s arguments.
+#[derive(Debug, Args)]
+pub struct EvalReportArgs {
+    /// Run id or unique prefix.
+    pub run: String,
+    /// Where to write the report (default: report.html, or stdout with --json).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write the report's data as JSON instead of HTML.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jig eval compare`'s arguments.
+#[derive(Debug, Args)]
+pub struct EvalCompareArgs {
+    /// The baseline run (id or unique prefix).
+    pub run_a: String,
+    /// The candidate run (id or unique prefix).
+    pub run_b: String,
+    /// Also write the comparison as a self-contained HTML file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jig eval export`'s arguments.
+#[derive(Debug, Args)]
+pub struct EvalExportArgs {
+    /// Run id or unique prefix.
+    pub run: String,
+    /// The format: atif (Harbor's Agent Trajectory Interchange Format).
+    #[arg(long, default_value = "atif")]
+    pub format: String,
+    /// The directory to write one file per sample into.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+}
+
+/// `jig eval import-trajectory`'s arguments.
+#[derive(Debug, Args)]
+pub struct EvalImportArgs {
+    /// An ATIF trajectory file (JSON).
+    pub file: PathBuf,
+    /// The tool dialect its agent spoke (decides which tools count as trained).
+    #[arg(long)]
+    pub dialect: Option<jig_config::Dialect>,
+    /// One JSON object instead of text.
     #[arg(long)]
     pub json: bool,
 }

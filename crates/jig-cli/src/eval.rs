@@ -15,6 +15,9 @@ use jig_protocol::RolloutRecord;
 use crate::cli::EvalCommand;
 use crate::{UsageError, exit};
 
+mod atif;
+mod judge;
+mod report;
 mod run;
 
 /// `jig eval …`.
@@ -25,6 +28,12 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<u8> {
         EvalCommand::List { json } => run::list(json),
         EvalCommand::Show { run, json } => run::show(&run, json),
         EvalCommand::Regrade { run } => run::regrade(&run),
+        EvalCommand::Judge(args) => judge::judge(args),
+        EvalCommand::Calibrate(args) => judge::calibrate(args),
+        EvalCommand::Report(args) => report::report(args),
+        EvalCommand::Compare(args) => report::compare(args),
+        EvalCommand::Export(args) => atif::export(args),
+        EvalCommand::ImportTrajectory(args) => atif::import(args),
     }
 }
 

@@ -17,13 +17,27 @@
 //! - [`metrics`]: pass rate, mean reward, unbiased pass@k.
 //! - [`results`]: eval runs, samples and their trait scores in SQLite
 //!   (`$JIG_HOME/evals.db`), with run summaries and `--resume` support.
+//! - [`judge`]: the LLM judge over whole trajectories, with a rubric of
+//!   scaled criteria and a structured, validated answer.
+//! - [`calibrate`]: the judge's agreement with human labels (accuracy,
+//!   Cohen's kappa, confusion matrix).
+//! - [`report`]: one self-contained HTML report of a run (and its data as
+//!   JSON).
+//! - [`compare`]: two runs side by side, with paired bootstrap confidence
+//!   intervals over tasks.
+//! - [`atif`]: Harbor's Agent Trajectory Interchange Format, out and in.
 //! - [`runner`]: the local runner — each sample in a private filesystem
 //!   view, the agent (jig, the task's oracle, nothing, or another CLI agent),
 //!   the verifier, hidden checks and traits, concurrently, resumable.
 #![deny(missing_docs)]
 
+pub mod atif;
+pub mod calibrate;
+pub mod compare;
 pub mod dockerfile;
+pub mod judge;
 pub mod metrics;
+pub mod report;
 pub mod results;
 pub mod runner;
 pub mod task;

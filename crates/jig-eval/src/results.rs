@@ -54,6 +54,7 @@ use jig_protocol::TokenUsage;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+use crate::judge::Judgement;
 use crate::task::Reward;
 use crate::traits::{Evidence, TraitScore};
 
@@ -180,6 +181,11 @@ pub struct SampleResult {
     pub verifier_ms: u64,
     /// The session rollout, for re-grading.
     pub rollout_path: Option<PathBuf>,
+    /// The workspace's final diff against its starting state, as a unified
+    /// diff (cut at [`crate::runner::MAX_DIFF_BYTES`]), when it was taken.
+    pub workspace_diff: Option<String>,
+    /// The LLM judge's verdict, when the run has a judge.
+    pub judgement: Option<Judgement>,
 }
 
 /// A stored sample, as `jig eval show RUN --json` prints it.
@@ -208,6 +214,10 @@ pub struct SampleRow {
     pub verifier_ms: u64,
     /// The session rollout.
     pub rollout_path: Option<PathBuf>,
+    /// The workspace's final diff, when it was taken.
+    pub workspace_diff: Option<String>,
+    /// The LLM judge's verdict, when the sample was judged.
+    pub judgement: Option<Judgement>,
 }
 
 /// A stored trait score. The name is kept as text, so a database graded by

@@ -258,6 +258,8 @@ fn broken(task: String, index: u32, reason: String) -> SampleResult {
         agent_ms: 0,
         verifier_ms: 0,
         rollout_path: None,
+        workspace_diff: None,
+        judgement: None,
     }
 }
 

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::write::sqlite_error;
 use super::{Results, ResultsError, Run, RunId, RunSpec, SampleRow, SampleStatus, StoredTrait};
+use crate::judge::Judgement;
 use crate::task::Reward;
 use crate::traits::{Evidence, TraitName};
 
@@ -79,12 +80,13 @@ impl Results {
     /// The samples of `run`, by task then index, each with its traits.
     pub fn samples(&self, run: &RunId) -> Result<Vec<SampleRow>, ResultsError> {
         let mut traits = self.traits(run)?;
+        let mut judgements = self.judgements(run)?;
         let mut select = self
             .conn
             .prepare(
                 "SELECT task, sample_index, status, error_reason, container_line, container_text,
                      reward, reward_named, input_tokens, cached_input_tokens, output_tokens, cost_usd,
-                     agent_ms, verifier_ms, rollout_path
+                     agent_ms, verifier_ms, rollout_path, workspace_diff
                  FROM samples WHERE run_id = ?1 ORDER BY task, sample_index",
             )
             .map_err(sqlite_error(&self.path))?;
@@ -93,8 +95,28 @@ impl Results {
             .and_then(Iterator::collect)
             .map_err(sqlite_error(&self.path))?;
         for row in &mut rows {
-            row.traits = traits.remove(&(row.task.clone(), row.sample_index)).unwrap_or_default();
+            let key = (row.task.clone(), row.sample_index);
+            row.traits = traits.remove(&key).unwrap_or_default();
+            row.judgement = judgements.remove(&key);
         }
+        Ok(rows)
+    }
+
+    /// The judgements of `run`, by sample.
+    fn judgements(&self, run: &RunId) -> Result<HashMap<(String, u32), Judgement>, ResultsError> {
+        let mut select = self
+            .conn
+            .prepare("SELECT task, sample_index, body FROM sample_judgements WHERE run_id = ?1")
+            .map_err(sqlite_error(&self.path))?;
+        let rows = select
+            .query_map(params![run.as_str()], |row| {
+                let body: String = row.get(2)?;
+                let judgement: Judgement = serde_json::from_str(&body)
+                    .map_err(|error| rusqlite::Error::FromSqlConversionFailure(2, Type::Text, Box::new(error)))?;
+                Ok(((row.get(0)?, row.get(1)?), judgement))
+            })
+            .and_then(Iterator::collect)
+            .map_err(sqlite_error(&self.path))?;
         Ok(rows)
     }
 
@@ -222,5 +244,7 @@ fn sample_from_row(row: &Row<'_>) -> rusqlite::Result<SampleRow> {
         agent_ms: row.get(12)?,
         verifier_ms: row.get(13)?,
         rollout_path: row.get::<_, Option<String>>(14)?.map(PathBuf::from),
+        workspace_diff: row.get(15)?,
+        judgement: None,
     })
 }

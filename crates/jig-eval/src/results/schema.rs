@@ -16,7 +16,7 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use super::ResultsError;
 
 /// The schema version this jig writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long a writer waits for another process's write lock (a second
 /// `jig eval run`, or a `show` reading) before giving up.
@@ -24,7 +24,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `MIGRATIONS[v]` takes a database from version `v` to `v + 1`; version 0
 /// is an empty file.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
 
 const V1: &str = r#"
 CREATE TABLE runs (
@@ -79,6 +79,28 @@ CREATE TABLE sample_traits (
 
 /// Version 2: a run keeps its `--filter`, so `--resume` runs the same tasks.
 const V2: &str = "ALTER TABLE runs ADD COLUMN filter TEXT;";
+
+/// Version 3: a sample keeps its workspace's final diff, and the LLM
+/// judge's verdict has its own table (its tokens and cost apart from the
+/// agent's); `body` is the whole [`Judgement`](crate::judge::Judgement) as
+/// JSON.
+const V3: &str = r#"
+ALTER TABLE samples ADD COLUMN workspace_diff TEXT;
+
+CREATE TABLE sample_judgements (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    sample_index INTEGER NOT NULL,
+    judge TEXT NOT NULL,
+    status TEXT NOT NULL CONSTRAINT known_judgement_status CHECK (status IN ('graded', 'ungraded')),
+    input_tokens INTEGER NOT NULL CONSTRAINT judge_input_tokens_not_negative CHECK (input_tokens >= 0),
+    output_tokens INTEGER NOT NULL CONSTRAINT judge_output_tokens_not_negative CHECK (output_tokens >= 0),
+    cost_usd REAL,
+    body TEXT NOT NULL CONSTRAINT body_json_object CHECK (json_valid(body) AND json_type(body) = 'object'),
+    PRIMARY KEY (run_id, task, sample_index),
+    FOREIGN KEY (run_id, task, sample_index) REFERENCES samples(run_id, task, sample_index) ON DELETE CASCADE
+) STRICT;
+"#;
 
 /// Opens `path`, creating or migrating its schema.
 pub(super) fn open(path: &Path) -> Result<Connection, ResultsError> {

@@ -8,6 +8,7 @@ use std::path::Path;
 use rusqlite::{Connection, TransactionBehavior, ffi, params};
 
 use super::{Results, ResultsError, RunId, RunSpec, SampleResult, SampleStatus};
+use crate::judge::{Judgement, Verdict};
 use crate::task::Reward;
 use crate::traits::TraitScore;
 
@@ -71,6 +72,47 @@ impl Results {
             .map_err(sqlite_error(&self.path))?;
         insert_sample(&tx, &key, &row).map_err(|error| key.classify(&self.path, Rows::Sample, error))?;
         insert_traits(&tx, &key, &sample.traits).map_err(|error| key.classify(&self.path, Rows::Traits, error))?;
+        if let Some(judgement) = &sample.judgement {
+            insert_judgement(&tx, &key, judgement).map_err(|error| key.classify(&self.path, Rows::Judgement, error))?;
+        }
+        tx.commit().map_err(sqlite_error(&self.path))
+    }
+
+    /// Replaces a recorded sample's judgement (for `jig eval judge`), all or
+    /// nothing.
+    pub fn replace_judgement(
+        &mut self,
+        run: &RunId,
+        task: &str,
+        sample_index: u32,
+        judgement: &Judgement,
+    ) -> Result<(), ResultsError> {
+        let key = SampleKey {
+            run,
+            task,
+            index: sample_index,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite_error(&self.path))?;
+        tx.execute(
+            "DELETE FROM sample_judgements WHERE run_id = ?1 AND task = ?2 AND sample_index = ?3",
+            params![run.as_str(), task, sample_index],
+        )
+        .map_err(sqlite_error(&self.path))?;
+        insert_judgement(&tx, &key, judgement).map_err(|error| match error {
+            rusqlite::Error::SqliteFailure(failure, _)
+                if failure.extended_code == ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+            {
+                ResultsError::UnknownSample {
+                    run: run.clone(),
+                    task: task.to_owned(),
+                    index: sample_index,
+                }
+            }
+            error => key.classify(&self.path, Rows::Judgement, error),
+        })?;
         tx.commit().map_err(sqlite_error(&self.path))
     }
 
@@ -132,6 +174,8 @@ enum Rows {
     Sample,
     /// Its trait rows: a conflict is a trait named twice.
     Traits,
+    /// Its judgement row.
+    Judgement,
 }
 
 /// The sample a write is about, for its errors.
@@ -165,7 +209,7 @@ impl SampleKey<'_> {
                     index: self.index,
                 }
             }
-            (ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_UNIQUE, Rows::Traits) => {
+            (ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_UNIQUE, Rows::Traits | Rows::Judgement) => {
                 self.invalid(format!("a trait is scored twice ({error})"))
             }
             (ffi::SQLITE_CONSTRAINT_FOREIGNKEY, _) => ResultsError::UnknownRun {
@@ -254,8 +298,8 @@ fn insert_sample(conn: &Connection, key: &SampleKey<'_>, row: &SampleColumns<'_>
     conn.execute(
         "INSERT INTO samples (run_id, task, sample_index, status, error_reason, container_line, container_text,
              reward, reward_named, input_tokens, cached_input_tokens, output_tokens, cost_usd,
-             agent_ms, verifier_ms, rollout_path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             agent_ms, verifier_ms, rollout_path, workspace_diff)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             run.as_str(),
             task,
@@ -272,7 +316,8 @@ fn insert_sample(conn: &Connection, key: &SampleKey<'_>, row: &SampleColumns<'_>
             row.sample.cost_usd,
             row.sample.agent_ms,
             row.sample.verifier_ms,
-            row.rollout_path
+            row.rollout_path,
+            row.sample.workspace_diff
         ],
     )?;
     Ok(())
@@ -297,6 +342,36 @@ fn insert_traits(conn: &Connection, key: &SampleKey<'_>, traits: &[TraitScore]) 
             evidence
         ])?;
     }
+    Ok(())
+}
+
+fn insert_judgement(conn: &Connection, key: &SampleKey<'_>, judgement: &Judgement) -> rusqlite::Result<()> {
+    if let Some(cost) = judgement.cost_usd.filter(|cost| !cost.is_finite()) {
+        return Err(rusqlite::Error::ToSqlConversionFailure(
+            format!("judge cost {cost} is not a finite number").into(),
+        ));
+    }
+    let status = match judgement.verdict {
+        Verdict::Graded { .. } => "graded",
+        Verdict::Ungraded { .. } => "ungraded",
+    };
+    let body =
+        serde_json::to_string(judgement).map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
+    conn.execute(
+        "INSERT INTO sample_judgements (run_id, task, sample_index, judge, status, input_tokens, output_tokens, cost_usd, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            key.run.as_str(),
+            key.task,
+            key.index,
+            judgement.judge,
+            status,
+            judgement.usage.input_tokens,
+            judgement.usage.output_tokens,
+            judgement.cost_usd,
+            body
+        ],
+    )?;
     Ok(())
 }
 

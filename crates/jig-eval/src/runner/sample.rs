@@ -58,6 +58,8 @@ pub(crate) async fn run(shared: &Shared, task: &Task, index: u32, cancel: &Cance
         agent_ms: 0,
         verifier_ms: 0,
         rollout_path: None,
+        workspace_diff: None,
+        judgement: None,
     };
     let env = match &task.plan {
         Some(Plan::Local(env)) => env,

@@ -63,6 +63,8 @@ fn sample(task: &str, sample_index: u32, status: SampleStatus) -> SampleResult {
         rollout_path: Some(PathBuf::from(format!(
             "/home/u/.jig/sessions/{task}-{sample_index}.jsonl"
         ))),
+        workspace_diff: None,
+        judgement: None,
     }
 }
 
