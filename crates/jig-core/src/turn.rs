@@ -185,6 +185,7 @@ impl Session {
             instructions: &self.meta.instructions,
             items,
             tools: &self.tool_specs,
+            output_schema: None,
         };
         let mut stream = self.model.stream(&request).await.map_err(model_error)?;
         let (mut text, mut reasoning, mut calls) = (String::new(), Vec::new(), Vec::new());

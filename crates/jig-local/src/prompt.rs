@@ -136,6 +136,7 @@ mod tests {
             instructions: "be brief",
             items: &items,
             tools: &[],
+            output_schema: None,
         };
         let m = messages(&request, CallLayout::Array, Listing::Full);
         let roles: Vec<&str> = m.iter().map(|m| m.role).collect();

@@ -133,6 +133,9 @@ pub fn messages_body(request: &ModelRequest, options: &MessagesOptions) -> Value
     if let Some(budget) = options.thinking_budget {
         body["thinking"] = json!({ "type": "enabled", "budget_tokens": budget });
     }
+    if let Some(output) = request.output_schema {
+        body["output_config"] = json!({ "format": {"type": "json_schema", "schema": output.schema} });
+    }
     body
 }
 

@@ -103,6 +103,12 @@ pub fn chat_body(request: &ModelRequest, model: &str) -> Value {
         body["tools"] = Value::Array(tools);
         body["tool_choice"] = json!("auto");
     }
+    if let Some(output) = request.output_schema {
+        body["response_format"] = json!({
+            "type": "json_schema",
+            "json_schema": {"name": output.name, "schema": output.schema, "strict": true}
+        });
+    }
     body
 }
 

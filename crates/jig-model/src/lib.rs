@@ -37,6 +37,23 @@ pub struct ModelRequest<'a> {
     pub items: &'a [Item],
     /// Tools the model may call.
     pub tools: &'a [ToolSpec],
+    /// When set, the answer must be one JSON object matching this schema:
+    /// providers with a structured-output feature enforce it (OpenAI
+    /// Responses `text.format`, Chat Completions `response_format`,
+    /// Anthropic `output_config.format`); the others ignore it, so the
+    /// caller validates the answer in every case.
+    pub output_schema: Option<&'a OutputSchema>,
+}
+
+/// A JSON Schema the model's answer must match (see
+/// [`ModelRequest::output_schema`]). Written for the providers' strict
+/// modes: every property required, no additional properties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSchema {
+    /// A short name for the schema (`[a-zA-Z0-9_-]`, as OpenAI requires).
+    pub name: String,
+    /// The schema itself.
+    pub schema: serde_json::Value,
 }
 
 /// A piece of a streamed model response.

@@ -153,6 +153,11 @@ pub fn responses_body(request: &ModelRequest, options: &ResponsesOptions) -> Val
     if !options.store {
         body["include"] = json!(["reasoning.encrypted_content"]);
     }
+    if let Some(output) = request.output_schema {
+        body["text"] = json!({
+            "format": {"type": "json_schema", "name": output.name, "schema": output.schema, "strict": true}
+        });
+    }
     body
 }
 

@@ -224,6 +224,7 @@ async fn stream_time() -> anyhow::Result<Duration> {
         instructions: "bench",
         items: &[],
         tools: &[],
+        output_schema: None,
     };
     let n = 200;
     let start = Instant::now();

@@ -41,6 +41,7 @@ async fn a_task_gets_a_valid_call_then_the_answer_reuses_the_cache() {
         instructions: "You are a coding agent.",
         items: &items,
         tools: &tools,
+        output_schema: None,
     };
     let (text, calls, usage) = respond(&model, &request).await;
     assert!(
@@ -77,6 +78,7 @@ async fn a_task_gets_a_valid_call_then_the_answer_reuses_the_cache() {
         instructions: "You are a coding agent.",
         items: &items,
         tools: &tools,
+        output_schema: None,
     };
     let (_, _, usage2) = respond(&model, &request).await;
     assert!(

@@ -35,6 +35,7 @@ fn body_matches_claude_code_request_shape() {
         instructions: "You are jig, a coding agent.",
         items: &items,
         tools: &tools,
+        output_schema: None,
     };
     let options = MessagesOptions {
         thinking_budget: Some(8000),
@@ -56,6 +57,7 @@ fn without_tool_results_the_last_user_block_is_cached() {
         instructions: "",
         items: &items,
         tools: &[],
+        output_schema: None,
     };
     let body = messages_body(&request, &options());
     assert_eq!(
@@ -96,6 +98,7 @@ fn tool_results_come_before_text_in_a_merged_user_message() {
         instructions: "",
         items: &items,
         tools: &[],
+        output_schema: None,
     };
     let body = messages_body(&request, &options());
     assert_eq!(body["messages"][0]["content"][0]["input"], json!({}));
@@ -298,6 +301,7 @@ fn freeform_tool_is_offered_as_a_function_with_one_input_string() {
         instructions: "",
         items: &items,
         tools: &tools,
+        output_schema: None,
     };
     let schema = json!({
         "type": "object",
@@ -334,6 +338,7 @@ fn only_signed_thinking_goes_back_first_in_its_turn() {
         instructions: "",
         items: &items,
         tools: &[],
+        output_schema: None,
     };
     let body = messages_body(&request, &options());
     let kinds: Vec<&str> = body["messages"][1]["content"]

@@ -25,6 +25,7 @@ async fn run(client: &ChatClient) -> (Vec<ResponseEvent>, Option<ModelError>) {
         instructions: "be brief",
         items: &items,
         tools: &[],
+        output_schema: None,
     };
     let mut stream = client.stream(&request).await.unwrap();
     let mut events = Vec::new();
@@ -211,6 +212,7 @@ fn request_body_for_a_conversation_with_tools() {
         instructions: "You are jig.",
         items: &items,
         tools: &tools,
+        output_schema: None,
     };
     insta::assert_json_snapshot!(chat_body(&request, "gpt-test"));
 }

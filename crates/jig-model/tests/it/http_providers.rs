@@ -145,6 +145,7 @@ pub(crate) async fn run(client: &dyn ModelClient, items: &[Item]) -> (Vec<Respon
         instructions: "be brief",
         items,
         tools: &tools,
+        output_schema: None,
     };
     let mut stream = client.stream(&request).await.unwrap();
     let mut events = Vec::new();

@@ -12,4 +12,5 @@ mod scripted;
 mod scripted_guards;
 mod shared_client;
 mod skipped_events;
+mod structured_output;
 mod support;

@@ -134,6 +134,7 @@ fn body_matches_codex_request_shape() {
         instructions: "You are jig, a coding agent.",
         items: &items,
         tools: &tools,
+        output_schema: None,
     };
     let mut options = ResponsesOptions::new("gpt-5-codex");
     options.reasoning_effort = Some("medium".to_owned());
@@ -148,6 +149,7 @@ fn body_without_tools_or_storage_flags() {
         instructions: "",
         items: &items,
         tools: &[],
+        output_schema: None,
     };
     let options = ResponsesOptions {
         model: "gpt-5".to_owned(),
@@ -412,6 +414,7 @@ fn freeform_tool_is_offered_as_custom_and_its_calls_go_back_as_custom() {
         instructions: "",
         items: &items,
         tools: &tools,
+        output_schema: None,
     };
     let body = responses_body(&request, &ResponsesOptions::new("gpt-5-codex"));
     assert_eq!(
@@ -490,6 +493,7 @@ fn reasoning_goes_back_only_when_the_server_can_resolve_it() {
         instructions: "",
         items: &items,
         tools: &[],
+        output_schema: None,
     };
     let mut options = ResponsesOptions::new("gpt-5");
     let sent = responses_body(&request, &options)["input"].clone();

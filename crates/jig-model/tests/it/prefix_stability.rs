@@ -94,6 +94,7 @@ fn split(provider: Provider, items: &[Item]) -> (Vec<Value>, Value) {
         instructions: "You are jig, a coding agent.",
         items,
         tools: &tools,
+        output_schema: None,
     };
     let (mut body, key) = match provider {
         Provider::Chat => (chat_body(&request, "gpt-test"), "messages"),

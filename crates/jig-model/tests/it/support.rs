@@ -28,6 +28,7 @@ pub fn request(items: &[Item]) -> ModelRequest<'_> {
         instructions: "be brief",
         items,
         tools: &[],
+        output_schema: None,
     }
 }
 
