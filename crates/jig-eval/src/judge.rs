@@ -10,8 +10,199 @@
 //! the sample `ungraded` with the reason, and the run goes on. The judge's
 //! tokens and cost are kept apart from the agent's.
 
-use jig_protocol::TokenUsage;
+mod answer;
+mod render;
+pub mod rubric;
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use jig_model::{ModelClient, ModelRequest, ResponseEvent};
+use jig_protocol::{Item, TokenUsage};
 use serde::{Deserialize, Serialize};
+
+pub use answer::{Answer, parse as parse_answer, schema as answer_schema};
+pub use render::{MAX_RENDER_CHARS, Rendered, head_tail, render};
+pub use rubric::{Criterion, Rubric, RubricError, RubricSpec};
+
+/// The judge's instructions.
+const INSTRUCTIONS: &str = "You grade the whole trajectory of a coding agent on a task: \
+what it said, the tools it called and what they returned, the final state of the workspace \
+and the verifier's result. Score each criterion of the rubric on its scale, judging only \
+what the trajectory shows. Explain your scores in the rationale, and cite the records that \
+support them by their numbers (the numbers in [brackets]). Answer with one JSON object and \
+nothing else: {\"scores\": {criterion: score, ...}, \"rationale\": \"...\", \"cited\": [record numbers]}.";
+
+/// Computes what a judge's tokens cost, when its price is known.
+pub type CostFn = Arc<dyn Fn(&TokenUsage) -> Option<f64> + Send + Sync>;
+
+/// A model that judges trajectories.
+#[derive(Clone)]
+pub struct Judge {
+    client: Arc<dyn ModelClient>,
+    cost: CostFn,
+}
+
+impl std::fmt::Debug for Judge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Judge").field("spec", &self.client.spec()).finish()
+    }
+}
+
+/// What one judgement is about.
+#[derive(Debug, Clone, Copy)]
+pub struct JudgeRequest<'a> {
+    /// The task's name.
+    pub task: &'a str,
+    /// The instruction the agent was given.
+    pub instruction: &'a str,
+    /// The criteria to score.
+    pub rubric: &'a Rubric,
+    /// The trajectory, rendered.
+    pub trajectory: &'a Rendered,
+}
+
+impl Judge {
+    /// A judge on `client`, pricing its tokens with `cost`.
+    pub fn new(client: Arc<dyn ModelClient>, cost: CostFn) -> Judge {
+        Judge { client, cost }
+    }
+
+    /// The judge's model spec.
+    pub fn spec(&self) -> &str {
+        self.client.spec()
+    }
+
+    /// Judges one trajectory. A malformed, refused or failed answer is asked
+    /// for again once, with what was wrong; a second failure is
+    /// [`Verdict::Ungraded`] with the reason. Never fails otherwise.
+    pub async fn judge(&self, request: JudgeRequest<'_>) -> Judgement {
+        let schema = answer::schema(request.rubric);
+        let mut items = vec![Item::user(prompt(request))];
+        let mut usage = TokenUsage::default();
+        let mut reason = String::new();
+        for attempt in 0..2 {
+            let model_request = ModelRequest {
+                session_id: "jig-eval-judge",
+                instructions: INSTRUCTIONS,
+                items: &items,
+                tools: &[],
+                output_schema: Some(&schema),
+            };
+            let (text, used) = self.answer(&model_request).await;
+            usage.add(&used);
+            let problem = match text {
+                Ok(text) => match answer::parse(&text, request.rubric, &request.trajectory.records) {
+                    Ok(answer) => {
+                        return self.judgement(
+                            Verdict::Graded {
+                                scores: answer.scores,
+                                rationale: answer.rationale,
+                                cited: answer.cited,
+                            },
+                            usage,
+                        );
+                    }
+                    Err(problem) => {
+                        items.push(Item::assistant(text));
+                        problem
+                    }
+                },
+                Err(problem) => problem,
+            };
+            reason = if attempt == 0 {
+                problem.clone()
+            } else {
+                format!("{reason}; asked again: {problem}")
+            };
+            items.push(Item::user(format!(
+                "That answer cannot be used: {problem}. Answer again with only the JSON object."
+            )));
+        }
+        self.judgement(Verdict::Ungraded { reason }, usage)
+    }
+
+    fn judgement(&self, verdict: Verdict, usage: TokenUsage) -> Judgement {
+        Judgement {
+            judge: self.spec().to_owned(),
+            verdict,
+            cost_usd: (self.cost)(&usage),
+            usage,
+        }
+    }
+
+    /// The text of one response and its usage; `Err` when the model failed
+    /// or answered with a tool call.
+    async fn answer(&self, request: &ModelRequest<'_>) -> (Result<String, String>, TokenUsage) {
+        let mut stream = match self.client.stream(request).await {
+            Ok(stream) => stream,
+            Err(error) => return (Err(format!("the judge's model failed: {error}")), TokenUsage::default()),
+        };
+        let mut text = String::new();
+        let mut usage = TokenUsage::default();
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(ResponseEvent::TextDelta(delta)) => text.push_str(&delta),
+                Ok(ResponseEvent::Retrying { .. }) => text.clear(),
+                Ok(ResponseEvent::ToolCall(call)) => {
+                    return (
+                        Err(format!(
+                            "the judge called a tool (`{}`) instead of answering",
+                            call.name
+                        )),
+                        usage,
+                    );
+                }
+                Ok(ResponseEvent::Completed { usage: used }) => usage = used,
+                Ok(ResponseEvent::Reasoning(_) | ResponseEvent::Skipped { .. }) => {}
+                Err(error) => return (Err(format!("the judge's model failed: {error}")), usage),
+            }
+        }
+        (Ok(text), usage)
+    }
+}
+
+/// The user message: the task, the rubric, the trajectory.
+fn prompt(request: JudgeRequest<'_>) -> String {
+    let mut text = format!(
+        "# Task `{}`\n\n{}\n\n# Rubric\n\n",
+        request.task,
+        head_tail(request.instruction.trim(), 4_000)
+    );
+    for criterion in &request.rubric.criteria {
+        text.push_str(&format!(
+            "- `{}` ({} to {}): {}\n",
+            criterion.name,
+            criterion.min(),
+            criterion.max(),
+            criterion.description
+        ));
+    }
+    text.push('\n');
+    text.push_str(&request.trajectory.text);
+    text
+}
+
+/// The verifier's result as the judge reads it.
+pub fn outcome_text(status: &crate::results::SampleStatus, reward: Option<&crate::task::Reward>) -> String {
+    use crate::results::SampleStatus;
+    let status = match status {
+        SampleStatus::Passed => "passed".to_owned(),
+        SampleStatus::Failed => "failed".to_owned(),
+        SampleStatus::Error { reason } => format!("error: {reason}"),
+        SampleStatus::NeedsContainer { text, .. } => format!("not run (needs a container: {text})"),
+    };
+    let reward = match reward {
+        None => "no reward".to_owned(),
+        Some(crate::task::Reward::Single(value)) => format!("reward {value}"),
+        Some(crate::task::Reward::Named(values)) => values
+            .iter()
+            .map(|(name, value)| format!("{name} = {value}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!("{status}; {reward}")
+}
 
 /// A stored judgement of one sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

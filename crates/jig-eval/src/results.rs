@@ -59,7 +59,7 @@ use crate::task::Reward;
 use crate::traits::{Evidence, TraitScore};
 
 pub use schema::SCHEMA_VERSION;
-pub use summary::{PassAtK, PerSample, RunSummary, TraitRate};
+pub use summary::{CriterionMean, JudgeSummary, PassAtK, PerSample, RunSummary, TraitRate};
 
 /// An open results database.
 #[derive(Debug)]
@@ -117,6 +117,9 @@ pub struct RunSpec {
     /// The `--filter` glob on task names, when one was given.
     #[serde(default)]
     pub filter: Option<String>,
+    /// The LLM judge's model spec, when the run has a judge.
+    #[serde(default)]
+    pub judge: Option<String>,
     /// When it started, RFC 3339.
     pub started_at: String,
     /// The jig version that ran it.

@@ -19,7 +19,9 @@
 //!   that sample's `error`, never the run's.
 
 mod agent;
+mod diff;
 mod grading;
+mod judging;
 mod process;
 mod sample;
 mod steps;
@@ -32,8 +34,10 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 pub use agent::Agent;
+pub use diff::MAX_DIFF_BYTES;
 pub use sample::DEFAULT_AGENT_TIMEOUT_SEC;
 
+use crate::judge::Judge;
 use crate::results::{Results, ResultsError, RunId, SampleResult, SampleStatus};
 use crate::task::{Suite, Task};
 use crate::traits::TraitOptions;
@@ -53,6 +57,8 @@ pub struct RunnerOptions {
     pub work_dir: PathBuf,
     /// How traits are graded.
     pub trait_options: TraitOptions,
+    /// The LLM judge, when the run has one.
+    pub judge: Option<Judge>,
 }
 
 /// What every sample of a run shares.
@@ -66,6 +72,7 @@ pub(crate) struct Shared {
     /// Directories hidden from the agent (the suites, the run's work).
     pub hidden: Vec<PathBuf>,
     pub trait_options: TraitOptions,
+    pub judge: Option<Judge>,
 }
 
 /// One unit of work: a task and a sample index, or a task that did not load.
@@ -222,6 +229,7 @@ pub async fn run(
         work_dir: options.work_dir.clone(),
         hidden,
         trait_options: options.trait_options.clone(),
+        judge: options.judge.clone(),
     };
     let shared = &shared;
     let mut samples = futures::stream::iter(todo)
@@ -272,13 +280,7 @@ pub fn regrade(
     suites: &[PathBuf],
     options: &TraitOptions,
 ) -> Result<usize, RunnerError> {
-    let tasks: Vec<Arc<Task>> = plan(suites, 1, None, None)?
-        .into_iter()
-        .filter_map(|p| match p {
-            Planned::Sample { task, .. } => Some(task),
-            Planned::Broken { .. } => None,
-        })
-        .collect();
+    let tasks = planned_tasks(suites)?;
     let mut count = 0;
     for row in results.samples(run)? {
         let (Some(path), Some(task)) = (&row.rollout_path, tasks.iter().find(|t| t.name == row.task)) else {
@@ -293,6 +295,54 @@ pub fn regrade(
         count += 1;
     }
     Ok(count)
+}
+
+/// Judges every sample of `run` that has a rollout with `judge`, replacing
+/// earlier judgements; calls `progress` with each sample's task, index and
+/// judgement as it is recorded. Samples are judged `concurrency` at a time.
+/// Tasks are found again under `suites` (for their rubrics).
+pub async fn rejudge(
+    results: &mut Results,
+    run: &RunId,
+    suites: &[PathBuf],
+    judge: &Judge,
+    concurrency: usize,
+    mut progress: impl FnMut(&str, u32, &crate::judge::Judgement),
+) -> Result<usize, RunnerError> {
+    let tasks = planned_tasks(suites)?;
+    let rows = results.samples(run)?;
+    let jobs = rows.iter().filter_map(|row| {
+        let path = row.rollout_path.as_ref()?;
+        let task = tasks.iter().find(|t| t.name == row.task)?;
+        let sessions = path.parent().and_then(Path::parent)?;
+        Some(async move {
+            let view = judging::SampleView {
+                status: &row.status,
+                reward: row.reward.as_ref(),
+                workspace_diff: row.workspace_diff.as_deref(),
+            };
+            (row, judging::judge_sample(judge, task, sessions, view).await)
+        })
+    });
+    let mut judged = futures::stream::iter(jobs).buffer_unordered(concurrency.max(1));
+    let mut count = 0;
+    while let Some((row, judgement)) = judged.next().await {
+        results.replace_judgement(run, &row.task, row.sample_index, &judgement)?;
+        progress(&row.task, row.sample_index, &judgement);
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The tasks under `suites` that load.
+fn planned_tasks(suites: &[PathBuf]) -> Result<Vec<Arc<Task>>, RunnerError> {
+    Ok(plan(suites, 1, None, None)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Planned::Sample { task, .. } => Some(task),
+            Planned::Broken { .. } => None,
+        })
+        .collect())
 }
 
 /// The directory a run keeps its samples in, under `jig_home`.

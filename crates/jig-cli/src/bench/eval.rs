@@ -210,6 +210,7 @@ impl Bench {
             samples_per_task: 1,
             concurrency,
             filter: None,
+            judge: None,
             started_at: now(),
             jig_version: env!("CARGO_PKG_VERSION").to_owned(),
         })?;
@@ -220,6 +221,7 @@ impl Bench {
             jig_home: home.clone(),
             work_dir: runner::work_dir(&home, &run_id),
             trait_options: TraitOptions::default(),
+            judge: None,
         };
         let cancel = CancellationToken::new();
         let mut samples = Vec::new();

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use jig_eval::results::{Results, RunId, RunSpec, RunSummary, SampleStatus};
+use jig_eval::results::{JudgeSummary, Results, RunId, RunSpec, RunSummary, SampleStatus};
 use jig_eval::runner::{self, Agent, Progress, RunnerOptions};
 use jig_eval::traits::TraitOptions;
 use tokio_util::sync::CancellationToken;
@@ -18,19 +18,51 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::EvalRunArgs;
 use crate::{UsageError, exit};
 
-fn home() -> anyhow::Result<PathBuf> {
+pub(super) fn home() -> anyhow::Result<PathBuf> {
     let here = std::env::current_dir().context("cannot read the current directory")?;
     let (settings, _) = crate::exec::settings(&here, None)?;
     Ok(settings.home)
 }
 
-fn open_results(home: &Path) -> anyhow::Result<Results> {
+pub(super) fn open_results(home: &Path) -> anyhow::Result<Results> {
     std::fs::create_dir_all(home).with_context(|| format!("cannot create {}", home.display()))?;
     Ok(Results::open(home.join("evals.db"))?)
 }
 
 fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// The samples `spec` runs with `agent`.
+fn plan(spec: &RunSpec, agent: &Agent) -> anyhow::Result<Vec<runner::Planned>> {
+    let filter = spec
+        .filter
+        .as_deref()
+        .map(|glob| {
+            globset::Glob::new(glob)
+                .map(|g| g.compile_matcher())
+                .map_err(|e| UsageError(format!("--filter {glob}: {e}")))
+        })
+        .transpose()?;
+    let suites: Vec<PathBuf> = spec.suites.iter().map(PathBuf::from).collect();
+    Ok(runner::plan(
+        &suites,
+        spec.samples_per_task,
+        filter.as_ref(),
+        Some(agent),
+    )?)
+}
+
+/// Refuses a run whose judge would find a rubric it cannot use, before
+/// anything runs.
+fn check_rubrics(spec: &RunSpec, agent: &Agent) -> anyhow::Result<()> {
+    for unit in plan(spec, agent)? {
+        if let runner::Planned::Sample { task, .. } = unit {
+            jig_eval::judge::Rubric::for_task(&task.dir, task.config.jig.rubric.as_ref())
+                .map_err(|e| UsageError(format!("task {}: {e}", task.name)))?;
+        }
+    }
+    Ok(())
 }
 
 /// `jig eval run`.
@@ -66,25 +98,20 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
                 samples_per_task: args.samples,
                 concurrency,
                 filter: args.filter.clone(),
+                judge: args.judge.clone(),
                 started_at: now(),
                 jig_version: env!("CARGO_PKG_VERSION").to_owned(),
             };
+            if spec.judge.is_some() {
+                check_rubrics(&spec, &agent)?;
+            }
             (results.create_run(&spec)?, spec)
         }
     };
     let model = (spec.model != "-").then_some(spec.model.as_str());
     let agent = Agent::parse(&spec.agent, model).map_err(UsageError)?;
-    let filter = spec
-        .filter
-        .as_deref()
-        .map(|glob| {
-            globset::Glob::new(glob)
-                .map(|g| g.compile_matcher())
-                .map_err(|e| UsageError(format!("--filter {glob}: {e}")))
-        })
-        .transpose()?;
+    let planned = plan(&spec, &agent)?;
     let suites: Vec<PathBuf> = spec.suites.iter().map(PathBuf::from).collect();
-    let planned = runner::plan(&suites, spec.samples_per_task, filter.as_ref(), Some(&agent))?;
     if planned.is_empty() {
         return Err(UsageError(format!(
             "no task to run in {}{}",
@@ -104,6 +131,7 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
         work_dir: runner::work_dir(&jig_home, &run_id),
         jig_home,
         trait_options: TraitOptions::default(),
+        judge: spec.judge.as_deref().map(super::judge::build_judge).transpose()?,
     };
     let show_progress = !args.json && std::io::stderr().is_terminal();
     if !args.json {
@@ -265,6 +293,32 @@ fn print_summary(summary: &RunSummary) {
             per.cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default()
         );
     }
+    if let Some(judge) = &summary.judge {
+        print_judge_summary(judge);
+    }
+}
+
+/// The judge's part of a summary: its verdict counts, each criterion's
+/// mean, its own tokens and cost.
+pub(super) fn print_judge_summary(judge: &JudgeSummary) {
+    println!(
+        "  judge {}: {} graded, {} ungraded; {} input tokens, {} output{}",
+        judge.judges.join(", "),
+        judge.graded,
+        judge.ungraded,
+        judge.usage.input_tokens,
+        judge.usage.output_tokens,
+        judge.cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default()
+    );
+    for criterion in &judge.criteria {
+        println!(
+            "    {:<26} mean {:.2} ({:.0}%) over {}",
+            criterion.criterion,
+            criterion.mean,
+            100.0 * criterion.mean_normalised,
+            criterion.samples
+        );
+    }
 }
 
 /// `jig eval list`.
@@ -329,6 +383,12 @@ pub fn show(prefix: &str, json: bool) -> anyhow::Result<u8> {
                 format!(", traits missed: {}", failed.join(", "))
             }
         );
+        if let Some(judgement) = &sample.judgement {
+            println!(
+                "  {}",
+                super::judge::judgement_line("judge", sample.sample_index, judgement).trim_start()
+            );
+        }
     }
     Ok(exit::COMPLETED)
 }

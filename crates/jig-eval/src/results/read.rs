@@ -18,7 +18,7 @@ use crate::task::Reward;
 use crate::traits::{Evidence, TraitName};
 
 const RUN_COLUMNS: &str =
-    "id, suites, agent, model, samples_per_task, concurrency, started_at, finished_at, jig_version, filter";
+    "id, suites, agent, model, samples_per_task, concurrency, started_at, finished_at, jig_version, filter, judge";
 
 impl Results {
     /// Every run, oldest first.
@@ -194,6 +194,7 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
             samples_per_task: row.get(4)?,
             concurrency: row.get(5)?,
             filter: row.get(9)?,
+            judge: row.get(10)?,
             started_at: row.get(6)?,
             jig_version: row.get(8)?,
         },

@@ -80,12 +80,13 @@ CREATE TABLE sample_traits (
 /// Version 2: a run keeps its `--filter`, so `--resume` runs the same tasks.
 const V2: &str = "ALTER TABLE runs ADD COLUMN filter TEXT;";
 
-/// Version 3: a sample keeps its workspace's final diff, and the LLM
+/// Version 3: a run keeps its judge's spec, a sample keeps its workspace's final diff, and the LLM
 /// judge's verdict has its own table (its tokens and cost apart from the
 /// agent's); `body` is the whole [`Judgement`](crate::judge::Judgement) as
 /// JSON.
 const V3: &str = r#"
 ALTER TABLE samples ADD COLUMN workspace_diff TEXT;
+ALTER TABLE runs ADD COLUMN judge TEXT;
 
 CREATE TABLE sample_judgements (
     run_id TEXT NOT NULL,

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::read::report_order;
 use super::{Results, ResultsError, Run, RunId, SampleRow, SampleStatus};
+use crate::judge::{Judgement, Verdict};
 use crate::metrics::{mean, suite_pass_at_k};
 
 /// What a run came to.
@@ -43,6 +44,38 @@ pub struct RunSummary {
     pub cost_usd: Option<f64>,
     /// Means over the samples that ran; `None` when none did.
     pub per_sample: Option<PerSample>,
+    /// The LLM judge's verdicts; `None` when no sample was judged.
+    pub judge: Option<JudgeSummary>,
+}
+
+/// What the LLM judge said over a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JudgeSummary {
+    /// The judge's model spec(s), as recorded.
+    pub judges: Vec<String>,
+    /// Samples the judge scored.
+    pub graded: u64,
+    /// Samples it could not score.
+    pub ungraded: u64,
+    /// Each criterion's mean score, in the order first seen.
+    pub criteria: Vec<CriterionMean>,
+    /// The judge's tokens over all samples (apart from the agent's).
+    pub usage: TokenUsage,
+    /// The judge's cost, over the judgements with a known cost.
+    pub cost_usd: Option<f64>,
+}
+
+/// One criterion's mean over the graded samples.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionMean {
+    /// The criterion.
+    pub criterion: String,
+    /// Samples scored on it.
+    pub samples: u64,
+    /// The mean score, on its scale.
+    pub mean: f64,
+    /// The mean score mapped onto `0..=1`.
+    pub mean_normalised: f64,
 }
 
 /// One pass@k value.
@@ -123,6 +156,7 @@ pub(super) fn summarize(run: Run, rows: &[SampleRow]) -> RunSummary {
         usage,
         cost_usd: (!costs.is_empty()).then(|| costs.iter().sum()),
         per_sample: per_sample(&ran),
+        judge: judge_summary(rows),
         run,
     }
 }
@@ -167,6 +201,54 @@ fn trait_rates(rows: &[SampleRow]) -> Vec<TraitRate> {
             pass_rate: (applicable > 0).then(|| passed as f64 / applicable as f64),
         })
         .collect()
+}
+
+fn judge_summary(rows: &[SampleRow]) -> Option<JudgeSummary> {
+    let judged: Vec<&Judgement> = rows.iter().filter_map(|row| row.judgement.as_ref()).collect();
+    if judged.is_empty() {
+        return None;
+    }
+    let mut judges: Vec<String> = Vec::new();
+    let mut criteria: Vec<(String, Vec<f64>, Vec<f64>)> = Vec::new();
+    let mut usage = TokenUsage::default();
+    let mut graded = 0;
+    for judgement in &judged {
+        if !judges.contains(&judgement.judge) {
+            judges.push(judgement.judge.clone());
+        }
+        usage.add(&judgement.usage);
+        if let Verdict::Graded { scores, .. } = &judgement.verdict {
+            graded += 1;
+            for score in scores {
+                let at = match criteria.iter().position(|(name, ..)| *name == score.criterion) {
+                    Some(at) => at,
+                    None => {
+                        criteria.push((score.criterion.clone(), Vec::new(), Vec::new()));
+                        criteria.len() - 1
+                    }
+                };
+                criteria[at].1.push(score.score as f64);
+                criteria[at].2.push(score.normalised());
+            }
+        }
+    }
+    let costs: Vec<f64> = judged.iter().filter_map(|j| j.cost_usd).collect();
+    Some(JudgeSummary {
+        judges,
+        graded,
+        ungraded: judged.len() as u64 - graded,
+        criteria: criteria
+            .into_iter()
+            .map(|(criterion, raw, normalised)| CriterionMean {
+                criterion,
+                samples: raw.len() as u64,
+                mean: mean(&raw).unwrap_or(0.0),
+                mean_normalised: mean(&normalised).unwrap_or(0.0),
+            })
+            .collect(),
+        usage,
+        cost_usd: (!costs.is_empty()).then(|| costs.iter().sum()),
+    })
 }
 
 fn per_sample(ran: &[&SampleRow]) -> Option<PerSample> {

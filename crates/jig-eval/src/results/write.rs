@@ -19,8 +19,8 @@ impl Results {
         let suites = serde_json::Value::from(spec.suites.clone()).to_string();
         self.conn
             .execute(
-                "INSERT INTO runs (id, suites, agent, model, samples_per_task, concurrency, started_at, jig_version, filter)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO runs (id, suites, agent, model, samples_per_task, concurrency, started_at, jig_version, filter, judge)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     id.as_str(),
                     suites,
@@ -30,7 +30,8 @@ impl Results {
                     spec.concurrency,
                     spec.started_at,
                     spec.jig_version,
-                    spec.filter
+                    spec.filter,
+                    spec.judge
                 ],
             )
             .map_err(sqlite_error(&self.path))?;

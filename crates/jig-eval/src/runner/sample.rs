@@ -34,7 +34,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use super::agent::{self, Agent};
+use super::diff::Snapshot;
 use super::grading::read_sessions;
+use super::judging::{SampleView, judge_sample};
 use super::process::{self, Ended, Program};
 use super::steps::{Phase, combine, meets, with_hidden};
 use crate::dockerfile::{Environment, Plan, materialise};
@@ -79,11 +81,21 @@ pub(crate) async fn run(shared: &Shared, task: &Task, index: u32, cancel: &Cance
         }
     };
     match Sample::new(shared, task, env, index).and_then(|sample| Ok((sample.prepare()?, sample))) {
-        Ok(((), sample)) => match sample.run(&mut result, cancel).await {
-            Ok(()) => {}
-            Err(Stop::Cancelled) => return None,
-            Err(Stop::Error(reason)) => result.status = SampleStatus::Error { reason },
-        },
+        Ok(((), sample)) => {
+            match sample.run(&mut result, cancel).await {
+                Ok(()) => {}
+                Err(Stop::Cancelled) => return None,
+                Err(Stop::Error(reason)) => result.status = SampleStatus::Error { reason },
+            }
+            if let Some(judge) = shared.judge.as_ref().filter(|_| shared.agent.records_rollout()) {
+                let view = SampleView {
+                    status: &result.status,
+                    reward: result.reward.as_ref(),
+                    workspace_diff: result.workspace_diff.as_deref(),
+                };
+                result.judgement = Some(judge_sample(judge, task, &sample.path("sessions"), view).await);
+            }
+        }
         Err(Stop::Cancelled) => return None,
         Err(Stop::Error(reason)) => result.status = SampleStatus::Error { reason },
     }
@@ -279,7 +291,8 @@ impl<'a> Sample<'a> {
     }
 
     async fn run(&self, result: &mut SampleResult, cancel: &CancellationToken) -> Result<(), Stop> {
-        let outcome = self.run_phases(result, cancel).await;
+        let before = Snapshot::take(&self.path("root"));
+        let outcome = self.run_phases(result, &before, cancel).await;
         if self.shared.agent.records_rollout() {
             let graded = read_sessions(self.task, &self.path("sessions"), &self.shared.trait_options);
             result.traits = graded.traits;
@@ -303,12 +316,22 @@ impl<'a> Sample<'a> {
 
     /// Each phase's agent then verifier, in order, until one misses its
     /// `min_reward`; returns the rewards of the phases that were verified.
-    async fn run_phases(&self, result: &mut SampleResult, cancel: &CancellationToken) -> Result<Vec<Reward>, Stop> {
+    /// After each agent the workspace's diff against `before` is taken, so
+    /// the last one taken is the final diff of the agent's work.
+    async fn run_phases(
+        &self,
+        result: &mut SampleResult,
+        before: &Snapshot,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<Reward>, Stop> {
         let mut rewards = Vec::new();
         for (i, phase) in self.phases().iter().enumerate() {
             let step = phase.name.map(|n| format!("step {n}: ")).unwrap_or_default();
             let (ended, took) = self.agent(phase, i, cancel).await?;
             result.agent_ms += millis(took);
+            if ended.is_some() {
+                result.workspace_diff = Some(before.diff(&Snapshot::take(&self.path("root"))));
+            }
             match ended {
                 Some(Ended::Cancelled) => return Err(Stop::Cancelled),
                 Some(Ended::TimedOut) => {

@@ -303,8 +303,9 @@ pub struct JigConfig {
     pub graders: Vec<String>,
     /// Shell commands run after the verifier; each must exit 0.
     pub hidden_checks: Vec<String>,
-    /// Rubric text for an LLM judge.
-    pub rubric: Option<String>,
+    /// The LLM judge's rubric: one sentence, or `[[jig.rubric]]` criteria
+    /// (see [`crate::judge::rubric`]).
+    pub rubric: Option<crate::judge::RubricSpec>,
     /// A scripted-model TOML that solves the task, relative to the task directory.
     pub reference_script: Option<PathBuf>,
     /// Scripted models that must do badly, by name (`[jig.bad_scripts.NAME]`).

@@ -22,6 +22,7 @@ fn spec(samples_per_task: u32) -> RunSpec {
         samples_per_task,
         concurrency: 4,
         filter: None,
+        judge: None,
         started_at: "2026-12-01T10:00:00.000Z".into(),
         jig_version: "0.1.0".into(),
     }

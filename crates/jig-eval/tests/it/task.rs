@@ -70,7 +70,7 @@ fn fixture_task_in_harbor_layout_loads_cleanly() {
     let jig = &config.jig;
     assert_eq!(jig.graders, ["read_before_edit", "verified_after_last_edit"]);
     assert_eq!(jig.hidden_checks.len(), 1);
-    assert!(jig.rubric.as_deref().unwrap_or_default().contains("even-length"));
+    assert!(matches!(&jig.rubric, Some(jig_eval::judge::RubricSpec::Text(text)) if text.contains("even-length")));
     assert_eq!(jig.reference_script.as_deref(), Some(Path::new("jig/reference.toml")));
     let skips_tests = &jig.bad_scripts["skips_tests"];
     assert_eq!(skips_tests.script, Path::new("jig/skips-tests.toml"));
