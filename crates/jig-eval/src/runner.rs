@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use agent::Agent;
 pub use diff::MAX_DIFF_BYTES;
+pub use judging::judge_rollout;
 pub use sample::DEFAULT_AGENT_TIMEOUT_SEC;
 
 use crate::judge::Judge;
@@ -280,7 +281,7 @@ pub fn regrade(
     suites: &[PathBuf],
     options: &TraitOptions,
 ) -> Result<usize, RunnerError> {
-    let tasks = planned_tasks(suites)?;
+    let tasks = load_tasks(suites)?;
     let mut count = 0;
     for row in results.samples(run)? {
         let (Some(path), Some(task)) = (&row.rollout_path, tasks.iter().find(|t| t.name == row.task)) else {
@@ -309,7 +310,7 @@ pub async fn rejudge(
     concurrency: usize,
     mut progress: impl FnMut(&str, u32, &crate::judge::Judgement),
 ) -> Result<usize, RunnerError> {
-    let tasks = planned_tasks(suites)?;
+    let tasks = load_tasks(suites)?;
     let rows = results.samples(run)?;
     let jobs = rows.iter().filter_map(|row| {
         let path = row.rollout_path.as_ref()?;
@@ -334,8 +335,25 @@ pub async fn rejudge(
     Ok(count)
 }
 
+/// Judges one stored sample, found among `tasks` (from [`load_tasks`]);
+/// `None` when it has no rollout or its task is not among them.
+pub async fn judge_stored(
+    judge: &Judge,
+    tasks: &[Arc<Task>],
+    row: &crate::results::SampleRow,
+) -> Option<crate::judge::Judgement> {
+    let sessions = row.rollout_path.as_ref()?.parent()?.parent()?;
+    let task = tasks.iter().find(|t| t.name == row.task)?;
+    let view = judging::SampleView {
+        status: &row.status,
+        reward: row.reward.as_ref(),
+        workspace_diff: row.workspace_diff.as_deref(),
+    };
+    Some(judging::judge_sample(judge, task, sessions, view).await)
+}
+
 /// The tasks under `suites` that load.
-fn planned_tasks(suites: &[PathBuf]) -> Result<Vec<Arc<Task>>, RunnerError> {
+pub fn load_tasks(suites: &[PathBuf]) -> Result<Vec<Arc<Task>>, RunnerError> {
     Ok(plan(suites, 1, None, None)?
         .into_iter()
         .filter_map(|p| match p {

@@ -7,16 +7,21 @@
 //! price from the model's profile, so judge cost is counted like the
 //! agent's but kept apart.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use jig_core::SessionStore;
 use jig_core::budget::Limits;
+use jig_eval::calibrate::{Calibration, Label, Pair, Subject, read_labels};
 use jig_eval::judge::{Judge, Judgement, Verdict};
+use jig_eval::results::SampleRow;
+use jig_eval::task::Task;
 
 use super::run::{home, open_results};
 use crate::cli::{EvalCalibrateArgs, EvalJudgeArgs};
-use crate::exit;
+use crate::{UsageError, exit};
 
 /// The judge for model `spec`.
 pub(crate) fn build_judge(spec: &str) -> anyhow::Result<Judge> {
@@ -86,7 +91,168 @@ pub(crate) fn judgement_line(task: &str, index: u32, judgement: &Judgement) -> S
     }
 }
 
-/// `jig eval calibrate LABELS`.
-pub fn calibrate(_args: EvalCalibrateArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("jig eval calibrate is not built yet")
+/// `jig eval calibrate LABELS [--judge MODEL]`.
+pub fn calibrate(args: EvalCalibrateArgs) -> anyhow::Result<u8> {
+    let labels = read_labels(&args.labels)?;
+    let home = home()?;
+    let results = open_results(&home)?;
+    let mut runs: HashMap<String, (Vec<SampleRow>, Vec<Arc<Task>>)> = HashMap::new();
+    let mut subjects: HashMap<Subject, Option<Judgement>> = HashMap::new();
+    for label in &labels {
+        let subject = label.subject().map_err(UsageError)?;
+        if let Subject::Sample { run, .. } = &subject
+            && !runs.contains_key(run)
+        {
+            let stored = results.run(run)?;
+            let rows = results.samples(&stored.id)?;
+            let tasks = if args.judge.is_some() {
+                let suites: Vec<PathBuf> = stored.spec.suites.iter().map(Into::into).collect();
+                jig_eval::runner::load_tasks(&suites)?
+            } else {
+                Vec::new()
+            };
+            runs.insert(run.clone(), (rows, tasks));
+        }
+        subjects.entry(subject).or_insert(None);
+    }
+    if let Some(spec) = &args.judge {
+        let judge = build_judge(spec)?;
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        for (subject, judgement) in subjects.iter_mut() {
+            *judgement = runtime.block_on(judge_subject(&judge, subject, &labels, &runs))?;
+        }
+    } else {
+        for (subject, judgement) in subjects.iter_mut() {
+            if let Subject::Sample { run, task, index } = subject {
+                *judgement = find_row(&runs, run, task, *index).and_then(|row| row.judgement.clone());
+            }
+        }
+    }
+    let mut pairs = Vec::new();
+    let mut skipped = Vec::new();
+    for label in &labels {
+        let subject = label.subject().map_err(UsageError)?;
+        let judgement = subjects.get(&subject).and_then(Option::as_ref);
+        let from_judge = judgement.map(|j| match &j.verdict {
+            Verdict::Graded { scores, rationale, .. } => scores
+                .iter()
+                .find(|s| s.criterion == label.criterion)
+                .map(|s| (s.score, Some(rationale.clone())))
+                .ok_or_else(|| format!("the judge's rubric has no criterion `{}`", label.criterion)),
+            Verdict::Ungraded { reason } => Err(format!("the judge left it ungraded: {reason}")),
+        });
+        // A judge run now decides; without one, a label's own judge score,
+        // then the run's stored judgement.
+        let score = match (label.judge_label, args.judge.is_some(), from_judge) {
+            (Some(score), false, _) => Ok((score, label.judge_rationale.clone())),
+            (_, _, Some(found)) => found,
+            (_, _, None) => Err("no judge score: give --judge MODEL, a `judge_label`, or judge the run first".into()),
+        };
+        match score {
+            Ok((judge, rationale)) => pairs.push(Pair {
+                subject: subject.to_string(),
+                criterion: label.criterion.clone(),
+                human: label.label,
+                judge,
+                rationale,
+            }),
+            Err(why) => skipped.push(format!("{subject} {}: {why}", label.criterion)),
+        }
+    }
+    let Some(report) = jig_eval::calibrate::calibrate(&pairs, skipped.clone()) else {
+        return Err(UsageError(format!(
+            "no label could be compared with a judge's score: {}",
+            skipped.join("; ")
+        ))
+        .into());
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_calibration(&report);
+    }
+    Ok(exit::COMPLETED)
+}
+
+fn find_row<'a>(
+    runs: &'a HashMap<String, (Vec<SampleRow>, Vec<Arc<Task>>)>,
+    run: &str,
+    task: &str,
+    index: u32,
+) -> Option<&'a SampleRow> {
+    runs.get(run)?
+        .0
+        .iter()
+        .find(|row| row.task == task && row.sample_index == index)
+}
+
+/// The judge's verdict on one labelled subject.
+async fn judge_subject(
+    judge: &Judge,
+    subject: &Subject,
+    labels: &[Label],
+    runs: &HashMap<String, (Vec<SampleRow>, Vec<Arc<Task>>)>,
+) -> anyhow::Result<Option<Judgement>> {
+    match subject {
+        Subject::Sample { run, task, index } => {
+            let row = find_row(runs, run, task, *index)
+                .ok_or_else(|| UsageError(format!("run {run} has no sample {task}#{index}")))?;
+            let tasks = runs.get(run).map(|(_, tasks)| tasks.as_slice()).unwrap_or_default();
+            Ok(jig_eval::runner::judge_stored(judge, tasks, row).await)
+        }
+        Subject::Rollout(path) => {
+            let task_dir = labels
+                .iter()
+                .find(|l| l.rollout.as_ref() == Some(path))
+                .and_then(|l| l.task_dir.clone());
+            let task = task_dir
+                .map(|dir| Task::load(&dir).with_context(|| format!("cannot load the task {}", dir.display())))
+                .transpose()?;
+            Ok(Some(jig_eval::runner::judge_rollout(judge, path, task.as_ref()).await))
+        }
+    }
+}
+
+fn print_calibration(report: &Calibration) {
+    let kappa = |k: Option<f64>| k.map_or("undefined".to_owned(), |k| format!("{k:.3}"));
+    let overall = &report.overall;
+    println!(
+        "{} labels compared ({} skipped): accuracy {:.1}%, Cohen's kappa {}",
+        overall.pairs,
+        report.skipped.len(),
+        100.0 * overall.accuracy,
+        kappa(overall.kappa)
+    );
+    for (criterion, agreement) in &report.per_criterion {
+        println!(
+            "  {criterion:<26} {} labels, accuracy {:.1}%, kappa {}",
+            agreement.pairs,
+            100.0 * agreement.accuracy,
+            kappa(agreement.kappa)
+        );
+    }
+    println!("confusion (rows: person, columns: judge):");
+    let labels = &overall.confusion.labels;
+    let head: Vec<String> = labels.iter().map(|l| format!("{l:>5}")).collect();
+    println!("       {}", head.join(""));
+    for (label, row) in labels.iter().zip(&overall.confusion.counts) {
+        let cells: Vec<String> = row.iter().map(|c| format!("{c:>5}")).collect();
+        println!("  {label:>5}{}", cells.join(""));
+    }
+    if !report.disagreements.is_empty() {
+        println!("disagreements:");
+        for pair in &report.disagreements {
+            println!(
+                "  {} {}: person {}, judge {}{}",
+                pair.subject,
+                pair.criterion,
+                pair.human,
+                pair.judge,
+                pair.rationale.as_deref().map(|r| format!(" — {r}")).unwrap_or_default()
+            );
+        }
+    }
+    for why in &report.skipped {
+        println!("skipped: {why}");
+    }
 }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use jig_protocol::TokenUsage;
+use jig_protocol::{Item, Role, RolloutRecord, TokenUsage};
 
 use super::grading::{find_rollouts, read_records};
 use crate::judge::{Judge, JudgeRequest, Judgement, Rubric, Verdict, outcome_text, render};
@@ -14,37 +14,88 @@ use crate::results::SampleStatus;
 use crate::task::{Reward, Task};
 
 /// What the judge is shown of a sample besides its sessions.
-pub(crate) struct SampleView<'a> {
+#[derive(Debug, Clone, Copy)]
+pub struct SampleView<'a> {
+    /// How the sample ended.
     pub status: &'a SampleStatus,
+    /// What the verifier scored.
     pub reward: Option<&'a Reward>,
+    /// The workspace's final diff.
     pub workspace_diff: Option<&'a str>,
 }
 
 /// Judges the sample whose sessions are in `sessions`.
 pub(crate) async fn judge_sample(judge: &Judge, task: &Task, sessions: &Path, sample: SampleView<'_>) -> Judgement {
-    let ungraded = |reason: String| Judgement {
+    let records: Vec<_> = find_rollouts(sessions).iter().map(|path| read_records(path)).collect();
+    judge_records(judge, Some(task), &records, sample).await
+}
+
+/// Judges one recorded session (`rollout.jsonl`), optionally of `task`
+/// (its instruction and rubric; else the session's first user message and
+/// the default criteria). Its workspace and verifier are unknown.
+pub async fn judge_rollout(judge: &Judge, rollout: &Path, task: Option<&Task>) -> Judgement {
+    let records = vec![read_records(rollout)];
+    let unknown = SampleStatus::Error {
+        reason: "not recorded with this session".into(),
+    };
+    let view = SampleView {
+        status: &unknown,
+        reward: None,
+        workspace_diff: None,
+    };
+    judge_records(judge, task, &records, view).await
+}
+
+fn ungraded(judge: &Judge, reason: String) -> Judgement {
+    Judgement {
         judge: judge.spec().to_owned(),
         verdict: Verdict::Ungraded { reason },
         usage: TokenUsage::default(),
         cost_usd: None,
+    }
+}
+
+async fn judge_records(
+    judge: &Judge,
+    task: Option<&Task>,
+    records: &[Vec<RolloutRecord>],
+    sample: SampleView<'_>,
+) -> Judgement {
+    let rubric = match task {
+        Some(task) => Rubric::for_task(&task.dir, task.config.jig.rubric.as_ref()),
+        None => Ok(Rubric {
+            criteria: Rubric::default_criteria(),
+        }),
     };
-    let rubric = match Rubric::for_task(&task.dir, task.config.jig.rubric.as_ref()) {
+    let rubric = match rubric {
         Ok(rubric) => rubric,
-        Err(error) => return ungraded(error.to_string()),
+        Err(error) => return ungraded(judge, error.to_string()),
     };
-    let records: Vec<_> = find_rollouts(sessions).iter().map(|path| read_records(path)).collect();
+    let first_user = records.iter().flatten().find_map(|record| match record {
+        RolloutRecord::Item {
+            item: Item::Message { role: Role::User, text },
+        } => Some(text.as_str()),
+        _ => None,
+    });
+    let (name, instruction) = match task {
+        Some(task) => (task.name.as_str(), task.instruction.as_str()),
+        None => ("(a recorded session)", first_user.unwrap_or("(unknown)")),
+    };
     if records.iter().all(Vec::is_empty) {
-        return ungraded("the agent recorded no session, so there is no trajectory to judge".into());
+        return ungraded(
+            judge,
+            "the agent recorded no session, so there is no trajectory to judge".into(),
+        );
     }
     let rendered = render(
-        &records,
+        records,
         sample.workspace_diff,
         &outcome_text(sample.status, sample.reward),
     );
     judge
         .judge(JudgeRequest {
-            task: &task.name,
-            instruction: &task.instruction,
+            task: name,
+            instruction,
             rubric: &rubric,
             trajectory: &rendered,
         })

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod dockerfile;
+mod judge;
 mod results;
 mod task;
 mod traits;
