@@ -14,6 +14,7 @@ mod durability;
 mod e2e;
 mod eval_calibrate;
 mod eval_judge;
+mod eval_report;
 mod eval_run;
 mod eval_traits;
 mod guardrails;

@@ -5,8 +5,10 @@
 // Test helpers outside `#[test]` functions panic on setup failure on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod compare;
 mod dockerfile;
 mod judge;
+mod report;
 mod results;
 mod task;
 mod traits;

@@ -1,0 +1,233 @@
+//! `jig eval report` and `jig eval compare` on real runs of `evals/core`
+//! (a few tasks, by `--filter`): the oracle against doing nothing compared
+//! as text, JSON and HTML; and the HTML report of the reference scripts
+//! opened in headless Chromium — it renders with no console error, every
+//! chart has data, a sample's trajectory opens from the URL with the linked
+//! record marked, and screenshots come out.
+//!
+//! Chromium is required: the test fails with a message naming the package
+//! when it is missing, unless `JIG_SKIP_CHROMIUM=1`. It only ever opens
+//! `file://` pages, with a fresh profile and the browser's own network
+//! features off (the report's Content-Security-Policy forbids any load).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{Env, output_unless_hung, repo_root, stderr, stdout};
+
+/// Two tasks of the core suite, quick ones.
+const FILTER: &str = "*py-fix-s*";
+
+/// Runs `jig eval run evals/core --filter FILTER EXTRA… --json`; returns the
+/// run id.
+fn eval_run(env: &Env, extra: &[&str]) -> String {
+    let core = repo_root().join("evals/core");
+    let mut args = vec!["eval", "run", core.to_str().unwrap(), "--filter", FILTER, "--json"];
+    args.extend_from_slice(extra);
+    let out = env.run(&args);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(report["samples"].as_array().unwrap().len(), 2, "{report}");
+    report["run_id"].as_str().unwrap().to_owned()
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "stdout {}\nstderr {}", stdout(out), stderr(out));
+    stdout(out)
+}
+
+#[test]
+fn report_and_compare_the_oracle_against_doing_nothing() {
+    let env = Env::new();
+    let a = eval_run(&env, &["--agent", "oracle"]);
+    let b = eval_run(&env, &["--agent", "nop"]);
+
+    let json: Value = serde_json::from_str(&ok(&env.run(&["eval", "report", &a[..24], "--json"]))).unwrap();
+    assert_eq!(json["summary"]["run"]["id"], a.as_str());
+    assert_eq!(json["tasks"].as_array().unwrap().len(), 2);
+    let tasks: Vec<String> = json["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["task"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        json["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "passed")
+    );
+
+    let page = env.dir.path().join("a.html");
+    ok(&env.run(&["eval", "report", &a, "-o", page.to_str().unwrap()]));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // No address but the SVG namespace's (this run has no rollouts whose
+    // text could hold one): the report loads nothing.
+    let addresses = html.matches("http").count() - html.matches("http-equiv").count();
+    assert_eq!(addresses, html.matches("http://www.w3.org/2000/svg").count());
+
+    let text = ok(&env.run(&["eval", "compare", &a, &b]));
+    assert!(
+        text.contains("B is worse on pass rate: -100.0 pp [-100.0 pp, -100.0 pp]"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("pass → fail: {}", tasks.join(", "))), "{text}");
+    assert!(text.contains("fail → pass: none"), "{text}");
+
+    let compare_page = env.dir.path().join("compare.html");
+    let json = ok(&env.run(&[
+        "eval",
+        "compare",
+        &a,
+        &b,
+        "--json",
+        "-o",
+        compare_page.to_str().unwrap(),
+    ]));
+    let json: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["paired_tasks"].as_array().unwrap().len(), 2);
+    assert_eq!(json["metrics"][0]["metric"], "pass rate");
+    assert_eq!(json["metrics"][0]["interval"]["delta"], -1.0);
+    assert_eq!(json["metrics"][0]["significant"], true);
+    let html = std::fs::read_to_string(&compare_page).unwrap();
+    assert!(html.contains(r#"<script type="application/json" id="data">"#));
+
+    let missing = env.run(&["eval", "compare", &a, "nope"]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("no eval run `nope`"), "{}", stderr(&missing));
+}
+
+/// The Chromium binary, or `None` when skipping was asked for.
+fn chromium() -> Option<PathBuf> {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file());
+        if found.is_some() {
+            return found;
+        }
+    }
+    if std::env::var("JIG_SKIP_CHROMIUM").as_deref() == Ok("1") {
+        return None;
+    }
+    panic!(
+        "chromium is not installed, and the HTML report must be checked in it: \
+         `apt-get install --no-install-recommends chromium` (.ci/deps does), or set JIG_SKIP_CHROMIUM=1 to skip"
+    );
+}
+
+/// Runs headless Chromium on `url` with `extra` flags; returns stdout and
+/// fails on any console message (the report logs none of its own).
+fn headless(browser: &Path, profile: &Path, url: &str, extra: &[&str]) -> String {
+    let mut cmd = Command::new(browser);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--disable-sync",
+        "--disable-domain-reliability",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(extra)
+    .arg(url);
+    let out = output_unless_hung(cmd);
+    let log = stderr(&out);
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(":CONSOLE") || line.contains("Uncaught"))
+        .collect();
+    assert!(
+        console.is_empty(),
+        "console messages from {url}:\n{}",
+        console.join("\n")
+    );
+    assert!(out.status.success(), "chromium failed on {url}: {log}");
+    stdout(&out)
+}
+
+fn body_attribute(dom: &str, name: &str) -> String {
+    let body = &dom[dom.find("<body").expect("a body")..];
+    let body = &body[..body.find('>').unwrap()];
+    let at = body
+        .find(&format!("{name}=\""))
+        .unwrap_or_else(|| panic!("no {name} on {body}"));
+    let value = &body[at + name.len() + 2..];
+    value[..value.find('"').unwrap()].to_owned()
+}
+
+fn is_png(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| bytes.len() > 10_000 && bytes.starts_with(b"\x89PNG\r\n\x1a\n"))
+}
+
+#[test]
+fn the_html_report_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: JIG_SKIP_CHROMIUM=1");
+        return;
+    };
+    let env = Env::new();
+    let run = eval_run(&env, &["--model", "reference"]);
+    let page = env.dir.path().join("report.html");
+    ok(&env.run(&["eval", "report", &run, "-o", page.to_str().unwrap()]));
+    let json: Value = serde_json::from_str(&ok(&env.run(&["eval", "report", &run, "--json"]))).unwrap();
+    let sample = &json["samples"][0];
+    let evidence = sample["traits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|t| t["evidence"][0]["record"].as_u64())
+        .expect("a trait with a record as evidence");
+    let profile = env.dir.path().join("chromium-profile");
+    let url = format!("file://{}", page.display());
+
+    let dom = headless(&browser, &profile, &url, &["--dump-dom"]);
+    assert_eq!(
+        body_attribute(&dom, "data-rendered"),
+        "ok",
+        "{}",
+        body_attribute(&dom, "data-error-text")
+    );
+    assert_eq!(body_attribute(&dom, "data-errors"), "0");
+    assert_eq!(body_attribute(&dom, "data-view"), "overview");
+    assert_eq!(body_attribute(&dom, "data-charts"), "5");
+    assert_eq!(body_attribute(&dom, "data-empty-charts"), "0", "every chart has data");
+    assert_eq!(dom.matches(r#"<tr class="row">"#).count(), 2, "one row per sample");
+
+    let task = sample["task"].as_str().unwrap();
+    let sample_url = format!("{url}#sample={task}/0&rec=1.{evidence}");
+    let dom = headless(&browser, &profile, &sample_url, &["--dump-dom"]);
+    assert_eq!(body_attribute(&dom, "data-rendered"), "ok");
+    assert_eq!(body_attribute(&dom, "data-view"), "sample");
+    assert!(dom.contains(r#"id="trajectory""#), "the trajectory view opened");
+    assert!(dom.contains(r#"class="tool call""#), "tool calls are shown");
+    assert!(
+        dom.contains(&format!(r#"class="rec response target flash" id="rec-1-{evidence}""#)),
+        "the evidence's record is marked"
+    );
+    assert!(dom.contains(r#"class="evidence""#), "evidence links to records");
+
+    let shots = env.dir.path().join("shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (name, url) in [("report-screenshot.png", &url), ("report-trajectory.png", &sample_url)] {
+        let shot = shots.join(name);
+        let flag = format!("--screenshot={}", shot.display());
+        headless(&browser, &profile, url, &[&flag, "--window-size=1280,2000"]);
+        assert!(is_png(&shot), "{name} is a screenshot");
+        if let Some(dir) = std::env::var_os("JIG_REPORT_SCREENSHOTS") {
+            std::fs::copy(&shot, Path::new(&dir).join(name)).unwrap();
+        }
+    }
+}
