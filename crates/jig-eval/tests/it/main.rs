@@ -5,6 +5,7 @@
 // Test helpers outside `#[test]` functions panic on setup failure on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod atif;
 mod compare;
 mod dockerfile;
 mod judge;
