@@ -63,7 +63,7 @@ fn traits(id: Option<&str>, last: bool, json: bool) -> anyhow::Result<u8> {
     Ok(if all_passed { exit::COMPLETED } else { exit::FAILED })
 }
 
-fn print_scores(session: &str, dialect: &str, scores: &[TraitScore]) {
+pub(crate) fn print_scores(session: &str, dialect: &str, scores: &[TraitScore]) {
     println!("session {session} ({dialect} dialect)");
     for score in scores {
         let mark = match (score.applicable, score.passed) {

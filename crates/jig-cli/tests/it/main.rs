@@ -12,6 +12,7 @@ mod crash_compaction;
 mod dialects;
 mod durability;
 mod e2e;
+mod eval_atif;
 mod eval_calibrate;
 mod eval_judge;
 mod eval_report;
