@@ -50,8 +50,8 @@ const fmt = {
 
 // A chart's frame: a caption, a subtitle, the SVG, and the number of data
 // points it draws (data-points, which the page's health check counts).
-function chart(title, sub, points, body, legend) {
-  return el("figure", { class: "chart", "data-points": points },
+function chart(title, sub, points, body, legend, wide) {
+  return el("figure", { class: "chart" + (wide ? " wide" : ""), "data-points": points },
     el("figcaption", {}, title, el("div", { class: "sub" }, sub)),
     points > 0 ? body() : el("div", { class: "empty" }, "no data"),
     legend || null);
@@ -62,9 +62,9 @@ function legend(items) {
 }
 
 // Horizontal bars: rows of {label, bars: [{value (0..max), cls, text}]}.
-function barChart(rows, max) {
+function barChart(rows, max, wide) {
   const per = rows.length ? rows[0].bars.length : 1;
-  const rowH = 8 + per * 11, left = 190, width = 560, right = 96, top = 4;
+  const rowH = 8 + per * 11, left = 190, width = wide ? 1120 : 560, right = 96, top = 4;
   const height = top + rows.length * rowH + 18;
   const scale = (v) => ((width - left - right) * Math.max(0, Math.min(v, max))) / max;
   const g = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });

@@ -23,7 +23,7 @@ function renderCompare(app, c) {
     el("ul", { class: "verdicts panel" }, c.metrics.map((m) => el("li", { class: m.significant ? "sig" : null }, m.verdict))),
     el("h2", {}, "Differences, B − A"),
     el("div", { class: "charts" }, chart("Differences with 95% intervals", `${significant.length} of ${c.metrics.length} metrics differ significantly; each row on its own scale, the dashed line is no difference`,
-      c.metrics.length, () => forest(c.metrics))),
+      c.metrics.length, () => forest(c.metrics), null, true)),
     el("h3", {}, "Metrics"),
     el("table", { id: "metrics" },
       el("thead", {}, el("tr", {}, ["metric", "tasks", "A", "B", "B − A", "95% interval"].map((h, i) => el("th", { class: i ? "num" : null }, h)))),
@@ -54,7 +54,7 @@ function taskList(title, tasks, cls) {
 
 // One row per metric: its interval and point on a scale symmetric about 0.
 function forest(metrics) {
-  const width = 560, left = 200, right = 120, rowH = 24, top = 6;
+  const width = 1120, left = 240, right = 160, rowH = 26, top = 6;
   const height = top + metrics.length * rowH + 6;
   const mid = left + (width - left - right) / 2, half = (width - left - right) / 2;
   const g = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });

@@ -60,9 +60,21 @@ function overview(data, filters) {
       card("cost", fmt.usd(sum.cost_usd), per && per.cost_usd !== null ? fmt.usd(per.cost_usd) + " per sample" : "no price known"),
       card("agent time", per ? fmt.secs(per.agent_ms) : "–", per ? `verifier ${fmt.secs(per.verifier_ms)}` : null)),
     el("h2", {}, "Charts"),
-    el("div", { class: "charts" }, taskChart(data), costChart(data), traitChart(data), timeChart(data), tokenChart(data)),
+    el("div", { class: "charts" }, costChart(data), traitChart(data), timeChart(data), tokenChart(data), taskChart(data)),
+    judgeSummary(sum.judge),
     el("h2", {}, "Samples"),
     sampleTable(data, filters));
+}
+
+function judgeSummary(judge) {
+  if (!judge || !(judge.graded + judge.ungraded)) return null;
+  return el("div", {},
+    el("h2", {}, "Judge ", el("span", { class: "muted" }, judge.judges.join(", "))),
+    el("p", { class: "muted" }, `${judge.graded} graded, ${judge.ungraded} ungraded` + (judge.cost_usd !== null ? ` · ${fmt.usd(judge.cost_usd)}` : "")),
+    el("table", {},
+      el("thead", {}, el("tr", {}, el("th", {}, "criterion"), el("th", { class: "num" }, "samples"), el("th", { class: "num" }, "mean"), el("th", { class: "num" }, "mean on 0–1"))),
+      el("tbody", {}, judge.criteria.map((c) => el("tr", {}, el("td", {}, c.criterion), el("td", { class: "num" }, String(c.samples)),
+        el("td", { class: "num" }, fmt.num(c.mean, 2)), el("td", { class: "num" }, fmt.num(c.mean_normalised, 2)))))));
 }
 
 function taskChart(data) {
@@ -73,8 +85,8 @@ function taskChart(data) {
       { value: t.mean_reward, cls: "bar-reward", text: fmt.num(t.mean_reward, 2) },
     ],
   }));
-  return chart("Pass rate and mean reward per task", `${rows.length} tasks`, rows.length, () => barChart(rows, 1),
-    legend([["pass rate", "var(--a)"], ["mean reward", "var(--b)"]]));
+  return chart("Pass rate and mean reward per task", `${rows.length} tasks`, rows.length, () => barChart(rows, 1, true),
+    legend([["pass rate", "var(--a)"], ["mean reward", "var(--b)"]]), true);
 }
 
 function costChart(data) {
