@@ -3,7 +3,9 @@
 //! as text, JSON and HTML; and the HTML report of the reference scripts
 //! opened in headless Chromium — it renders with no console error, every
 //! chart has data, a sample's trajectory opens from the URL with the linked
-//! record marked, and screenshots come out.
+//! record marked, and screenshots come out; and a real run whose
+//! instruction, messages, tool call and output carry `</script><script>…`
+//! and an `<img onerror>` renders all of it as text, running none.
 //!
 //! Chromium is required: the test fails with a message naming the package
 //! when it is missing, unless `JIG_SKIP_CHROMIUM=1`. It only ever opens
@@ -235,4 +237,97 @@ fn the_html_report_renders_in_headless_chromium() {
             std::fs::copy(&shot, Path::new(&dir).join(name)).unwrap();
         }
     }
+}
+
+/// Script that marks the page when it runs; the report must never run it.
+const ATTACK: &str = r#"</script><script>document.body.setAttribute("data-pwned","script")</script><img src=x onerror="document.body.setAttribute('data-pwned','img')">"#;
+
+/// A task whose instruction, assistant text, tool arguments and tool
+/// output all carry [`ATTACK`].
+fn hostile_task(dir: &Path) {
+    let files: [(&str, String); 6] = [
+        (
+            "task.toml",
+            "[verifier]\ntimeout_sec = 60.0\n[agent]\ntimeout_sec = 60.0\n[jig]\nreference_script = \"jig/reference.toml\"\n"
+                .to_owned(),
+        ),
+        ("instruction.md", format!("Print this: {ATTACK}\n")),
+        (
+            "environment/Dockerfile",
+            "FROM debian:bookworm-slim\nWORKDIR /app\nCOPY seed.txt ./\n".to_owned(),
+        ),
+        ("environment/seed.txt", "seed\n".to_owned()),
+        (
+            "tests/test.sh",
+            "mkdir -p /logs/verifier\necho 0 > /logs/verifier/reward.txt\n".to_owned(),
+        ),
+        (
+            "jig/reference.toml",
+            format!(
+                "[[response]]\ntext = {text}\n[[response.tool_calls]]\nname = \"shell\"\narguments = {{ command = [\"printf\", \"%s\", {text}] }}\n\n[[response]]\ntext = {text}\n",
+                text = serde_json::to_string(ATTACK).unwrap()
+            ),
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn a_hostile_trajectory_stays_inert_in_chromium() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: JIG_SKIP_CHROMIUM=1");
+        return;
+    };
+    let env = Env::new();
+    let suite = env.dir.path().join("suite");
+    hostile_task(&suite.join("hostile"));
+    let out = env.run(&["eval", "run", suite.to_str().unwrap(), "--model", "reference", "--json"]);
+    let run: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let rollout = run["samples"][0]["rollout_path"].as_str().expect("a rollout");
+    let text = std::fs::read_to_string(rollout).unwrap();
+    assert!(
+        text.matches("data-pwned").count() >= 4,
+        "the attack is in the rollout: {text}"
+    );
+    let page = env.dir.path().join("report.html");
+    ok(&env.run(&[
+        "eval",
+        "report",
+        run["run_id"].as_str().unwrap(),
+        "-o",
+        page.to_str().unwrap(),
+    ]));
+
+    let profile = env.dir.path().join("chromium-profile");
+    let task = run["samples"][0]["task"].as_str().unwrap();
+    for url in [
+        format!("file://{}", page.display()),
+        format!("file://{}#sample={task}/0", page.display()),
+    ] {
+        let dom = headless(&browser, &profile, &url, &["--dump-dom"]);
+        assert_eq!(body_attribute(&dom, "data-rendered"), "ok");
+        let body = &dom[dom.find("<body").unwrap()..];
+        assert!(
+            !body[..body.find('>').unwrap()].contains("data-pwned"),
+            "the attack ran: {body}"
+        );
+        assert!(!dom.contains("<img"), "the attack made markup");
+    }
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("file://{}#sample={task}/0", page.display()),
+        &["--dump-dom"],
+    );
+    // Shown as text: the instruction, the message, the call and its output.
+    assert!(
+        dom.matches("&lt;/script&gt;&lt;script&gt;document.body.setAttribute")
+            .count()
+            >= 4,
+        "{dom}"
+    );
 }
