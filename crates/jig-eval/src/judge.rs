@@ -77,7 +77,7 @@ impl Judge {
     /// for again once, with what was wrong; a second failure is
     /// [`Verdict::Ungraded`] with the reason. Never fails otherwise.
     pub async fn judge(&self, request: JudgeRequest<'_>) -> Judgement {
-        let schema = answer::schema(request.rubric);
+        let schema = answer::schema(request.rubric, &request.trajectory.records);
         let mut items = vec![Item::user(prompt(request))];
         let mut usage = TokenUsage::default();
         let mut reason = String::new();

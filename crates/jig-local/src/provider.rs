@@ -128,9 +128,10 @@ impl LocalModel {
         let layout = info.layout;
         Generation {
             messages: prompt::messages(request, layout, Listing::for_size(info.parameters)),
-            grammar: match self.constraint {
-                Constraint::Grammar => toolcall::grammar(request.tools, layout, self.choice_for(request)),
-                Constraint::Off => None,
+            grammar: match (self.constraint, request.output_schema) {
+                (Constraint::Grammar, Some(output)) => Some(toolcall::json_grammar(&output.schema)),
+                (Constraint::Grammar, None) => toolcall::grammar(request.tools, layout, self.choice_for(request)),
+                (Constraint::Off, _) => None,
             },
             // A model that writes the harness's reply itself has finished its turn.
             stop: vec!["<tool_response>".to_owned()],

@@ -228,6 +228,17 @@ pub fn grammar(tools: &[ToolSpec], layout: CallLayout, choice: Choice) -> Option
     Some(g)
 }
 
+/// The grammar for a response that is one JSON object matching `schema`:
+/// the engine's structured output ([`jig_model::ModelRequest::output_schema`]),
+/// enforced token by token as tool arguments are.
+pub fn json_grammar(schema: &Value) -> String {
+    let mut schema = constrain_schema(schema.clone());
+    if let Value::Object(map) = &mut schema {
+        map.insert("x-guidance".into(), guidance_options());
+    }
+    format!("%llguidance {{}}\n\nstart: %json {schema}\n")
+}
+
 /// A copy of `schema` that a small model can always finish: objects accept
 /// only their declared properties (when they declare any), and strings
 /// without a length limit get [`MAX_STRING_LEN`].

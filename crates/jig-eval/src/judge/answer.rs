@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 use super::CriterionScore;
 use super::rubric::Rubric;
 
-/// The schema of an answer for `rubric`.
-pub fn schema(rubric: &Rubric) -> OutputSchema {
+/// The schema of an answer for `rubric`, citing only the records `shown`.
+pub fn schema(rubric: &Rubric, shown: &BTreeSet<u64>) -> OutputSchema {
     let mut scores = Map::new();
     for criterion in &rubric.criteria {
         scores.insert(
@@ -40,7 +40,7 @@ pub fn schema(rubric: &Rubric) -> OutputSchema {
                     "additionalProperties": false,
                 },
                 "rationale": {"type": "string"},
-                "cited": {"type": "array", "items": {"type": "integer"}},
+                "cited": {"type": "array", "items": {"type": "integer", "enum": shown}},
             },
             "required": ["scores", "rationale", "cited"],
             "additionalProperties": false,

@@ -81,13 +81,14 @@ fn an_answer_that_breaks_the_rubric_says_what_is_wrong() {
 
 #[test]
 fn the_answer_schema_is_strict_and_names_every_criterion() {
-    let schema = answer_schema(&rubric()).schema;
+    let schema = answer_schema(&rubric(), &shown(&[2, 9])).schema;
     assert_eq!(schema["required"], json!(["scores", "rationale", "cited"]));
     assert_eq!(schema["additionalProperties"], false);
     let scores = &schema["properties"]["scores"];
     assert_eq!(scores["required"], json!(["process", "safe"]));
     assert_eq!(scores["additionalProperties"], false);
     assert_eq!(scores["properties"]["safe"]["maximum"], 1);
+    assert_eq!(schema["properties"]["cited"]["items"]["enum"], json!([2, 9]));
 }
 
 #[test]

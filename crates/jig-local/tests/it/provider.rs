@@ -86,3 +86,44 @@ async fn a_task_gets_a_valid_call_then_the_answer_reuses_the_cache() {
         "the first request's prompt (and the call the model wrote) is reused: {usage2:?} after {usage:?}"
     );
 }
+
+#[tokio::test]
+async fn an_output_schema_makes_the_answer_one_object_that_matches_it() {
+    let path = model_path();
+    let model = LocalModel::load(
+        &path.to_string_lossy(),
+        std::path::Path::new("/nonexistent"),
+        EngineOptions {
+            max_output_tokens: 120,
+            ..EngineOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let schema = jig_model::OutputSchema {
+        name: "grade".into(),
+        schema: serde_json::json!({
+            "type": "object",
+            "properties": {
+                "verdict": {"type": "string", "maxLength": 60},
+                "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                "cited": {"type": "array", "items": {"type": "integer", "enum": [2, 4]}},
+            },
+            "required": ["verdict", "score", "cited"],
+            "additionalProperties": false,
+        }),
+    };
+    let items = [Item::user("Grade this answer to 2+2: \"5\". Reply in JSON.")];
+    // Tools are offered too: with a schema the answer is the object, never a call.
+    let tools = tools();
+    let request = ModelRequest {
+        session_id: "s",
+        instructions: "You are a strict grader.",
+        items: &items,
+        tools: &tools,
+        output_schema: Some(&schema),
+    };
+    let (text, calls, _) = respond(&model, &request).await;
+    assert!(calls.is_empty(), "{calls:?}");
+    let answer: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    validate(&schema.schema, &answer, "answer").unwrap_or_else(|e| panic!("{e}: {text}"));
+}
