@@ -15,7 +15,6 @@
 pub mod bootstrap;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 use serde::Serialize;
 
@@ -264,18 +263,37 @@ fn delta(metric: &Metric, paired: &[&str], by_a: &ByTask, by_b: &ByTask, bootstr
 /// "B is better on pass rate: +12.5 pp [+4.2, +20.8]", or "no significant
 /// difference in pass rate (+2.0 pp [-5.0, +9.0])".
 pub fn verdict(metric: &str, unit: Unit, better: Better, interval: &Interval) -> String {
-    let figures = format!(
-        "{} [{}, {}]",
-        signed(unit, interval.delta),
-        signed(unit, interval.low),
-        signed(unit, interval.high)
-    );
+    let figures = figures(unit, interval);
     if !interval.significant() {
         return format!("no significant difference in {metric} ({figures})");
     }
     let b_better = (interval.delta > 0.0) == (better == Better::Higher);
     let word = if b_better { "better" } else { "worse" };
     format!("B is {word} on {metric}: {figures}")
+}
+
+/// A difference and its interval: `+12.5 pp [+4.2, +20.8]`.
+pub fn figures(unit: Unit, interval: &Interval) -> String {
+    format!(
+        "{} [{}, {}]",
+        signed(unit, interval.delta),
+        bare(unit, interval.low),
+        bare(unit, interval.high)
+    )
+}
+
+/// A difference with its sign, without its unit's name: `+12.5`, `-0.250`,
+/// `+1200`, `+$0.0123`, `-1.5`.
+fn bare(unit: Unit, value: f64) -> String {
+    let sign = if value < 0.0 { "-" } else { "+" };
+    let size = value.abs();
+    match unit {
+        Unit::Rate => format!("{sign}{:.1}", size * 100.0),
+        Unit::Reward => format!("{sign}{size:.3}"),
+        Unit::Tokens => format!("{sign}{size:.0}"),
+        Unit::Usd => format!("{sign}${size:.4}"),
+        Unit::Seconds => format!("{sign}{size:.1}"),
+    }
 }
 
 /// A difference with its sign and unit: `+12.5 pp`, `-0.250`, `+1200
@@ -305,41 +323,45 @@ pub fn plain(unit: Unit, value: f64) -> String {
 
 /// The comparison as text for a terminal.
 pub fn text(comparison: &Comparison) -> String {
-    let mut out = String::new();
     let describe = |run: &Run| format!("{} (agent {}, model {})", run.id, run.spec.agent, run.spec.model);
-    // Writing to a String cannot fail.
-    let _ = writeln!(out, "A: {}", describe(&comparison.a));
-    let _ = writeln!(out, "B: {}", describe(&comparison.b));
-    let _ = writeln!(
-        out,
-        "{} tasks paired; bootstrap over tasks, {} resamples, 95% intervals",
-        comparison.paired_tasks.len(),
-        comparison.bootstrap.resamples
-    );
+    let mut lines = vec![
+        format!("A: {}", describe(&comparison.a)),
+        format!("B: {}", describe(&comparison.b)),
+        format!(
+            "{} tasks paired; bootstrap over tasks, {} resamples, 95% intervals",
+            comparison.paired_tasks.len(),
+            comparison.bootstrap.resamples
+        ),
+    ];
     for (label, tasks) in [
-        ("only in A (left out)", &comparison.only_in_a),
-        ("only in B (left out)", &comparison.only_in_b),
+        ("only in A", &comparison.only_in_a),
+        ("only in B", &comparison.only_in_b),
     ] {
         if !tasks.is_empty() {
-            let _ = writeln!(out, "{label}: {}", tasks.join(", "));
+            lines.push(format!("{label} (left out): {}", tasks.join(", ")));
         }
     }
-    let _ = writeln!(out);
-    let _ = writeln!(out, "{:<34} {:>14} {:>14}  B − A [95% CI]", "metric", "A", "B");
+    if comparison.paired_tasks.is_empty() {
+        lines.push("no task is in both runs, so there is nothing to compare".to_owned());
+        return lines.join("\n") + "\n";
+    }
+    lines.push(String::new());
+    lines.push(format!(
+        "{:<34} {:>14} {:>14}  B − A [95% interval]",
+        "metric", "A", "B"
+    ));
     for m in &comparison.metrics {
-        let _ = writeln!(
-            out,
-            "{:<34} {:>14} {:>14}  {} [{}, {}]{}",
+        lines.push(format!(
+            "{:<34} {:>14} {:>14}  {}{}",
             m.metric,
             plain(m.unit, m.a),
             plain(m.unit, m.b),
-            signed(m.unit, m.interval.delta),
-            signed(m.unit, m.interval.low),
-            signed(m.unit, m.interval.high),
+            figures(m.unit, &m.interval),
             if m.significant { "  *" } else { "" }
-        );
+        ));
     }
-    let _ = writeln!(out);
+    lines.push("(* the interval excludes zero)".to_owned());
+    lines.push(String::new());
     for (label, tasks) in [
         ("pass → fail", &comparison.pass_to_fail),
         ("fail → pass", &comparison.fail_to_pass),
@@ -349,13 +371,11 @@ pub fn text(comparison: &Comparison) -> String {
         } else {
             tasks.join(", ")
         };
-        let _ = writeln!(out, "{label}: {list}");
+        lines.push(format!("{label}: {list}"));
     }
-    let _ = writeln!(out);
-    for m in &comparison.metrics {
-        let _ = writeln!(out, "{}", m.verdict);
-    }
-    out
+    lines.push(String::new());
+    lines.extend(comparison.metrics.iter().map(|m| m.verdict.clone()));
+    lines.join("\n") + "\n"
 }
 
 /// The comparison as a self-contained HTML page, drawn with the report's

@@ -73,7 +73,7 @@ fn report_and_compare_the_oracle_against_doing_nothing() {
 
     let text = ok(&env.run(&["eval", "compare", &a, &b]));
     assert!(
-        text.contains("B is worse on pass rate: -100.0 pp [-100.0 pp, -100.0 pp]"),
+        text.contains("B is worse on pass rate: -100.0 pp [-100.0, -100.0]"),
         "{text}"
     );
     assert!(text.contains(&format!("pass → fail: {}", tasks.join(", "))), "{text}");

@@ -2,11 +2,11 @@
 // bootstrap interval drawn on its own scale, and the tasks that flipped.
 
 const UNIT_FMT = {
-  rate: { plain: fmt.pct, signed: (x) => sign(x) + (100 * Math.abs(x)).toFixed(1) + " pp" },
+  rate: { plain: fmt.pct, signed: (x) => sign(x) + (100 * Math.abs(x)).toFixed(1) + " pp", bare: (x) => sign(x) + (100 * Math.abs(x)).toFixed(1) },
   reward: { plain: (x) => fmt.num(x, 3), signed: (x) => sign(x) + Math.abs(x).toFixed(3) },
   tokens: { plain: (x) => fmt.tokens(x), signed: (x) => sign(x) + fmt.tokens(Math.abs(x)) },
   usd: { plain: fmt.usd, signed: (x) => sign(x) + "$" + Math.abs(x).toFixed(4) },
-  seconds: { plain: (x) => x.toFixed(1) + " s", signed: (x) => sign(x) + Math.abs(x).toFixed(1) + " s" },
+  seconds: { plain: (x) => x.toFixed(1) + " s", signed: (x) => sign(x) + Math.abs(x).toFixed(1) + " s", bare: (x) => sign(x) + Math.abs(x).toFixed(1) },
 };
 function sign(x) { return x < 0 ? "−" : "+"; }
 
@@ -33,7 +33,7 @@ function renderCompare(app, c) {
           el("td", {}, m.metric), el("td", { class: "num" }, String(m.tasks)),
           el("td", { class: "num" }, u.plain(m.a)), el("td", { class: "num" }, u.plain(m.b)),
           el("td", { class: "num " + (m.significant ? (betterForB(m) ? "ok" : "bad") : "") }, u.signed(m.interval.delta)),
-          el("td", { class: "num" }, `[${u.signed(m.interval.low)}, ${u.signed(m.interval.high)}]`));
+          el("td", { class: "num" }, `[${(u.bare || u.signed)(m.interval.low)}, ${(u.bare || u.signed)(m.interval.high)}]`));
       }))),
     el("h2", {}, "Tasks that flipped"),
     el("div", { class: "two" },

@@ -87,16 +87,16 @@ fn a_real_difference_is_significant_and_b_is_better() {
     // Fewer tokens is better, so a negative difference is B's win too.
     let tokens = c.metrics.iter().find(|m| m.metric == "tokens").unwrap();
     assert_eq!((tokens.unit, tokens.better), (Unit::Tokens, Better::Lower));
-    assert_eq!(
-        tokens.verdict,
-        "B is better on tokens: -1000 tokens [-1000 tokens, -1000 tokens]"
-    );
+    assert_eq!(tokens.verdict, "B is better on tokens: -1000 tokens [-1000, -1000]");
     let trait_rate = c.metrics.iter().find(|m| m.metric == "trait read_before_edit").unwrap();
     assert!(trait_rate.significant);
     assert_eq!(c.fail_to_pass, names[5..17].to_vec());
     assert!(c.pass_to_fail.is_empty());
     let text = compare::text(&c);
     assert!(text.contains("B is better on pass rate: +60.0 pp"), "{text}");
+    insta::with_settings!({ filters => vec![(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[run id]")] }, {
+        insta::assert_snapshot!("compare_text", text);
+    });
     assert!(text.contains("fail → pass: task-05, task-06"), "{text}");
 }
 
@@ -127,7 +127,7 @@ fn no_difference_is_not_significant() {
     let tokens = c.metrics.iter().find(|m| m.metric == "tokens").unwrap();
     assert_eq!(
         tokens.verdict,
-        "no significant difference in tokens (+0 tokens [+0 tokens, +0 tokens])"
+        "no significant difference in tokens (+0 tokens [+0, +0])"
     );
     // No cost was known on either side: no cost metric at all.
     assert!(c.metrics.iter().all(|m| m.metric != "cost"));
