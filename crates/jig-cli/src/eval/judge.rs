@@ -31,7 +31,7 @@ pub(crate) fn build_judge(spec: &str) -> anyhow::Result<Judge> {
     let resolved = jig_core::models::resolve_model(spec, &settings, &env, &store)
         .with_context(|| format!("cannot use `{spec}` as the judge"))?;
     let limits = Limits {
-        price: resolved.profile.price.clone(),
+        price: resolved.profile.price,
         ..Limits::default()
     };
     Ok(Judge::new(
