@@ -3,9 +3,10 @@
 //! its reference script is exported, the file passes jig's strict ATIF
 //! reader (Harbor's own validator checks the same export in
 //! `.ci/atif-check`), and importing it back grades every trait as the run
-//! did. A Claude Code trajectory (jig-eval's fixture) is graded with the
-//! outcomes its run earned, an unknown format and a malformed file are
-//! errors that say what is wrong.
+//! did; a two-step sample exports one trajectory per step. A Claude Code
+//! trajectory (jig-eval's fixture) is graded with the outcomes its run
+//! earned; an unknown format and a malformed file are errors that say what
+//! is wrong.
 
 use std::path::{Path, PathBuf};
 
@@ -203,4 +204,75 @@ fn bad_input_is_an_error_that_says_what_is_wrong() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A two-step task the jig agent solves with one script, played once per
+/// step (each step is its own session).
+fn two_step_task(dir: &Path) {
+    let files: &[(&str, &str)] = &[
+        (
+            "task.toml",
+            "[[steps]]\nname = \"one\"\n[[steps]]\nname = \"two\"\n\n[jig]\nreference_script = \"jig/reference.toml\"\n",
+        ),
+        ("environment/Dockerfile", "FROM debian:bookworm-slim\nWORKDIR /app\n"),
+        (
+            "jig/reference.toml",
+            "[[response]]\ntext = \"Writing both files.\"\n[[response.tool_calls]]\nname = \"shell\"\narguments = { command = [\"bash\", \"-lc\", \"echo 1 > /app/one.txt; echo 2 > /app/two.txt\"] }\n\n[[response]]\ntext = \"Done.\"\n",
+        ),
+        ("steps/one/instruction.md", "Write /app/one.txt.\n"),
+        (
+            "steps/one/tests/test.sh",
+            "mkdir -p /logs/verifier; [ -f /app/one.txt ] && echo 1 > /logs/verifier/reward.txt || echo 0 > /logs/verifier/reward.txt\n",
+        ),
+        ("steps/two/instruction.md", "Write /app/two.txt.\n"),
+        (
+            "steps/two/tests/test.sh",
+            "mkdir -p /logs/verifier; [ -f /app/two.txt ] && echo 1 > /logs/verifier/reward.txt || echo 0 > /logs/verifier/reward.txt\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[test]
+fn a_multi_step_sample_exports_one_trajectory_per_step() {
+    let env = Env::new();
+    let suite = env.dir.path().join("suite");
+    two_step_task(&suite.join("steps-task"));
+    let out = env.run(&["eval", "run", suite.to_str().unwrap(), "--model", "reference", "--json"]);
+    let run: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(run["samples"][0]["status"], "passed", "{run}");
+    let dir = env.dir.path().join("atif");
+    let out = env.run(&[
+        "eval",
+        "export",
+        run["run_id"].as_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["steps-task-0-step1.json", "steps-task-0-step2.json"]);
+    for (i, file) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        jig_eval::atif::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let raw: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(raw["extra"]["jig"]["eval"]["step"], i + 1);
+        assert_eq!(raw["extra"]["jig"]["eval"]["steps"], 2);
+        let user = raw["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["source"] == "user")
+            .unwrap();
+        let expected = ["Write /app/one.txt.", "Write /app/two.txt."][i];
+        assert!(user["message"].as_str().unwrap().contains(expected), "{user}");
+    }
 }
