@@ -58,7 +58,7 @@ pub fn judge(args: EvalJudgeArgs) -> anyhow::Result<u8> {
         concurrency,
         |task, index, judgement| {
             if !json {
-                println!("{}", judgement_line(task, index, judgement));
+                println!("  {task} #{index}: {}", judgement_text(judgement));
             }
         },
     ))?;
@@ -77,17 +77,15 @@ pub fn judge(args: EvalJudgeArgs) -> anyhow::Result<u8> {
     Ok(exit::COMPLETED)
 }
 
-/// One sample's judgement on one line.
-pub(crate) fn judgement_line(task: &str, index: u32, judgement: &Judgement) -> String {
+/// A judgement in a few words: each score, or why there is none.
+pub(crate) fn judgement_text(judgement: &Judgement) -> String {
     match &judgement.verdict {
-        Verdict::Graded { scores, .. } => {
-            let scores: Vec<String> = scores
-                .iter()
-                .map(|s| format!("{} {}/{}", s.criterion, s.score, s.max))
-                .collect();
-            format!("  {task}#{index}: {}", scores.join(", "))
-        }
-        Verdict::Ungraded { reason } => format!("  {task}#{index}: ungraded ({reason})"),
+        Verdict::Graded { scores, .. } => scores
+            .iter()
+            .map(|s| format!("{} {}/{}", s.criterion, s.score, s.max))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Verdict::Ungraded { reason } => format!("ungraded ({reason})"),
     }
 }
 

@@ -384,10 +384,7 @@ pub fn show(prefix: &str, json: bool) -> anyhow::Result<u8> {
             }
         );
         if let Some(judgement) = &sample.judgement {
-            println!(
-                "  {}",
-                super::judge::judgement_line("judge", sample.sample_index, judgement).trim_start()
-            );
+            println!("      judge: {}", super::judge::judgement_text(judgement));
         }
     }
     Ok(exit::COMPLETED)
