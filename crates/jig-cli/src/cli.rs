@@ -341,7 +341,8 @@ pub struct EvalExportArgs {
     /// The format: atif (Harbor's Agent Trajectory Interchange Format).
     #[arg(long, default_value = "atif")]
     pub format: String,
-    /// The directory to write one file per sample into.
+    /// The directory to write into: one file per sample (per step of a
+    /// multi-step sample), TASK-INDEX.json.
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
 }

@@ -4,10 +4,12 @@
 //!
 //! Export writes one pretty-printed trajectory per session of every sample
 //! that recorded one (`TASK-INDEX.json`, `TASK-INDEX-stepN.json` for a
-//! multi-step sample) and says which samples had none. Import reads a
-//! trajectory strictly (an invalid one is an error naming the JSON path at
-//! fault, exit 1), grades it with the behaviour traits and prints them as
-//! `jig eval traits` does, exiting 1 when a trait that applies failed.
+//! multi-step sample) and says which samples had none; a sample whose
+//! rollout cannot be read is reported and skipped, and the command then
+//! exits 1. Import reads a trajectory strictly (an invalid one is an error
+//! naming the JSON path at fault, exit 1), grades it with the behaviour
+//! traits and prints them as `jig eval traits` does, exiting 1 when a
+//! trait that applies failed.
 
 use anyhow::Context;
 use jig_eval::atif;
@@ -37,9 +39,20 @@ pub fn export(args: EvalExportArgs) -> anyhow::Result<u8> {
     let run = results.run(&args.run)?;
     std::fs::create_dir_all(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?;
     let mut written = 0;
+    let mut failed = 0;
     for sample in results.samples(&run.id)? {
-        let trajectories = atif::export_sample(&run.id, &sample)
-            .with_context(|| format!("cannot export {} sample {}", sample.task, sample.sample_index))?;
+        // One sample's unreadable rollout does not stop the others.
+        let trajectories = match atif::export_sample(&run.id, &sample) {
+            Ok(trajectories) => trajectories,
+            Err(err) => {
+                eprintln!(
+                    "error: cannot export {} sample {}: {err}",
+                    sample.task, sample.sample_index
+                );
+                failed += 1;
+                continue;
+            }
+        };
         if trajectories.is_empty() {
             eprintln!(
                 "note: {} sample {} recorded no jig session; nothing to export",
@@ -59,7 +72,7 @@ pub fn export(args: EvalExportArgs) -> anyhow::Result<u8> {
         run.id,
         args.output.display()
     );
-    Ok(exit::COMPLETED)
+    Ok(if failed == 0 { exit::COMPLETED } else { exit::FAILED })
 }
 
 /// `jig eval import-trajectory FILE`.

@@ -175,6 +175,33 @@ fn another_agents_trajectory_is_graded_with_its_dialect() {
 }
 
 #[test]
+fn a_sample_whose_rollout_is_gone_is_reported_and_export_exits_1() {
+    let env = Env::new();
+    let run = slugify_run(&env);
+    let rollout = run["samples"][0]["rollout_path"].as_str().unwrap();
+    std::fs::remove_file(rollout).unwrap();
+    let dir = env.dir.path().join("atif");
+    let out = env.run(&[
+        "eval",
+        "export",
+        run["run_id"].as_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: cannot export jig/py-fix-slugify sample 0: cannot read the rollout "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).starts_with("wrote 0 ATIF-v1.7 trajectories"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn bad_input_is_an_error_that_says_what_is_wrong() {
     let env = Env::new();
     let out = env.run(&["eval", "export", "0000", "--format", "csv", "-o", "out"]);
