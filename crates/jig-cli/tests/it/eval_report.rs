@@ -1,11 +1,13 @@
 //! `jig eval report` and `jig eval compare` on real runs of `evals/core`
 //! (a few tasks, by `--filter`): the oracle against doing nothing compared
 //! as text, JSON and HTML; and the HTML report of the reference scripts
-//! opened in headless Chromium — it renders with no console error, every
-//! chart has data, a sample's trajectory opens from the URL with the linked
-//! record marked, and screenshots come out; and a real run whose
-//! instruction, messages, tool call and output carry `</script><script>…`
-//! and an `<img onerror>` renders all of it as text, running none.
+//! (judged by a scripted judge) opened in headless Chromium — it renders
+//! with no console error, every chart has data, a sample's trajectory opens
+//! from the URL with the linked record marked, the judge's citations and
+//! the traits' evidence link to records, and screenshots come out; and a
+//! real run whose instruction, messages, tool call and output carry
+//! `</script><script>…` and an `<img onerror>` renders all of it as text,
+//! running none.
 //!
 //! Chromium is required: the test fails with a message naming the package
 //! when it is missing, unless `JIG_SKIP_CHROMIUM=1`. It only ever opens
@@ -181,7 +183,18 @@ fn the_html_report_renders_in_headless_chromium() {
         return;
     };
     let env = Env::new();
-    let run = eval_run(&env, &["--model", "reference"]);
+    // A scripted judge that cites records 2 and 4 of every sample.
+    let answer = serde_json::json!({
+        "scores": {"process": 5, "communication": 4, "task_rubric": 5},
+        "rationale": "Read the code first (record 2), then ran the check (record 4).",
+        "cited": [2, 4],
+    });
+    let judge = env.file(
+        "judge.json",
+        &serde_json::json!({"responses": [{"text": answer.to_string()}]}).to_string(),
+    );
+    let judge = format!("scripted:{}", judge.display());
+    let run = eval_run(&env, &["--model", "reference", "--judge", &judge]);
     let page = env.dir.path().join("report.html");
     ok(&env.run(&["eval", "report", &run, "-o", page.to_str().unwrap()]));
     let json: Value = serde_json::from_str(&ok(&env.run(&["eval", "report", &run, "--json"]))).unwrap();
@@ -220,6 +233,11 @@ fn the_html_report_renders_in_headless_chromium() {
         "the evidence's record is marked"
     );
     assert!(dom.contains(r#"class="evidence""#), "evidence links to records");
+    assert!(dom.contains(r#"id="judge""#), "the judge's verdict is shown");
+    assert!(
+        dom.contains(r#"/0&amp;rec=1.4" class="cite""#),
+        "the judge's citations link to records"
+    );
 
     let shots = env.dir.path().join("shots");
     std::fs::create_dir_all(&shots).unwrap();
