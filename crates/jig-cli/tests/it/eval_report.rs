@@ -239,6 +239,24 @@ fn the_html_report_renders_in_headless_chromium() {
         "the judge's citations link to records"
     );
 
+    // The comparison page (the run against itself: no difference anywhere).
+    let compare = env.dir.path().join("compare.html");
+    let text = ok(&env.run(&["eval", "compare", &run, &run, "-o", compare.to_str().unwrap()]));
+    assert!(
+        text.contains("no significant difference in pass rate (+0.0 pp [+0.0, +0.0])"),
+        "{text}"
+    );
+    let dom = headless(
+        &browser,
+        &profile,
+        &format!("file://{}", compare.display()),
+        &["--dump-dom"],
+    );
+    assert_eq!(body_attribute(&dom, "data-rendered"), "ok");
+    assert_eq!(body_attribute(&dom, "data-view"), "compare");
+    assert_eq!(body_attribute(&dom, "data-charts"), "1");
+    assert_eq!(body_attribute(&dom, "data-empty-charts"), "0");
+
     let shots = env.dir.path().join("shots");
     std::fs::create_dir_all(&shots).unwrap();
     // The trajectory at its top: a headless screenshot after scrolling to a
