@@ -22,10 +22,13 @@
 //! - Turns: a trajectory from jig carries its own events (turns, plans,
 //!   approvals) in `extra.jig.events`, replayed as recorded. For anyone
 //!   else's, each `user` step starts a turn, and a turn whose last agent
-//!   step made no call ended `completed` (the model answered without a
-//!   tool, as jig defines it); one that ended on a call is left open
+//!   step made no call (the model answered without a tool, as jig defines
+//!   it) or only called a completion tool (`finish`, `mark_task_complete`)
+//!   ended `completed`; one that ended on another call is left open
 //!   (stopped for a reason the file does not say), so plan currency is not
-//!   judged on it.
+//!   judged on it. The shell tools of terminus-2 (`bash_command`) and
+//!   OpenHands (`execute_bash`) are recorded as `bash` calls, which the
+//!   graders read; every other call keeps its name and arguments.
 //!
 //! Invariant: total over every trajectory [`super::parse`] accepts: what
 //! cannot be represented is counted, never a panic or an error.
@@ -147,12 +150,15 @@ enum When {
 struct Importer {
     records: Vec<RolloutRecord>,
     synthesize_turns: bool,
-    /// Turns started so far; whether the current one is open and its last
-    /// agent step made calls.
+    /// Turns started so far, and whether the current one is open.
     turns: u64,
     open: bool,
+    /// The current turn's last agent step: whether it made a call (other
+    /// than to a completion tool), and its text.
     last_called: bool,
     last_message: Option<String>,
+    /// The current turn has an agent step.
+    answered: bool,
     total: TokenUsage,
     turn: TokenUsage,
     cost: Cost,
@@ -210,21 +216,7 @@ impl Importer {
         }
         let calls = step.tool_calls.as_deref().unwrap_or_default();
         for call in calls {
-            let raw = call
-                .extra
-                .as_ref()
-                .and_then(|e| e.get("jig"))
-                .and_then(|j| j.get("raw_arguments"))
-                .and_then(Value::as_str);
-            let arguments = match raw {
-                Some(raw) => raw.to_string(),
-                None => Value::Object(call.arguments.clone()).to_string(),
-            };
-            items.push(Item::ToolCall(ToolCall {
-                call_id: call.tool_call_id.clone(),
-                name: call.function_name.clone(),
-                arguments,
-            }));
+            items.push(Item::ToolCall(tool_call(call)));
         }
         let usage = usage_of(step.metrics.as_ref());
         self.records.push(RolloutRecord::Response { items, usage });
@@ -246,8 +238,11 @@ impl Importer {
         }
         self.events(step, When::BeforeOutputs);
         self.outputs(step);
-        self.last_called = !calls.is_empty();
+        self.last_called = calls
+            .iter()
+            .any(|c| !COMPLETION_TOOLS.contains(&c.function_name.as_str()));
         self.last_message = (!text.is_empty()).then_some(text);
+        self.answered = true;
     }
 
     fn outputs(&mut self, step: &Step) {
@@ -303,6 +298,7 @@ impl Importer {
         self.open = true;
         self.last_called = false;
         self.last_message = None;
+        self.answered = false;
         if self.synthesize_turns {
             self.turns += 1;
             self.records.push(RolloutRecord::Event {
@@ -312,9 +308,10 @@ impl Importer {
     }
 
     /// Ends the open turn: `completed` when its last agent step made no
-    /// call; otherwise it stays without an outcome.
+    /// call, or called only a completion tool; otherwise it stays without
+    /// an outcome.
     fn end_turn(&mut self) {
-        if self.synthesize_turns && self.open && !self.last_called && self.last_message.is_some() {
+        if self.synthesize_turns && self.open && self.answered && !self.last_called {
             self.records.push(RolloutRecord::Event {
                 event: Event::TurnCompleted {
                     turn_id: self.turns,
@@ -362,6 +359,51 @@ impl Importer {
             records: self.records,
             left_out,
         }
+    }
+}
+
+/// Tools other agents end their work with, so a turn that ends on one ended
+/// `completed`: OpenHands' `finish` (Harbor's golden
+/// `tests/golden/openhands/hello-world.trajectory.json`) and terminus-2's
+/// `mark_task_complete` (`harbor/agents/terminus_2/terminus_2.py`).
+const COMPLETION_TOOLS: &[&str] = &["finish", "mark_task_complete"];
+
+/// Shell tools of other agents, with the argument holding the command:
+/// terminus-2's `bash_command` types `keystrokes` into a terminal, OpenHands'
+/// `execute_bash` runs `command`. The graders know a shell call as `bash`
+/// with a `command`, so these are recorded that way (a trailing newline of
+/// the keystrokes dropped); every other call keeps its name and arguments.
+const FOREIGN_SHELLS: &[(&str, &str)] = &[("bash_command", "keystrokes"), ("execute_bash", "command")];
+
+fn tool_call(call: &super::model::ToolCall) -> ToolCall {
+    let raw = call
+        .extra
+        .as_ref()
+        .and_then(|e| e.get("jig"))
+        .and_then(|j| j.get("raw_arguments"))
+        .and_then(Value::as_str);
+    let shell = FOREIGN_SHELLS
+        .iter()
+        .find(|(name, _)| *name == call.function_name)
+        .and_then(|(_, key)| call.arguments.get(*key)?.as_str());
+    let (name, arguments) = match (raw, shell) {
+        (Some(raw), _) => (call.function_name.clone(), raw.to_string()),
+        (None, Some(command)) => {
+            let command = command.trim_end_matches('\n');
+            (
+                "bash".to_string(),
+                serde_json::json!({ "command": command }).to_string(),
+            )
+        }
+        (None, None) => (
+            call.function_name.clone(),
+            Value::Object(call.arguments.clone()).to_string(),
+        ),
+    };
+    ToolCall {
+        call_id: call.tool_call_id.clone(),
+        name,
+        arguments,
     }
 }
 

@@ -6,7 +6,9 @@
 //! (`harbor/agents/installed/claude_code.py`, harbor 0.26.0) is graded by
 //! Claude's tools with the outcomes its run earned. Every file under
 //! `fixtures/atif/invalid/` (each one Harbor's own validator refuses, see
-//! `.ci/atif-check`) is refused with the JSON path at fault.
+//! `.ci/atif-check`) is refused with the JSON path at fault. A terminus-2
+//! trajectory shaped as Harbor's golden files gets turns from its user
+//! steps and its keystrokes graded as shell commands.
 
 mod synthetic;
 
@@ -241,34 +243,41 @@ fn a_claude_code_trajectory_is_graded_by_claude_code_tools() {
     assert_eq!(outcome(&scores, WithinLimits), (true, false, 0.0));
 }
 
+/// A terminus-2 trajectory, shaped as Harbor's golden
+/// `tests/golden/terminus_2/hello-world-timeout.trajectory.json`: tmux
+/// keystrokes through `bash_command`, the terminal's screen as a result that
+/// names no call, `mark_task_complete` to finish.
 #[test]
-fn another_agents_turns_start_at_user_steps_and_end_on_an_answer() {
-    let agent_step = |id: u64, message: &str, call: Option<&str>| {
-        let mut step = json!({ "step_id": id, "source": "agent", "message": message });
-        if let Some(command) = call {
-            step["tool_calls"] = json!([{ "tool_call_id": format!("t{id}"), "function_name": "bash", "arguments": { "command": command } }]);
-            step["observation"] = json!({ "results": [
-                { "source_call_id": format!("t{id}"), "content": "ok" },
-                { "content": "terminal screen with no call" },
-            ]});
-        }
-        step
+fn a_terminus_2_trajectory_has_turns_from_its_user_steps_and_keystrokes_as_commands() {
+    let keystrokes = |id: u64, message: &str, keys: &str| {
+        json!({
+            "step_id": id, "source": "agent", "message": message,
+            "tool_calls": [{ "tool_call_id": format!("call_{id}"), "function_name": "bash_command",
+                             "arguments": { "keystrokes": keys, "duration": 0.1 } }],
+            "observation": { "results": [
+                { "source_call_id": format!("call_{id}"), "content": "ok" },
+                { "content": "New Terminal Output:\n\nroot@CONTAINER_ID:/app# " },
+            ]},
+            "metrics": { "prompt_tokens": 100, "completion_tokens": 30, "cost_usd": 0.0005 },
+        })
     };
     let trajectory = json!({
-        "schema_version": "ATIF-v1.4",
-        "session_id": "other",
-        "agent": { "name": "terminus-2", "version": "2.0.0" },
+        "schema_version": "ATIF-v1.5",
+        "session_id": "NORMALIZED_SESSION_ID",
+        "agent": { "name": "terminus-2", "version": "2.0.0", "model_name": "openai/gpt-4o" },
         "steps": [
             { "step_id": 1, "source": "system", "message": "You are an agent." },
             { "step_id": 2, "source": "user", "message": "fix it" },
-            agent_step(3, "Looking.", Some("ls")),
+            keystrokes(3, "Analysis: looking.", "ls -la\n"),
             { "step_id": 4, "source": "user", "message": [
                 { "type": "text", "text": "also this" },
                 { "type": "image", "source": { "media_type": "image/png", "path": "shot.png" } },
             ]},
-            agent_step(5, "Checking.", Some("make test")),
-            agent_step(6, "Done.", None),
+            keystrokes(5, "Analysis: checking.", "make test\n"),
+            { "step_id": 6, "source": "agent", "message": "Done.",
+              "tool_calls": [{ "tool_call_id": "call_6", "function_name": "mark_task_complete", "arguments": {} }] },
         ],
+        "final_metrics": { "total_prompt_tokens": 200, "total_completion_tokens": 60, "total_cost_usd": 0.001 },
     });
     let parsed = atif::parse(&trajectory.to_string()).unwrap();
     let imported = atif::import(&parsed);
@@ -281,21 +290,40 @@ fn another_agents_turns_start_at_user_steps_and_end_on_an_answer() {
         .records
         .iter()
         .filter_map(|r| match r {
-            RolloutRecord::Event { event } => Some(serde_json::to_value(event).unwrap()),
+            RolloutRecord::Event {
+                event: e @ (Event::TurnStarted { .. } | Event::TurnCompleted { .. }),
+            } => Some(serde_json::to_value(e).unwrap()),
             _ => None,
         })
-        .map(|mut e| {
-            e.as_object_mut().unwrap().remove("last_message");
-            e
-        })
         .collect();
-    // The first turn ended on a call: left open. The second ended on an answer.
+    // The first turn ended on a command: left open. The second ended with
+    // mark_task_complete.
     assert_eq!(
         turns,
         vec![
             json!({ "type": "turn_started", "turn_id": 1 }),
             json!({ "type": "turn_started", "turn_id": 2 }),
-            json!({ "type": "turn_completed", "turn_id": 2, "outcome": { "type": "completed" } }),
+            json!({ "type": "turn_completed", "turn_id": 2, "outcome": { "type": "completed" }, "last_message": "Done." }),
+        ]
+    );
+    let calls: Vec<(String, String)> = imported
+        .records
+        .iter()
+        .flat_map(|r| match r {
+            RolloutRecord::Response { items, .. } => items.clone(),
+            _ => Vec::new(),
+        })
+        .filter_map(|i| match i {
+            Item::ToolCall(ToolCall { name, arguments, .. }) => Some((name, arguments)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("bash".to_string(), r#"{"command":"ls -la"}"#.to_string()),
+            ("bash".to_string(), r#"{"command":"make test"}"#.to_string()),
+            ("mark_task_complete".to_string(), "{}".to_string()),
         ]
     );
     let users: Vec<&RolloutRecord> = imported
@@ -325,6 +353,13 @@ fn another_agents_turns_start_at_user_steps_and_end_on_an_answer() {
     );
     let scores = grade(&imported.records, &TraitOptions::default());
     assert_eq!(outcome(&scores, TraitName::PreambleBeforeFirstTool), (true, true, 1.0));
+    let forbidden = scores
+        .iter()
+        .find(|s| s.name == TraitName::NoForbiddenCommands)
+        .unwrap();
+    assert_eq!(forbidden.evidence[0].what, "2 shell commands, none forbidden");
+    // Nothing was edited, so there is no check to judge.
+    assert!(!outcome(&scores, TraitName::VerifiedAfterLastEdit).0);
 }
 
 #[test]
