@@ -183,11 +183,10 @@ fn check_subagents(subagents: &[Value]) -> Result<(), AtifError> {
 /// `20251001`); Python's `datetime.fromisoformat`, which Harbor uses,
 /// accepts many forms after that.
 fn starts_with_date(text: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let extended = text.get(..10).is_some_and(|d| {
-        digits(&d[..4]) && &d[4..5] == "-" && digits(&d[5..7]) && &d[7..8] == "-" && digits(&d[8..10])
-    });
-    extended || text.get(..8).is_some_and(digits)
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b.get(range).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let extended = digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10);
+    extended || digits(0..8)
 }
 
 /// One step in shape; a failure names the call, result or metrics at fault

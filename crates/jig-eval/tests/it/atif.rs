@@ -421,6 +421,19 @@ fn invalid_trajectories_are_refused_naming_the_place() {
         let err = atif::parse(text).unwrap_err().to_string();
         assert!(err.contains(expected), "{err}");
     }
+    // Timestamps: Harbor accepts what Python's fromisoformat reads.
+    let stamped = |timestamp: &str| {
+        json!({ "schema_version": "ATIF-v1.7", "agent": { "name": "a", "version": "1" },
+                "steps": [{ "step_id": 1, "source": "user", "message": "hi", "timestamp": timestamp }] })
+        .to_string()
+    };
+    for good in ["2025-10-28T14:02:03.512Z", "2025-10-28", "20251028T140203"] {
+        atif::parse(&stamped(good)).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+    for bad in ["yesterday", "2025€10-28T14", ""] {
+        let err = atif::parse(&stamped(bad)).unwrap_err().to_string();
+        assert!(err.starts_with("steps[0].timestamp: "), "{err}");
+    }
 }
 
 #[test]
