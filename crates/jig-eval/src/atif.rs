@@ -105,7 +105,7 @@ pub fn export_sample(run: &RunId, sample: &SampleRow) -> Result<Vec<SampleTrajec
     let Some(first) = &sample.rollout_path else {
         return Ok(Vec::new());
     };
-    let rollouts = sample_rollouts(first);
+    let rollouts = crate::runner::sample_rollouts(first);
     let row = serde_json::to_value(sample).unwrap_or_default();
     let base = format!("{}-{}", file_safe(&sample.task), sample.sample_index);
     let several = rollouts.len() > 1;
@@ -138,29 +138,6 @@ pub fn export_sample(run: &RunId, sample: &SampleRow) -> Result<Vec<SampleTrajec
         out.push(SampleTrajectory { file_name, trajectory });
     }
     Ok(out)
-}
-
-/// Every session rollout of the sample whose first is `first`: the
-/// sessions directory holds one directory per session (per step), whose
-/// UUIDv7 names sort by creation. (The runner's `grading::find_rollouts`
-/// reads the same layout; it is private to the runner.)
-fn sample_rollouts(first: &Path) -> Vec<PathBuf> {
-    let Some(sessions) = first.parent().and_then(Path::parent) else {
-        return vec![first.to_path_buf()];
-    };
-    let mut found: Vec<PathBuf> = std::fs::read_dir(sessions)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|entry| entry.path().join("rollout.jsonl"))
-                .filter(|path| path.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    if found.is_empty() {
-        found.push(first.to_path_buf());
-    }
-    found
 }
 
 /// The records of a rollout file; a torn last line (a killed agent) is

@@ -22,20 +22,24 @@
 //! passes. It does not decide what passed — the runner does, from the
 //! reward and the task's threshold — it only counts.
 //!
-//! # Schema (version 1)
+//! # Schema (version 3)
 //!
 //! - `runs(id, suites, agent, model, samples_per_task, concurrency,
-//!   started_at, finished_at, jig_version)`; `id` is a UUIDv7, so ids sort
-//!   by creation time, and `suites` a JSON array.
+//!   started_at, finished_at, jig_version, filter, judge)`; `id` is a
+//!   UUIDv7, so ids sort by creation time, and `suites` a JSON array.
 //! - `samples(run_id, task, sample_index, status, error_reason,
 //!   container_line, container_text, reward, reward_named, input_tokens,
 //!   cached_input_tokens, output_tokens, cost_usd, agent_ms, verifier_ms,
-//!   rollout_path)`, keyed by `(run_id, task, sample_index)`. `reward` is
+//!   rollout_path, workspace_diff)`, keyed by `(run_id, task, sample_index)`. `reward` is
 //!   the headline number ([`Reward::primary`]); `reward_named` the JSON
 //!   object of a named reward.
 //! - `sample_traits(run_id, task, sample_index, name, applicable, passed,
 //!   score, evidence)`, keyed by the sample and the trait name; `evidence`
 //!   is a JSON array of [`Evidence`].
+//! - `sample_judgements(run_id, task, sample_index, judge, status,
+//!   input_tokens, output_tokens, cost_usd, body)`, at most one per sample;
+//!   `body` is the whole [`Judgement`] as JSON, the other columns are for
+//!   queries.
 //!
 //! # Counting
 //!

@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use agent::Agent;
 pub use diff::MAX_DIFF_BYTES;
+pub use grading::sample_rollouts;
 pub use judging::judge_rollout;
 pub use sample::DEFAULT_AGENT_TIMEOUT_SEC;
 

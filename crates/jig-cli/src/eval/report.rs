@@ -15,9 +15,7 @@ use crate::cli::{EvalCompareArgs, EvalReportArgs};
 use crate::exit;
 
 fn open_results() -> anyhow::Result<Results> {
-    let here = std::env::current_dir().context("cannot read the current directory")?;
-    let (settings, _) = crate::exec::settings(&here, None)?;
-    let path = settings.home.join("evals.db");
+    let path = super::run::home()?.join("evals.db");
     if !path.is_file() {
         anyhow::bail!(
             "no eval results at {}; `jig eval run` records runs there",

@@ -7,6 +7,17 @@ function sampleKey(s) { return s.task + "/" + s.sample_index; }
 function sampleHref(s, rec) {
   return "#sample=" + encodeURIComponent(s.task) + "/" + s.sample_index + (rec ? "&rec=" + rec : "");
 }
+// The judge numbers records on across a sample's sessions (one per step);
+// a link names the step and the record within it.
+function citeRef(s, n) {
+  let k = n;
+  for (let i = 0; i < s.steps.length; i++) {
+    const len = s.steps[i].records.length;
+    if (k < len) return (i + 1) + "." + k;
+    k -= len;
+  }
+  return "1." + n;
+}
 function tokensOf(s) { return s.usage.input_tokens + s.usage.output_tokens; }
 function missed(s) { return s.traits.filter((t) => t.applicable && !t.passed).map((t) => t.name); }
 function badge(status) { return el("span", { class: "badge " + status }, status.replace("_", " ")); }
@@ -210,7 +221,7 @@ function judgeView(s) {
         el("tbody", {}, j.scores.map((c) => el("tr", {}, el("td", {}, c.criterion), el("td", { class: "num" }, `${c.score} of ${c.min}–${c.max}`))))),
       el("div", { class: "panel" },
         el("pre", { class: "rationale" }, linkText(s, j.rationale, 1)),
-        j.cited.length ? el("p", {}, "cites: ", j.cited.map((n) => [el("a", { href: sampleHref(s, "1." + n), class: "cite" }, "#" + n), " "])) : null)));
+        j.cited.length ? el("p", {}, "cites: ", j.cited.map((n) => [el("a", { href: sampleHref(s, citeRef(s, n)), class: "cite" }, "#" + n), " "])) : null)));
 }
 
 function traitView(s) {

@@ -13,7 +13,7 @@
 //! untrusted and the HTML layer ([`super::html`]) embeds it as inert JSON,
 //! which the page only ever renders as text.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jig_protocol::{Event, Item, Role, RolloutRecord, ToolStatus};
 use serde::Serialize;
@@ -140,21 +140,10 @@ pub enum ItemView {
 /// The steps of a sample whose first rollout is `rollout`: every session
 /// beside it (one per step, in id order, which is creation order).
 pub fn read_steps(rollout: &Path) -> Vec<Step> {
-    let sessions = rollout.parent().and_then(Path::parent);
-    let mut paths: Vec<PathBuf> = sessions
-        .and_then(|dir| std::fs::read_dir(dir).ok())
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|entry| entry.path().join("rollout.jsonl"))
-                .filter(|path| path.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    paths.sort();
-    if !paths.iter().any(|path| path == rollout) {
-        paths = vec![rollout.to_owned()];
-    }
-    paths.iter().map(|path| read_step(path)).collect()
+    crate::runner::sample_rollouts(rollout)
+        .iter()
+        .map(|path| read_step(path))
+        .collect()
 }
 
 /// One session's records.

@@ -128,6 +128,21 @@ pub(crate) fn graded(
         .collect()
 }
 
+/// Every session rollout of the sample whose first (as stored in the
+/// results) is `first`: the sessions beside it, one per step, oldest first;
+/// `first` alone when it is not in a sessions directory.
+pub fn sample_rollouts(first: &Path) -> Vec<PathBuf> {
+    let mut found = first
+        .parent()
+        .and_then(Path::parent)
+        .map(find_rollouts)
+        .unwrap_or_default();
+    if !found.iter().any(|path| path == first) {
+        found = vec![first.to_owned()];
+    }
+    found
+}
+
 /// The rollouts in a sample's sessions directory, oldest first (session
 /// ids are UUIDv7, which sort by creation time).
 pub(crate) fn find_rollouts(sessions: &Path) -> Vec<PathBuf> {

@@ -122,23 +122,41 @@ fn a_version_1_file_migrates_and_keeps_its_runs() {
     let mut results = Results::open(db(&dir)).unwrap();
     let run = results.create_run(&spec(1)).unwrap();
     drop(results);
-    // Version 1 had no `filter` column.
+    // Version 1 had no `filter` (version 2), no judge, workspace diff or
+    // judgements (version 3).
     let conn = rusqlite::Connection::open(db(&dir)).unwrap();
-    conn.execute_batch("ALTER TABLE runs DROP COLUMN filter; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE sample_judgements; ALTER TABLE samples DROP COLUMN workspace_diff;
+         ALTER TABLE runs DROP COLUMN judge; ALTER TABLE runs DROP COLUMN filter; PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
     let mut results = Results::open(db(&dir)).unwrap();
     assert_eq!(pragma::<i64>(&db(&dir), "user_version"), SCHEMA_VERSION);
     assert_eq!(results.run(run.as_str()).unwrap().spec.filter, None);
     let filtered = RunSpec {
         filter: Some("py-*".into()),
+        judge: Some("scripted:judge.toml".into()),
         ..spec(1)
     };
     let second = results.create_run(&filtered).unwrap();
-    assert_eq!(
-        results.run(second.as_str()).unwrap().spec.filter.as_deref(),
-        Some("py-*")
-    );
+    let stored = results.run(second.as_str()).unwrap().spec;
+    assert_eq!(stored.filter.as_deref(), Some("py-*"));
+    assert_eq!(stored.judge.as_deref(), Some("scripted:judge.toml"));
+    let mut judged = sample("fix-git", 0, SampleStatus::Passed);
+    judged.workspace_diff = Some("diff --git a/app/x b/app/x\n".into());
+    judged.judgement = Some(jig_eval::judge::Judgement {
+        judge: "scripted:judge.toml".into(),
+        verdict: jig_eval::judge::Verdict::Ungraded {
+            reason: "refused".into(),
+        },
+        usage: TokenUsage::default(),
+        cost_usd: None,
+    });
+    results.record_sample(&second, &judged).unwrap();
+    let row = &results.samples(&second).unwrap()[0];
+    assert_eq!(row.workspace_diff, judged.workspace_diff);
+    assert_eq!(row.judgement, judged.judgement);
 }
 
 #[test]
