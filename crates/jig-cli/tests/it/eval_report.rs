@@ -119,7 +119,7 @@ fn chromium() -> Option<PathBuf> {
     }
     panic!(
         "chromium is not installed, and the HTML report must be checked in it: \
-         `apt-get install --no-install-recommends chromium` (.ci/deps does), or set JIG_SKIP_CHROMIUM=1 to skip"
+         `apt-get install --no-install-recommends chromium` (.ci/deps --tests does), or set JIG_SKIP_CHROMIUM=1 to skip"
     );
 }
 
