@@ -80,6 +80,8 @@ pub struct Session {
     pub(crate) limits: crate::budget::Limits,
     pub(crate) max_turns: Option<u32>,
     pub(crate) compaction: crate::compaction::CompactionConfig,
+    /// Its sub-agents (the agent tools' host); `None` when it may have none.
+    pub(crate) agents: Option<Arc<dyn jig_tools::agent_host::AgentHost>>,
     // How it talks.
     /// The rollout, its group commit and the outgoing events.
     pub(crate) recorder: Recorder,
@@ -174,6 +176,7 @@ impl Session {
             limits: config.limits.clone(),
             max_turns: config.max_turns,
             compaction: config.compaction.clone(),
+            agents: None,
             recorder,
             host,
             inbox: Arc::default(),

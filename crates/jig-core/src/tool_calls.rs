@@ -51,6 +51,7 @@ impl Session {
             sandbox: self.guard.sandbox.clone(),
             path_prefix: self.path_prefix.clone(),
             host: None,
+            agents: self.agents.clone(),
         };
         let mut next = 0;
         while next < calls.len() {

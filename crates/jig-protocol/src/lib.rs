@@ -11,6 +11,7 @@
 //! (see [`schema::protocol_schema`]) and a test keeps it in sync.
 #![deny(missing_docs)]
 
+mod agent;
 mod event;
 mod item;
 mod ledger;
@@ -18,6 +19,7 @@ mod op;
 mod rollout;
 pub mod schema;
 
+pub use agent::AgentStatus;
 pub use event::{Budget, Cost, Envelope, Event, FailureKind, PlanStep, StepStatus, TokenUsage, TurnOutcome};
 pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus, count_responses};
 pub use ledger::{CompactionReason, Goal, GoalStatus, LedgerEntry, LedgerKind};

@@ -10,6 +10,7 @@
 //! same implementations; the names here are the `generic` dialect's.
 #![deny(missing_docs)]
 
+pub mod agent_host;
 pub mod apply_patch;
 pub mod edit_file;
 pub mod exec_session;
@@ -64,6 +65,9 @@ pub struct ToolContext {
     /// The front-end, for a tool that must ask it something (the tool host);
     /// `None` where nobody can answer (benches, direct dispatch).
     pub host: Option<Arc<dyn ToolHost>>,
+    /// The session's sub-agents, for the agent tools; `None` where a
+    /// session cannot have children (past the depth limit, benches).
+    pub agents: Option<Arc<dyn agent_host::AgentHost>>,
 }
 
 /// How a running tool asks the front-end something and waits for the
@@ -89,6 +93,7 @@ impl ToolContext {
             sandbox: None,
             path_prefix: None,
             host: None,
+            agents: None,
         }
     }
 }
