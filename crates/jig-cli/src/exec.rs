@@ -266,6 +266,7 @@ async fn follow(
     let mut renderer = Renderer::new(json);
     let mut approver = Approver::new(json);
     let mut waiting: Option<Waiting> = None;
+    let root = handle.session_id.clone();
     let mut code = exit::FAILED;
     if running == Running::No
         && let Some(text) = prompt.take()
@@ -286,15 +287,16 @@ async fn follow(
                     waiting = None;
                     continue;
                 }
-                event = handle.next_event() => event,
+                event = handle.next() => event,
             },
-            None => handle.next_event().await,
+            None => handle.next().await,
         };
-        let Some(event) = next else {
+        let Some(envelope) = next else {
             code = exit::FAILED;
             break;
         };
-        renderer.event(&event)?;
+        renderer.envelope(&root, &envelope)?;
+        let event = envelope.event;
         match &event {
             Event::ApprovalRequested { request_id, .. } => waiting = Some(Waiting::Approval(request_id.clone())),
             Event::InputRequested {
@@ -304,6 +306,10 @@ async fn follow(
             }
             Event::ApprovalDecided { .. } | Event::InputAnswered { .. } => waiting = None,
             _ => {}
+        }
+        // A sub-agent's turn is not this session's.
+        if envelope.session_id != root {
+            continue;
         }
         if let Event::TurnCompleted { outcome, .. } = &event {
             code = outcome_code(outcome);
@@ -319,8 +325,8 @@ async fn follow(
         }
     }
     handle.submit(Op::Shutdown);
-    while let Some(event) = handle.next_event().await {
-        renderer.event(&event)?;
+    while let Some(envelope) = handle.next().await {
+        renderer.envelope(&root, &envelope)?;
     }
     renderer.finish()?;
     Ok(code)

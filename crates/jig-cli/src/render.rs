@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use jig_protocol::{Event, StepStatus, ToolStatus, TurnOutcome};
+use jig_protocol::{AgentStatus, Envelope, Event, StepStatus, ToolStatus, TurnOutcome};
 
 /// Lines of tool output shown in human progress.
 const OUTPUT_PREVIEW_LINES: usize = 6;
@@ -21,6 +21,41 @@ impl Renderer {
             json,
             final_message: None,
         }
+    }
+
+    /// Shows one event of the session `root` or of one of its sub-agents:
+    /// a sub-agent's events are JSON lines with its `agent_id` added, and
+    /// in human progress only its approval requests show (its start and
+    /// end are the parent's `agent_spawned` / `agent_updated` lines).
+    pub fn envelope(&mut self, root: &str, envelope: &Envelope) -> std::io::Result<()> {
+        if envelope.session_id == root {
+            return self.event(&envelope.event);
+        }
+        if self.json {
+            let mut line = serde_json::to_value(&envelope.event)?;
+            if let serde_json::Value::Object(map) = &mut line {
+                map.insert("agent_id".into(), envelope.session_id.clone().into());
+            }
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+            return out.flush();
+        }
+        let shown = matches!(
+            envelope.event,
+            Event::ApprovalRequested { .. }
+                | Event::ApprovalDecided { .. }
+                | Event::InputRequested { .. }
+                | Event::InputAnswered { .. }
+        );
+        if let Some(text) = human(&envelope.event).filter(|_| shown) {
+            writeln!(
+                std::io::stderr().lock(),
+                "[sub-agent {}] {text}",
+                short(&envelope.session_id)
+            )?;
+        }
+        Ok(())
     }
 
     /// Shows one event.
@@ -171,6 +206,26 @@ fn human(event: &Event) -> Option<String> {
             "  compacted ~{tokens_before} → ~{tokens_after} tokens; {dropped_items} items moved to the ledger \
              ({ledger_entries} entries; `recall` brings them back)"
         )),
+        Event::AgentSpawned {
+            nickname,
+            brief,
+            agent_id,
+            ..
+        } => Some(format!(
+            "▸ sub-agent {nickname} ({}) started: {}",
+            short(agent_id),
+            one_line(brief, 140)
+        )),
+        Event::AgentUpdated {
+            agent_id,
+            status,
+            usage,
+        } => Some(format!(
+            "  sub-agent {} {} · {} tokens",
+            short(agent_id),
+            agent_status(status),
+            usage.billed_tokens()
+        )),
         Event::GoalUpdated { goal } => Some(format!("goal ({:?}): {}", goal.status, goal.objective).to_lowercase()),
         Event::Error { message } => Some(format!("error: {message}")),
         Event::TurnCompleted { outcome, .. } => match outcome {
@@ -189,6 +244,25 @@ fn human(event: &Event) -> Option<String> {
             TurnOutcome::Interrupted => Some("interrupted; run `jig resume --last` to continue".into()),
             TurnOutcome::Failed { error, .. } => Some(format!("error: {error}")),
         },
+    }
+}
+
+/// The end of a session id: enough to tell sub-agents apart.
+fn short(id: &str) -> &str {
+    &id[id.len().saturating_sub(8)..]
+}
+
+fn agent_status(status: &AgentStatus) -> String {
+    match status {
+        AgentStatus::PendingInit => "starting".into(),
+        AgentStatus::Running => "working".into(),
+        AgentStatus::Interrupted => "interrupted".into(),
+        AgentStatus::Completed(Some(message)) => format!("completed: {}", one_line(message, 140)),
+        AgentStatus::Completed(None) => "completed".into(),
+        AgentStatus::Errored(reason) => format!("failed: {}", one_line(reason, 200)),
+        AgentStatus::BudgetExceeded { reason, .. } => format!("stopped: {reason}"),
+        AgentStatus::Shutdown => "closed".into(),
+        AgentStatus::NotFound => "not found".into(),
     }
 }
 

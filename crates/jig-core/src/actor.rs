@@ -116,8 +116,12 @@ impl Session {
                 Some(input) => input,
                 None => match ops.recv().await {
                     Some(Op::UserInput { text } | Op::Interject { text }) => Some(text),
-                    // Nothing runs, so there is nothing to stop or answer.
-                    Some(Op::Interrupt | Op::Approval { .. } | Op::Answer { .. }) => continue,
+                    // Nothing of its own runs: only its sub-agents may have
+                    // something to stop or a request to answer.
+                    Some(op @ (Op::Interrupt | Op::Approval { .. } | Op::Answer { .. })) => {
+                        self.forward_to_agents(&op);
+                        continue;
+                    }
                     Some(Op::Compact { focus }) => {
                         // Served like a turn, so an interrupt can stop it.
                         if self.drive(Work::Compaction(focus), &mut ops).await == Flow::Shutdown {
@@ -134,6 +138,17 @@ impl Session {
             }
             next = self.take_inbox().map(Some);
         }
+        // No sub-agent outlives the session that started it.
+        if let Some(agents) = &self.agents {
+            agents.shutdown_all();
+        }
+    }
+
+    /// Passes an op this session has no use for to its sub-agents.
+    fn forward_to_agents(&self, op: &Op) {
+        if let Some(agents) = &self.agents {
+            agents.forward(op);
+        }
     }
 
     /// Runs one turn, or a compaction asked for while idle, while still
@@ -144,6 +159,12 @@ impl Session {
         let inbox = self.inbox.clone();
         let host = self.host.clone();
         let compact_request = self.compact_request.clone();
+        let agents = self.agents.clone();
+        let forward = |op: Op| {
+            if let Some(agents) = &agents {
+                agents.forward(&op);
+            }
+        };
         let mut flow = Flow::Continue;
         let stop_on_shutdown = matches!(work, Work::Turn(_));
         let turn = async {
@@ -162,16 +183,24 @@ impl Session {
                     Some(Op::UserInput { text } | Op::Interject { text }) => {
                         inbox.lock().unwrap_or_else(|e| e.into_inner()).push_back(text);
                     }
-                    Some(Op::Interrupt) => cancel.cancel(),
+                    Some(Op::Interrupt) => {
+                        cancel.cancel();
+                        forward(Op::Interrupt);
+                    }
                     Some(Op::Compact { focus }) => {
                         *compact_request.lock().unwrap_or_else(|e| e.into_inner()) = Some(focus);
                     }
                     // An answer to no open request (late, or mistyped) is dropped.
+                    // An answer this session did not ask for may be a sub-agent's.
                     Some(Op::Approval { request_id, decision }) => {
-                        host.answer(&request_id, Answer::Approval(decision));
+                        if !host.answer(&request_id, Answer::Approval(decision)) {
+                            forward(Op::Approval { request_id, decision });
+                        }
                     }
                     Some(Op::Answer { request_id, answer }) => {
-                        host.answer(&request_id, Answer::Input(answer));
+                        if !host.answer(&request_id, Answer::Input(answer.clone())) {
+                            forward(Op::Answer { request_id, answer });
+                        }
                     }
                     Some(Op::Shutdown) | None => {
                         flow = Flow::Shutdown;

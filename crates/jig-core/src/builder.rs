@@ -26,6 +26,7 @@ use jig_dialect::profiles::{self, Profile};
 use jig_model::ModelClient;
 use jig_policy::{Policy, ProjectRules};
 
+use crate::agents::{AgentManager, ChildTemplate, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_DEPTH};
 use crate::budget::Limits;
 use crate::compaction::CompactionConfig;
 use crate::error::CoreError;
@@ -55,6 +56,8 @@ pub struct SessionBuilder<'a> {
     rg_shim: Option<PathBuf>,
     parent: Option<String>,
     sink: Option<EventSink>,
+    sessions_root: Option<PathBuf>,
+    depth: u32,
 }
 
 /// A built session and what the person should be told about how.
@@ -105,6 +108,8 @@ impl<'a> SessionBuilder<'a> {
             rg_shim: None,
             parent: None,
             sink: None,
+            sessions_root: None,
+            depth: 0,
         }
     }
 
@@ -217,6 +222,21 @@ impl<'a> SessionBuilder<'a> {
         self
     }
 
+    /// Keeps a new session's directory under `dir/sessions` instead of the
+    /// data directory's (a sub-agent's, under its parent's directory).
+    #[must_use]
+    pub fn sessions_under(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.sessions_root = Some(dir.into());
+        self
+    }
+
+    /// How deep in a tree of sub-agents the session is (the top is 0).
+    #[must_use]
+    pub fn depth(mut self, depth: u32) -> Self {
+        self.depth = depth;
+        self
+    }
+
     /// A new session in the workspace.
     pub fn create(self) -> Result<Built, CoreError> {
         let workspace = self
@@ -226,8 +246,12 @@ impl<'a> SessionBuilder<'a> {
         let mut notes = Vec::new();
         let (spec, resolved) = self.model_client(|| self.pick_model(), &mut notes)?;
         let dialect = self.dialect.unwrap_or(resolved.profile.dialect);
-        let config = self.config(workspace, spec.clone(), dialect, &resolved.profile, &mut notes)?;
-        let session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
+        let mut config = self.config(workspace, spec.clone(), dialect, &resolved.profile, &mut notes)?;
+        if let Some(root) = &self.sessions_root {
+            config.home = root.clone();
+        }
+        let mut session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
+        self.attach_agents(&mut session, &spec, dialect, &config);
         Ok(self.built(session, spec, notes))
     }
 
@@ -248,7 +272,8 @@ impl<'a> SessionBuilder<'a> {
             &resolved.profile,
             &mut notes,
         )?;
-        let session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+        let mut session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
+        self.attach_agents(&mut session, &spec, dialect, &config);
         Ok(self.built(session, spec, notes))
     }
 
@@ -268,6 +293,31 @@ impl<'a> SessionBuilder<'a> {
         let store = SessionStore::new(&self.settings.home);
         let resolved = resolve_model(&spec, self.settings, self.env, &store)?;
         Ok((spec, resolved))
+    }
+
+    /// Gives `session` its sub-agent manager: children built like it.
+    fn attach_agents(&self, session: &mut Session, spec: &str, dialect: Dialect, config: &SessionConfig) {
+        let template = ChildTemplate {
+            settings: self.settings.clone(),
+            env: self.env.clone(),
+            model_spec: spec.to_owned(),
+            dialect,
+            approval: config.guard.approval,
+            sandbox: self.sandbox.unwrap_or(self.settings.sandbox),
+            max_tokens: config.limits.max_tokens,
+            max_cost_usd: config.limits.max_cost_usd,
+            rg_shim: self.rg_shim.clone(),
+            depth: self.depth,
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_concurrent: DEFAULT_MAX_CONCURRENT,
+        };
+        session.agents = Some(AgentManager::new(
+            session.id().to_owned(),
+            session.dir.clone(),
+            session.cwd.clone(),
+            template,
+            session.recorder.clone(),
+        ));
     }
 
     /// `session`, its events sent where the front-end asked.

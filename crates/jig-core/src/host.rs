@@ -42,15 +42,20 @@ pub(crate) struct Host {
     recorder: WeakRecorder,
     pending: Arc<Mutex<HashMap<String, oneshot::Sender<Answer>>>>,
     seq: Arc<AtomicU64>,
+    /// Put in every id of a sub-agent's requests, so ids are unique in a
+    /// tree of sessions that share one front-end.
+    tag: Option<String>,
 }
 
 impl Host {
-    /// A host recording through `recorder`, numbering requests after `last`.
-    pub(crate) fn new(recorder: &Recorder, last: u64) -> Self {
+    /// A host recording through `recorder`, numbering requests after
+    /// `last`, with `tag` in its ids (`approval-TAG-3`) when given.
+    pub(crate) fn new(recorder: &Recorder, last: u64, tag: Option<String>) -> Self {
         Host {
             recorder: recorder.downgrade(),
             pending: Arc::default(),
             seq: Arc::new(AtomicU64::new(last)),
+            tag,
         }
     }
 
@@ -64,7 +69,11 @@ impl Host {
         cancel: &CancellationToken,
     ) -> Result<(String, Option<Answer>), CoreError> {
         let recorder = self.recorder()?;
-        let id = format!("{prefix}-{}", self.seq.fetch_add(1, Ordering::Relaxed) + 1);
+        let n = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = match &self.tag {
+            Some(tag) => format!("{prefix}-{tag}-{n}"),
+            None => format!("{prefix}-{n}"),
+        };
         let (tx, rx) = oneshot::channel();
         self.lock().insert(id.clone(), tx);
         let asked = recorder

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod actor;
+pub mod agents;
 pub mod budget;
 pub mod builder;
 pub mod compaction;

@@ -129,6 +129,11 @@ impl Recorder {
         inner.send(event);
     }
 
+    /// Where the events go now.
+    pub(crate) fn sink(&self) -> EventSink {
+        self.lock().sink.clone()
+    }
+
     /// Sends events to `sink` from now on.
     pub(crate) fn set_sink(&self, sink: EventSink) {
         self.lock().sink = sink;

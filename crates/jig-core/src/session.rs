@@ -81,7 +81,7 @@ pub struct Session {
     pub(crate) max_turns: Option<u32>,
     pub(crate) compaction: crate::compaction::CompactionConfig,
     /// Its sub-agents (the agent tools' host); `None` when it may have none.
-    pub(crate) agents: Option<Arc<dyn jig_tools::agent_host::AgentHost>>,
+    pub(crate) agents: Option<Arc<crate::agents::AgentManager>>,
     // How it talks.
     /// The rollout, its group commit and the outgoing events.
     pub(crate) recorder: Recorder,
@@ -158,7 +158,13 @@ impl Session {
 
         let (events, events_rx) = mpsc::unbounded_channel();
         let recorder = Recorder::new(meta.session_id.clone(), writer, config.redactor.clone(), events);
-        let host = Host::new(&recorder, last_request);
+        // A sub-agent's request ids carry the end of its session id (the
+        // random part of a UUIDv7), so they are unique in its tree.
+        let tag = meta.parent_session_id.as_ref().map(|_| {
+            let id = &meta.session_id;
+            id[id.len().saturating_sub(8)..].to_owned()
+        });
+        let host = Host::new(&recorder, last_request, tag);
         Session {
             cwd: config.cwd.clone(),
             meta,

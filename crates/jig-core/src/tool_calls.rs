@@ -17,6 +17,7 @@
 //! ([`crate::guard::Guard::review`]): refused, run (sandboxed or not), or
 //! asked about through the tool host first.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures::future::join_all;
@@ -51,7 +52,10 @@ impl Session {
             sandbox: self.guard.sandbox.clone(),
             path_prefix: self.path_prefix.clone(),
             host: None,
-            agents: self.agents.clone(),
+            agents: self
+                .agents
+                .clone()
+                .map(|a| a as Arc<dyn jig_tools::agent_host::AgentHost>),
         };
         let mut next = 0;
         while next < calls.len() {

@@ -66,7 +66,7 @@ impl Session {
                 } else {
                     None
                 };
-                if let Some(outcome) = self.limits.exceeded(&self.conversation.total_usage) {
+                if let Some(outcome) = self.limits.exceeded(&self.tree_usage()) {
                     self.skip_calls(&calls, BUDGET_NOT_RUN)?;
                     return Ok(outcome);
                 }
@@ -89,7 +89,17 @@ impl Session {
         if let Some(limit) = self.max_turns.filter(|&limit| self.turns.steps_in_turn >= limit) {
             return Some(TurnOutcome::MaxTurns { limit });
         }
-        self.limits.exceeded(&self.conversation.total_usage)
+        self.limits.exceeded(&self.tree_usage())
+    }
+
+    /// What this session and every sub-agent below it have used: the
+    /// budgets of a session cover its whole tree.
+    pub(crate) fn tree_usage(&self) -> TokenUsage {
+        let mut total = self.conversation.total_usage;
+        if let Some(agents) = &self.agents {
+            total.add(&agents.tree_usage());
+        }
+        total
     }
 
     /// While the goal is active and within budget, a final answer does not
@@ -143,13 +153,13 @@ impl Session {
         if !text.is_empty() {
             self.emit(Event::AgentMessage { text })?;
         }
-        let cost = self
-            .limits
-            .cost(&usage, &self.conversation.turn_usage, &self.conversation.total_usage);
+        // The total covers the sub-agents too, as the budgets do.
+        let total = self.tree_usage();
+        let cost = self.limits.cost(&usage, &self.conversation.turn_usage, &total);
         self.emit(Event::TokenUsage {
             last: usage,
             turn: self.conversation.turn_usage,
-            total: self.conversation.total_usage,
+            total,
             cost,
         })?;
         Ok(calls)

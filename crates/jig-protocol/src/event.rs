@@ -166,6 +166,30 @@ pub enum Event {
         /// The goal now.
         goal: crate::Goal,
     },
+    /// This session started a sub-agent (recorded in the parent's rollout;
+    /// the child's own events carry its id as their session id).
+    AgentSpawned {
+        /// The child's session id.
+        agent_id: String,
+        /// Its short name.
+        nickname: String,
+        /// Its agent type, if one was named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_type: Option<String>,
+        /// The hand-off brief it was given.
+        brief: String,
+    },
+    /// A sub-agent stopped working: its status and what it used, recorded
+    /// in the parent's rollout the moment the child's turn ends, so its
+    /// result survives the parent.
+    AgentUpdated {
+        /// The child's session id.
+        agent_id: String,
+        /// Where it stands (completed with its last message, errored, …).
+        status: crate::AgentStatus,
+        /// Tokens it has used in all.
+        usage: TokenUsage,
+    },
     /// A problem worth showing; the turn may still go on.
     Error {
         /// Human-readable message.

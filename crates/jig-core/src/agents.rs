@@ -1,0 +1,462 @@
+//! Sub-agents: a session's children, each a full session of its own, run
+//! concurrently and followed through the [`AgentHost`] the agent tools call.
+//!
+//! - **Where a child lives.** Its session directory is under its parent's
+//!   (`PARENT/agents/sessions/CHILD/`), so it is listed with the parent and
+//!   never taken for the latest session by `resume --last`. Its
+//!   `session_meta` names the parent.
+//! - **What it may do.** It is built like its parent (same settings,
+//!   approval policy and sandbox, never wider), with its own model if the
+//!   spawn names one, and caps of at most what the tree has left of the
+//!   parent's `max_tokens` / `max_cost_usd`.
+//! - **How people follow it.** Its events go to the parent's front-end
+//!   with the child's id as their session id; its approval requests carry
+//!   ids unique in the tree, and the parent's actor routes an answer it does
+//!   not know to its children. An interrupt of the parent stops the tree.
+//! - **Durability.** The spawn (`agent_spawned`) and every final status
+//!   with the child's result (`agent_updated`) are recorded and synced in the
+//!   parent's rollout the moment they happen; the child's own rollout holds
+//!   its work.
+//!
+//! Invariant: the manager's lock is never held across an await; a wait
+//! returns when every awaited child is final, its timeout expires, or its
+//! turn is cancelled — whichever is first — with the statuses so far.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use jig_config::{ApprovalPolicy, EnvSnapshot, SandboxMode, Settings};
+use jig_dialect::Dialect;
+use jig_protocol::{AgentStatus, Envelope, Event, Op, TokenUsage, TurnOutcome};
+use jig_tools::ToolError;
+use jig_tools::agent_host::{AgentHost, AgentInfo, SpawnRequest, WaitOutcome};
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::actor::SessionHandle;
+use crate::builder::SessionBuilder;
+use crate::recorder::{EventSink, Recorder, WeakRecorder};
+
+/// How deep a tree may grow: children of the top session are depth 1.
+pub const DEFAULT_MAX_DEPTH: u32 = 2;
+/// Most children of one session working at once.
+pub const DEFAULT_MAX_CONCURRENT: usize = 8;
+
+/// What a child is built from: the parent's settings and choices.
+#[derive(Clone)]
+pub(crate) struct ChildTemplate {
+    pub settings: Settings,
+    pub env: EnvSnapshot,
+    pub model_spec: String,
+    pub dialect: Dialect,
+    pub approval: ApprovalPolicy,
+    pub sandbox: SandboxMode,
+    pub max_tokens: Option<u64>,
+    pub max_cost_usd: Option<f64>,
+    pub rg_shim: Option<PathBuf>,
+    /// The parent's depth (the top session is 0).
+    pub depth: u32,
+    pub max_depth: u32,
+    pub max_concurrent: usize,
+}
+
+/// A session's children.
+pub(crate) struct AgentManager {
+    /// Itself, for the tasks that follow its children.
+    me: Weak<AgentManager>,
+    parent_id: String,
+    parent_dir: PathBuf,
+    cwd: PathBuf,
+    template: ChildTemplate,
+    /// The parent's recorder, weak: it must not keep the parent's events open.
+    recorder: WeakRecorder,
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    children: Vec<Child>,
+    /// Every descendant's latest total usage, by session id.
+    usage: HashMap<String, TokenUsage>,
+}
+
+struct Child {
+    id: String,
+    nickname: String,
+    agent_type: Option<String>,
+    status: AgentStatus,
+    ops: Option<mpsc::UnboundedSender<Op>>,
+}
+
+impl std::fmt::Debug for AgentManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentManager").field("parent", &self.parent_id).finish()
+    }
+}
+
+impl AgentManager {
+    pub(crate) fn new(
+        parent_id: String,
+        parent_dir: PathBuf,
+        cwd: PathBuf,
+        template: ChildTemplate,
+        recorder: Recorder,
+    ) -> Arc<AgentManager> {
+        Arc::new_cyclic(|me| AgentManager {
+            me: me.clone(),
+            parent_id,
+            parent_dir,
+            cwd,
+            template,
+            recorder: recorder.downgrade(),
+            state: Mutex::default(),
+            changed: Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stops every child (when the parent's session ends): no child
+    /// outlives the session that started it.
+    pub(crate) fn shutdown_all(&self) {
+        for child in &mut self.lock().children {
+            if let Some(ops) = child.ops.take() {
+                let _ = ops.send(Op::Interrupt);
+                let _ = ops.send(Op::Shutdown);
+            }
+        }
+    }
+
+    /// Tokens the whole tree below this session has used.
+    pub(crate) fn tree_usage(&self) -> TokenUsage {
+        let mut total = TokenUsage::default();
+        for usage in self.lock().usage.values() {
+            total.add(usage);
+        }
+        total
+    }
+
+    /// Passes an op the parent does not handle itself (an answer to a
+    /// child's request, an interrupt) to every child still running; each
+    /// takes what is its own.
+    pub(crate) fn forward(&self, op: &Op) {
+        for child in &self.lock().children {
+            if let Some(ops) = &child.ops {
+                let _ = ops.send(op.clone());
+            }
+        }
+    }
+
+    fn info(child: &Child) -> AgentInfo {
+        AgentInfo {
+            id: child.id.clone(),
+            nickname: child.nickname.clone(),
+            agent_type: child.agent_type.clone(),
+            status: child.status.clone(),
+        }
+    }
+
+    fn status_of(&self, id: &str) -> AgentStatus {
+        self.lock()
+            .children
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(AgentStatus::NotFound, |c| c.status.clone())
+    }
+
+    /// The ops channel of child `id`, or why there is none.
+    fn ops_of(&self, id: &str) -> Result<mpsc::UnboundedSender<Op>, ToolError> {
+        let state = self.lock();
+        let child = state
+            .children
+            .iter()
+            .find(|c| c.id == id || c.nickname == id)
+            .ok_or_else(|| unknown(id))?;
+        child.ops.clone().ok_or_else(|| {
+            ToolError::RespondToModel(format!("sub-agent {id} is closed; resume it first to send it anything"))
+        })
+    }
+
+    fn resolve(&self, id: &str) -> Option<String> {
+        self.lock()
+            .children
+            .iter()
+            .find(|c| c.id == id || c.nickname == id)
+            .map(|c| c.id.clone())
+    }
+
+    fn set_status(&self, id: &str, status: AgentStatus) {
+        if let Some(child) = self.lock().children.iter_mut().find(|c| c.id == id) {
+            child.status = status;
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Records a child's final status in the parent's rollout and syncs it.
+    fn record_final(&self, id: &str, status: &AgentStatus) {
+        let Some(recorder) = self.recorder.upgrade() else {
+            return;
+        };
+        let usage = self.lock().usage.get(id).copied().unwrap_or_default();
+        let event = Event::AgentUpdated {
+            agent_id: id.to_owned(),
+            status: status.clone(),
+            usage,
+        };
+        if let Err(err) = recorder.emit(event, Event::clone).and_then(|()| recorder.flush()) {
+            recorder.send_unrecorded(&Event::Error {
+                message: format!("cannot record sub-agent {id}'s result in the parent's rollout: {err}"),
+            });
+        }
+    }
+
+    /// Follows a child's events: passes them to the parent's front-end and
+    /// keeps its status and the tree's usage.
+    async fn follow(me: Weak<Self>, id: String, mut events: mpsc::UnboundedReceiver<Envelope>, sink: EventSink) {
+        while let Some(envelope) = events.recv().await {
+            let Some(this) = me.upgrade() else {
+                let _ = sink.send(envelope);
+                continue;
+            };
+            this.observe(&id, &envelope);
+            let _ = sink.send(envelope);
+        }
+        let Some(this) = me.upgrade() else {
+            return;
+        };
+        // The child's session ended (closed, or it could record no more).
+        let mut state = this.lock();
+        if let Some(child) = state.children.iter_mut().find(|c| c.id == id) {
+            child.ops = None;
+            if !child.status.is_final() {
+                child.status = AgentStatus::Errored("the sub-agent's session stopped".into());
+            }
+        }
+        drop(state);
+        this.changed.notify_waiters();
+    }
+
+    /// What a child's event changes: its status, its usage (a child's
+    /// total covers its own children, so only direct children count).
+    fn observe(&self, id: &str, envelope: &Envelope) {
+        if envelope.session_id == id {
+            if let Event::TokenUsage { total, .. } = &envelope.event {
+                self.lock().usage.insert(id.to_owned(), *total);
+            }
+            match &envelope.event {
+                Event::TurnStarted { .. } => self.set_status(id, AgentStatus::Running),
+                Event::TurnCompleted {
+                    outcome, last_message, ..
+                } => {
+                    let status = final_status(outcome, last_message.clone());
+                    self.set_status(id, status.clone());
+                    self.record_final(id, &status);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A child's status from how its turn ended.
+fn final_status(outcome: &TurnOutcome, last_message: Option<String>) -> AgentStatus {
+    match outcome {
+        TurnOutcome::Completed => AgentStatus::Completed(last_message),
+        TurnOutcome::Interrupted => AgentStatus::Interrupted,
+        TurnOutcome::Failed { error, .. } => AgentStatus::Errored(error.clone()),
+        TurnOutcome::MaxTurns { limit } => AgentStatus::BudgetExceeded {
+            message: last_message,
+            reason: format!("it reached its limit of {limit} model requests"),
+        },
+        TurnOutcome::BudgetExceeded { budget, limit, used } => AgentStatus::BudgetExceeded {
+            message: last_message,
+            reason: format!("it reached its {budget:?} budget ({used} of {limit})").to_lowercase(),
+        },
+    }
+}
+
+fn unknown(id: &str) -> ToolError {
+    ToolError::RespondToModel(format!(
+        "there is no sub-agent `{id}`; list_agents (or wait) shows the ids of this session's sub-agents"
+    ))
+}
+
+/// A short name: the agent type or `agent`, numbered in spawn order.
+fn nickname(agent_type: Option<&str>, n: usize) -> String {
+    format!("{}-{n}", agent_type.unwrap_or("agent"))
+}
+
+#[async_trait::async_trait]
+impl AgentHost for AgentManager {
+    async fn spawn(&self, request: SpawnRequest) -> Result<AgentInfo, ToolError> {
+        let template = &self.template;
+        if template.depth >= template.max_depth {
+            return Err(ToolError::RespondToModel(format!(
+                "sub-agents may not start sub-agents this deep (the limit is {} levels); do this work yourself",
+                template.max_depth
+            )));
+        }
+        let (running, count) = {
+            let state = self.lock();
+            let running = state.children.iter().filter(|c| !c.status.is_final()).count();
+            (running, state.children.len())
+        };
+        if running >= template.max_concurrent {
+            return Err(ToolError::RespondToModel(format!(
+                "{running} sub-agents are already working, the most at once; wait for one to finish first"
+            )));
+        }
+        if let Some(kind) = request.agent_type.as_deref().filter(|k| *k != "default") {
+            return Err(ToolError::RespondToModel(format!(
+                "there is no agent type `{kind}`; omit agent_type for a general sub-agent"
+            )));
+        }
+        if request.brief.trim().is_empty() {
+            return Err(ToolError::RespondToModel(
+                "the sub-agent needs a brief: say what to do, where, and what to report back".into(),
+            ));
+        }
+        let used = self.tree_usage().billed_tokens();
+        let max_tokens = template.max_tokens.map(|cap| cap.saturating_sub(used));
+        if max_tokens == Some(0) {
+            return Err(ToolError::RespondToModel(
+                "the session's token budget is spent; no sub-agent can start".into(),
+            ));
+        }
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let mut builder = SessionBuilder::new(&template.settings, &template.env)
+            .workspace(self.cwd.clone())
+            .model(request.model.clone().unwrap_or_else(|| template.model_spec.clone()))
+            .dialect(Some(template.dialect))
+            .approval(template.approval)
+            .sandbox(template.sandbox)
+            .max_tokens(max_tokens)
+            .max_cost_usd(template.max_cost_usd)
+            .parent(self.parent_id.clone())
+            .sessions_under(self.parent_dir.join("agents"))
+            .depth(template.depth + 1)
+            .event_sink(events_tx);
+        if let Some(exe) = &template.rg_shim {
+            builder = builder.rg_shim(exe.clone());
+        }
+        let built = builder
+            .create()
+            .map_err(|err| ToolError::RespondToModel(format!("the sub-agent could not start: {err}")))?;
+        let handle: SessionHandle = built.session.spawn();
+        let id = handle.session_id.clone();
+        let nickname = nickname(request.agent_type.as_deref(), count + 1);
+        let spawned = Event::AgentSpawned {
+            agent_id: id.clone(),
+            nickname: nickname.clone(),
+            agent_type: request.agent_type.clone(),
+            brief: request.brief.clone(),
+        };
+        let recorder = self
+            .recorder
+            .upgrade()
+            .ok_or_else(|| ToolError::Fatal("the session has ended".into()))?;
+        recorder
+            .emit(spawned, Event::clone)
+            .and_then(|()| recorder.flush())
+            .map_err(|err| ToolError::Fatal(err.to_string()))?;
+        let child = Child {
+            id: id.clone(),
+            nickname,
+            agent_type: request.agent_type.clone(),
+            status: AgentStatus::PendingInit,
+            ops: Some(handle.op_sender()),
+        };
+        let info = AgentManager::info(&child);
+        self.lock().children.push(child);
+        tokio::spawn(AgentManager::follow(self.me.clone(), id, events_rx, recorder.sink()));
+        handle.submit(Op::UserInput { text: request.brief });
+        Ok(info)
+    }
+
+    async fn send(&self, id: &str, message: String, interrupt: bool) -> Result<AgentStatus, ToolError> {
+        let ops = self.ops_of(id)?;
+        let id = self.resolve(id).unwrap_or_default();
+        if interrupt {
+            let _ = ops.send(Op::Interrupt);
+        }
+        let _ = ops.send(Op::UserInput { text: message });
+        Ok(self.status_of(&id))
+    }
+
+    async fn wait(
+        &self,
+        ids: &[String],
+        timeout: Option<Duration>,
+        cancel: &CancellationToken,
+    ) -> Result<WaitOutcome, ToolError> {
+        let wanted: Vec<String> = if ids.is_empty() {
+            self.lock().children.iter().map(|c| c.id.clone()).collect()
+        } else {
+            ids.iter()
+                .map(|id| self.resolve(id).unwrap_or_else(|| id.clone()))
+                .collect()
+        };
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let statuses: Vec<(String, AgentStatus)> =
+                wanted.iter().map(|id| (id.clone(), self.status_of(id))).collect();
+            if statuses.iter().all(|(_, s)| s.is_final()) {
+                return Ok(WaitOutcome {
+                    statuses,
+                    timed_out: false,
+                });
+            }
+            let expired = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = &mut notified => {}
+                () = expired => return Ok(WaitOutcome { statuses, timed_out: true }),
+                () = cancel.cancelled() => return Err(ToolError::Interrupted),
+            }
+        }
+    }
+
+    fn list(&self) -> Vec<AgentInfo> {
+        self.lock().children.iter().map(AgentManager::info).collect()
+    }
+
+    async fn close(&self, id: &str) -> Result<AgentStatus, ToolError> {
+        let real = self.resolve(id).ok_or_else(|| unknown(id))?;
+        let before = self.status_of(&real);
+        let ops = self
+            .lock()
+            .children
+            .iter_mut()
+            .find(|c| c.id == real)
+            .and_then(|c| c.ops.take());
+        if let Some(ops) = ops {
+            let _ = ops.send(Op::Interrupt);
+            let _ = ops.send(Op::Shutdown);
+        }
+        if !before.is_final() {
+            self.record_final(&real, &AgentStatus::Shutdown);
+        }
+        self.set_status(&real, AgentStatus::Shutdown);
+        Ok(before)
+    }
+
+    async fn resume(&self, id: &str) -> Result<AgentStatus, ToolError> {
+        let ops = self.ops_of(id)?;
+        let _ = ops.send(Op::UserInput {
+            text: "Continue where you stopped.".into(),
+        });
+        Ok(self.status_of(&self.resolve(id).unwrap_or_default()))
+    }
+}
