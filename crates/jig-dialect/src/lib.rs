@@ -39,4 +39,5 @@ pub fn tool_instructions(dialect: Dialect) -> &'static str {
 }
 
 const GENERIC_INSTRUCTIONS: &str = "Search with `search`, read with `read_file`, explore with `list_dir`, \
-run commands with `shell`, edit files with `apply_patch`, and keep a plan with `update_plan`.";
+run commands with `shell`, edit files with `apply_patch`, and keep a plan with `update_plan`. \
+Hand self-contained side tasks to sub-agents with `spawn_agent` and collect their answers with `wait_agents`.";

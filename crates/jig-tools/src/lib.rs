@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod agent_host;
+pub mod agents;
 pub mod apply_patch;
 pub mod edit_file;
 pub mod exec_session;

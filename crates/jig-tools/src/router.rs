@@ -13,12 +13,15 @@ use jig_protocol::{ToolCall, ToolFormat, ToolSpec};
 
 use crate::{Tool, ToolContext, ToolError, ToolResult};
 
-/// A set of tools, addressed by the name in their spec.
+/// A set of tools, addressed by the name in their spec, or by an alias:
+/// an old name that still dispatches to a tool but is not offered (Claude
+/// Code's `Task` for `Agent`).
 #[derive(Clone, Default)]
 pub struct ToolRouter {
     tools: Vec<Arc<dyn Tool>>,
     specs: Vec<ToolSpec>,
     by_name: HashMap<String, usize>,
+    aliases: HashMap<String, String>,
 }
 
 impl ToolRouter {
@@ -29,7 +32,9 @@ impl ToolRouter {
 
     /// The built-in tools under their `generic` names: `shell`, `search`,
     /// `read_file`, `list_dir`, `apply_patch`, `update_plan`, and the goal
-    /// tools `create_goal`, `get_goal`, `update_goal`.
+    /// tools `create_goal`, `get_goal`, `update_goal`, and the sub-agent
+    /// tools `spawn_agent`, `wait_agents`, `list_agents`, `message_agent`,
+    /// `cancel_agent`.
     pub fn builtin() -> Self {
         let mut router = Self::new();
         router.register(Arc::new(crate::shell::ShellTool::default()));
@@ -41,6 +46,11 @@ impl ToolRouter {
         router.register(Arc::new(crate::goal::CreateGoalTool));
         router.register(Arc::new(crate::goal::GetGoalTool));
         router.register(Arc::new(crate::goal::UpdateGoalTool));
+        router.register(Arc::new(crate::agents::SpawnAgentTool));
+        router.register(Arc::new(crate::agents::WaitAgentsTool));
+        router.register(Arc::new(crate::agents::ListAgentsTool));
+        router.register(Arc::new(crate::agents::MessageAgentTool));
+        router.register(Arc::new(crate::agents::CancelAgentTool));
         router
     }
 
@@ -60,6 +70,13 @@ impl ToolRouter {
         }
     }
 
+    /// Makes calls named `alias` dispatch to the tool named `target`
+    /// without offering `alias` in [`ToolRouter::specs`]. A registered tool
+    /// of the same name wins over an alias.
+    pub fn alias(&mut self, alias: impl Into<String>, target: impl Into<String>) {
+        self.aliases.insert(alias.into(), target.into());
+    }
+
     /// Specs of every tool, in registration order (stable, so request
     /// prefixes stay byte-identical between turns).
     pub fn specs(&self) -> Vec<ToolSpec> {
@@ -73,12 +90,20 @@ impl ToolRouter {
     }
 
     fn tool(&self, name: &str) -> Option<&Arc<dyn Tool>> {
-        self.by_name.get(name).map(|&index| &self.tools[index])
+        self.index(name).map(|index| &self.tools[index])
+    }
+
+    /// The tool a call named `name` reaches: by its own name, else by alias.
+    fn index(&self, name: &str) -> Option<usize> {
+        self.by_name
+            .get(name)
+            .or_else(|| self.aliases.get(name).and_then(|target| self.by_name.get(target)))
+            .copied()
     }
 
     /// The command `call` would run, if its tool runs one.
     pub fn preview(&self, call: &ToolCall) -> Option<crate::CommandPreview> {
-        let &index = self.by_name.get(&call.name)?;
+        let index = self.index(&call.name)?;
         let args = match self.specs[index].format {
             ToolFormat::Function => parse_arguments(&call.name, &call.arguments).ok()?,
             ToolFormat::Freeform { .. } => freeform_input(&call.arguments),
@@ -89,7 +114,7 @@ impl ToolRouter {
     /// Runs one tool call. A freeform tool receives its raw input as a JSON
     /// string (also when a provider wrapped it as `{"input": "..."}`).
     pub async fn dispatch(&self, ctx: &ToolContext, call: &ToolCall) -> Result<ToolResult, ToolError> {
-        let Some(&index) = self.by_name.get(&call.name) else {
+        let Some(index) = self.index(&call.name) else {
             let names: Vec<&str> = self.specs.iter().map(|s| s.name.as_str()).collect();
             return Err(ToolError::RespondToModel(format!(
                 "unknown tool `{}`; available tools: {}",

@@ -1,5 +1,5 @@
 //! The `claude` dialect: the tool names, argument shapes and output layout
-//! of Claude Code (`Bash`, `Read`, `Edit`, `Write`, `TaskCreate`,
+//! of Claude Code (`Bash`, `Read`, `Edit`, `Write`, `Agent`, `TaskCreate`,
 //! `TaskUpdate`, `TaskList`, `TaskGet`), as measured in
 //! `shared/reference/dialects.md`.
 //!
@@ -15,9 +15,12 @@
 //! Not yet here: `Bash`'s `dangerouslyDisableSandbox` is accepted and
 //! ignored (jig has no sandbox yet, so there is nothing to disable), and
 //! `run_in_background` is refused with a hint to run in the foreground;
-//! `Read`'s `pages` (PDF) is refused. The agent, web, notebook and cron tools
-//! of Claude Code are not offered.
+//! `Read`'s `pages` (PDF) is refused. `Agent` is offered and `Task`, its
+//! name before Claude Code 2.1.63, still dispatches to it without being
+//! offered. `SendMessage` and the web, notebook and cron tools of Claude
+//! Code are not offered.
 
+mod agent;
 mod bash;
 mod files;
 mod tasks;
@@ -26,6 +29,7 @@ use std::sync::Arc;
 
 use jig_tools::ToolRouter;
 
+pub use agent::AgentTool;
 pub use bash::BashTool;
 pub use files::{EditTool, ReadTool, WriteTool};
 pub use tasks::{TaskCreateTool, TaskGetTool, TaskListTool, TaskUpdateTool};
@@ -35,7 +39,8 @@ pub const INSTRUCTIONS: &str = "Search the code with `rg` (and list files with `
 Read a file before you change it. Change existing files with Edit, quoting text exactly as Read showed it \
 (without the line-number prefix); create new files, or rewrite whole ones, with Write. \
 For work with several steps, record the steps with TaskCreate and keep them current with TaskUpdate: \
-one task in_progress at a time, completed as soon as it is done.";
+one task in_progress at a time, completed as soon as it is done. \
+Hand self-contained tasks that would take many steps, or that can run in parallel, to Agent.";
 
 /// The `claude` tools, in the order Claude Code offers them.
 pub fn router() -> ToolRouter {
@@ -44,6 +49,8 @@ pub fn router() -> ToolRouter {
     router.register(Arc::new(ReadTool));
     router.register(Arc::new(EditTool));
     router.register(Arc::new(WriteTool));
+    router.register(Arc::new(AgentTool));
+    router.alias("Task", "Agent");
     router.register(Arc::new(TaskCreateTool));
     router.register(Arc::new(TaskUpdateTool));
     router.register(Arc::new(TaskListTool));

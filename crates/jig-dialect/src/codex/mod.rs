@@ -11,10 +11,11 @@
 //! Lark grammar, and `update_plan`.
 //!
 //! Invariant: adapters only translate names, arguments and output text; the
-//! work is done by `jig-tools` and `jig-patch`. Not offered yet (later
-//! issues): `view_image`, `request_user_input`, the `multi_agent_v1` tools
+//! work is done by `jig-tools` and `jig-patch`. The `multi_agent_v1` tools
 //! (`spawn_agent`, `send_input`, `wait_agent`, `resume_agent`,
-//! `close_agent`) and `web_search`. The goal tools (`get_goal`,
+//! `close_agent`; see [`agents`]) are offered in `codex` only: the older
+//! models `codex-legacy` serves were not trained on them. Not offered yet
+//! (later issues): `view_image`, `request_user_input` and `web_search`. The goal tools (`get_goal`,
 //! `create_goal`, `update_goal`) are offered as Codex names them. `sandbox_permissions:
 //! "require_escalated"` with a `justification` is an escalation request the
 //! guard asks a person about; `prefix_rule` is accepted and ignored (rules
@@ -22,6 +23,7 @@
 //! that `write_stdin` types into (no pty is allocated); without it stdin is
 //! closed, as in Codex, so `rg PATTERN` with no path never waits on input.
 
+pub mod agents;
 mod exec;
 pub mod heredoc;
 mod legacy;
@@ -32,6 +34,7 @@ use jig_tools::ToolRouter;
 use jig_tools::exec_session::ExecSessions;
 use jig_tools::plan::UpdatePlanTool;
 
+pub use agents::{CloseAgentTool, ResumeAgentTool, SendInputTool, SpawnAgentTool, WaitAgentTool};
 pub use exec::{ExecCommandTool, WriteStdinTool};
 pub use legacy::{APPLY_PATCH_GRAMMAR, LegacyApplyPatchTool, LegacyShellTool};
 
@@ -39,7 +42,9 @@ pub use legacy::{APPLY_PATCH_GRAMMAR, LegacyApplyPatchTool, LegacyShellTool};
 pub const INSTRUCTIONS: &str = "Run commands with `exec_command`; a command still running after its yield time \
 keeps a session id, so read more output or type input with `write_stdin`. Search with `rg` (e.g. `rg -n pattern`, \
 `rg --files`). Edit files by running `apply_patch` through `exec_command` with the patch in a heredoc: \
-apply_patch <<'EOF' then *** Begin Patch ... *** End Patch then EOF. Keep a plan with `update_plan`.";
+apply_patch <<'EOF' then *** Begin Patch ... *** End Patch then EOF. Keep a plan with `update_plan`. \
+When the user asks for sub-agents or parallel work, hand self-contained tasks to `spawn_agent` and collect \
+results with `wait_agent`.";
 
 /// Tool paragraph of the system prompt for `codex-legacy`.
 pub const LEGACY_INSTRUCTIONS: &str = "Run commands with `shell`, passing the command as an argv array \
@@ -53,6 +58,12 @@ pub fn router() -> ToolRouter {
     router.register(Arc::new(ExecCommandTool::new(sessions.clone())));
     router.register(Arc::new(WriteStdinTool::new(sessions)));
     router.register(Arc::new(UpdatePlanTool));
+    // The sub-agent tools come before the goal tools, as Codex orders them.
+    router.register(Arc::new(SpawnAgentTool));
+    router.register(Arc::new(SendInputTool));
+    router.register(Arc::new(WaitAgentTool));
+    router.register(Arc::new(ResumeAgentTool));
+    router.register(Arc::new(CloseAgentTool));
     router.register(Arc::new(jig_tools::goal::GetGoalTool));
     router.register(Arc::new(jig_tools::goal::CreateGoalTool));
     router.register(Arc::new(jig_tools::goal::UpdateGoalTool));

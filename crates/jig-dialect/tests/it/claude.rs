@@ -100,6 +100,18 @@ fn names_types_and_required_fields_match_claude_code() {
             &[("file_path", "string"), ("content", "string")],
         ),
         (
+            "Agent",
+            &["description", "prompt"],
+            &[
+                ("description", "string"),
+                ("prompt", "string"),
+                ("subagent_type", "string"),
+                ("model", "string"),
+                ("run_in_background", "boolean"),
+                ("isolation", "string"),
+            ],
+        ),
+        (
             "TaskCreate",
             &["subject", "description"],
             &[
@@ -140,9 +152,9 @@ fn names_types_and_required_fields_match_claude_code() {
             assert_eq!(properties[*param]["type"], *ty, "{name}.{param}");
         }
     }
-    let status = &specs[5].parameters["properties"]["status"]["enum"];
+    let status = &specs[6].parameters["properties"]["status"]["enum"];
     assert_eq!(status, &json!(["pending", "in_progress", "completed", "deleted"]));
-    assert!(!names.iter().any(|n| *n == "Grep" || *n == "Glob"));
+    assert!(!names.iter().any(|n| *n == "Grep" || *n == "Glob" || *n == "Task"));
 }
 
 #[test]

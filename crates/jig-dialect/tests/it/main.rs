@@ -2,5 +2,6 @@
 //! snapshots of exactly what each family is offered.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agents;
 mod claude;
 mod codex;

@@ -1,6 +1,7 @@
 //! Integration tests of jig-tools: real temp dirs, real processes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agents;
 mod edit_write;
 mod exec_session;
 mod list_dir;
