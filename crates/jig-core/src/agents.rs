@@ -79,8 +79,10 @@ pub(crate) struct AgentManager {
 #[derive(Default)]
 struct State {
     children: Vec<Child>,
-    /// Every descendant's latest total usage, by session id.
+    /// Each child's latest total usage (which covers its own children).
     usage: HashMap<String, TokenUsage>,
+    /// The parent's own usage, as it last reported it.
+    own: TokenUsage,
 }
 
 struct Child {
@@ -89,6 +91,9 @@ struct Child {
     agent_type: Option<String>,
     status: AgentStatus,
     ops: Option<mpsc::UnboundedSender<Op>>,
+    /// Whether the model has been told its final status (by a wait, or a
+    /// message before a model request).
+    delivered: bool,
 }
 
 impl std::fmt::Debug for AgentManager {
@@ -130,6 +135,34 @@ impl AgentManager {
                 let _ = ops.send(Op::Shutdown);
             }
         }
+    }
+
+    fn mark_delivered(&self, ids: &[String]) {
+        for child in self.lock().children.iter_mut().filter(|c| ids.contains(&c.id)) {
+            child.delivered = child.status.is_final();
+        }
+    }
+
+    /// The results of children that finished since the model last heard,
+    /// as one message for its next request; they count as delivered.
+    pub(crate) fn take_results(&self) -> Option<String> {
+        let mut state = self.lock();
+        let lines: Vec<String> = state
+            .children
+            .iter_mut()
+            .filter(|c| c.status.is_final() && !c.delivered)
+            .map(|c| {
+                c.delivered = true;
+                let status = serde_json::to_string(&c.status).unwrap_or_default();
+                format!("- {} ({}): {status}", c.nickname, c.id)
+            })
+            .collect();
+        (!lines.is_empty()).then(|| format!("Sub-agents finished since you last heard:\n{}", lines.join("\n")))
+    }
+
+    /// Notes what the parent itself has used, for its children's caps.
+    pub(crate) fn set_own_usage(&self, usage: TokenUsage) {
+        self.lock().own = usage;
     }
 
     /// Tokens the whole tree below this session has used.
@@ -321,7 +354,7 @@ impl AgentHost for AgentManager {
                 "the sub-agent needs a brief: say what to do, where, and what to report back".into(),
             ));
         }
-        let used = self.tree_usage().billed_tokens();
+        let used = self.tree_usage().billed_tokens() + self.lock().own.billed_tokens();
         let max_tokens = template.max_tokens.map(|cap| cap.saturating_sub(used));
         if max_tokens == Some(0) {
             return Err(ToolError::RespondToModel(
@@ -370,6 +403,7 @@ impl AgentHost for AgentManager {
             agent_type: request.agent_type.clone(),
             status: AgentStatus::PendingInit,
             ops: Some(handle.op_sender()),
+            delivered: false,
         };
         let info = AgentManager::info(&child);
         self.lock().children.push(child);
@@ -409,6 +443,7 @@ impl AgentHost for AgentManager {
             let statuses: Vec<(String, AgentStatus)> =
                 wanted.iter().map(|id| (id.clone(), self.status_of(id))).collect();
             if statuses.iter().all(|(_, s)| s.is_final()) {
+                self.mark_delivered(&wanted);
                 return Ok(WaitOutcome {
                     statuses,
                     timed_out: false,
@@ -422,7 +457,12 @@ impl AgentHost for AgentManager {
             };
             tokio::select! {
                 () = &mut notified => {}
-                () = expired => return Ok(WaitOutcome { statuses, timed_out: true }),
+                () = expired => {
+                    let done: Vec<String> =
+                        statuses.iter().filter(|(_, s)| s.is_final()).map(|(id, _)| id.clone()).collect();
+                    self.mark_delivered(&done);
+                    return Ok(WaitOutcome { statuses, timed_out: true });
+                }
                 () = cancel.cancelled() => return Err(ToolError::Interrupted),
             }
         }

@@ -121,6 +121,9 @@ impl Session {
         if let Some(text) = self.take_inbox() {
             self.record_item(Item::user(text))?;
         }
+        if let Some(results) = self.agents.as_ref().and_then(|agents| agents.take_results()) {
+            self.record_item(Item::user(results))?;
+        }
         Ok(())
     }
 
@@ -143,6 +146,9 @@ impl Session {
         }
         self.conversation.total_usage.add(&usage);
         self.conversation.turn_usage.add(&usage);
+        if let Some(agents) = &self.agents {
+            agents.set_own_usage(self.conversation.total_usage);
+        }
         if usage.input_tokens > 0 {
             self.conversation.reported =
                 Some((usage.input_tokens + usage.output_tokens, self.conversation.items.len()));

@@ -2,6 +2,7 @@
 //! temp dirs, real processes, real rollout files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agents;
 mod compaction;
 mod guard;
 mod layering;

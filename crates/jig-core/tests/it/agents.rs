@@ -1,0 +1,312 @@
+//! Sub-agents end to end: a parent session built with the SessionBuilder
+//! (as every front-end builds one) whose scripted model spawns children
+//! with scripts of their own, through the generic dialect's agent tools.
+//! The children are real sessions doing real file work in real
+//! directories; nothing here mocks the manager.
+
+use std::path::{Path, PathBuf};
+
+use jig_config::{CliOverrides, EnvSnapshot, LoadInputs, SandboxMode};
+use jig_core::{SessionBuilder, SessionHandle};
+use jig_protocol::{AgentStatus, Envelope, Event, Op, RolloutRecord, TurnOutcome};
+
+use crate::support::{Fixture, model};
+
+fn settings(home: &Path, cwd: &Path) -> jig_config::Settings {
+    jig_config::load(&LoadInputs {
+        cwd: cwd.to_path_buf(),
+        env: EnvSnapshot::from_pairs([("JIG_HOME", home.display().to_string())]),
+        cli: CliOverrides::default(),
+    })
+    .unwrap()
+}
+
+/// Writes a child script and returns the spec that runs it.
+fn child_script(fx: &Fixture, name: &str, script: &str) -> String {
+    let path = fx.dir.path().join(format!("{name}.toml"));
+    std::fs::write(&path, script).unwrap();
+    format!("scripted:{}", path.display())
+}
+
+/// A child that writes `dir/note.txt` with `text`, then says so.
+fn writer(dir: &str, text: &str) -> String {
+    format!(
+        r#"
+[[response]]
+text = "Writing the note."
+[[response.tool_calls]]
+name = "shell"
+arguments = {{ command = "mkdir -p {dir} && printf '%s' '{text}' > {dir}/note.txt && cat {dir}/note.txt" }}
+[[response]]
+text = "wrote {dir}/note.txt"
+[response.expect]
+last_output_contains = "{text}"
+"#
+    )
+}
+
+fn spawn_call(message: &str, model: &str) -> String {
+    format!(
+        "[[response.tool_calls]]\nname = \"spawn_agent\"\narguments = {{ message = {}, model = {} }}\n",
+        toml_str(message),
+        toml_str(model)
+    )
+}
+
+fn toml_str(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+struct Parent {
+    handle: SessionHandle,
+    events: tokio::sync::mpsc::UnboundedReceiver<Envelope>,
+    dir: PathBuf,
+}
+
+fn start(fx: &Fixture, script: &str, max_tokens: Option<u64>) -> Parent {
+    let home = fx.dir.path().join("home");
+    let settings = settings(&home, &fx.ws());
+    let env = EnvSnapshot::default();
+    let (sink, events) = tokio::sync::mpsc::unbounded_channel();
+    let built = SessionBuilder::new(&settings, &env)
+        .workspace(fx.ws())
+        .client("scripted:parent", model(script))
+        .sandbox(SandboxMode::DangerFullAccess)
+        .max_tokens(max_tokens)
+        .event_sink(sink)
+        .create()
+        .unwrap();
+    let handle = built.session.spawn();
+    let dir = handle.dir.clone();
+    handle.submit(Op::UserInput {
+        text: "fan the work out".into(),
+    });
+    Parent { handle, events, dir }
+}
+
+/// Every envelope until the parent's turn completed and `results`
+/// children's final statuses were recorded in its rollout; its outcome.
+async fn until_parent_done(parent: &mut Parent, results: usize) -> (Vec<Envelope>, TurnOutcome) {
+    let mut seen = Vec::new();
+    let mut outcome = None;
+    let mut updated = 0;
+    while let Some(envelope) = parent.events.recv().await {
+        if envelope.session_id == parent.handle.session_id {
+            match &envelope.event {
+                Event::TurnCompleted { outcome: o, .. } => outcome = Some(o.clone()),
+                Event::AgentUpdated { .. } => updated += 1,
+                _ => {}
+            }
+        }
+        seen.push(envelope);
+        if let Some(outcome) = outcome.clone().filter(|_| updated >= results) {
+            return (seen, outcome);
+        }
+    }
+    panic!("the parent ended without completing its turn: {seen:#?}");
+}
+
+fn records(dir: &Path) -> Vec<RolloutRecord> {
+    std::fs::read_to_string(dir.join("rollout.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn updates(records: &[RolloutRecord]) -> Vec<(String, AgentStatus)> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            RolloutRecord::Event {
+                event: Event::AgentUpdated { agent_id, status, .. },
+            } => Some((agent_id.clone(), status.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_children_do_file_work_in_parallel_and_their_results_reach_the_parent() {
+    let fx = Fixture::new();
+    let mut spawns = String::from("[[response]]\ntext = \"Fanning out to four sub-agents.\"\n");
+    for i in 0..4 {
+        let spec = child_script(
+            &fx,
+            &format!("child{i}"),
+            &writer(&format!("part{i}"), &format!("part {i} done")),
+        );
+        spawns.push_str(&spawn_call(&format!("Write part{i}/note.txt"), &spec));
+    }
+    let script = format!(
+        "{spawns}
+[[response]]
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{ timeout_ms = 120000 }}
+[[response]]
+text = \"All four parts are written.\"
+[response.expect]
+last_output_contains = \"wrote part3/note.txt\"
+"
+    );
+    let mut parent = start(&fx, &script, None);
+    let (seen, outcome) = until_parent_done(&mut parent, 4).await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{seen:#?}");
+    for i in 0..4 {
+        let note = std::fs::read_to_string(fx.ws().join(format!("part{i}/note.txt"))).unwrap();
+        assert_eq!(note, format!("part {i} done"));
+    }
+    // Each child is a session of its own under the parent's directory,
+    // naming its parent; the parent's rollout holds each spawn and result.
+    let parent_records = records(&parent.dir);
+    let results = updates(&parent_records);
+    assert_eq!(results.len(), 4, "{results:?}");
+    for (id, status) in &results {
+        assert!(
+            matches!(status, AgentStatus::Completed(Some(m)) if m.starts_with("wrote part")),
+            "{status:?}"
+        );
+        let child_dir = parent.dir.join("agents/sessions").join(id);
+        let child = records(&child_dir);
+        let RolloutRecord::SessionMeta(meta) = &child[0] else {
+            panic!()
+        };
+        assert_eq!(
+            meta.parent_session_id.as_deref(),
+            Some(parent.handle.session_id.as_str())
+        );
+    }
+    // The children's events reached the front-end under their own ids.
+    let child_turns = seen
+        .iter()
+        .filter(|e| e.session_id != parent.handle.session_id && matches!(e.event, Event::TurnCompleted { .. }))
+        .count();
+    assert_eq!(child_turns, 4);
+    // No child is a top-level session: `resume --last` cannot pick one.
+    let top: Vec<_> = std::fs::read_dir(fx.dir.path().join("home/sessions"))
+        .unwrap()
+        .collect();
+    assert_eq!(top.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_that_times_out_returns_what_is_done_so_far_and_a_cancelled_child_stops() {
+    let fx = Fixture::new();
+    let slow = child_script(
+        &fx,
+        "slow",
+        r#"
+[[response]]
+text = "Sleeping."
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "sleep 30" }
+[[response]]
+text = "woke up"
+"#,
+    );
+    let quick = child_script(&fx, "quick", &writer("quick", "quick done"));
+    let script = format!(
+        "[[response]]\ntext = \"Two sub-agents.\"\n{}{}
+[[response]]
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{ timeout_ms = 1500 }}
+[[response]]
+[[response.tool_calls]]
+name = \"list_agents\"
+arguments = {{}}
+[response.expect]
+last_output_contains = \"timed_out\\\":true\"
+[[response]]
+[[response.tool_calls]]
+name = \"cancel_agent\"
+arguments = {{ id = \"agent-1\" }}
+[[response]]
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{}}
+[[response]]
+text = \"Done.\"
+",
+        spawn_call("sleep a long time", &slow),
+        spawn_call("write quick/note.txt", &quick),
+    );
+    let mut parent = start(&fx, &script, None);
+    let (seen, outcome) = until_parent_done(&mut parent, 2).await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{seen:#?}");
+    let outputs: Vec<String> = records(&parent.dir)
+        .iter()
+        .filter_map(|r| match r {
+            RolloutRecord::Item {
+                item: jig_protocol::Item::ToolOutput(out),
+            } => Some(out.output.clone()),
+            _ => None,
+        })
+        .collect();
+    // The first wait expired with the slow child still running and the
+    // quick one's result in hand.
+    let first_wait = &outputs[2];
+    assert!(
+        first_wait.contains("\"timed_out\": true") || first_wait.contains("\"timed_out\":true"),
+        "{first_wait}"
+    );
+    assert!(first_wait.contains("running"), "{first_wait}");
+    assert!(first_wait.contains("wrote quick/note.txt"), "{first_wait}");
+    // After the cancel, the last wait returns at once: the slow child is shut down.
+    let last_wait = outputs.last().unwrap();
+    assert!(last_wait.contains("shutdown"), "{last_wait}");
+    let results = updates(&records(&parent.dir));
+    assert!(results.iter().any(|(_, s)| *s == AgentStatus::Shutdown), "{results:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_over_the_trees_budget_stops_and_says_so() {
+    let fx = Fixture::new();
+    // The child reports 5,000 tokens for its first response; the parent's
+    // cap of 3,000 covers the whole tree, so the child may use what is left.
+    let greedy = child_script(
+        &fx,
+        "greedy",
+        r#"
+[[response]]
+text = "Thinking hard."
+usage = { input_tokens = 4000, cached_input_tokens = 0, output_tokens = 1000 }
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo should-not-run" }
+[[response]]
+text = "never reached"
+"#,
+    );
+    let script = format!(
+        "[[response]]\ntext = \"Delegating.\"\nusage = {{ input_tokens = 100, cached_input_tokens = 0, output_tokens = 10 }}\n{}
+[[response]]
+usage = {{ input_tokens = 100, cached_input_tokens = 0, output_tokens = 10 }}
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{}}
+[[response]]
+text = \"The sub-agent ran out of budget.\"
+",
+        spawn_call("think", &greedy),
+    );
+    let mut parent = start(&fx, &script, Some(3000));
+    let (seen, outcome) = until_parent_done(&mut parent, 1).await;
+    let results = updates(&records(&parent.dir));
+    assert_eq!(results.len(), 1, "{seen:#?}");
+    assert!(
+        matches!(&results[0].1, AgentStatus::BudgetExceeded { message: Some(m), reason } if m == "Thinking hard." && reason.contains("tokens")),
+        "{results:?}"
+    );
+    // The child's command never ran, and the parent's own cap now counts
+    // the child's spending: the parent stops at a request after it.
+    let child_dir = parent.dir.join("agents/sessions").join(&results[0].0);
+    let not_run = records(&child_dir).iter().any(|r| {
+        matches!(r, RolloutRecord::Item { item: jig_protocol::Item::ToolOutput(out) }
+            if out.status == jig_protocol::ToolStatus::Interrupted)
+    });
+    assert!(not_run, "the over-budget response's call is answered, not run");
+    assert!(matches!(outcome, TurnOutcome::BudgetExceeded { .. }), "{outcome:?}");
+}
