@@ -253,7 +253,9 @@ impl Tool for WaitAgentsTool {
         let timeout = wait_timeout("wait_agents", args.timeout_ms)?;
         let ids = args.ids.unwrap_or_default();
         let outcome = host.wait(&ids, Some(timeout), &ctx.cancel).await?;
-        if ctx.cancel.is_cancelled() {
+        // A final status the host handed over counts as delivered, so it is
+        // answered even when the turn was interrupted meanwhile.
+        if ctx.cancel.is_cancelled() && !outcome.statuses.iter().any(|(_, s)| s.is_final()) {
             return Err(ToolError::Interrupted);
         }
         let agents: Vec<Value> = outcome

@@ -508,3 +508,20 @@ async fn claude_agent_refuses_isolation_and_bad_arguments() {
     assert!(text.contains("unknown field `resume`"), "{text}");
     assert!(host.calls().is_empty());
 }
+
+#[tokio::test]
+async fn an_interrupt_ends_a_foreground_agent_call_and_a_codex_wait() {
+    let host = ScriptedHost::new(&[("agent-1", AgentStatus::Running, Plan::TimesOut)]);
+    let ctx = ctx_with(&host);
+    ctx.cancel.cancel();
+    let result = call(
+        Dialect::Claude,
+        &ctx,
+        "Agent",
+        json!({ "description": "d", "prompt": "p" }),
+    )
+    .await;
+    assert!(matches!(result, Err(ToolError::Interrupted)), "{result:?}");
+    let result = call(Dialect::Codex, &ctx, "wait_agent", json!({ "targets": ["agent-1"] })).await;
+    assert!(matches!(result, Err(ToolError::Interrupted)), "{result:?}");
+}

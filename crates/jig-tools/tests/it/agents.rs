@@ -328,3 +328,19 @@ async fn an_alias_dispatches_without_being_offered() {
     assert_eq!(dispatch(&router, "Task").await.unwrap().output, "Task");
     assert!(!router.is_mutating("Task"));
 }
+
+#[tokio::test]
+async fn an_interrupted_wait_answers_what_was_final_or_interrupted() {
+    let host = RecordingHost::with(&[("a", AgentStatus::Running)]);
+    let ctx = ctx_with(&host);
+    ctx.cancel.cancel();
+    assert!(matches!(
+        call(&ctx, "wait_agents", json!({})).await,
+        Err(ToolError::Interrupted)
+    ));
+    let host = RecordingHost::with(&[("a", AgentStatus::Running), ("b", AgentStatus::Shutdown)]);
+    let ctx = ctx_with(&host);
+    ctx.cancel.cancel();
+    let out = json_of(&ctx, "wait_agents", json!({})).await;
+    assert_eq!(out["agents"][1], json!({ "agent_id": "b", "status": "shutdown" }));
+}
