@@ -24,7 +24,7 @@ impl Renderer {
     }
 
     /// Shows one event of the session `root` or of one of its sub-agents:
-    /// a sub-agent's events are JSON lines with its `agent_id` added, and
+    /// a sub-agent's events are JSON lines with its session id added as `agent_session`, and
     /// in human progress only its approval requests show (its start and
     /// end are the parent's `agent_spawned` / `agent_updated` lines).
     pub fn envelope(&mut self, root: &str, envelope: &Envelope) -> std::io::Result<()> {
@@ -34,7 +34,7 @@ impl Renderer {
         if self.json {
             let mut line = serde_json::to_value(&envelope.event)?;
             if let serde_json::Value::Object(map) = &mut line {
-                map.insert("agent_id".into(), envelope.session_id.clone().into());
+                map.insert("agent_session".into(), envelope.session_id.clone().into());
             }
             let mut out = std::io::stdout().lock();
             serde_json::to_writer(&mut out, &line)?;

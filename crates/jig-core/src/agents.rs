@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use jig_config::{ApprovalPolicy, EnvSnapshot, SandboxMode, Settings};
 use jig_dialect::Dialect;
-use jig_protocol::{AgentStatus, Envelope, Event, Op, TokenUsage, TurnOutcome};
+use jig_protocol::{AgentStatus, Envelope, Event, Item, Op, Role, RolloutRecord, TokenUsage, TurnOutcome};
 use jig_tools::ToolError;
 use jig_tools::agent_host::{AgentHost, AgentInfo, SpawnRequest, WaitOutcome};
 use tokio::sync::{Notify, mpsc};
@@ -158,6 +158,129 @@ impl AgentManager {
             })
             .collect();
         (!lines.is_empty()).then(|| format!("Sub-agents finished since you last heard:\n{}", lines.join("\n")))
+    }
+
+    /// After the parent is resumed: its children again, from its rollout
+    /// and theirs. A child whose final status the parent recorded stays as
+    /// it was (it never runs again); one that finished after the parent
+    /// stopped gets its final status recorded now; one that was mid-turn is
+    /// resumed and finishes its turn. A final result the model never saw —
+    /// no tool output or message after it names the child — is delivered
+    /// before the next model request, once.
+    pub(crate) fn restore(&self) {
+        let Ok(loaded) = crate::rollout::read_rollout(&self.parent_dir.join(crate::store::ROLLOUT_FILE)) else {
+            return;
+        };
+        let mut children: Vec<Child> = Vec::new();
+        for record in &loaded.records {
+            match record {
+                RolloutRecord::Event {
+                    event:
+                        Event::AgentSpawned {
+                            agent_id,
+                            nickname,
+                            agent_type,
+                            ..
+                        },
+                } => children.push(Child {
+                    id: agent_id.clone(),
+                    nickname: nickname.clone(),
+                    agent_type: agent_type.clone(),
+                    status: AgentStatus::PendingInit,
+                    ops: None,
+                    delivered: false,
+                }),
+                RolloutRecord::Event {
+                    event:
+                        Event::AgentUpdated {
+                            agent_id,
+                            status,
+                            usage,
+                        },
+                } => {
+                    if let Some(child) = children.iter_mut().find(|c| &c.id == agent_id) {
+                        child.status = status.clone();
+                        child.delivered = false;
+                    }
+                    self.lock().usage.insert(agent_id.clone(), *usage);
+                }
+                RolloutRecord::Item { item } => {
+                    let text = match item {
+                        Item::ToolOutput(out) => out.output.as_str(),
+                        Item::Message { role: Role::User, text } => text.as_str(),
+                        _ => continue,
+                    };
+                    for child in children.iter_mut().filter(|c| c.status.is_final()) {
+                        child.delivered |= text.contains(&child.id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if children.is_empty() {
+            return;
+        }
+        self.lock().children = children;
+        let unfinished: Vec<String> = self
+            .lock()
+            .children
+            .iter()
+            .filter(|c| !c.status.is_final())
+            .map(|c| c.id.clone())
+            .collect();
+        for id in unfinished {
+            self.take_up(&id);
+        }
+    }
+
+    /// Resumes an unfinished child, or records how it ended when it ended
+    /// after the parent stopped.
+    fn take_up(&self, id: &str) {
+        let dir = self.parent_dir.join("agents/sessions").join(id);
+        let template = &self.template;
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let mut builder = SessionBuilder::new(&template.settings, &template.env)
+            .approval(template.approval)
+            .sandbox(template.sandbox)
+            .depth(template.depth + 1)
+            .event_sink(events_tx);
+        if let Some(exe) = &template.rg_shim {
+            builder = builder.rg_shim(exe.clone());
+        }
+        let built = match builder.resume(dir) {
+            Ok(built) => built,
+            Err(err) => {
+                let status = AgentStatus::Errored(format!("the sub-agent could not be resumed: {err}"));
+                self.set_status(id, status.clone());
+                self.record_final(id, &status);
+                return;
+            }
+        };
+        if !built.session.has_unfinished_turn() {
+            // It finished after the parent stopped: its last turn says how.
+            let status = built.session.last_turn_status();
+            self.set_status(id, status.clone());
+            self.record_final(id, &status);
+            return;
+        }
+        let handle = built.session.spawn();
+        if let Some(child) = self.lock().children.iter_mut().find(|c| c.id == id) {
+            child.ops = Some(handle.op_sender());
+            child.status = AgentStatus::Running;
+        }
+        tokio::spawn(AgentManager::follow(
+            self.me.clone(),
+            id.to_owned(),
+            events_rx,
+            self.recorder_sink(),
+        ));
+    }
+
+    fn recorder_sink(&self) -> EventSink {
+        match self.recorder.upgrade() {
+            Some(recorder) => recorder.sink(),
+            None => mpsc::unbounded_channel().0,
+        }
     }
 
     /// Notes what the parent itself has used, for its children's caps.
@@ -297,7 +420,7 @@ impl AgentManager {
 }
 
 /// A child's status from how its turn ended.
-fn final_status(outcome: &TurnOutcome, last_message: Option<String>) -> AgentStatus {
+pub(crate) fn final_status(outcome: &TurnOutcome, last_message: Option<String>) -> AgentStatus {
     match outcome {
         TurnOutcome::Completed => AgentStatus::Completed(last_message),
         TurnOutcome::Interrupted => AgentStatus::Interrupted,

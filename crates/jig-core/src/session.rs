@@ -219,6 +219,22 @@ impl Session {
         self.turns.take_up_stopped
     }
 
+    /// How its last turn ended, as a sub-agent's status (completed when no
+    /// turn ended yet).
+    pub(crate) fn last_turn_status(&self) -> jig_protocol::AgentStatus {
+        let last_message = self.conversation.items.iter().rev().find_map(|item| match item {
+            Item::Message {
+                role: jig_protocol::Role::Assistant,
+                text,
+            } if !text.is_empty() => Some(text.clone()),
+            _ => None,
+        });
+        match &self.turns.last_outcome {
+            Some(outcome) => crate::agents::final_status(outcome, last_message),
+            None => jig_protocol::AgentStatus::Completed(last_message),
+        }
+    }
+
     /// The conversation so far.
     pub fn items(&self) -> &[Item] {
         &self.conversation.items
