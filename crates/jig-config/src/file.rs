@@ -34,6 +34,7 @@ pub(crate) struct ConfigFile {
     pub redact_patterns: Vec<String>,
     pub compaction: Option<crate::settings::CompactionSettings>,
     pub local: Option<crate::settings::LocalSettings>,
+    pub agents: Option<crate::settings::AgentSettings>,
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderFile>,
     #[serde(default)]

@@ -38,8 +38,8 @@ pub use load::{
 };
 pub use record::record_trust;
 pub use settings::{
-    CliOverrides, CompactionSettings, DEFAULT_MAX_TURNS, LoadInputs, LocalSettings, LocalToolChoice, PriceSettings,
-    ProfileSettings, ProviderSettings, Settings, Source,
+    AgentSettings, AgentType, CliOverrides, CompactionSettings, DEFAULT_MAX_TURNS, LoadInputs, LocalSettings,
+    LocalToolChoice, PriceSettings, ProfileSettings, ProviderSettings, Settings, Source,
 };
 pub use show::{Explained, render_show};
 pub use trust::{KEYS as TRUST_KEYS, KeyClass, ProjectTrust, class_of, project_root, trust_command};

@@ -251,6 +251,7 @@ impl Builder {
                 redact_patterns: Vec::new(),
                 compaction: Default::default(),
                 local: Default::default(),
+                agents: Default::default(),
                 log_filter: None,
                 fault_kill_after_records: None,
                 providers: BTreeMap::new(),
@@ -388,6 +389,13 @@ impl Builder {
             merged.seed = l.seed.or(merged.seed);
             merged.tool_choice = l.tool_choice.or(merged.tool_choice);
             self.set_source("local".into(), source.clone());
+        }
+        if let Some(a) = file.agents {
+            let merged = &mut self.settings.agents;
+            merged.max_depth = a.max_depth.or(merged.max_depth);
+            merged.max_concurrent = a.max_concurrent.or(merged.max_concurrent);
+            merged.types.extend(a.types);
+            self.set_source("agents".into(), source.clone());
         }
         if !file.redact_patterns.is_empty() {
             self.settings.redact_patterns.extend(file.redact_patterns);

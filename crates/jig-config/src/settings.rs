@@ -70,6 +70,40 @@ pub struct CompactionSettings {
     pub template: Option<String>,
 }
 
+/// `[agents]`: limits on sub-agents and the named agent types a model can
+/// ask for (`agent_type` / `subagent_type`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct AgentSettings {
+    /// How deep a tree of sub-agents may grow (children of the top session
+    /// are depth 1); default 2.
+    pub max_depth: Option<u32>,
+    /// Most children of one session working at once; default 8.
+    pub max_concurrent: Option<u32>,
+    /// `[agents.NAME]` tables: the named agent types.
+    #[serde(flatten)]
+    pub types: BTreeMap<String, AgentType>,
+}
+
+/// `[agents.NAME]`: a kind of sub-agent.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentType {
+    /// What it is for, for the model choosing one.
+    pub description: Option<String>,
+    /// Added to the child's system instructions.
+    pub instructions: Option<String>,
+    /// Its model spec or profile (default: the parent's).
+    pub model: Option<String>,
+    /// The only tools it may call, by name (default: all of its dialect's).
+    pub tools: Option<Vec<String>>,
+    /// Most model requests per turn.
+    pub max_turns: Option<u32>,
+    /// Its token cap (never above what its tree has left).
+    pub max_tokens: Option<u64>,
+    /// Its cost cap in US dollars (never above what its tree has left).
+    pub max_cost_usd: Option<f64>,
+}
+
 /// `[local]` settings for the embedded model; unset fields take the
 /// engine's defaults (the model's context up to 8192 tokens, every core,
 /// 4 contexts per model, 1024 output tokens, greedy decoding, tool choice by
@@ -218,6 +252,8 @@ pub struct Settings {
     pub compaction: CompactionSettings,
     /// `[local]`: how the embedded model runs.
     pub local: LocalSettings,
+    /// `[agents]`: sub-agent limits and types.
+    pub agents: AgentSettings,
     /// `tracing` filter for stderr diagnostics (`JIG_LOG`).
     pub log_filter: Option<String>,
     /// Crash-test fault injection (`JIG_FAULT_KILL_AFTER_RECORDS`).

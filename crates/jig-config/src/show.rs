@@ -77,6 +77,21 @@ impl Settings {
             );
             push(&mut out, "local".into(), text);
         }
+        if self.agents != Default::default() {
+            let a = &self.agents;
+            let types: Vec<&str> = a.types.keys().map(String::as_str).collect();
+            let text = format!(
+                "max_depth={} max_concurrent={} types={}",
+                a.max_depth.map_or("default".into(), |v| v.to_string()),
+                a.max_concurrent.map_or("default".into(), |v| v.to_string()),
+                if types.is_empty() {
+                    "none".to_owned()
+                } else {
+                    types.join(",")
+                }
+            );
+            push(&mut out, "agents".into(), text);
+        }
         if !self.redact_patterns.is_empty() {
             push(&mut out, "redact_patterns".into(), self.redact_patterns.join(", "));
         }

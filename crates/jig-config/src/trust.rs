@@ -61,6 +61,9 @@ pub const KEYS: &[(&str, KeyClass)] = &[
     ("profiles", KeyClass::TrustRequired),
     // A lower price loosens `max_cost_usd`.
     ("prices", KeyClass::TrustRequired),
+    // An agent type names a model (where the code goes) and widens nothing
+    // else; a project's types need trust like its `model`.
+    ("agents", KeyClass::TrustRequired),
     ("projects", KeyClass::UserOnly),
     // Features to come run code or reach other services.
     ("hooks", KeyClass::TrustRequired),

@@ -467,10 +467,28 @@ impl AgentHost for AgentManager {
                 "{running} sub-agents are already working, the most at once; wait for one to finish first"
             )));
         }
-        if let Some(kind) = request.agent_type.as_deref().filter(|k| *k != "default") {
-            return Err(ToolError::RespondToModel(format!(
-                "there is no agent type `{kind}`; omit agent_type for a general sub-agent"
-            )));
+        let kind = match request
+            .agent_type
+            .as_deref()
+            .filter(|k| !matches!(*k, "default" | "general-purpose"))
+        {
+            None => None,
+            Some(name) => Some(template.settings.agents.types.get(name).ok_or_else(|| {
+                let known: Vec<&str> = template.settings.agents.types.keys().map(String::as_str).collect();
+                ToolError::RespondToModel(format!(
+                    "there is no agent type `{name}`; {}",
+                    if known.is_empty() {
+                        "none is configured, so omit agent_type for a general sub-agent".to_owned()
+                    } else {
+                        format!("the types are: {} (or omit agent_type)", known.join(", "))
+                    }
+                ))
+            })?),
+        };
+        if request.fork_context {
+            return Err(ToolError::RespondToModel(
+                "fork_context is not supported yet: put what the sub-agent needs to know in its message".into(),
+            ));
         }
         if request.brief.trim().is_empty() {
             return Err(ToolError::RespondToModel(
@@ -478,7 +496,20 @@ impl AgentHost for AgentManager {
             ));
         }
         let used = self.tree_usage().billed_tokens() + self.lock().own.billed_tokens();
-        let max_tokens = template.max_tokens.map(|cap| cap.saturating_sub(used));
+        let left = template.max_tokens.map(|cap| cap.saturating_sub(used));
+        let max_tokens = match (left, kind.and_then(|k| k.max_tokens)) {
+            (Some(left), Some(own)) => Some(left.min(own)),
+            (left, own) => left.or(own),
+        };
+        let max_cost_usd = match (template.max_cost_usd, kind.and_then(|k| k.max_cost_usd)) {
+            (Some(tree), Some(own)) => Some(tree.min(own)),
+            (tree, own) => tree.or(own),
+        };
+        let model = request
+            .model
+            .clone()
+            .or_else(|| kind.and_then(|k| k.model.clone()))
+            .unwrap_or_else(|| template.model_spec.clone());
         if max_tokens == Some(0) {
             return Err(ToolError::RespondToModel(
                 "the session's token budget is spent; no sub-agent can start".into(),
@@ -487,18 +518,27 @@ impl AgentHost for AgentManager {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let mut builder = SessionBuilder::new(&template.settings, &template.env)
             .workspace(self.cwd.clone())
-            .model(request.model.clone().unwrap_or_else(|| template.model_spec.clone()))
+            .model(model)
             .dialect(Some(template.dialect))
             .approval(template.approval)
             .sandbox(template.sandbox)
             .max_tokens(max_tokens)
-            .max_cost_usd(template.max_cost_usd)
+            .max_cost_usd(max_cost_usd)
             .parent(self.parent_id.clone())
             .sessions_under(self.parent_dir.join("agents"))
             .depth(template.depth + 1)
             .event_sink(events_tx);
         if let Some(exe) = &template.rg_shim {
             builder = builder.rg_shim(exe.clone());
+        }
+        if let Some(kind) = kind {
+            builder = builder.max_turns(kind.max_turns);
+            if let Some(text) = &kind.instructions {
+                builder = builder.extra_instructions(text.clone());
+            }
+            if let Some(tools) = &kind.tools {
+                builder = builder.tools_allowed(tools.clone());
+            }
         }
         let built = builder
             .create()

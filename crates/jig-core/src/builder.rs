@@ -58,6 +58,8 @@ pub struct SessionBuilder<'a> {
     sink: Option<EventSink>,
     sessions_root: Option<PathBuf>,
     depth: u32,
+    extra_instructions: Option<String>,
+    tools_allowed: Option<Vec<String>>,
 }
 
 /// A built session and what the person should be told about how.
@@ -110,6 +112,8 @@ impl<'a> SessionBuilder<'a> {
             sink: None,
             sessions_root: None,
             depth: 0,
+            extra_instructions: None,
+            tools_allowed: None,
         }
     }
 
@@ -237,6 +241,20 @@ impl<'a> SessionBuilder<'a> {
         self
     }
 
+    /// Adds `text` to a new session's system instructions (an agent type's).
+    #[must_use]
+    pub fn extra_instructions(mut self, text: impl Into<String>) -> Self {
+        self.extra_instructions = Some(text.into());
+        self
+    }
+
+    /// Offers a new session only the tools named (an agent type's `tools`).
+    #[must_use]
+    pub fn tools_allowed(mut self, names: Vec<String>) -> Self {
+        self.tools_allowed = Some(names);
+        self
+    }
+
     /// A new session in the workspace.
     pub fn create(self) -> Result<Built, CoreError> {
         let workspace = self
@@ -250,7 +268,14 @@ impl<'a> SessionBuilder<'a> {
         if let Some(root) = &self.sessions_root {
             config.home = root.clone();
         }
-        let mut session = Session::create(&config, resolved.client, jig_dialect::router(dialect))?;
+        if let Some(extra) = &self.extra_instructions {
+            config.instructions = format!("{}\n\n{extra}", config.instructions);
+        }
+        let mut router = jig_dialect::router(dialect);
+        if let Some(allowed) = &self.tools_allowed {
+            router.retain(|name| allowed.iter().any(|a| a == name));
+        }
+        let mut session = Session::create(&config, resolved.client, router)?;
         self.attach_agents(&mut session, &spec, dialect, &config);
         Ok(self.built(session, spec, notes))
     }
@@ -308,8 +333,12 @@ impl<'a> SessionBuilder<'a> {
             max_cost_usd: config.limits.max_cost_usd,
             rg_shim: self.rg_shim.clone(),
             depth: self.depth,
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_concurrent: DEFAULT_MAX_CONCURRENT,
+            max_depth: self.settings.agents.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
+            max_concurrent: self
+                .settings
+                .agents
+                .max_concurrent
+                .map_or(DEFAULT_MAX_CONCURRENT, |n| n as usize),
         };
         session.agents = Some(AgentManager::new(
             session.id().to_owned(),

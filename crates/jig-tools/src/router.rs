@@ -70,6 +70,25 @@ impl ToolRouter {
         }
     }
 
+    /// Keeps only the tools `keep` says yes to (by name), in their order;
+    /// aliases of removed tools go with them.
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        let kept: Vec<(Arc<dyn Tool>, ToolSpec)> = self
+            .tools
+            .drain(..)
+            .zip(self.specs.drain(..))
+            .filter(|(_, spec)| keep(&spec.name))
+            .collect();
+        self.by_name.clear();
+        for (tool, spec) in kept {
+            self.by_name.insert(spec.name.clone(), self.tools.len());
+            self.tools.push(tool);
+            self.specs.push(spec);
+        }
+        let by_name = &self.by_name;
+        self.aliases.retain(|_, target| by_name.contains_key(target));
+    }
+
     /// Makes calls named `alias` dispatch to the tool named `target`
     /// without offering `alias` in [`ToolRouter::specs`]. A registered tool
     /// of the same name wins over an alias.

@@ -310,3 +310,85 @@ text = \"The sub-agent ran out of budget.\"
     assert!(not_run, "the over-budget response's call is answered, not run");
     assert!(matches!(outcome, TurnOutcome::BudgetExceeded { .. }), "{outcome:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_agent_type_gives_its_instructions_tools_and_limits() {
+    let fx = Fixture::new();
+    let home = fx.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join("config.toml"),
+        "[agents]\nmax_concurrent = 4\n\n[agents.reviewer]\ndescription = \"reads and reports\"\ninstructions = \"You only review; never edit.\"\ntools = [\"shell\"]\nmax_turns = 2\n",
+    )
+    .unwrap();
+    let reviewer = child_script(
+        &fx,
+        "reviewer",
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "read_file"
+arguments = { path = "x" }
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo reviewed" }
+[[response]]
+text = "never reached: the type allows two requests a turn"
+"#,
+    );
+    let script = format!(
+        "[[response]]
+[[response.tool_calls]]
+name = \"spawn_agent\"
+arguments = {{ message = \"review\", model = {}, agent_type = \"reviewer\" }}
+[[response]]
+[[response.tool_calls]]
+name = \"spawn_agent\"
+arguments = {{ message = \"review\", agent_type = \"auditor\" }}
+[response.expect]
+last_output_contains = \"reviewer-1\"
+[[response]]
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{}}
+[response.expect]
+last_output_contains = \"no agent type `auditor`; the types are: reviewer\"
+[[response]]
+text = \"done\"
+",
+        toml_str(&reviewer)
+    );
+    let mut parent = start(&fx, &script, None);
+    let (seen, outcome) = until_parent_done(&mut parent, 1).await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{seen:#?}");
+    let results = updates(&records(&parent.dir));
+    assert!(
+        matches!(&results[0].1, AgentStatus::BudgetExceeded { reason, .. } if reason.contains("limit of 2 model requests")),
+        "{results:?}"
+    );
+    let child = records(&parent.dir.join("agents/sessions").join(&results[0].0));
+    let RolloutRecord::SessionMeta(meta) = &child[0] else {
+        panic!()
+    };
+    assert!(
+        meta.instructions.ends_with("You only review; never edit."),
+        "{}",
+        meta.instructions
+    );
+    let outputs: Vec<String> = child
+        .iter()
+        .filter_map(|r| match r {
+            RolloutRecord::Item {
+                item: jig_protocol::Item::ToolOutput(out),
+            } => Some(out.output.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        outputs[0].contains("read_file"),
+        "a tool the type leaves out is unknown: {}",
+        outputs[0]
+    );
+    assert!(outputs[1].contains("reviewed"), "{}", outputs[1]);
+}
