@@ -28,7 +28,12 @@
 //! - `eval`: a scripted eval suite through the runner at concurrency 1 and
 //!   2 (speed-up, samples per second), and the per-sample overhead against a
 //!   bare `jig exec` of each task's script ([`eval()`]).
+//! - `agents`: a parent that spawns N sub-agents at once, each running
+//!   `sleep S`, and waits for all, against one session doing a child's
+//!   work alone (wall against one and against the sum of N, peak RSS growth
+//!   per child, spawn overhead per child) ([`agents()`]).
 
+mod agents;
 mod arguments;
 mod eval;
 #[cfg(feature = "local")]
@@ -41,6 +46,7 @@ mod shared_model;
 mod soak;
 mod startup;
 
+pub use agents::{Side as AgentsSide, agents};
 pub use eval::eval;
 #[cfg(feature = "local")]
 pub use local::local;
@@ -197,6 +203,19 @@ pub(crate) fn peak_rss_mib() -> f64 {
     nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
         .map(|usage| usage.max_rss() as f64 / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// The sandbox the scripted benches run their sessions in, and its name:
+/// workspace-write where Landlock confines it, else danger-full-access.
+pub(crate) fn sandbox() -> (jig_config::SandboxMode, &'static str) {
+    if jig_sandbox::landlock_available() {
+        (jig_config::SandboxMode::WorkspaceWrite, "workspace-write (Landlock)")
+    } else {
+        (
+            jig_config::SandboxMode::DangerFullAccess,
+            "danger-full-access (no Landlock here)",
+        )
+    }
 }
 
 /// How the running turn ends, or `None` when the session's events end first.

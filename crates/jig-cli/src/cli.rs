@@ -420,6 +420,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3, value_parser = at_least_one())]
         rounds: u32,
     },
+    /// A parent spawning N sub-agents at once, each running `sleep S`, then
+    /// waiting for all, against one session doing a child's work alone:
+    /// wall against one and against the sum, peak RSS per child, spawn overhead.
+    Agents {
+        /// Sub-agents the parent spawns, all at once.
+        #[arg(long, default_value_t = 8, value_parser = at_least_one())]
+        children: u32,
+        /// Seconds each child's command sleeps.
+        #[arg(long, default_value_t = 2, value_parser = at_least_one())]
+        seconds: u32,
+        /// Run one side in this process and print its figures as JSON (the bench runs each side so).
+        #[arg(long, hide = true, value_enum)]
+        side: Option<crate::bench::AgentsSide>,
+    },
 }
 
 /// A count of runs or turns: zero would measure nothing, so clap refuses it

@@ -71,6 +71,11 @@ fn main() -> ExitCode {
         Command::Model(ModelCommand::List) => model::list(),
         Command::Bench(BenchCommand::Local { model, turns }) => bench::local(&model, turns),
         Command::Bench(BenchCommand::Sessions { sessions }) => bench::sessions(sessions),
+        Command::Bench(BenchCommand::Agents {
+            children,
+            seconds,
+            side,
+        }) => bench::agents(children, seconds, side),
         command => runtime().and_then(|rt| {
             let result = rt.block_on(async {
                 match command {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod agents;
+mod bench_agents;
 mod bench_eval;
 mod bench_loop;
 mod bench_search;
