@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jig_config::{CliOverrides, EnvSnapshot, LoadInputs, SandboxMode};
+use jig_config::{ApprovalPolicy, CliOverrides, EnvSnapshot, LoadInputs, SandboxMode};
 use jig_core::{SessionBuilder, SessionHandle};
 use jig_protocol::{AgentStatus, Envelope, Event, Op, RolloutRecord, TurnOutcome};
 
@@ -64,6 +64,10 @@ struct Parent {
 }
 
 fn start(fx: &Fixture, script: &str, max_tokens: Option<u64>) -> Parent {
+    start_with(fx, script, max_tokens, ApprovalPolicy::Never)
+}
+
+fn start_with(fx: &Fixture, script: &str, max_tokens: Option<u64>, approval: ApprovalPolicy) -> Parent {
     let home = fx.dir.path().join("home");
     let settings = settings(&home, &fx.ws());
     let env = EnvSnapshot::default();
@@ -72,6 +76,7 @@ fn start(fx: &Fixture, script: &str, max_tokens: Option<u64>) -> Parent {
         .workspace(fx.ws())
         .client("scripted:parent", model(script))
         .sandbox(SandboxMode::DangerFullAccess)
+        .approval(approval)
         .max_tokens(max_tokens)
         .event_sink(sink)
         .create()
@@ -391,4 +396,92 @@ text = \"done\"
         outputs[0]
     );
     assert!(outputs[1].contains("reviewed"), "{}", outputs[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_childs_approval_goes_to_the_parents_front_end_and_blocks_no_other_child() {
+    let fx = Fixture::new();
+    let asks = child_script(
+        &fx,
+        "asks",
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "touch approved.txt" }
+[[response]]
+text = "touched"
+[response.expect]
+last_status = "ok"
+"#,
+    );
+    let reads = child_script(
+        &fx,
+        "reads",
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "ls" }
+[[response]]
+text = "listed"
+"#,
+    );
+    let script = format!(
+        "[[response]]\n{}{}
+[[response]]
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{ timeout_ms = 600000 }}
+[[response]]
+text = \"both done\"
+",
+        spawn_call("touch a file", &asks),
+        spawn_call("list the files", &reads),
+    );
+    // `untrusted`: anything not known to be read-only asks first.
+    let mut parent = start_with(&fx, &script, None, ApprovalPolicy::Untrusted);
+    let root = parent.handle.session_id.clone();
+    let mut request = None;
+    let mut other_done = false;
+    while request.is_none() || !other_done {
+        let envelope = parent.events.recv().await.expect("the session ended early");
+        match &envelope.event {
+            Event::ApprovalRequested {
+                request_id, command, ..
+            } => {
+                assert_ne!(envelope.session_id, root, "only the child asks");
+                assert_eq!(command, "touch approved.txt");
+                request = Some((envelope.session_id.clone(), request_id.clone()));
+            }
+            Event::TurnCompleted { last_message, .. } if envelope.session_id != root => {
+                assert_eq!(
+                    last_message.as_deref(),
+                    Some("listed"),
+                    "the other child finished first"
+                );
+                other_done = true;
+            }
+            _ => {}
+        }
+    }
+    let (asker, request_id) = request.unwrap();
+    // Unique in the tree: the child's id is in it.
+    assert!(
+        request_id.starts_with("approval-") && asker.ends_with(&request_id["approval-".len()..request_id.len() - 2]),
+        "{request_id}"
+    );
+    assert!(
+        !fx.ws().join("approved.txt").exists(),
+        "nothing ran before the approval"
+    );
+    // Answered through the parent's handle, as a front-end answers.
+    parent.handle.submit(Op::Approval {
+        request_id,
+        decision: jig_protocol::ReviewDecision::Approve,
+    });
+    // The other child's result was recorded before; the asking one's is next.
+    let (seen, outcome) = until_parent_done(&mut parent, 1).await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{seen:#?}");
+    assert!(fx.ws().join("approved.txt").exists());
 }
