@@ -27,35 +27,63 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use jig_config::{ApprovalPolicy, EnvSnapshot, SandboxMode, Settings};
-use jig_dialect::Dialect;
-use jig_protocol::{AgentStatus, Envelope, Event, Item, Op, Role, RolloutRecord, TokenUsage, TurnOutcome};
+use jig_protocol::{AgentStatus, Envelope, Event, Item, Op, Role, RolloutRecord, TokenUsage};
 use jig_tools::ToolError;
 use jig_tools::agent_host::{AgentHost, AgentInfo, SpawnRequest, WaitOutcome};
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::actor::SessionHandle;
-use crate::builder::SessionBuilder;
+use crate::children::{Children, final_status};
+use crate::error::CoreError;
 use crate::recorder::{EventSink, Recorder, WeakRecorder};
+use crate::session::Session;
 
 /// How deep a tree may grow: children of the top session are depth 1.
 pub const DEFAULT_MAX_DEPTH: u32 = 2;
 /// Most children of one session working at once.
 pub const DEFAULT_MAX_CONCURRENT: usize = 8;
 
-/// What a child is built from: the parent's settings and choices.
-#[derive(Clone)]
-pub(crate) struct ChildTemplate {
-    pub settings: Settings,
-    pub env: EnvSnapshot,
-    pub model_spec: String,
-    pub dialect: Dialect,
-    pub approval: ApprovalPolicy,
-    pub sandbox: SandboxMode,
+/// A child to build.
+pub(crate) struct ChildSpec {
+    /// Its model spec.
+    pub model: String,
+    /// Its workspace (the parent's).
+    pub workspace: PathBuf,
     pub max_tokens: Option<u64>,
     pub max_cost_usd: Option<f64>,
-    pub rg_shim: Option<PathBuf>,
+    /// Its agent type's step limit, when it has one.
+    pub max_turns: Option<Option<u32>>,
+    /// Its agent type's instructions.
+    pub extra_instructions: Option<String>,
+    /// Its agent type's tools.
+    pub tools: Option<Vec<String>>,
+    pub parent_id: String,
+    /// Where its session directory goes (`PARENT/agents`).
+    pub sessions_root: PathBuf,
+    pub depth: u32,
+    pub sink: EventSink,
+}
+
+/// How the manager builds children: the `SessionBuilder`, configured like
+/// the parent (see `builder`), so this module never imports the builder.
+pub(crate) trait ChildFactory: Send + Sync {
+    /// A new child.
+    fn create(&self, spec: ChildSpec) -> Result<Session, CoreError>;
+    /// A child recorded in `dir`, at `depth`, its events to `sink`.
+    fn resume(&self, dir: PathBuf, depth: u32, sink: EventSink) -> Result<Session, CoreError>;
+}
+
+/// What a parent's children are built from.
+pub(crate) struct ChildTemplate {
+    pub factory: Arc<dyn ChildFactory>,
+    /// The parent's model spec, for children that name none.
+    pub model_spec: String,
+    /// The parent's caps, which cover its whole tree.
+    pub max_tokens: Option<u64>,
+    pub max_cost_usd: Option<f64>,
+    /// The named agent types.
+    pub types: std::collections::BTreeMap<String, jig_config::AgentType>,
     /// The parent's depth (the top session is 0).
     pub depth: u32,
     pub max_depth: u32,
@@ -239,16 +267,8 @@ impl AgentManager {
         let dir = self.parent_dir.join("agents/sessions").join(id);
         let template = &self.template;
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let mut builder = SessionBuilder::new(&template.settings, &template.env)
-            .approval(template.approval)
-            .sandbox(template.sandbox)
-            .depth(template.depth + 1)
-            .event_sink(events_tx);
-        if let Some(exe) = &template.rg_shim {
-            builder = builder.rg_shim(exe.clone());
-        }
-        let built = match builder.resume(dir) {
-            Ok(built) => built,
+        let session = match template.factory.resume(dir, template.depth + 1, events_tx) {
+            Ok(session) => session,
             Err(err) => {
                 let status = AgentStatus::Errored(format!("the sub-agent could not be resumed: {err}"));
                 self.set_status(id, status.clone());
@@ -256,14 +276,14 @@ impl AgentManager {
                 return;
             }
         };
-        if !built.session.has_unfinished_turn() {
+        if !session.has_unfinished_turn() {
             // It finished after the parent stopped: its last turn says how.
-            let status = built.session.last_turn_status();
+            let status = session.last_turn_status();
             self.set_status(id, status.clone());
             self.record_final(id, &status);
             return;
         }
-        let handle = built.session.spawn();
+        let handle = session.spawn();
         if let Some(child) = self.lock().children.iter_mut().find(|c| c.id == id) {
             child.ops = Some(handle.op_sender());
             child.status = AgentStatus::Running;
@@ -419,20 +439,33 @@ impl AgentManager {
     }
 }
 
-/// A child's status from how its turn ended.
-pub(crate) fn final_status(outcome: &TurnOutcome, last_message: Option<String>) -> AgentStatus {
-    match outcome {
-        TurnOutcome::Completed => AgentStatus::Completed(last_message),
-        TurnOutcome::Interrupted => AgentStatus::Interrupted,
-        TurnOutcome::Failed { error, .. } => AgentStatus::Errored(error.clone()),
-        TurnOutcome::MaxTurns { limit } => AgentStatus::BudgetExceeded {
-            message: last_message,
-            reason: format!("it reached its limit of {limit} model requests"),
-        },
-        TurnOutcome::BudgetExceeded { budget, limit, used } => AgentStatus::BudgetExceeded {
-            message: last_message,
-            reason: format!("it reached its {budget:?} budget ({used} of {limit})").to_lowercase(),
-        },
+impl Children for AgentManager {
+    fn forward(&self, op: &Op) {
+        AgentManager::forward(self, op);
+    }
+
+    fn shutdown_all(&self) {
+        AgentManager::shutdown_all(self);
+    }
+
+    fn tree_usage(&self) -> TokenUsage {
+        AgentManager::tree_usage(self)
+    }
+
+    fn set_own_usage(&self, usage: TokenUsage) {
+        AgentManager::set_own_usage(self, usage);
+    }
+
+    fn take_results(&self) -> Option<String> {
+        AgentManager::take_results(self)
+    }
+
+    fn restore(&self) {
+        AgentManager::restore(self);
+    }
+
+    fn host(&self) -> Option<Arc<dyn AgentHost>> {
+        self.me.upgrade().map(|me| me as Arc<dyn AgentHost>)
     }
 }
 
@@ -473,8 +506,8 @@ impl AgentHost for AgentManager {
             .filter(|k| !matches!(*k, "default" | "general-purpose"))
         {
             None => None,
-            Some(name) => Some(template.settings.agents.types.get(name).ok_or_else(|| {
-                let known: Vec<&str> = template.settings.agents.types.keys().map(String::as_str).collect();
+            Some(name) => Some(template.types.get(name).ok_or_else(|| {
+                let known: Vec<&str> = template.types.keys().map(String::as_str).collect();
                 ToolError::RespondToModel(format!(
                     "there is no agent type `{name}`; {}",
                     if known.is_empty() {
@@ -516,34 +549,24 @@ impl AgentHost for AgentManager {
             ));
         }
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let mut builder = SessionBuilder::new(&template.settings, &template.env)
-            .workspace(self.cwd.clone())
-            .model(model)
-            .dialect(Some(template.dialect))
-            .approval(template.approval)
-            .sandbox(template.sandbox)
-            .max_tokens(max_tokens)
-            .max_cost_usd(max_cost_usd)
-            .parent(self.parent_id.clone())
-            .sessions_under(self.parent_dir.join("agents"))
-            .depth(template.depth + 1)
-            .event_sink(events_tx);
-        if let Some(exe) = &template.rg_shim {
-            builder = builder.rg_shim(exe.clone());
-        }
-        if let Some(kind) = kind {
-            builder = builder.max_turns(kind.max_turns);
-            if let Some(text) = &kind.instructions {
-                builder = builder.extra_instructions(text.clone());
-            }
-            if let Some(tools) = &kind.tools {
-                builder = builder.tools_allowed(tools.clone());
-            }
-        }
-        let built = builder
-            .create()
+        let spec = ChildSpec {
+            model,
+            workspace: self.cwd.clone(),
+            max_tokens,
+            max_cost_usd,
+            max_turns: kind.map(|k| k.max_turns),
+            extra_instructions: kind.and_then(|k| k.instructions.clone()),
+            tools: kind.and_then(|k| k.tools.clone()),
+            parent_id: self.parent_id.clone(),
+            sessions_root: self.parent_dir.join("agents"),
+            depth: template.depth + 1,
+            sink: events_tx,
+        };
+        let session = template
+            .factory
+            .create(spec)
             .map_err(|err| ToolError::RespondToModel(format!("the sub-agent could not start: {err}")))?;
-        let handle: SessionHandle = built.session.spawn();
+        let handle: SessionHandle = session.spawn();
         let id = handle.session_id.clone();
         let nickname = nickname(request.agent_type.as_deref(), count + 1);
         let spawned = Event::AgentSpawned {

@@ -26,7 +26,7 @@ use jig_dialect::profiles::{self, Profile};
 use jig_model::ModelClient;
 use jig_policy::{Policy, ProjectRules};
 
-use crate::agents::{AgentManager, ChildTemplate, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_DEPTH};
+use crate::agents::{AgentManager, ChildFactory, ChildSpec, ChildTemplate, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_DEPTH};
 use crate::budget::Limits;
 use crate::compaction::CompactionConfig;
 use crate::error::CoreError;
@@ -322,23 +322,24 @@ impl<'a> SessionBuilder<'a> {
 
     /// Gives `session` its sub-agent manager: children built like it.
     fn attach_agents(&self, session: &mut Session, spec: &str, dialect: Dialect, config: &SessionConfig) {
-        let template = ChildTemplate {
+        let factory = Arc::new(Factory {
             settings: self.settings.clone(),
             env: self.env.clone(),
-            model_spec: spec.to_owned(),
             dialect,
             approval: config.guard.approval,
             sandbox: self.sandbox.unwrap_or(self.settings.sandbox),
+            rg_shim: self.rg_shim.clone(),
+        });
+        let agents = &self.settings.agents;
+        let template = ChildTemplate {
+            factory,
+            model_spec: spec.to_owned(),
             max_tokens: config.limits.max_tokens,
             max_cost_usd: config.limits.max_cost_usd,
-            rg_shim: self.rg_shim.clone(),
+            types: agents.types.clone(),
             depth: self.depth,
-            max_depth: self.settings.agents.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
-            max_concurrent: self
-                .settings
-                .agents
-                .max_concurrent
-                .map_or(DEFAULT_MAX_CONCURRENT, |n| n as usize),
+            max_depth: agents.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
+            max_concurrent: agents.max_concurrent.map_or(DEFAULT_MAX_CONCURRENT, |n| n as usize),
         };
         session.agents = Some(AgentManager::new(
             session.id().to_owned(),
@@ -488,5 +489,58 @@ fn rg_shim(jig_exe: &Path, home: &Path, notes: &mut Vec<Note>) -> Option<PathBuf
             )));
             None
         }
+    }
+}
+
+/// Builds a session's children the way the session was built: its
+/// settings, dialect, approval policy, sandbox and `rg` shim.
+struct Factory {
+    settings: Settings,
+    env: EnvSnapshot,
+    dialect: Dialect,
+    approval: ApprovalPolicy,
+    sandbox: SandboxMode,
+    rg_shim: Option<PathBuf>,
+}
+
+impl Factory {
+    fn builder(&self, depth: u32, sink: EventSink) -> SessionBuilder<'_> {
+        let mut builder = SessionBuilder::new(&self.settings, &self.env)
+            .dialect(Some(self.dialect))
+            .approval(self.approval)
+            .sandbox(self.sandbox)
+            .depth(depth)
+            .event_sink(sink);
+        if let Some(exe) = &self.rg_shim {
+            builder = builder.rg_shim(exe.clone());
+        }
+        builder
+    }
+}
+
+impl ChildFactory for Factory {
+    fn create(&self, spec: ChildSpec) -> Result<Session, CoreError> {
+        let mut builder = self
+            .builder(spec.depth, spec.sink)
+            .workspace(spec.workspace)
+            .model(spec.model)
+            .max_tokens(spec.max_tokens)
+            .max_cost_usd(spec.max_cost_usd)
+            .parent(spec.parent_id)
+            .sessions_under(spec.sessions_root);
+        if let Some(max_turns) = spec.max_turns {
+            builder = builder.max_turns(max_turns);
+        }
+        if let Some(text) = spec.extra_instructions {
+            builder = builder.extra_instructions(text);
+        }
+        if let Some(tools) = spec.tools {
+            builder = builder.tools_allowed(tools);
+        }
+        Ok(builder.create()?.session)
+    }
+
+    fn resume(&self, dir: PathBuf, depth: u32, sink: EventSink) -> Result<Session, CoreError> {
+        Ok(self.builder(depth, sink).resume(dir)?.session)
     }
 }

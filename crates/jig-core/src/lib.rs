@@ -16,6 +16,7 @@ mod actor;
 pub mod agents;
 pub mod budget;
 pub mod builder;
+mod children;
 pub mod compaction;
 mod compactor;
 pub mod error;

@@ -81,7 +81,7 @@ pub struct Session {
     pub(crate) max_turns: Option<u32>,
     pub(crate) compaction: crate::compaction::CompactionConfig,
     /// Its sub-agents (the agent tools' host); `None` when it may have none.
-    pub(crate) agents: Option<Arc<crate::agents::AgentManager>>,
+    pub(crate) agents: Option<Arc<dyn crate::children::Children>>,
     // How it talks.
     /// The rollout, its group commit and the outgoing events.
     pub(crate) recorder: Recorder,
@@ -230,7 +230,7 @@ impl Session {
             _ => None,
         });
         match &self.turns.last_outcome {
-            Some(outcome) => crate::agents::final_status(outcome, last_message),
+            Some(outcome) => crate::children::final_status(outcome, last_message),
             None => jig_protocol::AgentStatus::Completed(last_message),
         }
     }

@@ -17,7 +17,6 @@
 //! ([`crate::guard::Guard::review`]): refused, run (sandboxed or not), or
 //! asked about through the tool host first.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use futures::future::join_all;
@@ -52,10 +51,7 @@ impl Session {
             sandbox: self.guard.sandbox.clone(),
             path_prefix: self.path_prefix.clone(),
             host: None,
-            agents: self
-                .agents
-                .clone()
-                .map(|a| a as Arc<dyn jig_tools::agent_host::AgentHost>),
+            agents: self.agents.as_ref().and_then(|agents| agents.host()),
         };
         let mut next = 0;
         while next < calls.len() {
