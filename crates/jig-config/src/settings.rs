@@ -102,6 +102,9 @@ pub struct AgentType {
     pub max_tokens: Option<u64>,
     /// Its cost cap in US dollars (never above what its tree has left).
     pub max_cost_usd: Option<f64>,
+    /// Most seconds of wall time its first turn (the brief's) may take;
+    /// past it the turn is stopped and the agent reports `budget_exceeded`.
+    pub max_wall_secs: Option<u64>,
 }
 
 /// `[local]` settings for the embedded model; unset fields take the

@@ -122,6 +122,9 @@ struct Child {
     /// Whether the model has been told its final status (by a wait, or a
     /// message before a model request).
     delivered: bool,
+    /// Set when its wall-time budget ran out: the interrupted turn then
+    /// ends as `budget_exceeded`, with this reason.
+    overran: Option<String>,
 }
 
 impl std::fmt::Debug for AgentManager {
@@ -217,6 +220,7 @@ impl AgentManager {
                     status: AgentStatus::PendingInit,
                     ops: None,
                     delivered: false,
+                    overran: None,
                 }),
                 RolloutRecord::Event {
                     event:
@@ -417,6 +421,23 @@ impl AgentManager {
         this.changed.notify_waiters();
     }
 
+    /// Stops child `id`'s turn once it has run `secs` seconds, unless it
+    /// stopped first; its status then says it ran out of wall time.
+    async fn watch_wall_time(me: Weak<Self>, id: String, secs: u64) {
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        let Some(this) = me.upgrade() else {
+            return;
+        };
+        let mut state = this.lock();
+        let Some(child) = state.children.iter_mut().find(|c| c.id == id && !c.status.is_final()) else {
+            return;
+        };
+        child.overran = Some(format!("it ran past its wall-time limit of {secs} s"));
+        if let Some(ops) = &child.ops {
+            let _ = ops.send(Op::Interrupt);
+        }
+    }
+
     /// What a child's event changes: its status, its usage (a child's
     /// total covers its own children, so only direct children count).
     fn observe(&self, id: &str, envelope: &Envelope) {
@@ -429,7 +450,19 @@ impl AgentManager {
                 Event::TurnCompleted {
                     outcome, last_message, ..
                 } => {
-                    let status = final_status(outcome, last_message.clone());
+                    let overran = self
+                        .lock()
+                        .children
+                        .iter_mut()
+                        .find(|c| c.id == id)
+                        .and_then(|c| c.overran.take());
+                    let status = match overran {
+                        Some(reason) => AgentStatus::BudgetExceeded {
+                            message: last_message.clone(),
+                            reason,
+                        },
+                        None => final_status(outcome, last_message.clone()),
+                    };
                     self.set_status(id, status.clone());
                     self.record_final(id, &status);
                 }
@@ -590,9 +623,13 @@ impl AgentHost for AgentManager {
             status: AgentStatus::PendingInit,
             ops: Some(handle.op_sender()),
             delivered: false,
+            overran: None,
         };
         let info = AgentManager::info(&child);
         self.lock().children.push(child);
+        if let Some(secs) = kind.and_then(|k| k.max_wall_secs) {
+            tokio::spawn(AgentManager::watch_wall_time(self.me.clone(), id.clone(), secs));
+        }
         tokio::spawn(AgentManager::follow(self.me.clone(), id, events_rx, recorder.sink()));
         handle.submit(Op::UserInput { text: request.brief });
         Ok(info)

@@ -485,3 +485,77 @@ text = \"both done\"
     assert_eq!(outcome, TurnOutcome::Completed, "{seen:#?}");
     assert!(fx.ws().join("approved.txt").exists());
 }
+
+/// A child that sleeps until its turn is stopped.
+const SLEEPER: &str = r#"
+[[response]]
+text = "Sleeping."
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "sleep 60" }
+[[response]]
+text = "never reached"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupt_of_the_parent_stops_the_whole_tree() {
+    let fx = Fixture::new();
+    let sleeper = child_script(&fx, "sleeper", SLEEPER);
+    let script = format!(
+        "[[response]]\n{}
+[[response]]
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{ timeout_ms = 600000 }}
+[[response]]
+text = \"never reached\"
+",
+        spawn_call("sleep", &sleeper)
+    );
+    let mut parent = start(&fx, &script, None);
+    // Interrupt once the child is in its command.
+    loop {
+        let envelope = parent.events.recv().await.expect("ended early");
+        if envelope.session_id != parent.handle.session_id && matches!(envelope.event, Event::ToolCallBegin { .. }) {
+            break;
+        }
+    }
+    parent.handle.submit(Op::Interrupt);
+    let (seen, outcome) = until_parent_done(&mut parent, 1).await;
+    assert_eq!(outcome, TurnOutcome::Interrupted, "{seen:#?}");
+    let results = updates(&records(&parent.dir));
+    assert_eq!(results[0].1, AgentStatus::Interrupted, "{results:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_past_its_wall_time_is_stopped_and_says_so() {
+    let fx = Fixture::new();
+    let home = fx.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join("config.toml"), "[agents.quick]\nmax_wall_secs = 1\n").unwrap();
+    let sleeper = child_script(&fx, "sleeper", SLEEPER);
+    let script = format!(
+        "[[response]]
+[[response.tool_calls]]
+name = \"spawn_agent\"
+arguments = {{ message = \"sleep\", model = {}, agent_type = \"quick\" }}
+[[response]]
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{ timeout_ms = 600000 }}
+[[response]]
+text = \"it ran out of time\"
+[response.expect]
+last_output_contains = \"wall-time limit of 1 s\"
+",
+        toml_str(&sleeper)
+    );
+    let mut parent = start(&fx, &script, None);
+    let (seen, outcome) = until_parent_done(&mut parent, 1).await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{seen:#?}");
+    let results = updates(&records(&parent.dir));
+    assert!(
+        matches!(&results[0].1, AgentStatus::BudgetExceeded { message: Some(m), reason } if m == "Sleeping." && reason.contains("wall-time")),
+        "{results:?}"
+    );
+}
