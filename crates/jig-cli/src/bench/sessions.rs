@@ -58,11 +58,7 @@ pub async fn scripted_sessions(n: u32) -> anyhow::Result<()> {
     let n = n.max(1);
     let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
     let home = scratch.path().join("home");
-    let (sandbox, sandbox_name) = if jig_sandbox::landlock_available() {
-        (SandboxMode::WorkspaceWrite, "workspace-write (Landlock)")
-    } else {
-        (SandboxMode::DangerFullAccess, "danger-full-access (no Landlock here)")
-    };
+    let (sandbox, sandbox_name) = super::sandbox();
     let bench = Arc::new(Bench {
         scratch: scratch.path().to_path_buf(),
         env: EnvSnapshot::from_pairs([("JIG_HOME", home.display().to_string())]),
