@@ -23,20 +23,36 @@ pub fn run(cmd: SessionsCommand) -> anyhow::Result<u8> {
 }
 
 fn list(store: &SessionStore) -> anyhow::Result<u8> {
-    let sessions = store.list()?;
-    if sessions.is_empty() {
+    if store.list()?.is_empty() {
         eprintln!("no sessions in {}", store.root().display());
     }
-    for session in sessions {
-        match session.meta {
-            Some(meta) => println!("{}  {}  {}  {}", session.id, meta.created_at, meta.model, meta.cwd),
+    print_sessions(store, 0)?;
+    Ok(exit::COMPLETED)
+}
+
+/// The sessions in `store`, each followed by its sub-agents (kept in its
+/// directory under `agents/`), indented by `depth`.
+fn print_sessions(store: &SessionStore, depth: usize) -> anyhow::Result<()> {
+    let indent = if depth == 0 {
+        String::new()
+    } else {
+        format!("{}└ ", "  ".repeat(depth))
+    };
+    for session in store.list()? {
+        match &session.meta {
+            Some(meta) => println!(
+                "{indent}{}  {}  {}  {}",
+                session.id, meta.created_at, meta.model, meta.cwd
+            ),
             None => println!(
-                "{}  (meta.json unreadable; `jig sessions show {}` reads the rollout)",
+                "{indent}{}  (meta.json unreadable; `jig sessions show {}` reads the rollout)",
                 session.id, session.id
             ),
         }
+        let children = SessionStore::new(&store.root().join(&session.id).join("agents"));
+        print_sessions(&children, depth + 1)?;
     }
-    Ok(exit::COMPLETED)
+    Ok(())
 }
 
 fn show(store: &SessionStore, id: &str) -> anyhow::Result<u8> {

@@ -167,4 +167,9 @@ last_output_contains = \"c finished\"
         _ => None,
     });
     assert_eq!(last, Some(jig_protocol::TurnOutcome::Completed));
+    // `jig sessions list` shows the children under their parent.
+    let listed = crate::support::stdout(&env.run(&["sessions", "list"]));
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 4, "{listed}");
+    assert!(lines[1..].iter().all(|l| l.starts_with("  └ ")), "{listed}");
 }
