@@ -63,6 +63,9 @@ pub(crate) struct ChildSpec {
     pub sessions_root: PathBuf,
     pub depth: u32,
     pub sink: EventSink,
+    /// The parent's conversation to start from (`fork_context`), before the
+    /// brief.
+    pub fork: Option<Vec<Item>>,
 }
 
 /// How the manager builds children: the `SessionBuilder`, configured like
@@ -421,6 +424,29 @@ impl AgentManager {
         this.changed.notify_waiters();
     }
 
+    /// The parent's conversation as its rollout holds it now (every record
+    /// before a spawn is synced), without the calls that have no output yet
+    /// (the spawn itself among them): a forked child starts from it.
+    fn parent_conversation(&self) -> Result<Vec<Item>, CoreError> {
+        let path = self.parent_dir.join(crate::store::ROLLOUT_FILE);
+        let mut rebuilder = crate::resume::Rebuilder::new(&path);
+        crate::rollout::scan_rollout(&path, |record| rebuilder.push(record))?;
+        let items = rebuilder.finish()?.items;
+        let answered: std::collections::HashSet<&str> = items
+            .iter()
+            .filter_map(|item| match item {
+                Item::ToolOutput(out) => Some(out.call_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        let kept = items
+            .iter()
+            .filter(|item| !matches!(item, Item::ToolCall(call) if !answered.contains(call.call_id.as_str())))
+            .cloned()
+            .collect();
+        Ok(kept)
+    }
+
     /// Stops child `id`'s turn once it has run `secs` seconds, unless it
     /// stopped first; its status then says it ran out of wall time.
     async fn watch_wall_time(me: Weak<Self>, id: String, secs: u64) {
@@ -551,11 +577,15 @@ impl AgentHost for AgentManager {
                 ))
             })?),
         };
-        if request.fork_context {
-            return Err(ToolError::RespondToModel(
-                "fork_context is not supported yet: put what the sub-agent needs to know in its message".into(),
-            ));
-        }
+        let fork = if request.fork_context {
+            Some(self.parent_conversation().map_err(|err| {
+                ToolError::RespondToModel(format!(
+                    "cannot fork this session's context ({err}); brief the sub-agent instead"
+                ))
+            })?)
+        } else {
+            None
+        };
         if request.brief.trim().is_empty() {
             return Err(ToolError::RespondToModel(
                 "the sub-agent needs a brief: say what to do, where, and what to report back".into(),
@@ -594,6 +624,7 @@ impl AgentHost for AgentManager {
             sessions_root: self.parent_dir.join("agents"),
             depth: template.depth + 1,
             sink: events_tx,
+            fork,
         };
         let session = template
             .factory

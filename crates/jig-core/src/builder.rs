@@ -537,7 +537,11 @@ impl ChildFactory for Factory {
         if let Some(tools) = spec.tools {
             builder = builder.tools_allowed(tools);
         }
-        Ok(builder.create()?.session)
+        let mut session = builder.create()?.session;
+        if let Some(items) = spec.fork {
+            session.seed(items)?;
+        }
+        Ok(session)
     }
 
     fn resume(&self, dir: PathBuf, depth: u32, sink: EventSink) -> Result<Session, CoreError> {

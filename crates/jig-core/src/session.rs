@@ -248,6 +248,15 @@ impl Session {
         self.events_rx = None;
     }
 
+    /// Starts a new session from `items` (a forked parent's conversation):
+    /// each is recorded, so a resume rebuilds the same context.
+    pub(crate) fn seed(&mut self, items: Vec<Item>) -> Result<(), CoreError> {
+        for item in items {
+            self.record_item(item)?;
+        }
+        self.flush()
+    }
+
     /// Queued inputs, joined into one message.
     pub(crate) fn take_inbox(&self) -> Option<String> {
         let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());

@@ -559,3 +559,69 @@ last_output_contains = \"wall-time limit of 1 s\"
         "{results:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forked_child_starts_from_the_parents_conversation() {
+    let fx = Fixture::new();
+    // The fork holds one model response of the parent's, so the child's
+    // scripted model answers from its second response on.
+    let child = child_script(
+        &fx,
+        "forked",
+        r#"
+[[response]]
+text = "(the parent's response, already in the forked context)"
+[[response]]
+text = "I can see the parent's request."
+[response.expect]
+user_contains = "now check the notes"
+"#,
+    );
+    let script = format!(
+        "[[response]]
+text = \"Delegating with my context.\"
+[[response.tool_calls]]
+name = \"spawn_agent\"
+arguments = {{ message = \"now check the notes\", model = {}, fork_context = true }}
+[[response]]
+[[response.tool_calls]]
+name = \"wait_agents\"
+arguments = {{}}
+[[response]]
+text = \"done\"
+[response.expect]
+last_output_contains = \"I can see the parent's request.\"
+",
+        toml_str(&child)
+    );
+    let mut parent = start(&fx, &script, None);
+    let (seen, outcome) = until_parent_done(&mut parent, 1).await;
+    assert_eq!(outcome, TurnOutcome::Completed, "{seen:#?}");
+    let results = updates(&records(&parent.dir));
+    let child_records = records(&parent.dir.join("agents/sessions").join(&results[0].0));
+    let items: Vec<&jig_protocol::Item> = child_records
+        .iter()
+        .filter_map(|r| match r {
+            RolloutRecord::Item { item } => Some(item),
+            _ => None,
+        })
+        .collect();
+    // The parent's request and its own words come first, then the brief;
+    // the spawn call itself (no output yet) is left out.
+    assert!(
+        matches!(items[0], jig_protocol::Item::Message { text, .. } if text == "fan the work out"),
+        "{items:?}"
+    );
+    assert!(
+        matches!(items[1], jig_protocol::Item::Message { text, .. } if text == "Delegating with my context."),
+        "{items:?}"
+    );
+    assert!(
+        !items.iter().any(|i| matches!(i, jig_protocol::Item::ToolCall(_))),
+        "{items:?}"
+    );
+    assert!(
+        matches!(items[2], jig_protocol::Item::Message { text, .. } if text == "now check the notes"),
+        "{items:?}"
+    );
+}
