@@ -119,23 +119,28 @@ impl Session {
             }
             let input = match next.take() {
                 Some(input) => input,
-                None => match ops.recv().await {
-                    Some(Op::UserInput { text } | Op::Interject { text }) => Some(text),
-                    // Nothing of its own runs: only its sub-agents may have
-                    // something to stop or a request to answer.
-                    Some(op @ (Op::Interrupt | Op::Approval { .. } | Op::Answer { .. })) => {
-                        self.forward_to_agents(&op);
-                        continue;
-                    }
-                    Some(Op::Compact { focus }) => {
-                        // Served like a turn, so an interrupt can stop it.
-                        if self.drive(Work::Compaction(focus), &mut ops).await == Flow::Shutdown {
-                            break;
+                None => match self.next_op(&mut ops).await {
+                    // A sub-agent finished while no turn ran: its result
+                    // starts one, as a person's message would.
+                    Idle::Results(text) => Some(text),
+                    Idle::Op(op) => match op {
+                        Some(Op::UserInput { text } | Op::Interject { text }) => Some(text),
+                        // Nothing of its own runs: only its sub-agents may have
+                        // something to stop or a request to answer.
+                        Some(op @ (Op::Interrupt | Op::Approval { .. } | Op::Answer { .. })) => {
+                            self.forward_to_agents(&op);
+                            continue;
                         }
-                        next = self.take_inbox().map(Some);
-                        continue;
-                    }
-                    Some(Op::Shutdown) | None => break,
+                        Some(Op::Compact { focus }) => {
+                            // Served like a turn, so an interrupt can stop it.
+                            if self.drive(Work::Compaction(focus), &mut ops).await == Flow::Shutdown {
+                                break;
+                            }
+                            next = self.take_inbox().map(Some);
+                            continue;
+                        }
+                        Some(Op::Shutdown) | None => break,
+                    },
                 },
             };
             if self.drive(Work::Turn(input), &mut ops).await == Flow::Shutdown {
@@ -146,6 +151,29 @@ impl Session {
         // No sub-agent outlives the session that started it.
         if let Some(agents) = &self.agents {
             agents.shutdown_all();
+        }
+    }
+
+    /// What wakes an idle session: an op, or results of sub-agents that
+    /// finished since the model last heard (checked before waiting, so none
+    /// is missed).
+    async fn next_op(&self, ops: &mut mpsc::UnboundedReceiver<Op>) -> Idle {
+        let Some(agents) = self.agents.clone() else {
+            return Idle::Op(ops.recv().await);
+        };
+        let ready = agents.ready();
+        loop {
+            let notified = ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(text) = agents.take_results() {
+                return Idle::Results(text);
+            }
+            tokio::select! {
+                biased;
+                op = ops.recv() => return Idle::Op(op),
+                () = &mut notified => {}
+            }
         }
     }
 
@@ -325,6 +353,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic with no message".to_owned())
+}
+
+/// What woke an idle session.
+enum Idle {
+    Op(Option<Op>),
+    Results(String),
 }
 
 /// What the actor does while it serves ops.

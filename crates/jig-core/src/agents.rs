@@ -105,6 +105,8 @@ pub(crate) struct AgentManager {
     recorder: WeakRecorder,
     state: Mutex<State>,
     changed: Notify,
+    /// Wakes the parent's idle actor when a child's status becomes final.
+    finished: Arc<Notify>,
 }
 
 #[derive(Default)]
@@ -153,6 +155,7 @@ impl AgentManager {
             recorder: recorder.downgrade(),
             state: Mutex::default(),
             changed: Notify::new(),
+            finished: Arc::new(Notify::new()),
         })
     }
 
@@ -382,6 +385,7 @@ impl AgentManager {
 
     /// Records a child's final status in the parent's rollout and syncs it.
     fn record_final(&self, id: &str, status: &AgentStatus) {
+        self.finished.notify_one();
         let Some(recorder) = self.recorder.upgrade() else {
             return;
         };
@@ -521,6 +525,10 @@ impl Children for AgentManager {
 
     fn restore(&self) {
         AgentManager::restore(self);
+    }
+
+    fn ready(&self) -> Arc<Notify> {
+        self.finished.clone()
     }
 
     fn host(&self) -> Option<Arc<dyn AgentHost>> {

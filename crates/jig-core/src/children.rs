@@ -23,6 +23,8 @@ pub(crate) trait Children: Send + Sync {
     fn take_results(&self) -> Option<String>;
     /// After a resume: takes the children up again from the rollouts.
     fn restore(&self);
+    /// Notified when a child's status becomes final.
+    fn ready(&self) -> Arc<tokio::sync::Notify>;
     /// The agent tools' host.
     fn host(&self) -> Option<Arc<dyn jig_tools::agent_host::AgentHost>>;
 }

@@ -625,3 +625,51 @@ last_output_contains = \"I can see the parent's request.\"
         "{items:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_that_finishes_while_the_parent_is_idle_starts_its_next_turn() {
+    let fx = Fixture::new();
+    // The child waits for a file the test writes once the parent's turn
+    // has ended without waiting for it (a background sub-agent).
+    let background = child_script(
+        &fx,
+        "background",
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "while [ ! -e go ]; do sleep 0.05; done" }
+[[response]]
+text = "background work done"
+"#,
+    );
+    let script = format!(
+        "[[response]]\n{}
+[[response]]
+text = \"Started it; I will hear when it is done.\"
+[[response]]
+text = \"It reported back.\"
+[response.expect]
+user_contains = \"background work done\"
+",
+        spawn_call("work in the background", &background)
+    );
+    let mut parent = start(&fx, &script, None);
+    let (_, first) = until_parent_done(&mut parent, 0).await;
+    assert_eq!(first, TurnOutcome::Completed);
+    std::fs::write(fx.ws().join("go"), "").unwrap();
+    let (seen, second) = until_parent_done(&mut parent, 1).await;
+    assert_eq!(second, TurnOutcome::Completed, "{seen:#?}");
+    let turns = records(&parent.dir)
+        .iter()
+        .filter(|r| {
+            matches!(
+                r,
+                RolloutRecord::Event {
+                    event: Event::TurnCompleted { .. }
+                }
+            )
+        })
+        .count();
+    assert_eq!(turns, 2, "the result started the parent's second turn");
+}
