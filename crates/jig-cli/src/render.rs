@@ -24,8 +24,8 @@ impl Renderer {
     }
 
     /// Shows one event of the session `root` or of one of its sub-agents:
-    /// a sub-agent's events are JSON lines with its session id added as `agent_session`, and
-    /// in human progress only its approval requests show (its start and
+    /// a sub-agent's events are JSON lines with its session id added as
+    /// `agent_session`, and in human progress only its approval requests show (its start and
     /// end are the parent's `agent_spawned` / `agent_updated` lines).
     pub fn envelope(&mut self, root: &str, envelope: &Envelope) -> std::io::Result<()> {
         if envelope.session_id == root {
@@ -36,10 +36,7 @@ impl Renderer {
             if let serde_json::Value::Object(map) = &mut line {
                 map.insert("agent_session".into(), envelope.session_id.clone().into());
             }
-            let mut out = std::io::stdout().lock();
-            serde_json::to_writer(&mut out, &line)?;
-            out.write_all(b"\n")?;
-            return out.flush();
+            return json_line(&line);
         }
         let shown = matches!(
             envelope.event,
@@ -61,10 +58,7 @@ impl Renderer {
     /// Shows one event.
     pub fn event(&mut self, event: &Event) -> std::io::Result<()> {
         if self.json {
-            let mut out = std::io::stdout().lock();
-            serde_json::to_writer(&mut out, event)?;
-            out.write_all(b"\n")?;
-            return out.flush();
+            return json_line(event);
         }
         if let Event::TurnCompleted { last_message, .. } = event {
             self.final_message = last_message.clone();
@@ -87,6 +81,14 @@ impl Renderer {
         }
         Ok(())
     }
+}
+
+/// Writes `value` as one JSON line on stdout.
+fn json_line(value: &impl serde::Serialize) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// The stderr line(s) for an event, if it shows at all.

@@ -105,9 +105,9 @@ impl Session {
             return;
         }
         // A resumed session takes up its sub-agents where they stood.
-        let resumed = self.turns.open_turn.is_some() || self.turns.last_turn_id > 0;
-        if let Some(agents) = self.agents.as_ref().filter(|_| resumed) {
-            agents.restore();
+        let recorded = std::mem::take(&mut self.recorded_children);
+        if let Some(agents) = self.agents.as_ref().filter(|_| !recorded.is_empty()) {
+            agents.restore(recorded);
         }
         let first_turn = self.turns.open_turn.is_some() || self.turns.take_up_stopped;
         let mut next: Option<Option<String>> = first_turn.then_some(None);

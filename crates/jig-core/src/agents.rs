@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use jig_protocol::{AgentStatus, Envelope, Event, Item, Op, Role, RolloutRecord, TokenUsage};
+use jig_protocol::{AgentStatus, Envelope, Event, Item, Op, TokenUsage};
 use jig_tools::ToolError;
 use jig_tools::agent_host::{AgentHost, AgentInfo, SpawnRequest, WaitOutcome};
 use tokio::sync::{Notify, mpsc};
@@ -37,6 +37,7 @@ use crate::actor::SessionHandle;
 use crate::children::{Children, final_status};
 use crate::error::CoreError;
 use crate::recorder::{EventSink, Recorder, WeakRecorder};
+use crate::resume::RecordedChild;
 use crate::session::Session;
 
 /// How deep a tree may grow: children of the top session are depth 1.
@@ -197,64 +198,32 @@ impl AgentManager {
         (!lines.is_empty()).then(|| format!("Sub-agents finished since you last heard:\n{}", lines.join("\n")))
     }
 
-    /// After the parent is resumed: its children again, from its rollout
-    /// and theirs. A child whose final status the parent recorded stays as
+    /// After the parent is resumed: its children again, as its rollout
+    /// recorded them (gathered while the resume read it, so it is read
+    /// once) and as their own rollouts stand. A child whose final status the parent recorded stays as
     /// it was (it never runs again); one that finished after the parent
     /// stopped gets its final status recorded now; one that was mid-turn is
     /// resumed and finishes its turn. A final result the model never saw —
     /// no tool output or message after it names the child — is delivered
     /// before the next model request, once.
-    pub(crate) fn restore(&self) {
-        let Ok(loaded) = crate::rollout::read_rollout(&self.parent_dir.join(crate::store::ROLLOUT_FILE)) else {
-            return;
-        };
-        let mut children: Vec<Child> = Vec::new();
-        for record in &loaded.records {
-            match record {
-                RolloutRecord::Event {
-                    event:
-                        Event::AgentSpawned {
-                            agent_id,
-                            nickname,
-                            agent_type,
-                            ..
-                        },
-                } => children.push(Child {
-                    id: agent_id.clone(),
-                    nickname: nickname.clone(),
-                    agent_type: agent_type.clone(),
-                    status: AgentStatus::PendingInit,
+    pub(crate) fn restore(&self, recorded: Vec<RecordedChild>) {
+        let children: Vec<Child> = recorded
+            .into_iter()
+            .map(|child| {
+                if child.status.is_some() {
+                    self.lock().usage.insert(child.id.clone(), child.usage);
+                }
+                Child {
+                    id: child.id,
+                    nickname: child.nickname,
+                    agent_type: child.agent_type,
+                    status: child.status.unwrap_or(AgentStatus::PendingInit),
                     ops: None,
-                    delivered: false,
+                    delivered: child.delivered,
                     overran: None,
-                }),
-                RolloutRecord::Event {
-                    event:
-                        Event::AgentUpdated {
-                            agent_id,
-                            status,
-                            usage,
-                        },
-                } => {
-                    if let Some(child) = children.iter_mut().find(|c| &c.id == agent_id) {
-                        child.status = status.clone();
-                        child.delivered = false;
-                    }
-                    self.lock().usage.insert(agent_id.clone(), *usage);
                 }
-                RolloutRecord::Item { item } => {
-                    let text = match item {
-                        Item::ToolOutput(out) => out.output.as_str(),
-                        Item::Message { role: Role::User, text } => text.as_str(),
-                        _ => continue,
-                    };
-                    for child in children.iter_mut().filter(|c| c.status.is_final()) {
-                        child.delivered |= text.contains(&child.id);
-                    }
-                }
-                _ => {}
-            }
-        }
+            })
+            .collect();
         if children.is_empty() {
             return;
         }
@@ -523,8 +492,8 @@ impl Children for AgentManager {
         AgentManager::take_results(self)
     }
 
-    fn restore(&self) {
-        AgentManager::restore(self);
+    fn restore(&self, recorded: Vec<RecordedChild>) {
+        AgentManager::restore(self, recorded);
     }
 
     fn ready(&self) -> Arc<Notify> {

@@ -21,8 +21,9 @@ pub(crate) trait Children: Send + Sync {
     /// Results the model has not heard yet, as one message; they count as
     /// delivered.
     fn take_results(&self) -> Option<String>;
-    /// After a resume: takes the children up again from the rollouts.
-    fn restore(&self);
+    /// After a resume: takes up the children the parent's rollout
+    /// recorded (`recorded`), from their own rollouts.
+    fn restore(&self, recorded: Vec<crate::resume::RecordedChild>);
     /// Notified when a child's status becomes final.
     fn ready(&self) -> Arc<tokio::sync::Notify>;
     /// The agent tools' host.

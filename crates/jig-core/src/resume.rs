@@ -66,6 +66,77 @@ pub struct Rebuilt {
     pub goal: Option<jig_protocol::Goal>,
     /// The provider's last token count and how many items it covers.
     pub reported: Option<(u64, usize)>,
+    /// The sub-agents it started, as its own records left them.
+    pub children: Vec<RecordedChild>,
+}
+
+/// A sub-agent as its parent's rollout records it: spawned
+/// (`agent_spawned`), perhaps final (`agent_updated`), and whether a later
+/// tool output or user message names it (its result reached the model).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedChild {
+    /// Its session id.
+    pub id: String,
+    /// Its short name.
+    pub nickname: String,
+    /// Its agent type, if one was named.
+    pub agent_type: Option<String>,
+    /// Its last recorded final status; `None` while it was working.
+    pub status: Option<jig_protocol::AgentStatus>,
+    /// Its usage at that status.
+    pub usage: TokenUsage,
+    /// Whether the model saw its final status.
+    pub delivered: bool,
+}
+
+/// Notes what `record` says about the sub-agents in `children`.
+fn note_child(children: &mut Vec<RecordedChild>, record: &RolloutRecord) {
+    match record {
+        RolloutRecord::Event {
+            event:
+                Event::AgentSpawned {
+                    agent_id,
+                    nickname,
+                    agent_type,
+                    ..
+                },
+        } => children.push(RecordedChild {
+            id: agent_id.clone(),
+            nickname: nickname.clone(),
+            agent_type: agent_type.clone(),
+            status: None,
+            usage: TokenUsage::default(),
+            delivered: false,
+        }),
+        RolloutRecord::Event {
+            event:
+                Event::AgentUpdated {
+                    agent_id,
+                    status,
+                    usage,
+                },
+        } => {
+            if let Some(child) = children.iter_mut().find(|c| &c.id == agent_id) {
+                child.status = Some(status.clone());
+                child.usage = *usage;
+                child.delivered = false;
+            }
+        }
+        RolloutRecord::Item { item } => {
+            let text = match item {
+                Item::ToolOutput(out) => out.output.as_str(),
+                Item::Message {
+                    role: jig_protocol::Role::User,
+                    text,
+                } => text.as_str(),
+                _ => return,
+            };
+            for child in children.iter_mut().filter(|c| c.status.is_some()) {
+                child.delivered |= text.contains(&child.id);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Rebuilds state from `records` (read from `path`, named in errors).
@@ -93,6 +164,8 @@ pub struct Rebuilder {
     /// Set from a `compaction_started` event until the record after it (model
     /// retries aside): the response then is the summary, not conversation.
     summary_pending: bool,
+    /// The sub-agents the records name.
+    children: Vec<RecordedChild>,
 }
 
 impl Rebuilder {
@@ -106,6 +179,7 @@ impl Rebuilder {
             waiting_calls: HashSet::new(),
             records: 0,
             summary_pending: false,
+            children: Vec::new(),
         }
     }
 
@@ -113,6 +187,7 @@ impl Rebuilder {
     pub fn push(&mut self, record: RolloutRecord) -> Result<(), CoreError> {
         self.records += 1;
         self.check_consistent(&record)?;
+        note_child(&mut self.children, &record);
         let Some(state) = self.state.as_mut() else {
             let RolloutRecord::SessionMeta(meta) = record else {
                 return Err(CoreError::CorruptRollout {
@@ -135,6 +210,7 @@ impl Rebuilder {
                 compactions: 0,
                 goal: None,
                 reported: None,
+                children: Vec::new(),
             });
             return Ok(());
         };
@@ -278,6 +354,7 @@ impl Rebuilder {
         };
         let asking: HashSet<String> = self.open_requests.into_values().collect();
         state.dangling = dangling_calls(&state.items, &self.started_calls, &asking);
+        state.children = self.children;
         Ok(state)
     }
 }

@@ -82,6 +82,9 @@ pub struct Session {
     pub(crate) compaction: crate::compaction::CompactionConfig,
     /// Its sub-agents (the agent tools' host); `None` when it may have none.
     pub(crate) agents: Option<Arc<dyn crate::children::Children>>,
+    /// The sub-agents a resumed session's rollout records, for its actor
+    /// to take up when it starts.
+    pub(crate) recorded_children: Vec<crate::resume::RecordedChild>,
     // How it talks.
     /// The rollout, its group commit and the outgoing events.
     pub(crate) recorder: Recorder,
@@ -138,6 +141,7 @@ impl Session {
         session.turns.dangling = state.dangling;
         session.conversation.compactions = state.compactions;
         session.conversation.reported = state.reported;
+        session.recorded_children = state.children;
         *session.goal.lock().unwrap_or_else(|e| e.into_inner()) = state.goal;
         *session.plan.lock().unwrap_or_else(|e| e.into_inner()) = state.plan;
         Ok(session)
@@ -183,6 +187,7 @@ impl Session {
             max_turns: config.max_turns,
             compaction: config.compaction.clone(),
             agents: None,
+            recorded_children: Vec::new(),
             recorder,
             host,
             inbox: Arc::default(),

@@ -6,20 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use jig_config::{ApprovalPolicy, CliOverrides, EnvSnapshot, LoadInputs, SandboxMode};
+use jig_config::{ApprovalPolicy, EnvSnapshot, SandboxMode};
 use jig_core::{SessionBuilder, SessionHandle};
 use jig_protocol::{AgentStatus, Envelope, Event, Op, RolloutRecord, TurnOutcome};
 
-use crate::support::{Fixture, model};
-
-fn settings(home: &Path, cwd: &Path) -> jig_config::Settings {
-    jig_config::load(&LoadInputs {
-        cwd: cwd.to_path_buf(),
-        env: EnvSnapshot::from_pairs([("JIG_HOME", home.display().to_string())]),
-        cli: CliOverrides::default(),
-    })
-    .unwrap()
-}
+use crate::support::{Fixture, model, settings};
 
 /// Writes a child script and returns the spec that runs it.
 fn child_script(fx: &Fixture, name: &str, script: &str) -> String {

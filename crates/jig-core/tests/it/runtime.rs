@@ -2,13 +2,11 @@
 //! ([`jig_core::SessionBuilder`]): each does real file work in its own
 //! workspace, and nothing process-wide leaks from one into another.
 
-use std::path::Path;
-
-use jig_config::{CliOverrides, EnvSnapshot, LoadInputs, SandboxMode};
+use jig_config::{EnvSnapshot, SandboxMode};
 use jig_core::SessionBuilder;
 use jig_protocol::{Event, RolloutRecord, TurnOutcome};
 
-use crate::support::{Fixture, model, run};
+use crate::support::{Fixture, model, run, settings};
 
 const SESSIONS: usize = 16;
 
@@ -31,15 +29,6 @@ text = "read back"
 last_output_contains = "{text}"
 "#
     )
-}
-
-fn settings(home: &Path, cwd: &Path) -> jig_config::Settings {
-    jig_config::load(&LoadInputs {
-        cwd: cwd.to_path_buf(),
-        env: EnvSnapshot::from_pairs([("JIG_HOME", home.display().to_string())]),
-        cli: CliOverrides::default(),
-    })
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -111,3 +111,13 @@ pub fn tool_ends(events: &[Event]) -> Vec<(String, jig_protocol::ToolStatus, Str
         })
         .collect()
 }
+
+/// Settings as `jig` loads them for `cwd`, with `home` as `JIG_HOME`.
+pub fn settings(home: &Path, cwd: &Path) -> jig_config::Settings {
+    jig_config::load(&jig_config::LoadInputs {
+        cwd: cwd.to_path_buf(),
+        env: jig_config::EnvSnapshot::from_pairs([("JIG_HOME", home.display().to_string())]),
+        cli: jig_config::CliOverrides::default(),
+    })
+    .unwrap()
+}
