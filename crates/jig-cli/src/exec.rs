@@ -11,6 +11,8 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 
@@ -156,10 +158,13 @@ enum Waiting {
     Input(String, jig_protocol::HostRequest),
 }
 
-/// Whether a turn is already running when [`follow`] starts.
+/// Where the session stands for [`follow`]: a turn runs (or is already
+/// running when it starts), a turn completed and the session may still have
+/// sub-agents at work, or nothing more will happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Running {
     Yes,
+    Settling,
     No,
 }
 
@@ -245,8 +250,11 @@ fn read_prompt(prompt: String) -> anyhow::Result<String> {
 /// Prints events until the running turn (if any) has completed and then
 /// `prompt`'s own turn, then shuts the session down. The prompt is sent only
 /// after the running turn completed; when that turn stops otherwise, the
-/// prompt is not sent and its outcome decides the exit code. Ctrl-C
-/// interrupts the turn; a second Ctrl-C exits at once.
+/// prompt is not sent and its outcome decides the exit code. A completed
+/// turn that left sub-agents working is not the end: their results start
+/// the next turn, so it follows until the session is idle with none left
+/// ([`Event::SessionIdle`]). Ctrl-C interrupts the turn (and the tree) and
+/// ends the run when the turn stops; a second Ctrl-C exits at once.
 async fn follow(
     handle: &mut SessionHandle,
     json: bool,
@@ -254,9 +262,12 @@ async fn follow(
     mut prompt: Option<String>,
 ) -> anyhow::Result<u8> {
     let ops = handle.op_sender();
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\ninterrupting… (Ctrl-C again to exit now)");
+            flag.store(true, Ordering::SeqCst);
             let _ = ops.send(Op::Interrupt);
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(i32::from(exit::INTERRUPTED));
@@ -274,7 +285,7 @@ async fn follow(
         handle.submit(Op::UserInput { text });
         running = Running::Yes;
     }
-    while running == Running::Yes {
+    while running != Running::No {
         let next = match waiting.clone() {
             Some(request) => tokio::select! {
                 op = async {
@@ -311,17 +322,28 @@ async fn follow(
         if envelope.session_id != root {
             continue;
         }
-        if let Event::TurnCompleted { outcome, .. } = &event {
-            code = outcome_code(outcome);
-            running = Running::No;
-            if let Some(text) = prompt.take() {
-                if *outcome == TurnOutcome::Completed {
-                    handle.submit(Op::UserInput { text });
-                    running = Running::Yes;
+        match &event {
+            Event::TurnCompleted { outcome, .. } => {
+                code = outcome_code(outcome);
+                // Sub-agents may still be working: wait for the session to
+                // settle, unless the run is over anyway.
+                running = if *outcome == TurnOutcome::Completed && !interrupted.load(Ordering::SeqCst) {
+                    Running::Settling
                 } else {
-                    eprintln!("jig: the unfinished turn did not complete, so PROMPT was not sent");
+                    Running::No
+                };
+                if let Some(text) = prompt.take() {
+                    if *outcome == TurnOutcome::Completed {
+                        handle.submit(Op::UserInput { text });
+                        running = Running::Yes;
+                    } else {
+                        eprintln!("jig: the unfinished turn did not complete, so PROMPT was not sent");
+                    }
                 }
             }
+            Event::TurnStarted { .. } => running = Running::Yes,
+            Event::SessionIdle { agents_running: 0 } if running == Running::Settling => running = Running::No,
+            _ => {}
         }
     }
     handle.submit(Op::Shutdown);

@@ -228,6 +228,11 @@ fn human(event: &Event) -> Option<String> {
             agent_status(status),
             usage.billed_tokens()
         )),
+        Event::SessionIdle { agents_running: 0 } => None,
+        Event::SessionIdle { agents_running } => Some(format!(
+            "  waiting for {agents_running} sub-agent{} (a result starts the next turn)",
+            if *agents_running == 1 { "" } else { "s" }
+        )),
         Event::GoalUpdated { goal } => Some(format!("goal ({:?}): {}", goal.status, goal.objective).to_lowercase()),
         Event::Error { message } => Some(format!("error: {message}")),
         Event::TurnCompleted { outcome, .. } => match outcome {

@@ -71,6 +71,7 @@ their current content.";
 impl Tool for RecallTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Function,
             name: "recall".to_string(),
             description: DESCRIPTION.to_string(),

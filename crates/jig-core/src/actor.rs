@@ -157,8 +157,14 @@ impl Session {
     /// What wakes an idle session: an op, or results of sub-agents that
     /// finished since the model last heard (checked before waiting, so none
     /// is missed).
+    /// Once nothing is left to start a turn, and after a first turn or
+    /// compaction, it says so ([`Event::SessionIdle`]).
     async fn next_op(&self, ops: &mut mpsc::UnboundedReceiver<Op>) -> Idle {
+        let mut settled = self.turns.last_turn_id == 0 && self.turns.open_turn.is_none();
         let Some(agents) = self.agents.clone() else {
+            if !settled {
+                self.announce_idle(0);
+            }
             return Idle::Op(ops.recv().await);
         };
         let ready = agents.ready();
@@ -169,11 +175,23 @@ impl Session {
             if let Some(text) = agents.take_results() {
                 return Idle::Results(text);
             }
+            if !settled {
+                self.announce_idle(agents.running());
+                settled = true;
+            }
             tokio::select! {
                 biased;
                 op = ops.recv() => return Idle::Op(op),
                 () = &mut notified => {}
             }
+        }
+    }
+
+    /// Tells the front-end the session waits for input, after everything
+    /// recorded before it.
+    fn announce_idle(&self, agents_running: usize) {
+        if self.recorder.flush().is_ok() {
+            self.recorder.send_unrecorded(&Event::SessionIdle { agents_running });
         }
     }
 

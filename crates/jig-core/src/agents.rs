@@ -181,6 +181,11 @@ impl AgentManager {
         }
     }
 
+    /// How many children are still working (their status is not final).
+    pub(crate) fn running(&self) -> usize {
+        self.lock().children.iter().filter(|c| !c.status.is_final()).count()
+    }
+
     /// The results of children that finished since the model last heard,
     /// as one message for its next request; they count as delivered.
     pub(crate) fn take_results(&self) -> Option<String> {
@@ -490,6 +495,9 @@ impl Children for AgentManager {
 
     fn take_results(&self) -> Option<String> {
         AgentManager::take_results(self)
+    }
+    fn running(&self) -> usize {
+        AgentManager::running(self)
     }
 
     fn restore(&self, recorded: Vec<RecordedChild>) {

@@ -21,6 +21,8 @@ pub(crate) trait Children: Send + Sync {
     /// Results the model has not heard yet, as one message; they count as
     /// delivered.
     fn take_results(&self) -> Option<String>;
+    /// How many children are still working.
+    fn running(&self) -> usize;
     /// After a resume: takes up the children the parent's rollout
     /// recorded (`recorded`), from their own rollouts.
     fn restore(&self, recorded: Vec<crate::resume::RecordedChild>);

@@ -573,6 +573,7 @@ mod grammar_tests {
 
     fn tools() -> Vec<ToolSpec> {
         let spec = |name: &str, parameters: Value| ToolSpec {
+            namespace: None,
             name: name.into(),
             description: format!("{name} tool"),
             parameters,

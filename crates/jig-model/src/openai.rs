@@ -20,10 +20,17 @@
 //! decided by their tool's format in the request, so a call and its output
 //! go back as `custom_tool_call` / `custom_tool_call_output`.
 //!
+//! Tools with a [`ToolSpec::namespace`] (Codex's `multi_agent_v1`) are
+//! offered inside one `{"type": "namespace", "name", "description",
+//! "tools": [...]}` tool, as Codex sends them; the model's `function_call`
+//! carries `namespace` beside the plain `name`, and earlier calls to those
+//! tools go back with it. Tool names are unique across namespaces, so the
+//! decoder keeps only the name.
+//!
 //! The stream decoder, and what it checks after a skipped event, live in
 //! `openai/decoder.rs`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jig_protocol::{Item, Role, ToolFormat, ToolSpec};
 use serde_json::{Value, json};
@@ -117,25 +124,7 @@ pub fn responses_body(request: &ModelRequest, options: &ResponsesOptions) -> Val
         "prompt_cache_key": request.session_id,
     });
     if !request.tools.is_empty() {
-        let tools: Vec<Value> = request
-            .tools
-            .iter()
-            .map(|tool| match &tool.format {
-                ToolFormat::Function => json!({
-                    "type": "function",
-                    "name": tool.name,
-                    "description": tool.description,
-                    "parameters": tool.parameters,
-                    "strict": false,
-                }),
-                ToolFormat::Freeform { syntax, definition } => json!({
-                    "type": "custom",
-                    "name": tool.name,
-                    "description": tool.description,
-                    "format": { "type": "grammar", "syntax": syntax, "definition": definition },
-                }),
-            })
-            .collect();
+        let tools = tools_json(request.tools);
         body["tools"] = Value::Array(tools);
         body["tool_choice"] = json!("auto");
         body["parallel_tool_calls"] = json!(options.parallel_tool_calls);
@@ -161,9 +150,59 @@ pub fn responses_body(request: &ModelRequest, options: &ResponsesOptions) -> Val
     body
 }
 
+/// The `tools` array. Tools that share a namespace go inside one
+/// `namespace` tool, placed where the first of them is.
+fn tools_json(specs: &[ToolSpec]) -> Vec<Value> {
+    let mut tools: Vec<Value> = Vec::with_capacity(specs.len());
+    let mut namespaces: HashMap<&str, usize> = HashMap::new();
+    for spec in specs {
+        let tool = tool_json(spec);
+        let Some(namespace) = spec.namespace.as_deref() else {
+            tools.push(tool);
+            continue;
+        };
+        let slot = *namespaces.entry(namespace).or_insert_with(|| {
+            tools.push(json!({
+                "type": "namespace",
+                "name": namespace,
+                "description": format!("Tools in the {namespace} namespace."),
+                "tools": [],
+            }));
+            tools.len() - 1
+        });
+        if let Some(members) = tools[slot]["tools"].as_array_mut() {
+            members.push(tool);
+        }
+    }
+    tools
+}
+
+fn tool_json(tool: &ToolSpec) -> Value {
+    match &tool.format {
+        ToolFormat::Function => json!({
+            "type": "function",
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters,
+            "strict": false,
+        }),
+        ToolFormat::Freeform { syntax, definition } => json!({
+            "type": "custom",
+            "name": tool.name,
+            "description": tool.description,
+            "format": { "type": "grammar", "syntax": syntax, "definition": definition },
+        }),
+    }
+}
+
 /// The `input` array: instructions as a developer message, then the items.
 fn input_items(request: &ModelRequest, store: bool) -> Vec<Value> {
     let freeform_tools = freeform_names(request.tools);
+    let namespaces: HashMap<&str, &str> = request
+        .tools
+        .iter()
+        .filter_map(|tool| Some((tool.name.as_str(), tool.namespace.as_deref()?)))
+        .collect();
     let mut freeform_calls: HashSet<&str> = HashSet::new();
     let mut input = Vec::with_capacity(request.items.len() + 1);
     if !request.instructions.is_empty() {
@@ -198,12 +237,18 @@ fn input_items(request: &ModelRequest, store: bool) -> Vec<Value> {
                     "input": call.arguments,
                 }));
             }
-            Item::ToolCall(call) => input.push(json!({
-                "type": "function_call",
-                "call_id": call.call_id,
-                "name": call.name,
-                "arguments": call.arguments,
-            })),
+            Item::ToolCall(call) => {
+                let mut item = json!({
+                    "type": "function_call",
+                    "call_id": call.call_id,
+                    "name": call.name,
+                    "arguments": call.arguments,
+                });
+                if let Some(namespace) = namespaces.get(call.name.as_str()) {
+                    item["namespace"] = json!(namespace);
+                }
+                input.push(item);
+            }
             Item::ToolOutput(output) => {
                 let kind = if freeform_calls.contains(output.call_id.as_str()) {
                     "custom_tool_call_output"

@@ -205,6 +205,16 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last_message: Option<String>,
     },
+    /// The session waits for input: no turn runs and no sub-agent result
+    /// is waiting to start one. Sent each time it settles after a turn or a
+    /// compaction (not before its first turn); never recorded. Each of the
+    /// `agents_running` sub-agents still working starts a turn when it
+    /// ends, so a front-end that waits for the work to be done waits for
+    /// `agents_running: 0`.
+    SessionIdle {
+        /// Direct sub-agents whose status is not final yet.
+        agents_running: usize,
+    },
 }
 
 /// How a turn ended. Only real faults are `Failed`; tool errors go back to the model.

@@ -171,6 +171,13 @@ pub struct ToolOutput {
 pub struct ToolSpec {
     /// Tool name.
     pub name: String,
+    /// The tool group the model was trained to see this tool in (Codex's
+    /// `multi_agent_v1`). The Responses API offers a namespace's tools inside
+    /// one `namespace` tool and the model's call names it again; every other
+    /// wire offers the tools as plain functions. Tool names stay unique
+    /// across namespaces, so the name alone still picks the tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// What the tool does, for the model.
     pub description: String,
     /// JSON Schema of the arguments object (for [`ToolFormat::Function`]).

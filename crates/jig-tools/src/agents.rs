@@ -107,6 +107,7 @@ pub fn present(value: Option<String>) -> Option<String> {
 /// A function tool's spec.
 pub fn function_spec(name: &str, description: &str, parameters: Value) -> ToolSpec {
     ToolSpec {
+        namespace: None,
         format: ToolFormat::Function,
         name: name.into(),
         description: description.into(),

@@ -34,6 +34,7 @@ apply or none do.";
 impl Tool for ApplyPatchTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "apply_patch".into(),
             description: DESCRIPTION.into(),

@@ -63,6 +63,7 @@ To create a file or replace all of it, use write_file.";
 impl Tool for EditFileTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "edit_file".into(),
             description: DESCRIPTION.into(),

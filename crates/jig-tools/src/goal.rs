@@ -48,6 +48,7 @@ enum Status {
 
 fn spec(name: &str, description: &str, parameters: serde_json::Value) -> ToolSpec {
     ToolSpec {
+        namespace: None,
         format: jig_protocol::ToolFormat::Function,
         name: name.into(),
         description: description.into(),

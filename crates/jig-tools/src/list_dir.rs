@@ -47,6 +47,7 @@ At most `limit` entries (default 500) are shown; list a subdirectory to see more
 impl Tool for ListDirTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "list_dir".to_string(),
             description: DESCRIPTION.to_string(),

@@ -26,6 +26,7 @@ struct Args {
 impl Tool for UpdatePlanTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "update_plan".into(),
             description: "Record the plan for this task as a short list of steps, each `pending`, \

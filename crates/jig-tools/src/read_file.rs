@@ -49,6 +49,7 @@ Lines longer than 2000 characters are cut. Binary files are refused; use list_di
 impl Tool for ReadFileTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "read_file".to_string(),
             description: DESCRIPTION.to_string(),

@@ -79,6 +79,7 @@ Lines longer than 500 bytes are cut. At most `max_results` matching lines (defau
 impl Tool for SearchTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "search".to_string(),
             description: DESCRIPTION.to_string(),

@@ -98,6 +98,7 @@ A non-zero exit code is reported as an error result with the output.";
 impl Tool for ShellTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "shell".to_string(),
             description: DESCRIPTION.to_string(),

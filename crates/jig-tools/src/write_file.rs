@@ -42,6 +42,7 @@ To change part of an existing file, use edit_file instead.";
 impl Tool for WriteFileTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "write_file".into(),
             description: DESCRIPTION.into(),

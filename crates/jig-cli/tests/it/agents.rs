@@ -173,3 +173,88 @@ last_output_contains = \"c finished\"
     assert_eq!(lines.len(), 4, "{listed}");
     assert!(lines[1..].iter().all(|l| l.starts_with("  └ ")), "{listed}");
 }
+
+/// `jig exec` does not end the tree when the parent's turn ends: a child
+/// still working starts the parent's next turn with its result, and the
+/// run ends once the session is idle with no child left.
+#[test]
+fn exec_waits_for_a_background_child_and_the_turn_its_result_starts() {
+    let env = Env::new();
+    // The child waits for a file the parent's first turn never writes but
+    // the test does once that turn completed, so it is still working when
+    // the parent's turn ends, whatever the machine's speed.
+    let child = env.file(
+        "child.toml",
+        &child("bg", "while [ ! -e go ]; do sleep 0.05; done; echo bg > bg.log"),
+    );
+    let parent = env.file(
+        "parent.toml",
+        &format!(
+            "[[response]]
+text = \"Started a sub-agent; I will report when it is back.\"
+[[response.tool_calls]]
+name = \"spawn_agent\"
+arguments = {{ message = \"work\", model = \"scripted:{}\" }}
+[[response]]
+text = \"It is running in the background.\"
+[[response]]
+text = \"The sub-agent is back: bg finished.\"
+[response.expect]
+user_contains = \"bg finished\"
+",
+            child.display()
+        ),
+    );
+    let mut jig = env
+        .jig()
+        .args([
+            "exec",
+            "--json",
+            "--model",
+            &format!("scripted:{}", parent.display()),
+            "go",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(jig.stdout.take().unwrap()).lines();
+    let mut seen: Vec<Value> = Vec::new();
+    for line in lines.by_ref() {
+        let event: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let idle = event["type"] == "session_idle" && event.get("agent_session").is_none();
+        seen.push(event);
+        if idle {
+            break;
+        }
+    }
+    let idle = seen.last().unwrap();
+    assert_eq!(
+        idle["agents_running"], 1,
+        "the first turn left its child working: {seen:?}"
+    );
+    std::fs::write(env.ws().join("go"), "").unwrap();
+    for line in lines {
+        seen.push(serde_json::from_str(&line.unwrap()).unwrap());
+    }
+    let status = jig.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+
+    let parent_events: Vec<&Value> = seen.iter().filter(|e| e.get("agent_session").is_none()).collect();
+    let completed: Vec<&str> = parent_events
+        .iter()
+        .filter(|e| e["type"] == "turn_completed")
+        .map(|e| e["last_message"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        completed,
+        [
+            "It is running in the background.",
+            "The sub-agent is back: bg finished."
+        ]
+    );
+    let last = parent_events.last().unwrap();
+    assert_eq!(last["type"], "session_idle");
+    assert_eq!(last["agents_running"], 0);
+    assert_eq!(std::fs::read_to_string(env.ws().join("bg.log")).unwrap(), "bg\n");
+}

@@ -115,6 +115,7 @@ struct ReadOnlyCommand;
 impl jig_tools::Tool for ReadOnlyCommand {
     fn spec(&self) -> jig_protocol::ToolSpec {
         jig_protocol::ToolSpec {
+            namespace: None,
             name: "peek".into(),
             description: "Runs a command that only reads.".into(),
             format: jig_protocol::ToolFormat::Function,

@@ -172,6 +172,7 @@ impl jig_tools::Tool for TestTool {
             TestTool::Panic => "explode",
         };
         jig_protocol::ToolSpec {
+            namespace: None,
             name: name.into(),
             description: "test tool".into(),
             parameters: serde_json::json!({"type": "object", "properties": {}}),

@@ -53,6 +53,7 @@ struct BashArgs {
 impl Tool for BashTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Function,
             name: "Bash".into(),
             description: format!(

@@ -34,6 +34,7 @@ struct ReadArgs {
 impl Tool for ReadTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Function,
             name: "Read".into(),
             description: "Read a text file. Lines come numbered, as `     1→text`: the number, an arrow, then the \
@@ -117,6 +118,7 @@ struct EditArgs {
 impl Tool for EditTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Function,
             name: "Edit".into(),
             description: "Replace exact text in an existing file. Read the file first. `old_string` must match \
@@ -180,6 +182,7 @@ struct WriteArgs {
 impl Tool for WriteTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Function,
             name: "Write".into(),
             description: "Write a whole file: create it, with any missing parent directories, or replace all of \

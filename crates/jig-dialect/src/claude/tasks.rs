@@ -83,6 +83,7 @@ struct NoArgs {}
 
 fn spec(name: &str, description: &str, parameters: serde_json::Value) -> ToolSpec {
     ToolSpec {
+        namespace: None,
         format: ToolFormat::Function,
         name: name.into(),
         description: description.into(),

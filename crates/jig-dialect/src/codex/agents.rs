@@ -11,10 +11,10 @@
 //! in Codex's (alphabetical) order. Descriptions are jig's.
 //!
 //! Codex offers these five inside a Responses API `namespace` tool named
-//! `multi_agent_v1`, and the model calls them by their plain names (the
-//! call carries `namespace` beside `name`). jig's wire has no namespace
-//! tool, so they are offered as plain function tools with the same names:
-//! the names the model emits and the arguments it sends are identical.
+//! `multi_agent_v1` (`codex-rs/tools/src/responses_api.rs`), and the model
+//! calls them by their plain names with `namespace` beside `name`. Their
+//! specs carry [`NAMESPACE`]; the Responses encoder groups them and echoes
+//! the namespace on their calls, and other wires offer plain functions.
 //!
 //! Semantics kept from Codex: `spawn_agent` takes exactly one of `message`
 //! and `items` (only `text` items: jig passes no images, skills or mentions
@@ -41,8 +41,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-/// Codex's namespace for these tools (not sent: see the module doc).
+/// The Responses API tool namespace Codex puts these tools in.
 pub const NAMESPACE: &str = "multi_agent_v1";
+
+/// A function spec inside [`NAMESPACE`].
+fn namespaced(name: &str, description: &str, parameters: Value) -> ToolSpec {
+    ToolSpec {
+        namespace: Some(NAMESPACE.to_owned()),
+        ..function_spec(name, description, parameters)
+    }
+}
 
 /// `spawn_agent`: starts a sub-agent; answers `{"agent_id", "nickname"}`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -168,7 +176,7 @@ fn input_text(tool: &str, message: Option<String>, items: Option<Vec<InputItem>>
 #[async_trait::async_trait]
 impl Tool for SpawnAgentTool {
     fn spec(&self) -> ToolSpec {
-        function_spec(
+        namespaced(
             "spawn_agent",
             "Spawn a sub-agent for a well-scoped task that can run while you keep working; it shares this \
              workspace and has your tools. Returns its agent id (and a nickname). It inherits your model unless \
@@ -230,7 +238,7 @@ static SUBMISSIONS: AtomicU64 = AtomicU64::new(1);
 #[async_trait::async_trait]
 impl Tool for SendInputTool {
     fn spec(&self) -> ToolSpec {
-        function_spec(
+        namespaced(
             "send_input",
             "Send a message to an agent you spawned. It is queued for the agent's next step; interrupt=true stops \
              its current work and has it handle this message now. Reuse an agent this way when the new task \
@@ -266,7 +274,7 @@ impl Tool for SendInputTool {
 #[async_trait::async_trait]
 impl Tool for WaitAgentTool {
     fn spec(&self) -> ToolSpec {
-        function_spec(
+        namespaced(
             "wait_agent",
             "Wait until one of the given agents reaches a final status, or the timeout passes. Returns the final \
              statuses reached (a completed one carries the agent's last message) and whether it timed out, with \
@@ -380,7 +388,7 @@ fn final_only(statuses: Vec<(String, AgentStatus)>) -> BTreeMap<String, AgentSta
 #[async_trait::async_trait]
 impl Tool for ResumeAgentTool {
     fn spec(&self) -> ToolSpec {
-        function_spec(
+        namespaced(
             "resume_agent",
             "Resume an agent that was closed or interrupted, by id, so it can take send_input and wait_agent calls \
              again. Returns its status.",
@@ -410,7 +418,7 @@ impl Tool for ResumeAgentTool {
 #[async_trait::async_trait]
 impl Tool for CloseAgentTool {
     fn spec(&self) -> ToolSpec {
-        function_spec(
+        namespaced(
             "close_agent",
             "Close an agent once it is no longer needed; returns the status it had before closing. A completed \
              agent stays open until you close it, so close agents you are done with.",

@@ -98,6 +98,7 @@ fn whole(value: Option<f64>) -> Option<u64> {
 impl Tool for ExecCommandTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Function,
             name: "exec_command".into(),
             description: EXEC_DESCRIPTION.into(),
@@ -187,6 +188,7 @@ impl Tool for ExecCommandTool {
 impl Tool for WriteStdinTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Function,
             name: "write_stdin".into(),
             description: WRITE_DESCRIPTION.into(),

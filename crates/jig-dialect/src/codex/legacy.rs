@@ -43,6 +43,7 @@ Runs in `workdir` (default: the workspace root) with stdin closed, and is killed
 impl Tool for LegacyShellTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Function,
             name: "shell".into(),
             description: SHELL_DESCRIPTION.into(),
@@ -151,6 +152,7 @@ with `-` and added lines with `+`. Paths are relative to the workspace. All file
 impl Tool for LegacyApplyPatchTool {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
+            namespace: None,
             format: ToolFormat::Freeform {
                 syntax: "lark".into(),
                 definition: APPLY_PATCH_GRAMMAR.into(),

@@ -287,6 +287,7 @@ fn unknown_events_and_pings_are_ignored() {
 #[test]
 fn freeform_tool_is_offered_as_a_function_with_one_input_string() {
     let tools = [jig_protocol::ToolSpec {
+        namespace: None,
         format: jig_protocol::ToolFormat::Freeform {
             syntax: "lark".to_owned(),
             definition: "start: /.+/".to_owned(),

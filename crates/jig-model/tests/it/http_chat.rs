@@ -202,6 +202,7 @@ fn request_body_for_a_conversation_with_tools() {
         Item::user("thanks"),
     ];
     let tools = vec![ToolSpec {
+        namespace: None,
         format: jig_protocol::ToolFormat::Function,
         name: "shell".into(),
         description: "Runs a command.".into(),

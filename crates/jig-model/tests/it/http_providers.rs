@@ -130,6 +130,7 @@ pub(crate) fn anthropic_tool_call() -> Vec<Value> {
 /// The one tool the requests offer: `shell`.
 pub(crate) fn tools() -> Vec<ToolSpec> {
     vec![ToolSpec {
+        namespace: None,
         name: "shell".into(),
         description: "Runs a command.".into(),
         parameters: json!({"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]}),

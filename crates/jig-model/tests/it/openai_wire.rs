@@ -94,6 +94,7 @@ pub fn conversation() -> (Vec<Item>, Vec<ToolSpec>) {
     ];
     let tools = vec![
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "shell".to_owned(),
             description: "Runs a shell command.".to_owned(),
@@ -104,6 +105,7 @@ pub fn conversation() -> (Vec<Item>, Vec<ToolSpec>) {
             }),
         },
         ToolSpec {
+            namespace: None,
             format: jig_protocol::ToolFormat::Function,
             name: "read_file".to_owned(),
             description: "Reads a file.".to_owned(),
@@ -383,6 +385,7 @@ fn unknown_events_are_ignored() {
 
 fn patch_tool() -> ToolSpec {
     ToolSpec {
+        namespace: None,
         format: jig_protocol::ToolFormat::Freeform {
             syntax: "lark".to_owned(),
             definition: "start: \"*** Begin Patch\" /(.|\\n)*/".to_owned(),
@@ -428,6 +431,93 @@ fn freeform_tool_is_offered_as_custom_and_its_calls_go_back_as_custom() {
             json!({"type": "custom_tool_call", "call_id": "call_p", "name": "apply_patch", "input": "*** Begin Patch\n*** End Patch"}),
             json!({"type": "custom_tool_call_output", "call_id": "call_p", "output": "Done!"}),
         ]
+    );
+}
+
+fn function_tool(name: &str, namespace: Option<&str>) -> ToolSpec {
+    ToolSpec {
+        namespace: namespace.map(str::to_owned),
+        format: jig_protocol::ToolFormat::Function,
+        name: name.to_owned(),
+        description: format!("{name} tool."),
+        parameters: json!({"type": "object"}),
+    }
+}
+
+#[test]
+fn namespaced_tools_are_offered_inside_one_namespace_tool_and_their_calls_name_it() {
+    let tools = [
+        function_tool("shell", None),
+        function_tool("spawn_agent", Some("multi_agent_v1")),
+        function_tool("update_plan", None),
+        function_tool("wait_agent", Some("multi_agent_v1")),
+    ];
+    let items = [
+        Item::user("fan out"),
+        Item::ToolCall(ToolCall {
+            call_id: "call_s".to_owned(),
+            name: "spawn_agent".to_owned(),
+            arguments: "{\"message\":\"go\"}".to_owned(),
+        }),
+        Item::ToolOutput(ToolOutput {
+            call_id: "call_s".to_owned(),
+            output: "{\"agent_id\":\"a\"}".to_owned(),
+            status: ToolStatus::Ok,
+        }),
+        Item::ToolCall(ToolCall {
+            call_id: "call_x".to_owned(),
+            name: "shell".to_owned(),
+            arguments: "{}".to_owned(),
+        }),
+    ];
+    let request = ModelRequest {
+        session_id: "s",
+        instructions: "",
+        items: &items,
+        tools: &tools,
+        output_schema: None,
+    };
+    let body = responses_body(&request, &ResponsesOptions::new("gpt-5-codex"));
+    let function = |name: &str| {
+        json!({"type": "function", "name": name, "description": format!("{name} tool."),
+            "parameters": {"type": "object"}, "strict": false})
+    };
+    assert_eq!(
+        body["tools"],
+        json!([
+            function("shell"),
+            {"type": "namespace", "name": "multi_agent_v1", "description": "Tools in the multi_agent_v1 namespace.",
+                "tools": [function("spawn_agent"), function("wait_agent")]},
+            function("update_plan"),
+        ])
+    );
+    assert_eq!(
+        body["input"].as_array().unwrap()[1..],
+        [
+            json!({"type": "function_call", "call_id": "call_s", "name": "spawn_agent",
+                "arguments": "{\"message\":\"go\"}", "namespace": "multi_agent_v1"}),
+            json!({"type": "function_call_output", "call_id": "call_s", "output": "{\"agent_id\":\"a\"}"}),
+            json!({"type": "function_call", "call_id": "call_x", "name": "shell", "arguments": "{}"}),
+        ]
+    );
+
+    // The model's call names the namespace beside the plain name; the call
+    // reaches the router by that name.
+    let item = json!({"id": "fc_1", "type": "function_call", "status": "completed", "call_id": "call_s",
+        "name": "spawn_agent", "namespace": "multi_agent_v1", "arguments": "{\"message\":\"go\"}"});
+    let (out, end) = decode(&[
+        event(json!({"type": "response.output_item.added", "output_index": 0, "item": item})),
+        event(json!({"type": "response.output_item.done", "output_index": 0, "item": item})),
+        event(json!({"type": "response.completed", "response": {"usage": null}})),
+    ]);
+    end.unwrap();
+    assert_eq!(
+        out[0],
+        ResponseEvent::ToolCall(ToolCall {
+            call_id: "call_s".to_owned(),
+            name: "spawn_agent".to_owned(),
+            arguments: "{\"message\":\"go\"}".to_owned(),
+        })
     );
 }
 

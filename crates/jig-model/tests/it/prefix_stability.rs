@@ -27,12 +27,14 @@ enum Provider {
 fn tools() -> Vec<ToolSpec> {
     vec![
         ToolSpec {
+            namespace: None,
             name: "shell".into(),
             description: "Runs a command.".into(),
             parameters: json!({"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]}),
             format: ToolFormat::Function,
         },
         ToolSpec {
+            namespace: None,
             name: "apply_patch".into(),
             description: "Applies a patch.".into(),
             parameters: json!({}),
