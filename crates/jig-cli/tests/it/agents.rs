@@ -82,19 +82,38 @@ last_output_contains = \"c finished\"
         .unwrap();
     // Kill it once both quick children's results are recorded (the events
     // reach stdout only after their records are synced).
-    let mut finished = 0;
-    for line in BufReader::new(jig.stdout.take().unwrap()).lines() {
-        let event: Value = serde_json::from_str(&line.unwrap()).unwrap();
-        if event["type"] == "agent_updated" && event.get("agent_session").is_none() {
-            finished += 1;
-            if finished == 2 {
-                break;
+    // stdout is read to its end on another thread: a closed pipe would end
+    // jig before the kill.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = jig.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let event: Value = serde_json::from_str(&line).unwrap();
+            if event["type"] == "agent_updated" && event.get("agent_session").is_none() {
+                let _ = tx.send(());
             }
         }
+    });
+    let mut finished = 0;
+    while finished < 2 && rx.recv().is_ok() {
+        finished += 1;
     }
     assert_eq!(finished, 2);
+    // And once the slow child's command has begun (its first line is
+    // written): killed earlier, the call is recorded as interrupted and
+    // never runs, which is right but not what this test checks.
+    let started = env.ws().join("c.log");
+    for _ in 0..6000 {
+        if started.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(started.exists(), "the slow child's command never began");
     jig.kill().unwrap();
     jig.wait().unwrap();
+    reader.join().unwrap();
 
     let session = env.only_session();
     let children_dir = session.join("agents/sessions");
@@ -124,7 +143,8 @@ last_output_contains = \"c finished\"
     }
     assert_eq!(grew, 1, "only the child that was mid-command goes on");
     for name in ["a", "b", "c"] {
-        let log = std::fs::read_to_string(env.ws().join(format!("{name}.log"))).unwrap();
+        let log = std::fs::read_to_string(env.ws().join(format!("{name}.log")))
+            .unwrap_or_else(|e| panic!("{name}.log: {e}; resume said: {}", stderr(&out)));
         assert_eq!(log, format!("{name}\n"), "{name}'s command ran once");
     }
 

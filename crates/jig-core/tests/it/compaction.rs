@@ -415,6 +415,7 @@ async fn a_manual_compaction_while_idle_sends_the_focus_to_the_summary_request()
         matches!(
             &events[..],
             [
+                Event::SessionIdle { agents_running: 0 },
                 Event::CompactionStarted { reason: CompactionReason::Manual, focus: Some(focus), .. },
                 Event::CompactionCompleted { .. },
             ] if focus == "keep the API design"
@@ -764,7 +765,7 @@ async fn an_interrupt_cancels_a_manual_compaction_while_idle_and_records_no_half
     assert!(
         matches!(
             &events[..],
-            [Event::CompactionStarted { .. }, Event::Error { message }]
+            [Event::SessionIdle { agents_running: 0 }, Event::CompactionStarted { .. }, Event::Error { message }]
                 if message == jig_core::compaction::COMPACTION_INTERRUPTED
         ),
         "{events:#?}"
