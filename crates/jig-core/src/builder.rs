@@ -60,6 +60,7 @@ pub struct SessionBuilder<'a> {
     depth: u32,
     extra_instructions: Option<String>,
     tools_allowed: Option<Vec<String>>,
+    nobody_to_ask: bool,
 }
 
 /// A built session and what the person should be told about how.
@@ -114,7 +115,18 @@ impl<'a> SessionBuilder<'a> {
             depth: 0,
             extra_instructions: None,
             tools_allowed: None,
+            nobody_to_ask: false,
         }
+    }
+
+    /// Says that nobody can answer the session's tools' questions (a
+    /// script without a terminal): a tool that would ask is told so at
+    /// once (its `ToolContext::host` is `None`). Approvals are not
+    /// affected; the front-end answers those.
+    #[must_use]
+    pub fn nobody_to_ask(mut self) -> Self {
+        self.nobody_to_ask = true;
+        self
     }
 
     /// The workspace of a new session (default: the settings' directory is
@@ -329,6 +341,7 @@ impl<'a> SessionBuilder<'a> {
             approval: config.guard.approval,
             sandbox: self.sandbox.unwrap_or(self.settings.sandbox),
             rg_shim: self.rg_shim.clone(),
+            nobody_to_ask: self.nobody_to_ask,
         });
         let agents = &self.settings.agents;
         let template = ChildTemplate {
@@ -355,6 +368,7 @@ impl<'a> SessionBuilder<'a> {
         if let Some(sink) = self.sink.clone() {
             session.send_events_to(sink);
         }
+        session.host.nobody_to_ask = self.nobody_to_ask;
         Built {
             session,
             model_spec,
@@ -501,6 +515,7 @@ struct Factory {
     approval: ApprovalPolicy,
     sandbox: SandboxMode,
     rg_shim: Option<PathBuf>,
+    nobody_to_ask: bool,
 }
 
 impl Factory {
@@ -513,6 +528,9 @@ impl Factory {
             .event_sink(sink);
         if let Some(exe) = &self.rg_shim {
             builder = builder.rg_shim(exe.clone());
+        }
+        if self.nobody_to_ask {
+            builder = builder.nobody_to_ask();
         }
         builder
     }

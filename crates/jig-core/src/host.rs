@@ -45,6 +45,9 @@ pub(crate) struct Host {
     /// Put in every id of a sub-agent's requests, so ids are unique in a
     /// tree of sessions that share one front-end.
     tag: Option<String>,
+    /// Nobody can answer tools' questions (see
+    /// [`crate::SessionBuilder::nobody_to_ask`]); approvals still go out.
+    pub(crate) nobody_to_ask: bool,
 }
 
 impl Host {
@@ -56,6 +59,7 @@ impl Host {
             pending: Arc::default(),
             seq: Arc::new(AtomicU64::new(last)),
             tag,
+            nobody_to_ask: false,
         }
     }
 

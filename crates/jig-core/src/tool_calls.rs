@@ -116,10 +116,11 @@ impl Session {
         Ok(())
     }
 
-    /// `ctx` for one call: its tool host asks on behalf of that call.
+    /// `ctx` for one call: its tool host asks on behalf of that call (none
+    /// when nobody can answer).
     fn call_context(&self, ctx: &ToolContext, call: &ToolCall) -> ToolContext {
         let mut ctx = ctx.clone();
-        ctx.host = Some(self.host.for_call(&call.call_id, &ctx.cancel));
+        ctx.host = (!self.host.nobody_to_ask).then(|| self.host.for_call(&call.call_id, &ctx.cancel));
         ctx
     }
 
