@@ -41,6 +41,8 @@ pub(crate) struct ConfigFile {
     pub profiles: BTreeMap<String, ProfileFile>,
     #[serde(default)]
     pub prices: BTreeMap<String, PriceFile>,
+    #[serde(default)]
+    pub mcp_servers: BTreeMap<String, crate::mcp::McpServerFile>,
     /// Trust decisions by canonical project root; read from the user file
     /// only (a project file holding this table is an error).
     #[serde(default)]
@@ -136,6 +138,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
         invalid(path, text, span.start, humanize(err.message(), text, span))
     })?;
     crate::validate::check(path, text)?;
+    crate::mcp::check(path, text)?;
     Ok(file)
 }
 

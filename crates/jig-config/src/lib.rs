@@ -21,6 +21,7 @@ pub mod env;
 mod error;
 mod file;
 mod load;
+mod mcp;
 mod record;
 mod settings;
 mod show;
@@ -36,6 +37,7 @@ pub use load::{
     CONFIG_FILE_NAME, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OLLAMA_HOST, DEFAULT_OPENAI_BASE_URL, data_dir,
     find_project_file, load,
 };
+pub use mcp::{DEFAULT_STARTUP_TIMEOUT, DEFAULT_TOOL_TIMEOUT, McpServerConfig, McpTransport};
 pub use record::record_trust;
 pub use settings::{
     AgentSettings, AgentType, CliOverrides, CompactionSettings, DEFAULT_MAX_TURNS, LoadInputs, LocalSettings,

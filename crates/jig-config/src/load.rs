@@ -257,6 +257,7 @@ impl Builder {
                 providers: BTreeMap::new(),
                 profiles: BTreeMap::new(),
                 prices: BTreeMap::new(),
+                mcp_servers: BTreeMap::new(),
                 sources,
                 keys_present: BTreeSet::new(),
                 project: None,
@@ -400,6 +401,13 @@ impl Builder {
         if !file.redact_patterns.is_empty() {
             self.settings.redact_patterns.extend(file.redact_patterns);
             self.set_source("redact_patterns".into(), source.clone());
+        }
+        // A server's table replaces a lower layer's table of the same name.
+        let dir = source.path().and_then(Path::parent).and_then(Path::parent);
+        for (name, server) in file.mcp_servers {
+            let server = server.resolve(&name, dir);
+            self.settings.mcp_servers.insert(name.clone(), server);
+            self.set_source(format!("mcp_servers.{}", quote_key(&name)), source.clone());
         }
         self.apply_tables(file.providers, file.profiles, file.prices, &source);
         looser

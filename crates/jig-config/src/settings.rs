@@ -267,6 +267,9 @@ pub struct Settings {
     pub profiles: BTreeMap<String, ProfileSettings>,
     /// Price overrides by model name.
     pub prices: BTreeMap<String, PriceSettings>,
+    /// `[mcp_servers.NAME]`: MCP servers whose tools sessions offer, by
+    /// name (an untrusted project's are left out).
+    pub mcp_servers: BTreeMap<String, crate::mcp::McpServerConfig>,
     /// Source of each value, keyed as in [`Settings::explain`].
     pub(crate) sources: BTreeMap<String, Source>,
     /// `api_key_env` variables that were set when loading, so `explain` can

@@ -1,0 +1,83 @@
+//! Servers that crash, hang or never start: the model is told, the next
+//! call restarts the server, and the session goes on.
+
+use std::time::Duration;
+
+use jig_config::McpServerConfig;
+use jig_mcp::{McpManager, ServerOutcome};
+use jig_protocol::ToolStatus;
+use jig_tools::{Tool, ToolContext, ToolError};
+use serde_json::json;
+
+use crate::support::{env, flaky, tempdir};
+
+fn model_error(result: Result<jig_tools::ToolResult, ToolError>) -> String {
+    match result {
+        Err(ToolError::RespondToModel(text)) => text,
+        other => panic!("expected an error for the model, got {other:?}"),
+    }
+}
+
+fn pid(output: &str) -> String {
+    output.trim_start_matches("ok from ").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_or_a_hang_is_reported_and_the_next_call_restarts_the_server() {
+    let (_dir, root) = tempdir();
+    let mut config = flaky();
+    config.tool_timeout = Duration::from_millis(300);
+    let startup = McpManager::start(vec![config], &env(), &root, []).unwrap();
+    let find = |name: &str| startup.tools.iter().find(|t| t.name() == name).unwrap().clone();
+    let (ok, crash, hang) = (find("flaky__ok"), find("flaky__crash"), find("flaky__hang"));
+    let ctx = ToolContext::new(&root);
+
+    let first = ok.run(&ctx, json!({})).await.unwrap();
+    assert_eq!(first.status, ToolStatus::Ok);
+
+    let text = model_error(crash.run(&ctx, json!({})).await);
+    assert!(text.starts_with("mcp server flaky exited: "), "{text}");
+    assert!(text.contains("it will be restarted on the next call"), "{text}");
+    let second = ok.run(&ctx, json!({})).await.unwrap();
+    assert_ne!(pid(&first.output), pid(&second.output), "the server was not restarted");
+
+    let text = model_error(hang.run(&ctx, json!({})).await);
+    assert!(text.contains("did not answer within 0.3s (tool_timeout_sec)"), "{text}");
+    let third = ok.run(&ctx, json!({})).await.unwrap();
+    assert_ne!(
+        pid(&second.output),
+        pid(&third.output),
+        "the hung server was not restarted"
+    );
+
+    // An interrupt ends the call without blaming the server.
+    let mut config = flaky();
+    config.name = "slow".into();
+    let startup = McpManager::start(vec![config], &env(), &root, []).unwrap();
+    let hang = startup.tools.iter().find(|t| t.name() == "slow__hang").unwrap().clone();
+    let ctx = ToolContext::new(&root);
+    let cancel = ctx.cancel.clone();
+    let call = tokio::spawn(async move { hang.run(&ctx, json!({})).await });
+    cancel.cancel();
+    assert!(matches!(call.await.unwrap(), Err(ToolError::Interrupted)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_cannot_start_is_a_warning() {
+    let (_dir, root) = tempdir();
+    let missing = McpServerConfig::stdio("gone", "/nonexistent/mcp-server", vec![]);
+    let mut off = flaky();
+    off.name = "off".into();
+    off.enabled = false;
+    let startup = McpManager::start(vec![missing, off, flaky()], &env(), &root, []).unwrap();
+    assert!(matches!(startup.servers[0].outcome, ServerOutcome::Failed { .. }));
+    assert!(matches!(startup.servers[1].outcome, ServerOutcome::Disabled));
+    assert!(matches!(startup.servers[2].outcome, ServerOutcome::Running { .. }));
+    let warnings = startup.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("mcp server gone could not start: cannot run `/nonexistent/mcp-server`"),
+        "{warnings:?}"
+    );
+    assert!(startup.tools.iter().all(|t| t.server() == "flaky"));
+}
