@@ -6,7 +6,9 @@
 //! Reading is cancel-safe (`Lines::next_line`), so the question can be
 //! abandoned when the turn ends first (Ctrl-C). End of input denies.
 
-use jig_protocol::{HostAnswer, HostRequest, Op, ReviewDecision};
+use std::collections::BTreeMap;
+
+use jig_protocol::{HostAnswer, HostRequest, Op, Question, ReviewDecision};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 
 /// Reads decisions from stdin.
@@ -54,20 +56,18 @@ impl Approver {
             // Nobody can answer; a script must never hang on a question.
             return answer(HostAnswer::Declined);
         }
+        if !self.json {
+            return answer(match request {
+                HostRequest::Question { .. } => self.free_text().await,
+                HostRequest::Questions { questions } => self.questions(questions).await,
+                HostRequest::Form { schema, .. } => self.form(schema).await,
+            });
+        }
         loop {
-            if !self.json {
-                eprint!("  answer (empty line: no answer): ");
-            }
             let Ok(Some(line)) = self.lines.next_line().await else {
                 return answer(HostAnswer::Declined);
             };
             let line = line.trim();
-            if !self.json {
-                return match line {
-                    "" => answer(HostAnswer::Declined),
-                    text => answer(HostAnswer::Text { text: text.to_owned() }),
-                };
-            }
             match serde_json::from_str::<Op>(line) {
                 Ok(Op::Answer {
                     request_id: id,
@@ -83,6 +83,114 @@ impl Approver {
                     }
                 ),
             }
+        }
+    }
+
+    /// One line of free text; an empty line or the end of input is no answer.
+    async fn free_text(&mut self) -> HostAnswer {
+        eprint!("  answer (empty line: no answer): ");
+        match self.lines.next_line().await {
+            Ok(Some(line)) if !line.trim().is_empty() => HostAnswer::Text {
+                text: line.trim().to_owned(),
+            },
+            _ => HostAnswer::Declined,
+        }
+    }
+
+    /// Each question in turn: an option's number (several, comma-separated,
+    /// where more than one may be chosen) or the person's own words. Empty
+    /// lines leave a question unanswered; none answered is no answer.
+    async fn questions(&mut self, questions: &[Question]) -> HostAnswer {
+        let mut answers = BTreeMap::new();
+        for question in questions {
+            let header = if question.header.is_empty() {
+                String::new()
+            } else {
+                format!("[{}] ", question.header)
+            };
+            eprintln!("  {header}{}", question.question);
+            for (i, option) in question.options.iter().enumerate() {
+                match option.description.as_str() {
+                    "" => eprintln!("    {}. {}", i + 1, option.label),
+                    description => eprintln!("    {}. {} — {description}", i + 1, option.label),
+                }
+            }
+            loop {
+                match (question.options.is_empty(), question.multi_select) {
+                    (true, _) => eprint!("  answer (empty: skip): "),
+                    (false, false) => eprint!("  number, or your own answer (empty: skip): "),
+                    (false, true) => eprint!("  numbers like 1,3, or your own answer (empty: skip): "),
+                }
+                let Ok(Some(line)) = self.lines.next_line().await else {
+                    return finish(answers);
+                };
+                match choose(question, line.trim()) {
+                    Ok(None) => break,
+                    Ok(Some(chosen)) => {
+                        answers.insert(question.id.clone(), chosen);
+                        break;
+                    }
+                    Err(problem) => eprintln!("  {problem}"),
+                }
+            }
+        }
+        finish(answers)
+    }
+
+    /// Each field of a form in turn, checked against its type; an empty
+    /// line skips an optional field and declines the form at a required one.
+    async fn form(&mut self, schema: &serde_json::Value) -> HostAnswer {
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let mut content = serde_json::Map::new();
+        let Some(properties) = schema["properties"].as_object() else {
+            return HostAnswer::Form {
+                content: serde_json::Value::Object(content),
+            };
+        };
+        for (name, field) in properties {
+            let title = field["title"].as_str().unwrap_or(name);
+            let kind = field["type"].as_str().unwrap_or("string");
+            let choices: Vec<&str> = field["enum"]
+                .as_array()
+                .map(|e| e.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            if let Some(description) = field["description"].as_str() {
+                eprintln!("  {title}: {description}");
+            }
+            loop {
+                let needed = if required.contains(&name.as_str()) {
+                    ", required"
+                } else {
+                    ""
+                };
+                match choices.is_empty() {
+                    true => eprint!("  {title} ({kind}{needed}): "),
+                    false => eprint!("  {title} (one of {}{needed}): ", choices.join(" | ")),
+                }
+                let Ok(Some(line)) = self.lines.next_line().await else {
+                    return HostAnswer::Declined;
+                };
+                let line = line.trim();
+                if line.is_empty() {
+                    if needed.is_empty() {
+                        break;
+                    }
+                    return HostAnswer::Declined;
+                }
+                match field_value(kind, &choices, line) {
+                    Ok(value) => {
+                        content.insert(name.clone(), value);
+                        break;
+                    }
+                    Err(problem) => eprintln!("  {problem}"),
+                }
+            }
+        }
+        HostAnswer::Form {
+            content: serde_json::Value::Object(content),
         }
     }
 
@@ -109,6 +217,69 @@ impl Approver {
             _ => return Err("  answer y, a, n or q".into()),
         };
         Ok(approval(request_id, decision))
+    }
+}
+
+/// The answers gathered, or no answer when none was given.
+fn finish(answers: BTreeMap<String, Vec<String>>) -> HostAnswer {
+    if answers.is_empty() {
+        HostAnswer::Declined
+    } else {
+        HostAnswer::Answers { answers }
+    }
+}
+
+/// What `line` answers to `question`: `None` for an empty line, the chosen
+/// options' labels for numbers, else the line as the person's own words.
+fn choose(question: &Question, line: &str) -> Result<Option<Vec<String>>, String> {
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let numbers: Result<Vec<usize>, _> = line.split(',').map(|n| n.trim().parse::<usize>()).collect();
+    let Ok(numbers) = numbers else {
+        return Ok(Some(vec![line.to_owned()]));
+    };
+    if question.options.is_empty() {
+        return Ok(Some(vec![line.to_owned()]));
+    }
+    if numbers.len() > 1 && !question.multi_select {
+        return Err("choose one number".into());
+    }
+    numbers
+        .into_iter()
+        .map(|n| match n.checked_sub(1).and_then(|i| question.options.get(i)) {
+            Some(option) => Ok(option.label.clone()),
+            None => Err(format!("choose a number from 1 to {}", question.options.len())),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// `line` as a value of a form field of JSON Schema type `kind`.
+fn field_value(kind: &str, choices: &[&str], line: &str) -> Result<serde_json::Value, String> {
+    if !choices.is_empty() {
+        return match choices.contains(&line) {
+            true => Ok(line.into()),
+            false => Err(format!("answer one of {}", choices.join(", "))),
+        };
+    }
+    match kind {
+        "boolean" => match line.to_ascii_lowercase().as_str() {
+            "y" | "yes" | "true" => Ok(true.into()),
+            "n" | "no" | "false" => Ok(false.into()),
+            _ => Err("answer yes or no".into()),
+        },
+        "integer" => line
+            .parse::<i64>()
+            .map(Into::into)
+            .map_err(|_| "answer a whole number".into()),
+        "number" => line
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| "answer a number".into()),
+        _ => Ok(line.into()),
     }
 }
 

@@ -91,11 +91,39 @@ pub struct McpServeArgs {
     /// Serve streamable HTTP on ADDR (e.g. 127.0.0.1:8765) instead of stdio.
     #[arg(long, value_name = "ADDR")]
     pub http: Option<String>,
+    /// With --http, also serve on a non-loopback address. Anyone who can
+    /// reach it can run commands as you: put it behind something that
+    /// authenticates.
+    #[arg(long, requires = "http")]
+    pub allow_remote: bool,
 }
 
 /// `jig acp`.
 #[derive(Debug, Args)]
-pub struct AcpArgs {}
+pub struct AcpArgs {
+    /// Model as PROVIDER:NAME (`openai:gpt-5-codex`, `scripted:PATH`, …) or a profile name.
+    #[arg(long, short = 'm', value_name = "PROVIDER:NAME")]
+    pub model: Option<String>,
+    /// Tool dialect, overriding the model profile's: codex, codex-legacy, claude, generic.
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: Option<jig_config::Dialect>,
+    /// Most model requests a turn may make (default: no limit).
+    #[arg(long, value_name = "N")]
+    pub max_turns: Option<u32>,
+    /// Stop a session once it has used more than N input + output tokens.
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
+    /// Stop a session once it has cost more than USD (needs a known price).
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+    /// When to ask (through the editor) before running a command: never, on-failure,
+    /// on-request, untrusted (default: on-request).
+    #[arg(long, short = 'a', value_name = "POLICY")]
+    pub ask_for_approval: Option<jig_config::ApprovalPolicy>,
+    /// What commands may touch: read-only, workspace-write (default), danger-full-access.
+    #[arg(long, short = 's', value_name = "MODE")]
+    pub sandbox: Option<jig_config::SandboxMode>,
+}
 
 /// `jig model`.
 #[derive(Debug, Subcommand)]
@@ -166,6 +194,20 @@ pub struct RunOptions {
     /// What commands may touch: read-only, workspace-write (default), danger-full-access.
     #[arg(long, short = 's', value_name = "MODE")]
     pub sandbox: Option<jig_config::SandboxMode>,
+    /// What stdin carries: `text` (answers to questions) or `jsonl`, one Op per line
+    /// (prompts, interjections, approvals, answers, interrupt) for a program driving
+    /// the session; `jsonl` needs --json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub input_format: InputFormat,
+}
+
+/// What `jig exec` / `jig resume` read on stdin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// Answers to the session's approvals and questions (a terminal, or JSON lines with --json).
+    Text,
+    /// One JSON Op per line: the whole session is driven from stdin.
+    Jsonl,
 }
 
 /// `jig exec`.
@@ -176,8 +218,9 @@ pub struct ExecArgs {
     pub cwd: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunOptions,
-    /// The task. `-` reads it from stdin.
-    pub prompt: String,
+    /// The task. `-` reads it from stdin. Optional with --input-format jsonl, whose
+    /// `user_input` lines start turns.
+    pub prompt: Option<String>,
 }
 
 /// `jig resume`.

@@ -9,7 +9,7 @@
 //! following ends when the session closes its event channel, so jig never
 //! waits for a turn end that cannot come.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +21,7 @@ use jig_core::{Built, SessionBuilder, SessionHandle, SessionStore};
 use jig_protocol::{Event, Op, TurnOutcome};
 
 use crate::approve::Approver;
-use crate::cli::{CompactArgs, ExecArgs, ResumeArgs, RunOptions};
+use crate::cli::{CompactArgs, ExecArgs, InputFormat, ResumeArgs, RunOptions};
 use crate::render::Renderer;
 use crate::{UsageError, exit};
 
@@ -72,7 +72,18 @@ fn init_logging(settings: &Settings) {
 
 /// `jig exec`.
 pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
-    let prompt = read_prompt(args.prompt)?;
+    check_input_format(&args.run)?;
+    let prompt = match args.prompt {
+        Some(prompt) => Some(read_prompt(prompt)?),
+        None if args.run.input_format == InputFormat::Jsonl => None,
+        None => {
+            return Err(UsageError(
+                "give the task as PROMPT (or `-` to read it from stdin), or drive the session with                  --json --input-format jsonl"
+                    .into(),
+            )
+            .into());
+        }
+    };
     let cwd = match args.cwd {
         Some(dir) => dir,
         None => std::env::current_dir().context("cannot read the current directory")?,
@@ -92,7 +103,18 @@ pub async fn exec(args: ExecArgs) -> anyhow::Result<u8> {
     }
     let built = builder.model(spec).create()?;
     let mut handle = start(built);
-    follow(&mut handle, args.run.json, Running::No, Some(prompt)).await
+    match args.run.input_format {
+        InputFormat::Jsonl => drive(&mut handle, Running::No, prompt).await,
+        InputFormat::Text => follow(&mut handle, args.run.json, Running::No, prompt).await,
+    }
+}
+
+/// `--input-format jsonl` reads Ops and prints events: both ends JSON.
+fn check_input_format(run: &RunOptions) -> anyhow::Result<()> {
+    if run.input_format == InputFormat::Jsonl && !run.json {
+        return Err(UsageError("--input-format jsonl needs --json: events go out as JSON lines".into()).into());
+    }
+    Ok(())
 }
 
 /// A session builder with the run flags a person gave.
@@ -100,6 +122,11 @@ fn builder<'a>(settings: &'a Settings, env: &'a EnvSnapshot, run: &RunOptions) -
     let mut builder = SessionBuilder::new(settings, env)
         .dialect(run.dialect)
         .approval(approval_policy(settings, run.json));
+    // Questions are answered on a terminal or in JSON lines; a script with
+    // neither has nobody to ask, and its model is told so at once.
+    if !run.json && !std::io::stdin().is_terminal() {
+        builder = builder.nobody_to_ask();
+    }
     if let Some(model) = &run.model {
         builder = builder.model(model.clone());
     }
@@ -120,6 +147,7 @@ fn start(built: Built) -> SessionHandle {
 
 /// `jig resume`.
 pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
+    check_input_format(&args.run)?;
     let here = std::env::current_dir().context("cannot read the current directory")?;
     let (settings, env) = settings(&here, Some(&args.run))?;
     let store = SessionStore::new(&settings.home);
@@ -136,7 +164,7 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
     } else {
         Running::No
     };
-    if running == Running::No && prompt.is_none() {
+    if running == Running::No && prompt.is_none() && args.run.input_format == InputFormat::Text {
         return Err(UsageError(format!(
             "session {} has no unfinished turn, and its last turn was neither interrupted nor failed; give a PROMPT to start a new turn",
             session.id()
@@ -148,7 +176,85 @@ pub async fn resume(args: ResumeArgs) -> anyhow::Result<u8> {
         model_spec,
         notes,
     });
-    follow(&mut handle, args.run.json, running, prompt).await
+    match args.run.input_format {
+        InputFormat::Jsonl => drive(&mut handle, running, prompt).await,
+        InputFormat::Text => follow(&mut handle, args.run.json, running, prompt).await,
+    }
+}
+
+/// `--input-format jsonl`: every stdin line is an [`Op`], submitted as it
+/// comes (prompts, interjections, approvals, answers, interrupt, compact,
+/// shutdown); every event goes to stdout as a JSON line. A line that is no
+/// Op is reported on stderr and skipped. Runs until stdin ends and the
+/// session has settled (`session_idle` with no sub-agent at work), or the
+/// session ends (`shutdown`). The exit code is the last turn's.
+async fn drive(handle: &mut SessionHandle, running: Running, prompt: Option<String>) -> anyhow::Result<u8> {
+    let (lines, mut ops) = tokio::sync::mpsc::unbounded_channel::<Op>();
+    tokio::spawn(async move {
+        let mut stdin = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(tokio::io::stdin()));
+        let mut number = 0u64;
+        while let Ok(Some(line)) = stdin.next_line().await {
+            number += 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Op>(&line) {
+                Ok(op) => {
+                    if lines.send(op).is_err() {
+                        break;
+                    }
+                }
+                Err(err) => eprintln!(
+                    "jig: stdin line {number} is not an op ({err}); skipped. Expected one JSON object per line,                      e.g. {{\"type\":\"user_input\",\"text\":\"…\"}} (schema: docs/protocol.schema.json)"
+                ),
+            }
+        }
+    });
+    let mut renderer = Renderer::new(true);
+    let root = handle.session_id.clone();
+    let mut code = exit::COMPLETED;
+    // Whether the session has nothing to do: no turn runs or is expected.
+    let mut settled = running == Running::No;
+    if let Some(text) = prompt {
+        handle.submit(Op::UserInput { text });
+        settled = false;
+    }
+    let mut input_open = true;
+    loop {
+        if settled && !input_open {
+            break;
+        }
+        tokio::select! {
+            op = ops.recv(), if input_open => match op {
+                Some(op) => {
+                    if matches!(op, Op::UserInput { .. }) {
+                        settled = false;
+                    }
+                    handle.submit(op);
+                }
+                None => input_open = false,
+            },
+            envelope = handle.next() => {
+                let Some(envelope) = envelope else { break };
+                renderer.envelope(&root, &envelope)?;
+                if envelope.session_id != root {
+                    continue;
+                }
+                match &envelope.event {
+                    Event::TurnStarted { .. } => settled = false,
+                    Event::TurnCompleted { outcome, .. } => code = outcome_code(outcome),
+                    Event::SessionIdle { agents_running: 0 } => settled = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    handle.submit(Op::Shutdown);
+    while let Some(envelope) = handle.next().await {
+        renderer.envelope(&root, &envelope)?;
+    }
+    renderer.finish()?;
+    Ok(code)
 }
 
 /// A request of the session's that the person is asked to answer.

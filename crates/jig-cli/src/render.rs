@@ -99,6 +99,7 @@ fn human(event: &Event) -> Option<String> {
             model,
             cwd,
             resumed,
+            ..
         } => {
             let verb = if *resumed { "resumed" } else { "session" };
             Some(format!(

@@ -91,6 +91,7 @@ impl Session {
 
     async fn run(mut self, mut ops: mpsc::UnboundedReceiver<Op>) {
         let started = Event::SessionStarted {
+            protocol_version: jig_protocol::PROTOCOL_VERSION,
             session_id: self.id().to_string(),
             model: self.model.spec().to_string(),
             cwd: self.cwd.display().to_string(),

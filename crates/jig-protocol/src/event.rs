@@ -11,6 +11,10 @@ use crate::item::ToolStatus;
 pub enum Event {
     /// The session is ready (new or resumed).
     SessionStarted {
+        /// The version of this event and op protocol
+        /// ([`crate::PROTOCOL_VERSION`]); 0 in rollouts older than it.
+        #[serde(default)]
+        protocol_version: u32,
         /// Session id.
         session_id: String,
         /// Model spec in use, e.g. `scripted:fix.toml`.

@@ -25,3 +25,9 @@ pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatu
 pub use ledger::{CompactionReason, Goal, GoalStatus, LedgerEntry, LedgerKind};
 pub use op::{HostAnswer, HostRequest, Op, Question, QuestionOption, ReviewDecision};
 pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};
+
+/// The version of the event and op protocol, sent first in every session
+/// (`session_started.protocol_version`): it grows when an event or op
+/// changes in a way an existing client could misread; new event types and
+/// new optional fields do not change it.
+pub const PROTOCOL_VERSION: u32 = 1;

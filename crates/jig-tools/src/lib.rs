@@ -13,6 +13,7 @@
 pub mod agent_host;
 pub mod agents;
 pub mod apply_patch;
+pub mod ask;
 pub mod edit_file;
 pub mod exec_session;
 pub mod goal;

@@ -31,7 +31,7 @@ impl ToolRouter {
     }
 
     /// The built-in tools under their `generic` names: `shell`, `search`,
-    /// `read_file`, `list_dir`, `apply_patch`, `update_plan`, and the goal
+    /// `read_file`, `list_dir`, `apply_patch`, `update_plan`, `ask_user`, the goal
     /// tools `create_goal`, `get_goal`, `update_goal`, and the sub-agent
     /// tools `spawn_agent`, `wait_agents`, `list_agents`, `message_agent`,
     /// `cancel_agent`.
@@ -43,6 +43,7 @@ impl ToolRouter {
         router.register(Arc::new(crate::list_dir::ListDirTool));
         router.register(Arc::new(crate::apply_patch::ApplyPatchTool));
         router.register(Arc::new(crate::plan::UpdatePlanTool));
+        router.register(Arc::new(crate::ask::AskUserTool));
         router.register(Arc::new(crate::goal::CreateGoalTool));
         router.register(Arc::new(crate::goal::GetGoalTool));
         router.register(Arc::new(crate::goal::UpdateGoalTool));

@@ -1,6 +1,6 @@
 //! The `claude` dialect: the tool names, argument shapes and output layout
 //! of Claude Code (`Bash`, `Read`, `Edit`, `Write`, `Agent`, `TaskCreate`,
-//! `TaskUpdate`, `TaskList`, `TaskGet`), as measured in
+//! `TaskUpdate`, `TaskList`, `TaskGet`, `AskUserQuestion`), as measured in
 //! `shared/reference/dialects.md`.
 //!
 //! Every adapter here parses Claude Code's arguments, calls one `jig-tools`
@@ -21,6 +21,7 @@
 //! Code are not offered.
 
 mod agent;
+mod ask;
 mod bash;
 mod files;
 mod tasks;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 use jig_tools::ToolRouter;
 
 pub use agent::AgentTool;
+pub use ask::AskUserQuestionTool;
 pub use bash::BashTool;
 pub use files::{EditTool, ReadTool, WriteTool};
 pub use tasks::{TaskCreateTool, TaskGetTool, TaskListTool, TaskUpdateTool};
@@ -55,6 +57,7 @@ pub fn router() -> ToolRouter {
     router.register(Arc::new(TaskUpdateTool));
     router.register(Arc::new(TaskListTool));
     router.register(Arc::new(TaskGetTool));
+    router.register(Arc::new(AskUserQuestionTool));
     router
 }
 

@@ -14,8 +14,9 @@
 //! work is done by `jig-tools` and `jig-patch`. The `multi_agent_v1` tools
 //! (`spawn_agent`, `send_input`, `wait_agent`, `resume_agent`,
 //! `close_agent`; see [`agents`]) are offered in `codex` only: the older
-//! models `codex-legacy` serves were not trained on them. Not offered yet
-//! (later issues): `view_image`, `request_user_input` and `web_search`. The goal tools (`get_goal`,
+//! models `codex-legacy` serves were not trained on them, nor on
+//! `request_user_input` ([`ask`]), which `codex` offers. Not offered yet:
+//! `view_image` and `web_search`. The goal tools (`get_goal`,
 //! `create_goal`, `update_goal`) are offered as Codex names them. `sandbox_permissions:
 //! "require_escalated"` with a `justification` is an escalation request the
 //! guard asks a person about; `prefix_rule` is accepted and ignored (rules
@@ -24,6 +25,7 @@
 //! closed, as in Codex, so `rg PATTERN` with no path never waits on input.
 
 pub mod agents;
+mod ask;
 mod exec;
 pub mod heredoc;
 mod legacy;
@@ -35,6 +37,7 @@ use jig_tools::exec_session::ExecSessions;
 use jig_tools::plan::UpdatePlanTool;
 
 pub use agents::{CloseAgentTool, ResumeAgentTool, SendInputTool, SpawnAgentTool, WaitAgentTool};
+pub use ask::RequestUserInputTool;
 pub use exec::{ExecCommandTool, WriteStdinTool};
 pub use legacy::{APPLY_PATCH_GRAMMAR, LegacyApplyPatchTool, LegacyShellTool};
 
@@ -64,6 +67,7 @@ pub fn router() -> ToolRouter {
     router.register(Arc::new(WaitAgentTool));
     router.register(Arc::new(ResumeAgentTool));
     router.register(Arc::new(CloseAgentTool));
+    router.register(Arc::new(RequestUserInputTool));
     router.register(Arc::new(jig_tools::goal::GetGoalTool));
     router.register(Arc::new(jig_tools::goal::CreateGoalTool));
     router.register(Arc::new(jig_tools::goal::UpdateGoalTool));

@@ -133,6 +133,16 @@ fn names_types_and_required_fields_match_claude_code() {
         ),
         ("TaskList", &[], &[]),
         ("TaskGet", &["taskId"], &[("taskId", "string")]),
+        (
+            "AskUserQuestion",
+            &["questions"],
+            &[
+                ("questions", "array"),
+                ("answers", "object"),
+                ("annotations", "object"),
+                ("metadata", "object"),
+            ],
+        ),
     ];
     let specs = claude().specs();
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
