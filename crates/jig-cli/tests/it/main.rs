@@ -22,6 +22,7 @@ mod eval_run;
 mod eval_traits;
 mod guardrails;
 mod local;
+mod mcp_serve;
 mod providers;
 mod questions;
 mod sandbox_escapes;
