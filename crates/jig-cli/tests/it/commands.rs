@@ -192,6 +192,7 @@ fn help_texts() {
         ("help", vec!["--help"]),
         ("exec_help", vec!["exec", "--help"]),
         ("resume_help", vec!["resume", "--help"]),
+        ("acp_help", vec!["acp", "--help"]),
     ] {
         let out = env.run(&args);
         assert!(out.status.success());

@@ -2,6 +2,7 @@
 //! temp dirs, the bundled example and scripted models.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod acp;
 mod agents;
 mod bench_agents;
 mod bench_eval;
