@@ -103,6 +103,17 @@ impl ProjectTrust {
         self.decision == Some(TrustLevel::Trusted)
     }
 
+    /// Names of the `[KEY.NAME]` tables left out under `key` (the MCP
+    /// servers an untrusted project declares, for `jig mcp list`).
+    pub fn left_out_names(&self, key: &str) -> Vec<String> {
+        let wanted: toml::Table = toml::from_str(&self.wanted).unwrap_or_default();
+        wanted
+            .get(key)
+            .and_then(toml::Value::as_table)
+            .map(|table| table.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The one line that says what was ignored and how to apply it, or
     /// `None` when nothing was.
     pub fn warning(&self) -> Option<String> {

@@ -20,11 +20,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use jig_config::{ApprovalPolicy, CONFIG_FILE_NAME, EnvSnapshot, SandboxMode, Settings, Source, TrustLevel};
+use jig_config::{
+    ApprovalPolicy, CONFIG_FILE_NAME, EnvSnapshot, McpServerConfig, SandboxMode, Settings, Source, TrustLevel,
+};
 use jig_dialect::Dialect;
 use jig_dialect::profiles::{self, Profile};
+use jig_mcp::{McpManager, McpTool};
 use jig_model::ModelClient;
 use jig_policy::{Policy, ProjectRules};
+use jig_tools::ToolRouter;
 
 use crate::agents::{AgentManager, ChildFactory, ChildSpec, ChildTemplate, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_DEPTH};
 use crate::budget::Limits;
@@ -61,6 +65,10 @@ pub struct SessionBuilder<'a> {
     extra_instructions: Option<String>,
     tools_allowed: Option<Vec<String>>,
     nobody_to_ask: bool,
+    mcp_servers: Vec<McpServerConfig>,
+    /// A parent's MCP tools, shared with its children instead of starting
+    /// the servers again.
+    mcp_inherited: Option<Vec<Arc<McpTool>>>,
 }
 
 /// A built session and what the person should be told about how.
@@ -116,7 +124,18 @@ impl<'a> SessionBuilder<'a> {
             extra_instructions: None,
             tools_allowed: None,
             nobody_to_ask: false,
+            mcp_servers: Vec::new(),
+            mcp_inherited: None,
         }
+    }
+
+    /// MCP servers to start besides the settings' `[mcp_servers]` (those
+    /// an ACP client passes in `session/new`); one of the same name
+    /// replaces the settings' server.
+    #[must_use]
+    pub fn mcp_servers(mut self, servers: Vec<McpServerConfig>) -> Self {
+        self.mcp_servers.extend(servers);
+        self
     }
 
     /// Says that nobody can answer the session's tools' questions (a
@@ -284,11 +303,13 @@ impl<'a> SessionBuilder<'a> {
             config.instructions = format!("{}\n\n{extra}", config.instructions);
         }
         let mut router = jig_dialect::router(dialect);
+        let cwd = config.cwd.clone();
+        let mcp = self.attach_mcp(&mut router, &cwd, &mut notes);
         if let Some(allowed) = &self.tools_allowed {
             router.retain(|name| allowed.iter().any(|a| a == name));
         }
         let mut session = Session::create(&config, resolved.client, router)?;
-        self.attach_agents(&mut session, &spec, dialect, &config);
+        self.attach_agents(&mut session, &spec, dialect, &config, mcp);
         Ok(self.built(session, spec, notes))
     }
 
@@ -309,8 +330,10 @@ impl<'a> SessionBuilder<'a> {
             &resolved.profile,
             &mut notes,
         )?;
-        let mut session = Session::resume(dir, &config, resolved.client, jig_dialect::router(dialect))?;
-        self.attach_agents(&mut session, &spec, dialect, &config);
+        let mut router = jig_dialect::router(dialect);
+        let mcp = self.attach_mcp(&mut router, Path::new(&meta.cwd), &mut notes);
+        let mut session = Session::resume(dir, &config, resolved.client, router)?;
+        self.attach_agents(&mut session, &spec, dialect, &config, mcp);
         Ok(self.built(session, spec, notes))
     }
 
@@ -332,8 +355,49 @@ impl<'a> SessionBuilder<'a> {
         Ok((spec, resolved))
     }
 
+    /// Registers the tools of the MCP servers (the settings' and the
+    /// front-end's, or the parent's) in `router`; a server that fails to
+    /// start becomes a warning. Returns the tools, for the session's children.
+    fn attach_mcp(&self, router: &mut ToolRouter, cwd: &Path, notes: &mut Vec<Note>) -> Vec<Arc<McpTool>> {
+        let tools = match &self.mcp_inherited {
+            Some(tools) => tools.clone(),
+            None => {
+                let mut servers = self.settings.mcp_servers.clone();
+                for server in &self.mcp_servers {
+                    servers.insert(server.name.clone(), server.clone());
+                }
+                let servers: Vec<McpServerConfig> = servers.into_values().filter(|s| s.enabled).collect();
+                if servers.is_empty() {
+                    return Vec::new();
+                }
+                let taken = router.specs().into_iter().map(|spec| spec.name);
+                match McpManager::start(servers, self.env, cwd, taken) {
+                    Ok(startup) => {
+                        notes.extend(startup.warnings().into_iter().map(Note::Warning));
+                        startup.tools
+                    }
+                    Err(err) => {
+                        notes.push(Note::Warning(format!("{err}; the session goes on without MCP tools")));
+                        Vec::new()
+                    }
+                }
+            }
+        };
+        for tool in &tools {
+            router.register(Arc::clone(tool) as Arc<dyn jig_tools::Tool>);
+        }
+        tools
+    }
+
     /// Gives `session` its sub-agent manager: children built like it.
-    fn attach_agents(&self, session: &mut Session, spec: &str, dialect: Dialect, config: &SessionConfig) {
+    fn attach_agents(
+        &self,
+        session: &mut Session,
+        spec: &str,
+        dialect: Dialect,
+        config: &SessionConfig,
+        mcp: Vec<Arc<McpTool>>,
+    ) {
         let factory = Arc::new(Factory {
             settings: self.settings.clone(),
             env: self.env.clone(),
@@ -342,6 +406,7 @@ impl<'a> SessionBuilder<'a> {
             sandbox: self.sandbox.unwrap_or(self.settings.sandbox),
             rg_shim: self.rg_shim.clone(),
             nobody_to_ask: self.nobody_to_ask,
+            mcp,
         });
         let agents = &self.settings.agents;
         let template = ChildTemplate {
@@ -516,6 +581,8 @@ struct Factory {
     sandbox: SandboxMode,
     rg_shim: Option<PathBuf>,
     nobody_to_ask: bool,
+    /// The parent's MCP tools: its children share its servers.
+    mcp: Vec<Arc<McpTool>>,
 }
 
 impl Factory {
@@ -532,6 +599,7 @@ impl Factory {
         if self.nobody_to_ask {
             builder = builder.nobody_to_ask();
         }
+        builder.mcp_inherited = Some(self.mcp.clone());
         builder
     }
 }
