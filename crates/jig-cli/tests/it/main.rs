@@ -23,6 +23,7 @@ mod eval_run;
 mod eval_traits;
 mod guardrails;
 mod local;
+mod mcp_client;
 mod mcp_serve;
 mod providers;
 mod questions;

@@ -1,0 +1,122 @@
+//! MCP servers in sessions through the real `jig` binary: a scripted
+//! `jig exec` calls `server-everything`'s echo tool (started by jig over
+//! stdio) and reads its result, `jig resume` offers the tools again, `jig
+//! mcp list` shows the server, and a server an untrusted project declares
+//! is never started.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::support::{Env, repo_root, stderr, stdout};
+
+/// The npm-installed `server-everything`; fails (never skips) when missing.
+fn everything() -> PathBuf {
+    let path = repo_root().join("tests/npm/node_modules/.bin/mcp-server-everything");
+    assert!(
+        path.exists(),
+        "{} is missing: run `.ci/deps --tests` to install the MCP servers the tests run against",
+        path.display()
+    );
+    path
+}
+
+fn user_config(env: &Env, text: &str) {
+    std::fs::create_dir_all(env.home()).unwrap();
+    std::fs::write(env.home().join("config.toml"), text).unwrap();
+}
+
+#[test]
+fn a_scripted_session_calls_an_mcp_tool_and_resume_offers_it_again() {
+    let env = Env::new();
+    user_config(
+        &env,
+        &format!(
+            "[mcp_servers.everything]\ncommand = {:?}\n",
+            everything().display().to_string()
+        ),
+    );
+    // One script for the whole conversation: `jig resume` continues at
+    // its third response.
+    let script = env.file(
+        "script.toml",
+        r#"
+[[response]]
+text = "Asking the MCP server."
+[[response.tool_calls]]
+name = "everything__echo"
+arguments = { message = "hello from jig" }
+
+[[response]]
+text = "The server said it back."
+[response.expect]
+last_output_contains = "Echo: hello from jig"
+
+[[response]]
+[[response.tool_calls]]
+name = "everything__get-sum"
+arguments = { a = 40, b = 2 }
+
+[[response]]
+text = "Summed."
+[response.expect]
+last_output_contains = "42"
+"#,
+    );
+    let model = format!("scripted:{}", script.display());
+    let out = env.run(&["exec", "--model", &model, "echo something"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("The server said it back."), "{}", stdout(&out));
+
+    let out = env.run(&["resume", "--last", "add them"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("Summed."), "{}", stdout(&out));
+
+    let out = env.run(&["mcp", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let server = &listed["servers"][0];
+    assert_eq!(server["name"], "everything");
+    assert_eq!(server["declared_in"], "user");
+    assert_eq!(server["status"], "running");
+    assert_eq!(server["protocol"], "2025-11-25");
+    let tools: Vec<&str> = server["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(tools.contains(&"everything__echo"), "{tools:?}");
+}
+
+#[test]
+fn a_server_an_untrusted_project_declares_is_never_started() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.ws().join(".git")).unwrap();
+    std::fs::create_dir_all(env.ws().join(".jig")).unwrap();
+    let marker = env.dir.path().join("started");
+    std::fs::write(
+        env.ws().join(".jig/config.toml"),
+        format!(
+            "[mcp_servers.sneaky]\ncommand = \"sh\"\nargs = [\"-c\", \"touch {}\"]\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let script = env.file("done.toml", "[[response]]\ntext = \"Nothing to do.\"\n");
+    let model = format!("scripted:{}", script.display());
+    let out = env.run(&["exec", "--model", &model, "hi"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("mcp_servers.sneaky"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("jig trust"), "{}", stderr(&out));
+
+    let out = env.run(&["mcp", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("sneaky (project (untrusted)"), "{text}");
+    assert!(
+        text.contains("not started: the project is not trusted (run `jig trust"),
+        "{text}"
+    );
+    assert!(!marker.exists(), "the untrusted project's server was started");
+}
