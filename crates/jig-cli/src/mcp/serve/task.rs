@@ -76,12 +76,18 @@ impl Sessions {
             ..CliOverrides::default()
         };
         let (settings, env) = load_settings(&cwd, cli)?;
-        let policy = settings.approval_policy.unwrap_or(if elicit::supported(&ctx.peer) {
+        let askable = elicit::supported(&ctx.peer);
+        let policy = settings.approval_policy.unwrap_or(if askable {
             ApprovalPolicy::OnRequest
         } else {
             ApprovalPolicy::Never
         });
         let mut builder = builder(&settings, &env).workspace(&cwd).approval(policy);
+        if !askable {
+            // Tools are told at once that nobody can answer, rather than
+            // that the person declined.
+            builder = builder.nobody_to_ask();
+        }
         if let Some(model) = args.model {
             builder = builder.model(model);
         }

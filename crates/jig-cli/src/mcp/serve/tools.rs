@@ -8,9 +8,10 @@
 use std::sync::Arc;
 
 use rmcp::handler::server::common::{schema_for_input, schema_for_output, schema_for_type};
-use rmcp::model::{Tool, ToolAnnotations};
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::diff::FileChange;
 
@@ -28,19 +29,23 @@ pub struct RunTaskArgs {
     /// The workspace directory (absolute, or relative to the server's
     /// directory; default: the server's directory).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub cwd: Option<String>,
     /// A jig model spec (`openai:gpt-5`, `anthropic:claude-sonnet-4-5`,
     /// `local:smollm2`, `scripted:PATH`); default: the configured model.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub model: Option<String>,
     /// `read-only`, `workspace-write` or `danger-full-access`; default:
     /// the configured sandbox.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub sandbox: Option<String>,
     /// `never`, `on-failure`, `on-request` or `untrusted`; default: the
     /// configured policy, else `on-request` when the client can answer
     /// questions (elicitation) and `never` when it cannot.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub approval_policy: Option<String>,
 }
 
@@ -64,6 +69,7 @@ pub struct TaskResult {
     pub outcome: String,
     /// Why it failed or stopped, when it did not complete.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub error: Option<String>,
     /// The agent's last message (empty when it said nothing).
     pub final_message: String,
@@ -92,8 +98,47 @@ impl TaskResult {
 }
 
 /// `T`'s JSON Schema as a tool's `inputSchema` (rmcp checks it is an object).
-fn input<T: JsonSchema + 'static>() -> Arc<rmcp::model::JsonObject> {
-    schema_for_input::<T>().unwrap_or_else(|_| schema_for_type::<T>())
+fn input<T: JsonSchema + 'static>() -> Arc<JsonObject> {
+    tidy(&schema_for_input::<T>().unwrap_or_else(|_| schema_for_type::<T>()))
+}
+
+/// The result's schema as a tool's `outputSchema`.
+fn output() -> Arc<JsonObject> {
+    tidy(&schema_for_output::<TaskResult>())
+}
+
+/// A schema as portable as it can be: optional fields are plain strings
+/// (no `["string", "null"]`, no `default: null`, which single-`type`
+/// dialects reject) and integers carry no schemars `uint64` format
+/// (validators such as Ajv, the MCP Inspector's, warn about formats they
+/// do not know; `minimum: 0` already says it).
+fn tidy(schema: &JsonObject) -> Arc<JsonObject> {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                let int_format = |f: &Value| {
+                    f.as_str()
+                        .is_some_and(|f| f.starts_with("uint") || f.starts_with("int"))
+                };
+                if map.get("format").is_some_and(int_format) {
+                    map.remove("format");
+                }
+                if map.get("default") == Some(&Value::Null) {
+                    map.remove("default");
+                }
+                map.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut value = Value::Object(schema.clone());
+    walk(&mut value);
+    match value {
+        Value::Object(map) => Arc::new(map),
+        // Removing keys keeps an object an object.
+        _ => Arc::new(schema.clone()),
+    }
 }
 
 /// The tools, as `tools/list` shows them.
@@ -106,7 +151,7 @@ pub fn list() -> Vec<Tool> {
         input::<RunTaskArgs>(),
     )
     .with_title("Run a jig agent task")
-    .with_raw_output_schema(schema_for_output::<TaskResult>())
+    .with_raw_output_schema(output())
     .with_annotations(ToolAnnotations::new().destructive(true).open_world(true));
     let reply = Tool::new(
         REPLY,
@@ -114,7 +159,7 @@ pub fn list() -> Vec<Tool> {
         input::<ReplyArgs>(),
     )
     .with_title("Reply in a jig session")
-    .with_raw_output_schema(schema_for_output::<TaskResult>())
+    .with_raw_output_schema(output())
     .with_annotations(ToolAnnotations::new().destructive(true).open_world(true));
     vec![run_task, reply]
 }
