@@ -51,9 +51,6 @@ pub(crate) struct Live {
     pub cancelled: AtomicBool,
     /// A resumed turn is running that no prompt has followed yet.
     pub unfinished: AtomicBool,
-    /// The MCP servers the client passed (kept for when sessions take them).
-    #[allow(dead_code)]
-    pub mcp_servers: Vec<McpServer>,
 }
 
 /// An ACP error with code internal-error and a message for the person.
@@ -91,7 +88,7 @@ impl JigAgent {
         let capabilities = AgentCapabilities::new()
             .load_session(true)
             .prompt_capabilities(PromptCapabilities::new().embedded_context(true))
-            .mcp_capabilities(McpCapabilities::new())
+            .mcp_capabilities(McpCapabilities::new().http(true))
             .session_capabilities(SessionCapabilities::new().list(SessionListCapabilities::new()));
         InitializeResponse::new(version)
             .agent_capabilities(capabilities)
@@ -99,7 +96,7 @@ impl JigAgent {
     }
 
     /// Builds a new session (or resumes the one in `resume`) for `cwd`.
-    fn build(&self, cwd: &Path, resume: Option<PathBuf>) -> Result<Session, Error> {
+    fn build(&self, cwd: &Path, resume: Option<PathBuf>, mcp_servers: &[McpServer]) -> Result<Session, Error> {
         let (settings, env) = (self.load)(cwd).map_err(|err| internal(format!("{err:#}")))?;
         let approval = self
             .options
@@ -116,6 +113,11 @@ impl JigAgent {
         if let Some(exe) = &self.options.jig_exe {
             builder = builder.rg_shim(exe.clone());
         }
+        let (servers, left_out) = crate::mcp::servers(mcp_servers);
+        for note in left_out {
+            eprintln!("warning: {note}");
+        }
+        builder = builder.mcp_servers(servers);
         let built = match resume {
             Some(dir) => builder.resume(dir),
             None => builder.create(),
@@ -127,7 +129,7 @@ impl JigAgent {
         Ok(session)
     }
 
-    fn insert(&self, session: Session, cwd: PathBuf, mcp_servers: Vec<McpServer>) -> Arc<Live> {
+    fn insert(&self, session: Session, cwd: PathBuf) -> Arc<Live> {
         let unfinished = session.has_unfinished_turn();
         let handle = session.spawn();
         let live = Arc::new(Live {
@@ -137,7 +139,6 @@ impl JigAgent {
             handle: tokio::sync::Mutex::new(handle),
             cancelled: AtomicBool::new(false),
             unfinished: AtomicBool::new(unfinished),
-            mcp_servers,
         });
         if let Ok(mut sessions) = self.sessions.lock() {
             sessions.insert(live.id.clone(), Arc::clone(&live));
@@ -151,8 +152,8 @@ impl JigAgent {
 
     fn new_session(&self, request: NewSessionRequest) -> Result<NewSessionResponse, Error> {
         let cwd = workspace(&request.cwd)?;
-        let session = self.build(&cwd, None)?;
-        let live = self.insert(session, cwd, request.mcp_servers);
+        let session = self.build(&cwd, None, &request.mcp_servers)?;
+        let live = self.insert(session, cwd);
         Ok(NewSessionResponse::new(SessionId::new(live.id.as_str())))
     }
 
@@ -180,11 +181,11 @@ impl JigAgent {
         let dir = SessionStore::new(&settings.home)
             .resolve(&id)
             .map_err(|err| Error::new(ErrorCode::RESOURCE_NOT_FOUND, err.to_string()))?;
-        let session = self.build(&cwd, Some(dir))?;
+        let session = self.build(&cwd, Some(dir), &request.mcp_servers)?;
         for update in crate::updates::replay(session.items(), &cwd) {
             cx.send_notification(SessionNotification::new(request.session_id.clone(), update))?;
         }
-        self.insert(session, cwd, request.mcp_servers);
+        self.insert(session, cwd);
         Ok(LoadSessionResponse::new())
     }
 

@@ -13,9 +13,9 @@ use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
     CancelNotification, ClientCapabilities, ContentBlock, InitializeRequest, ListSessionsRequest, LoadSessionRequest,
-    NewSessionRequest, PermissionOptionKind, PromptRequest, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, SessionUpdate, StopReason,
-    ToolCallContent, ToolCallStatus, ToolKind,
+    McpServer, McpServerStdio, NewSessionRequest, PermissionOptionKind, PromptRequest, RequestPermissionOutcome,
+    RequestPermissionRequest, RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, SessionUpdate,
+    StopReason, ToolCallContent, ToolCallStatus, ToolKind,
 };
 use agent_client_protocol::{Agent, ByteStreams, Client};
 use tokio_util::compat::{TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
@@ -302,4 +302,100 @@ async fn script(cx: &ConnectionTo<Agent>, seen: &Mutex<Seen>, ws: &Path) {
         statuses.contains(&("touch denied.txt".to_string(), ToolCallStatus::Failed)),
         "{statuses:?}"
     );
+}
+
+const QUESTION_AND_MCP: &str = r#"
+[[response]]
+[[response.tool_calls]]
+name = "ask_user"
+arguments = { question = "Which colour?", options = ["red", "blue"] }
+[[response]]
+[response.expect]
+last_output_contains = "blue"
+[[response.tool_calls]]
+name = "everything__echo"
+arguments = { message = "hello from the editor's server" }
+[[response]]
+text = "Blue it is."
+[response.expect]
+last_output_contains = "hello from the editor's server"
+"#;
+
+/// A question with options is asked through request_permission (its
+/// options as choices), and an MCP server the client passes in session/new
+/// serves the session's tools.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_and_the_clients_mcp_servers_reach_the_session() {
+    let env = Env::new();
+    let model = format!("scripted:{}", env.file("script.toml", QUESTION_AND_MCP).display());
+    let ws = env.ws().canonicalize().unwrap();
+    let everything = crate::support::repo_root().join("tests/npm/node_modules/.bin/mcp-server-everything");
+    assert!(
+        everything.exists(),
+        "{} is missing: run `.ci/deps --tests`",
+        everything.display()
+    );
+    let mut child = spawn_jig(&env, &model);
+    let transport = ByteStreams::new(
+        child.stdin.take().unwrap().compat_write(),
+        child.stdout.take().unwrap().compat(),
+    );
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let (on_update, on_ask) = (Arc::clone(&seen), Arc::clone(&seen));
+    Client
+        .v1()
+        .on_receive_notification(
+            async move |n: SessionNotification, _cx| {
+                on_update.lock().unwrap().updates.push(n);
+                Ok(())
+            },
+            agent_client_protocol::on_receive_notification!(),
+        )
+        .on_receive_request(
+            async move |request: RequestPermissionRequest, responder, _cx| {
+                let blue = request
+                    .options
+                    .iter()
+                    .find(|o| o.name == "blue")
+                    .unwrap()
+                    .option_id
+                    .clone();
+                on_ask.lock().unwrap().asked.push(request);
+                responder.respond(RequestPermissionResponse::new(RequestPermissionOutcome::Selected(
+                    SelectedPermissionOutcome::new(blue),
+                )))
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .connect_with(transport, async |cx: ConnectionTo<Agent>| {
+            cx.send_request(InitializeRequest::new(ProtocolVersion::V1))
+                .block_task()
+                .await?;
+            let server = McpServer::Stdio(McpServerStdio::new("everything", everything.clone()));
+            let session = cx
+                .send_request(NewSessionRequest::new(ws.clone()).mcp_servers(vec![server]))
+                .block_task()
+                .await?
+                .session_id;
+            let done = cx
+                .send_request(PromptRequest::new(session, vec![ContentBlock::from("pick a colour")]))
+                .block_task()
+                .await?;
+            assert_eq!(done.stop_reason, StopReason::EndTurn);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(child.wait().await.unwrap().success());
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.asked.len(), 1);
+    assert_eq!(seen.asked[0].tool_call.fields.title.as_deref(), Some("Which colour?"));
+    let names: Vec<&str> = seen.asked[0].options.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["red", "blue", "Don't answer"]);
+    let statuses = call_statuses(&seen.updates);
+    assert!(
+        statuses.contains(&("everything__echo".to_string(), ToolCallStatus::Completed)),
+        "{statuses:?}"
+    );
+    assert_eq!(agent_text(&seen.updates), "Blue it is.");
 }
