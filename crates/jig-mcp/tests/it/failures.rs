@@ -81,3 +81,36 @@ async fn a_server_that_cannot_start_is_a_warning() {
     );
     assert!(startup.tools.iter().all(|t| t.server() == "flaky"));
 }
+
+/// Whether process `pid` is gone (or only a zombie waiting to be reaped).
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit(") ").next().is_some_and(|rest| rest.starts_with('Z')),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_the_session_kills_the_servers_process_group() {
+    let (_dir, root) = tempdir();
+    let pid_file = root.join("helper.pid");
+    let mut config = flaky();
+    if let jig_config::McpTransport::Stdio { env, .. } = &mut config.transport {
+        env.insert("FLAKY_CHILD_PID_FILE".into(), pid_file.to_string_lossy().into_owned());
+    }
+    let startup = McpManager::start(vec![config], &env(), &root, []).unwrap();
+    assert!(matches!(startup.servers[0].outcome, ServerOutcome::Running { .. }));
+    let helper = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(!gone(&helper), "the helper is not running");
+    drop(startup);
+    // SIGKILL is delivered at once, but the kernel tears the process down
+    // asynchronously: wait for that, bounded, instead of sleeping a guess.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !gone(&helper) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server's helper {helper} outlived the session"
+        );
+        std::thread::yield_now();
+    }
+}

@@ -6,5 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod failures;
+mod http;
 mod servers;
 mod support;
