@@ -1,6 +1,7 @@
 //! MCP servers in sessions through the real `jig` binary: a scripted
 //! `jig exec` calls `server-everything`'s echo tool (started by jig over
-//! stdio) and reads its result, `jig resume` offers the tools again, `jig
+//! stdio) and reads its result, so does its sub-agent (sharing the
+//! parent's server), `jig resume` offers the tools again, `jig
 //! mcp list` shows the server, and a server an untrusted project declares
 //! is never started.
 
@@ -27,7 +28,7 @@ fn user_config(env: &Env, text: &str) {
 }
 
 #[test]
-fn a_scripted_session_calls_an_mcp_tool_and_resume_offers_it_again() {
+fn a_scripted_session_and_its_sub_agent_call_an_mcp_tool_and_resume_offers_it_again() {
     let env = Env::new();
     user_config(
         &env,
@@ -36,37 +37,71 @@ fn a_scripted_session_calls_an_mcp_tool_and_resume_offers_it_again() {
             everything().display().to_string()
         ),
     );
+    // A sub-agent shares its parent's servers.
+    let child = env.file(
+        "child.toml",
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "everything__echo"
+arguments = { message = "from the child" }
+
+[[response]]
+text = "the child got its echo"
+[response.expect]
+last_output_contains = "Echo: from the child"
+"#,
+    );
     // One script for the whole conversation: `jig resume` continues at
-    // its third response.
+    // its fifth response.
     let script = env.file(
         "script.toml",
-        r#"
+        &format!(
+            r#"
 [[response]]
 text = "Asking the MCP server."
 [[response.tool_calls]]
 name = "everything__echo"
-arguments = { message = "hello from jig" }
+arguments = {{ message = "hello from jig" }}
 
 [[response]]
-text = "The server said it back."
 [response.expect]
 last_output_contains = "Echo: hello from jig"
+[[response.tool_calls]]
+name = "spawn_agent"
+arguments = {{ message = "echo something", model = "scripted:{}" }}
+
+[[response]]
+[[response.tool_calls]]
+name = "wait_agents"
+arguments = {{ timeout_ms = 600000 }}
+
+[[response]]
+text = "The server said it back, to both of us."
+[response.expect]
+last_output_contains = "the child got its echo"
 
 [[response]]
 [[response.tool_calls]]
 name = "everything__get-sum"
-arguments = { a = 40, b = 2 }
+arguments = {{ a = 40, b = 2 }}
 
 [[response]]
 text = "Summed."
 [response.expect]
 last_output_contains = "42"
 "#,
+            child.display()
+        ),
     );
     let model = format!("scripted:{}", script.display());
     let out = env.run(&["exec", "--model", &model, "echo something"]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("The server said it back."), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("The server said it back, to both of us."),
+        "{}",
+        stdout(&out)
+    );
 
     let out = env.run(&["resume", "--last", "add them"]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
