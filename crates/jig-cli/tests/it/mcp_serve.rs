@@ -22,20 +22,23 @@ use crate::support::{Env, wait_for};
 /// blocking the suite. Not a timing assertion.
 const HANG_LIMIT: Duration = Duration::from_secs(120);
 
-/// The test's MCP client: records progress and elicitation requests, and
-/// answers approvals with `decision` when it declares elicitation.
+/// The test's MCP client: records progress and elicitation requests (the
+/// message and the form's schema), and when it declares elicitation,
+/// answers approvals with `decision` and other forms with `answer`.
 #[derive(Clone, Default)]
 struct Client {
     decision: Option<&'static str>,
+    answer: Option<Value>,
     progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
-    asked: Arc<Mutex<Vec<String>>>,
+    asked: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
 impl ClientHandler for Client {
     fn get_info(&self) -> ClientConfig {
-        let capabilities = match self.decision {
-            Some(_) => ClientCapabilities::builder().enable_elicitation().build(),
-            None => ClientCapabilities::default(),
+        let capabilities = if self.decision.is_some() || self.answer.is_some() {
+            ClientCapabilities::builder().enable_elicitation().build()
+        } else {
+            ClientCapabilities::default()
         };
         ClientConfig::new(capabilities, Implementation::new("jig-test", "0"))
     }
@@ -49,11 +52,23 @@ impl ClientHandler for Client {
         request: ElicitRequestParams,
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
-        if let ElicitRequestParams::FormElicitationParams { message, .. } = &request {
-            self.asked.lock().unwrap().push(message.clone());
-        }
-        Ok(match self.decision {
-            Some(decision) => ElicitResult::new(ElicitationAction::Accept).with_content(json!({"decision": decision})),
+        let ElicitRequestParams::FormElicitationParams {
+            message,
+            requested_schema,
+            ..
+        } = &request
+        else {
+            return Ok(ElicitResult::new(ElicitationAction::Decline));
+        };
+        let schema = serde_json::to_value(requested_schema).unwrap();
+        self.asked.lock().unwrap().push((message.clone(), schema.clone()));
+        let content = if schema["properties"]["decision"].is_object() {
+            self.decision.map(|decision| json!({"decision": decision}))
+        } else {
+            self.answer.clone()
+        };
+        Ok(match content {
+            Some(content) => ElicitResult::new(ElicitationAction::Accept).with_content(content),
             None => ElicitResult::new(ElicitationAction::Decline),
         })
     }
@@ -243,7 +258,7 @@ fn mcp_serve_run_task_reports_the_message_files_diff_and_session_and_reply_conti
     });
 }
 
-const TWO_WRITES: &str = r#"
+const ONE_WRITE: &str = r#"
 [[response]]
 [[response.tool_calls]]
 name = "shell"
@@ -256,7 +271,7 @@ text = "done"
 #[test]
 fn mcp_serve_asks_approvals_through_elicitation() {
     let env = Env::new();
-    let model = model(&env, TWO_WRITES);
+    let model = model(&env, ONE_WRITE);
     run(async {
         let handler = Client {
             decision: Some("approve"),
@@ -269,7 +284,9 @@ fn mcp_serve_asks_approvals_through_elicitation() {
         assert_eq!(value["outcome"], "completed");
         let asked = handler.asked.lock().unwrap().clone();
         assert_eq!(asked.len(), 1, "{asked:?}");
-        assert!(asked[0].contains("touch asked.txt"), "{asked:?}");
+        assert!(asked[0].0.contains("touch asked.txt"), "{asked:?}");
+        let choices = &asked[0].1["properties"]["decision"]["oneOf"];
+        assert_eq!(choices[0]["const"], "approve", "{choices}");
         assert!(env.ws().join("asked.txt").exists());
         assert_eq!(value["files_changed"][0]["path"], "asked.txt");
         client.cancel().await.unwrap();
@@ -279,11 +296,25 @@ fn mcp_serve_asks_approvals_through_elicitation() {
 #[test]
 fn mcp_serve_denies_at_once_when_the_client_cannot_be_asked() {
     let env = Env::new();
-    let script = TWO_WRITES.replace(
-        "text = \"done\"",
-        "text = \"done\"\n[response.expect]\nlast_output_contains = \"declined\"",
-    );
-    let model = model(&env, &script);
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "touch asked.txt" }
+
+[[response]]
+[response.expect]
+last_output_contains = "declined"
+[[response.tool_calls]]
+name = "ask_user"
+arguments = { question = "Which scope?", options = ["Minimal", "Thorough"] }
+
+[[response]]
+text = "done"
+[response.expect]
+last_output_contains = "nobody can answer"
+"#;
+    let model = model(&env, script);
     run(async {
         let handler = Client::default();
         let client = connect(&env, handler.clone()).await;
@@ -295,6 +326,45 @@ fn mcp_serve_denies_at_once_when_the_client_cannot_be_asked() {
         assert!(handler.asked.lock().unwrap().is_empty());
         assert!(!env.ws().join("asked.txt").exists());
         assert_eq!(value["files_changed"], json!([]));
+        client.cancel().await.unwrap();
+    });
+}
+
+#[test]
+fn mcp_serve_asks_the_agents_questions_through_elicitation() {
+    let env = Env::new();
+    let script = r#"
+[[response]]
+[[response.tool_calls]]
+name = "ask_user"
+arguments = { question = "Which scope?", options = ["Minimal", "Thorough"] }
+
+[[response]]
+text = "Going thorough."
+[response.expect]
+last_output_contains = "The user answered: Thorough"
+"#;
+    let model = model(&env, script);
+    run(async {
+        let handler = Client {
+            answer: Some(json!({"answer": "Thorough"})),
+            ..Client::default()
+        };
+        let client = connect(&env, handler.clone()).await;
+        let result = client
+            .call_tool(call("run_task", json!({"prompt": "go", "model": model})))
+            .await
+            .unwrap();
+        let value = structured(&result);
+        assert_eq!(value["final_message"], "Going thorough.", "{value}");
+        let asked = handler.asked.lock().unwrap().clone();
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        assert_eq!(asked[0].0, "Which scope?");
+        assert_eq!(
+            asked[0].1["properties"]["answer"]["enum"],
+            json!(["Minimal", "Thorough"])
+        );
+        assert_eq!(asked[0].1["properties"]["answer__own_words"]["type"], "string");
         client.cancel().await.unwrap();
     });
 }

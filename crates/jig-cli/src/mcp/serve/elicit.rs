@@ -108,11 +108,27 @@ fn form(ask: &Ask) -> Option<(String, ElicitationSchema)> {
     Some((message, schema))
 }
 
+/// The key of a question's "in your own words" field, beside its choice.
+fn own_words(id: &str) -> String {
+    format!("{id}{OWN_WORDS}")
+}
+
+/// Suffix of the "in your own words" fields.
+const OWN_WORDS: &str = "__own_words";
+
 /// One field per question: a choice of its options, several when it allows
-/// that, or free text when it has none.
+/// that, or free text when it has none. A question with options also gets
+/// an optional free-text field, since the person may answer in their own
+/// words (a form field cannot be both a choice and free text).
 fn questions_form(questions: &[Question]) -> (String, Value) {
     let mut properties = serde_json::Map::new();
     for q in questions {
+        if !q.options.is_empty() {
+            properties.insert(
+                own_words(&q.id),
+                json!({"type": "string", "title": "Or in your own words", "description": q.question}),
+            );
+        }
         let labels: Vec<&str> = q.options.iter().map(|o| o.label.as_str()).collect();
         let title = if q.header.is_empty() { &q.question } else { &q.header };
         let field = match (labels.is_empty(), q.multi_select) {
@@ -168,6 +184,11 @@ fn input_answer(request: &HostRequest, content: Value) -> HostAnswer {
         HostRequest::Questions { questions } => {
             let mut answers = BTreeMap::new();
             for q in questions {
+                let own = content[own_words(&q.id)].as_str().map(str::trim).unwrap_or_default();
+                if !own.is_empty() {
+                    answers.insert(q.id.clone(), vec![own.to_owned()]);
+                    continue;
+                }
                 let given: Vec<String> = match &content[&q.id] {
                     Value::String(s) if !s.is_empty() => vec![s.clone()],
                     Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
@@ -187,6 +208,26 @@ mod tests {
     use super::*;
     use jig_protocol::QuestionOption;
 
+    fn color() -> Question {
+        let option = |label: &str| QuestionOption {
+            label: label.into(),
+            description: String::new(),
+        };
+        Question {
+            id: "color".into(),
+            header: "Color".into(),
+            question: "Which color?".into(),
+            options: vec![option("red"), option("blue")],
+            multi_select: false,
+        }
+    }
+
+    fn questions_of_one() -> HostRequest {
+        HostRequest::Questions {
+            questions: vec![color()],
+        }
+    }
+
     #[test]
     fn every_request_makes_a_form_rmcp_accepts() {
         let approval = Ask::Approval {
@@ -200,19 +241,9 @@ mod tests {
             request_id: "2".into(),
             request: q,
         };
-        let option = |label: &str| QuestionOption {
-            label: label.into(),
-            description: String::new(),
-        };
         let questions = HostRequest::Questions {
             questions: vec![
-                Question {
-                    id: "color".into(),
-                    header: "Color".into(),
-                    question: "Which color?".into(),
-                    options: vec![option("red"), option("blue")],
-                    multi_select: false,
-                },
+                color(),
                 Question {
                     id: "name".into(),
                     header: String::new(),
@@ -225,7 +256,11 @@ mod tests {
         assert!(form(&question(questions.clone())).is_some());
         let op = to_op(
             question(questions),
-            Some(ElicitResult::new(ElicitationAction::Accept).with_content(json!({"color": "red", "name": "x"}))),
+            Some(ElicitResult::new(ElicitationAction::Accept).with_content(json!({
+                "color": "red",
+                "color__own_words": " ",
+                "name": "x",
+            }))),
         );
         let Op::Answer {
             answer: HostAnswer::Answers { answers },
@@ -236,6 +271,21 @@ mod tests {
         };
         assert_eq!(answers["color"], ["red"]);
         assert_eq!(answers["name"], ["x"]);
+        let own = to_op(
+            question(questions_of_one()),
+            Some(
+                ElicitResult::new(ElicitationAction::Accept)
+                    .with_content(json!({"color": "red", "color__own_words": "teal"})),
+            ),
+        );
+        let Op::Answer {
+            answer: HostAnswer::Answers { answers },
+            ..
+        } = own
+        else {
+            panic!("{own:?}")
+        };
+        assert_eq!(answers["color"], ["teal"]);
     }
 
     #[test]
