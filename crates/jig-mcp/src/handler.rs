@@ -6,9 +6,13 @@
 //! tool host of the call in progress on that server ([`HostSlot`]): the
 //! form is asked as `HostRequest::Form`, a filled-in form is accepted with
 //! its content, and a refusal, an interrupted turn or nobody to ask
-//! declines. The server never waits on a host that is not there.
+//! declines. The server never waits on a host that is not there, and the
+//! time a question waits for the person does not count against the call's
+//! `tool_timeout_sec`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use jig_protocol::{HostAnswer, HostRequest};
 use jig_tools::ToolHost;
@@ -18,21 +22,68 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, RoleClient};
 
-/// The tool host of the call running on a server, if any: where that
-/// server's questions go. Calls set it as they start; the latest wins.
+/// The tool hosts of the calls running on a server: where that server's
+/// questions go (the latest call's host), and how long they waited for
+/// the person, which no call's `tool_timeout_sec` counts.
 #[derive(Debug, Default)]
-pub struct HostSlot(Mutex<Option<Arc<dyn ToolHost>>>);
+pub struct HostSlot {
+    hosts: Mutex<Vec<(u64, Option<Arc<dyn ToolHost>>)>>,
+    next: AtomicU64,
+    asking: Mutex<Asking>,
+}
+
+/// Questions open now, and the time closed ones took.
+#[derive(Debug, Default)]
+struct Asking {
+    open: usize,
+    total: Duration,
+}
 
 impl HostSlot {
-    /// Makes `host` the one asked (or nobody, for `None`).
-    pub fn set(&self, host: Option<Arc<dyn ToolHost>>) {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = host;
+    /// A call with `host` begins; returns its ticket for [`HostSlot::leave`].
+    pub fn enter(&self, host: Option<Arc<dyn ToolHost>>) -> u64 {
+        let ticket = self.next.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut hosts) = self.hosts.lock() {
+            hosts.push((ticket, host));
+        }
+        ticket
+    }
+
+    /// The call with `ticket` ended.
+    pub fn leave(&self, ticket: u64) {
+        if let Ok(mut hosts) = self.hosts.lock() {
+            hosts.retain(|(t, _)| *t != ticket);
         }
     }
 
-    fn get(&self) -> Option<Arc<dyn ToolHost>> {
-        self.0.lock().ok().and_then(|slot| slot.clone())
+    /// Whether a question is waiting for the person now.
+    pub fn is_asking(&self) -> bool {
+        self.asking.lock().is_ok_and(|a| a.open > 0)
+    }
+
+    /// How long finished questions waited for the person, in all.
+    pub fn time_asked(&self) -> Duration {
+        self.asking.lock().map_or(Duration::ZERO, |a| a.total)
+    }
+
+    fn host(&self) -> Option<Arc<dyn ToolHost>> {
+        self.hosts
+            .lock()
+            .ok()
+            .and_then(|hosts| hosts.last().and_then(|(_, h)| h.clone()))
+    }
+
+    async fn ask(&self, host: &dyn ToolHost, request: HostRequest) -> Result<HostAnswer, jig_tools::ToolError> {
+        if let Ok(mut asking) = self.asking.lock() {
+            asking.open += 1;
+        }
+        let began = Instant::now();
+        let answer = host.ask(request).await;
+        if let Ok(mut asking) = self.asking.lock() {
+            asking.open -= 1;
+            asking.total += began.elapsed();
+        }
+        answer
     }
 }
 
@@ -72,7 +123,7 @@ impl rmcp::ClientHandler for Handler {
             // URL elicitation would send the person to a web page; not offered.
             return Ok(decline());
         };
-        let Some(host) = self.host.get() else {
+        let Some(host) = self.host.host() else {
             return Ok(decline());
         };
         let schema = serde_json::to_value(&requested_schema).unwrap_or_default();
@@ -81,7 +132,7 @@ impl rmcp::ClientHandler for Handler {
             message,
             schema,
         };
-        match host.ask(ask).await {
+        match self.host.ask(host.as_ref(), ask).await {
             Ok(HostAnswer::Form { content }) => Ok(ElicitResult::new(ElicitationAction::Accept).with_content(content)),
             Ok(_) => Ok(decline()),
             Err(_) => Ok(ElicitResult::new(ElicitationAction::Cancel)),

@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jig_config::{EnvSnapshot, McpServerConfig, McpTransport};
 use rmcp::model::{CallToolRequestParams, CallToolResult, ProtocolVersion};
@@ -153,20 +153,41 @@ impl Server {
         let mut params = CallToolRequestParams::new(tool.to_owned());
         params.arguments = args;
         let timeout = self.config.tool_timeout;
-        tokio::select! {
-            result = tokio::time::timeout(timeout, peer.call_tool(params)) => match result {
-                Ok(Ok(result)) => Ok(result),
-                Ok(Err(rmcp::ServiceError::McpError(err))) => Err(self.error(McpError::Refused(err.message.to_string()))),
-                Ok(Err(err)) => {
-                    self.forget(generation).await;
-                    Err(self.error(McpError::Exited(self.why_closed(&err.to_string()))))
+        let call = peer.call_tool(params);
+        tokio::pin!(call);
+        // The deadline moves by the time the server's questions waited for
+        // the person: `tool_timeout_sec` bounds the server, not the person.
+        let started = Instant::now();
+        let asked_before = self.host.time_asked();
+        let mut deadline = started + timeout;
+        let result = loop {
+            tokio::select! {
+                result = &mut call => break Some(result),
+                () = tokio::time::sleep_until(deadline.into()) => {
+                    let now = Instant::now();
+                    deadline = if self.host.is_asking() {
+                        now + timeout
+                    } else {
+                        started + timeout + self.host.time_asked().saturating_sub(asked_before)
+                    };
+                    if deadline <= now {
+                        break None;
+                    }
                 }
-                Err(_) => {
-                    self.forget(generation).await;
-                    Err(self.error(McpError::CallTimeout(timeout)))
-                }
-            },
-            () = cancel.cancelled() => Err(Error { server: self.config.name.clone(), kind: McpError::Interrupted }),
+                () = cancel.cancelled() => return Err(self.error(McpError::Interrupted)),
+            }
+        };
+        match result {
+            Some(Ok(result)) => Ok(result),
+            Some(Err(rmcp::ServiceError::McpError(err))) => Err(self.error(McpError::Refused(err.message.to_string()))),
+            Some(Err(err)) => {
+                self.forget(generation).await;
+                Err(self.error(McpError::Exited(self.why_closed(&err.to_string()))))
+            }
+            None => {
+                self.forget(generation).await;
+                Err(self.error(McpError::CallTimeout(timeout)))
+            }
         }
     }
 

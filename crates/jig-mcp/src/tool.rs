@@ -87,9 +87,11 @@ impl Tool for McpTool {
                 )));
             }
         };
-        self.server.host.set(ctx.host.clone());
+        let _entered = Entered {
+            slot: &self.server.host,
+            ticket: self.server.host.enter(ctx.host.clone()),
+        };
         let result = self.server.call(&self.tool.name, args, &ctx.cancel).await;
-        self.server.host.set(None);
         match result {
             Ok(result) => {
                 let output = crate::content::render(&result);
@@ -109,5 +111,18 @@ impl Tool for McpTool {
                 _ => Err(ToolError::RespondToModel(err.to_string())),
             },
         }
+    }
+}
+
+/// Leaves the server's host slot when the call ends, however it ends
+/// (a dropped future included).
+struct Entered<'a> {
+    slot: &'a crate::handler::HostSlot,
+    ticket: u64,
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        self.slot.leave(self.ticket);
     }
 }

@@ -9,7 +9,10 @@ use jig_protocol::{HostAnswer, HostRequest, ToolStatus};
 use jig_tools::{Tool, ToolContext};
 use serde_json::json;
 
-use crate::support::{answerer, env, npm_bin, tempdir};
+use crate::support::{answerer, env, npm_bin, slow_answerer, tempdir};
+
+/// Short, so that a person answering a form takes longer than it.
+const TOOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn tool<'a>(tools: &'a [Arc<McpTool>], name: &str) -> &'a Arc<McpTool> {
     let names: Vec<&str> = tools.iter().map(|t| t.name()).collect();
@@ -24,8 +27,10 @@ fn tool<'a>(tools: &'a [Arc<McpTool>], name: &str) -> &'a Arc<McpTool> {
 async fn everything_and_filesystem_list_call_and_elicit() {
     let (_dir, root) = tempdir();
     std::fs::write(root.join("notes.txt"), "hello from the temp dir\n").unwrap();
+    let mut everything = McpServerConfig::stdio("everything", npm_bin("mcp-server-everything"), vec![]);
+    everything.tool_timeout = TOOL_TIMEOUT;
     let servers = vec![
-        McpServerConfig::stdio("everything", npm_bin("mcp-server-everything"), vec![]),
+        everything,
         McpServerConfig::stdio(
             "fs",
             npm_bin("mcp-server-filesystem"),
@@ -99,12 +104,14 @@ async fn everything_and_filesystem_list_call_and_elicit() {
     let outside = read.run(&ctx, json!({"path": "/etc/hostname"})).await.unwrap();
     assert_eq!(outside.status, ToolStatus::Error, "{}", outside.output);
 
-    // Elicitation: the form goes to the front-end and its answer back.
+    // Elicitation: the form goes to the front-end and its answer back. The
+    // person takes longer than tool_timeout_sec, which bounds the server only.
     let elicit = tool(tools, "everything__trigger-elicitation-request");
     let content = json!({"name": "Ada", "check": true, "email": "ada@example.com"});
-    let host = answerer(HostAnswer::Form {
+    let answer = HostAnswer::Form {
         content: content.clone(),
-    });
+    };
+    let host = slow_answerer(answer, TOOL_TIMEOUT * 3 / 2);
     let mut asking = ToolContext::new(&root);
     asking.host = Some(host.clone());
     let out = elicit.run(&asking, json!({})).await.unwrap();

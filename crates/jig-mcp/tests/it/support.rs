@@ -52,6 +52,8 @@ pub fn tempdir() -> (tempfile::TempDir, PathBuf) {
 #[derive(Debug)]
 pub struct FormAnswerer {
     pub answer: HostAnswer,
+    /// How long the person takes to answer.
+    pub delay: std::time::Duration,
     pub asked: Mutex<Vec<HostRequest>>,
 }
 
@@ -59,13 +61,19 @@ pub struct FormAnswerer {
 impl ToolHost for FormAnswerer {
     async fn ask(&self, request: HostRequest) -> Result<HostAnswer, ToolError> {
         self.asked.lock().unwrap_or_else(|e| e.into_inner()).push(request);
+        tokio::time::sleep(self.delay).await;
         Ok(self.answer.clone())
     }
 }
 
 pub fn answerer(answer: HostAnswer) -> Arc<FormAnswerer> {
+    slow_answerer(answer, std::time::Duration::ZERO)
+}
+
+pub fn slow_answerer(answer: HostAnswer, delay: std::time::Duration) -> Arc<FormAnswerer> {
     Arc::new(FormAnswerer {
         answer,
+        delay,
         asked: Mutex::default(),
     })
 }
