@@ -27,10 +27,13 @@ use rmcp::service::{RequestContext, RoleClient};
 /// the person, which no call's `tool_timeout_sec` counts.
 #[derive(Debug, Default)]
 pub struct HostSlot {
-    hosts: Mutex<Vec<(u64, Option<Arc<dyn ToolHost>>)>>,
+    hosts: Mutex<Vec<Running>>,
     next: AtomicU64,
     asking: Mutex<Asking>,
 }
+
+/// A running call's ticket and tool host.
+type Running = (u64, Option<Arc<dyn ToolHost>>);
 
 /// Questions open now, and the time closed ones took.
 #[derive(Debug, Default)]
