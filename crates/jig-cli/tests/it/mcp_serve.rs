@@ -258,6 +258,35 @@ fn mcp_serve_run_task_reports_the_message_files_diff_and_session_and_reply_conti
     });
 }
 
+#[test]
+fn mcp_serve_reply_resumes_a_session_an_earlier_server_started() {
+    let env = Env::new();
+    let model = model(&env, WRITE_THEN_EDIT);
+    run(async {
+        let client = connect(&env, Client::default()).await;
+        let result = client
+            .call_tool(call("run_task", json!({"prompt": "write hello", "model": model})))
+            .await
+            .unwrap();
+        let session_id = structured(&result)["session_id"].as_str().unwrap().to_owned();
+        client.cancel().await.unwrap();
+
+        let client = connect(&env, Client::default()).await;
+        let result = client
+            .call_tool(call(
+                "reply",
+                json!({"session_id": session_id, "prompt": "now say there"}),
+            ))
+            .await
+            .unwrap();
+        let value = structured(&result);
+        assert_eq!(value["session_id"], session_id.as_str());
+        assert_eq!(value["final_message"], "Changed world to there.", "{value}");
+        assert_eq!(value["files_changed"][0]["change"], "modified");
+        client.cancel().await.unwrap();
+    });
+}
+
 const ONE_WRITE: &str = r#"
 [[response]]
 [[response.tool_calls]]

@@ -4,10 +4,11 @@
 //!
 //! A snapshot and not the tool calls: a shell command changes files no
 //! patch names. The walk honours `.gitignore` (build output such as
-//! `target/` stays out) and skips `.git` and `.jig`; files over
-//! [`MAX_FILE_BYTES`] and binary files are compared by content and counted
-//! without lines; a workspace of more than [`MAX_FILES`] files is cut
-//! there, so a turn in a huge directory costs a bounded walk.
+//! `target/` stays out) and skips `.git` and `.jig`; binary files are
+//! compared by a hash of their content and files over [`MAX_FILE_BYTES`] by
+//! size and modification time, both counted without lines; a workspace of
+//! more than [`MAX_FILES`] files is cut there. So a turn in a huge
+//! directory costs a bounded walk and bounded memory.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -24,8 +25,10 @@ const MAX_FILES: usize = 20_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Content {
     Text(String),
-    /// Binary or too large.
-    Opaque(Vec<u8>),
+    /// Binary: a hash of the bytes.
+    Binary(u64),
+    /// Too large to read: its size and modification time.
+    Large(u64, Option<std::time::SystemTime>),
 }
 
 /// The files under a workspace, by path relative to it (`/`-separated).
@@ -75,14 +78,20 @@ impl Snapshot {
             let Ok(relative) = entry.path().strip_prefix(root) else {
                 continue;
             };
-            let Ok(bytes) = std::fs::read(entry.path()) else {
+            let Ok(metadata) = entry.metadata() else {
                 continue;
             };
-            let large = bytes.len() as u64 > MAX_FILE_BYTES;
-            let content = match String::from_utf8(bytes) {
-                Ok(text) if !large && !text.contains('\0') => Content::Text(text),
-                Ok(text) => Content::Opaque(text.into_bytes()),
-                Err(err) => Content::Opaque(err.into_bytes()),
+            let content = if metadata.len() > MAX_FILE_BYTES {
+                Content::Large(metadata.len(), metadata.modified().ok())
+            } else {
+                let Ok(bytes) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                match String::from_utf8(bytes) {
+                    Ok(text) if !text.contains('\0') => Content::Text(text),
+                    Ok(text) => Content::Binary(hash(text.as_bytes())),
+                    Err(err) => Content::Binary(hash(err.as_bytes())),
+                }
             };
             files.insert(relative.to_string_lossy().replace('\\', "/"), content);
         }
@@ -123,8 +132,15 @@ fn text(content: Option<&Content>) -> Option<&str> {
     match content {
         Some(Content::Text(t)) => Some(t.as_str()),
         None => Some(""),
-        Some(Content::Opaque(_)) => None,
+        Some(Content::Binary(_) | Content::Large(..)) => None,
     }
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Lines inserted and deleted from `old` to `new`.

@@ -34,12 +34,20 @@ use super::tools::{ReplyArgs, RunTaskArgs, TaskResult};
 struct Live {
     handle: SessionHandle,
     workspace: PathBuf,
+    /// Resumed with a turn the process died in: it continues on its own,
+    /// and the next prompt waits for it.
+    unfinished: bool,
+}
+
+/// A kept session: its ops, reachable while a call holds the session.
+struct Entry {
+    ops: tokio::sync::mpsc::UnboundedSender<Op>,
+    live: Arc<Mutex<Live>>,
 }
 
 /// The sessions this server has started or resumed, by id.
-#[derive(Default)]
 pub struct Sessions {
-    live: Mutex<HashMap<String, Arc<Mutex<Live>>>>,
+    live: Mutex<HashMap<String, Entry>>,
     /// The server's directory: the default workspace, and where `reply`
     /// finds settings (the data dir) for a session it must resume.
     here: PathBuf,
@@ -106,7 +114,12 @@ impl Sessions {
 
     /// `reply`: the next turn of a session.
     pub async fn reply(&self, args: ReplyArgs, ctx: &RequestContext<RoleServer>) -> Result<TaskResult, Refusal> {
-        let found = self.live.lock().await.get(&args.session_id).cloned();
+        let found = self
+            .live
+            .lock()
+            .await
+            .get(&args.session_id)
+            .map(|e| Arc::clone(&e.live));
         let live = match found {
             Some(live) => live,
             None => self.resume(&args.session_id).await?,
@@ -131,7 +144,10 @@ impl Sessions {
             .approval(policy)
             .resume(dir)
             .map_err(|e| format!("cannot resume session {id}: {e}"))?;
-        Ok(self.start(built, PathBuf::from(meta.cwd)).await)
+        let unfinished = built.session.has_unfinished_turn();
+        let live = self.start(built, PathBuf::from(meta.cwd)).await;
+        live.lock().await.unfinished = unfinished;
+        Ok(live)
     }
 
     /// Spawns a built session and keeps it.
@@ -141,17 +157,30 @@ impl Sessions {
         }
         let handle = built.session.spawn();
         let id = handle.session_id.clone();
-        let live = Arc::new(Mutex::new(Live { handle, workspace }));
-        self.live.lock().await.insert(id, Arc::clone(&live));
+        let ops = handle.op_sender();
+        let live = Arc::new(Mutex::new(Live {
+            handle,
+            workspace,
+            unfinished: false,
+        }));
+        let entry = Entry {
+            ops,
+            live: Arc::clone(&live),
+        };
+        self.live.lock().await.insert(id, entry);
         live
     }
 
-    /// Ends every session (the client went away).
+    /// Ends every session (the client went away): a running turn is
+    /// interrupted, and each session's events are read to their end so its
+    /// rollout is complete.
     pub async fn shutdown(&self) {
-        let live: Vec<_> = self.live.lock().await.drain().map(|(_, l)| l).collect();
-        for live in live {
-            let mut live = live.lock().await;
-            live.handle.submit(Op::Shutdown);
+        let entries: Vec<Entry> = self.live.lock().await.drain().map(|(_, e)| e).collect();
+        for entry in &entries {
+            let _ = entry.ops.send(Op::Shutdown);
+        }
+        for entry in entries {
+            let mut live = entry.live.lock().await;
             while live.handle.next().await.is_some() {}
         }
     }
@@ -201,11 +230,51 @@ enum Running {
 async fn turn(live: &mut Live, prompt: String, ctx: &RequestContext<RoleServer>) -> TaskResult {
     let workspace = live.workspace.clone();
     let before = snapshot(workspace.clone()).await;
+    let followed = follow(live, prompt, ctx).await;
+    let after = snapshot(workspace).await;
+    let files_changed = before.changes(&after);
+    let (outcome, mut error) = describe(&followed.outcome);
+    if followed.prompt_unsent {
+        let why = error.map(|e| format!("{e}; ")).unwrap_or_default();
+        error = Some(format!(
+            "{why}the session's unfinished turn did not complete, so the prompt was not sent"
+        ));
+    }
+    TaskResult {
+        session_id: live.handle.session_id.clone(),
+        outcome,
+        error,
+        final_message: followed.last_message,
+        diff_summary: diff::summary(&files_changed),
+        files_changed,
+    }
+}
+
+/// How a followed turn ended.
+struct Followed {
+    outcome: TurnOutcome,
+    last_message: String,
+    /// A resumed turn did not complete, so the prompt never went out.
+    prompt_unsent: bool,
+}
+
+/// Sends `prompt` (after a resumed unfinished turn, if any) and reads the
+/// session's events until the prompt's turn ended and, if it completed,
+/// the session is idle with no sub-agent left.
+async fn follow(live: &mut Live, prompt: String, ctx: &RequestContext<RoleServer>) -> Followed {
     let handle = &mut live.handle;
     let root = handle.session_id.clone();
     let ops = handle.op_sender();
     let mut progress = Progress::new(ctx);
-    handle.submit(Op::UserInput { text: prompt });
+    // A turn still running from before gets to its end first; the prompt
+    // then starts its own turn (sent during one, it would be an
+    // interjection).
+    let mut prompt = Some(prompt);
+    if !std::mem::take(&mut live.unfinished) {
+        handle.submit(Op::UserInput {
+            text: prompt.take().unwrap_or_default(),
+        });
+    }
     let mut running = Running::Yes;
     let mut outcome = TurnOutcome::Interrupted;
     let mut last_message = String::new();
@@ -242,13 +311,17 @@ async fn turn(live: &mut Live, prompt: String, ctx: &RequestContext<RoleServer>)
                 last_message: said,
                 ..
             } => {
-                if let Some(said) = said {
-                    last_message = said;
-                }
-                running = if ended == TurnOutcome::Completed && !interrupted {
-                    Running::Settling
-                } else {
-                    Running::No
+                last_message = said.unwrap_or(last_message);
+                running = match (&ended, prompt.take()) {
+                    (TurnOutcome::Completed, Some(text)) if !interrupted => {
+                        handle.submit(Op::UserInput { text });
+                        Running::Yes
+                    }
+                    (TurnOutcome::Completed, _) if !interrupted => Running::Settling,
+                    (_, unsent) => {
+                        prompt = unsent;
+                        Running::No
+                    }
                 };
                 outcome = ended;
             }
@@ -256,16 +329,10 @@ async fn turn(live: &mut Live, prompt: String, ctx: &RequestContext<RoleServer>)
             _ => {}
         }
     }
-    let after = snapshot(workspace).await;
-    let files_changed = before.changes(&after);
-    let (outcome, error) = describe(&outcome);
-    TaskResult {
-        session_id: root,
+    Followed {
         outcome,
-        error,
-        final_message: last_message,
-        diff_summary: diff::summary(&files_changed),
-        files_changed,
+        last_message,
+        prompt_unsent: prompt.is_some(),
     }
 }
 
