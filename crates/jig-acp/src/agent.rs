@@ -27,6 +27,7 @@ use jig_core::{Built, Session, SessionBuilder, SessionHandle, SessionStore};
 use jig_protocol::Op;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::files::ClientFiles;
 use crate::{LoadSettings, Options};
 
 /// The agent's state: options, what the client can do, the live sessions.
@@ -96,7 +97,13 @@ impl JigAgent {
     }
 
     /// Builds a new session (or resumes the one in `resume`) for `cwd`.
-    fn build(&self, cwd: &Path, resume: Option<PathBuf>, mcp_servers: &[McpServer]) -> Result<Session, Error> {
+    fn build(
+        &self,
+        cwd: &Path,
+        resume: Option<PathBuf>,
+        mcp_servers: &[McpServer],
+        cx: &ConnectionTo<Client>,
+    ) -> Result<Session, Error> {
         let (settings, env) = (self.load)(cwd).map_err(|err| internal(format!("{err:#}")))?;
         let approval = self
             .options
@@ -122,9 +129,13 @@ impl JigAgent {
             Some(dir) => builder.resume(dir),
             None => builder.create(),
         };
-        let Built { session, notes, .. } = built.map_err(|err| internal(err.to_string()))?;
+        let Built { mut session, notes, .. } = built.map_err(|err| internal(err.to_string()))?;
         for note in notes {
             eprintln!("{note}");
+        }
+        let id = SessionId::new(session.id());
+        if let Some(files) = ClientFiles::new(cx.clone(), id, self.client_capabilities().fs) {
+            session.use_files(Arc::new(files));
         }
         Ok(session)
     }
@@ -150,9 +161,9 @@ impl JigAgent {
         self.sessions.lock().ok()?.get(id).cloned()
     }
 
-    fn new_session(&self, request: NewSessionRequest) -> Result<NewSessionResponse, Error> {
+    fn new_session(&self, request: NewSessionRequest, cx: &ConnectionTo<Client>) -> Result<NewSessionResponse, Error> {
         let cwd = workspace(&request.cwd)?;
-        let session = self.build(&cwd, None, &request.mcp_servers)?;
+        let session = self.build(&cwd, None, &request.mcp_servers, cx)?;
         let live = self.insert(session, cwd);
         Ok(NewSessionResponse::new(SessionId::new(live.id.as_str())))
     }
@@ -181,7 +192,7 @@ impl JigAgent {
         let dir = SessionStore::new(&settings.home)
             .resolve(&id)
             .map_err(|err| Error::new(ErrorCode::RESOURCE_NOT_FOUND, err.to_string()))?;
-        let session = self.build(&cwd, Some(dir), &request.mcp_servers)?;
+        let session = self.build(&cwd, Some(dir), &request.mcp_servers, cx)?;
         for update in crate::updates::replay(session.items(), &cwd) {
             cx.send_notification(SessionNotification::new(request.session_id.clone(), update))?;
         }
@@ -261,8 +272,8 @@ pub async fn serve(agent: Arc<JigAgent>, transport: impl ConnectTo<Agent> + 'sta
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
-            async move |request: NewSessionRequest, responder: Responder<NewSessionResponse>, _cx| {
-                responder.respond_with_result(on_new.new_session(request))
+            async move |request: NewSessionRequest, responder: Responder<NewSessionResponse>, cx| {
+                responder.respond_with_result(on_new.new_session(request, &cx))
             },
             agent_client_protocol::on_receive_request!(),
         )

@@ -19,6 +19,7 @@
 
 pub mod agent;
 pub mod ask;
+pub mod files;
 pub mod mcp;
 mod prompt;
 pub mod updates;

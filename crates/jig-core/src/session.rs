@@ -74,6 +74,8 @@ pub struct Session {
     /// The tools' specs, built once so every request's prefix is identical.
     pub(crate) tool_specs: Vec<jig_protocol::ToolSpec>,
     pub(crate) path_prefix: Option<PathBuf>,
+    /// Where the file tools read and write text; `None` is the disk.
+    pub(crate) files: Option<Arc<dyn jig_tools::files::FileAccess>>,
     pub(crate) guard: crate::guard::Guard,
     /// Commands a person approved for the rest of the session.
     pub(crate) approved_commands: std::collections::HashSet<String>,
@@ -181,6 +183,7 @@ impl Session {
             tool_specs,
             tools,
             path_prefix: config.path_prefix.clone(),
+            files: None,
             guard: config.guard.clone(),
             approved_commands: std::collections::HashSet::new(),
             limits: config.limits.clone(),
@@ -251,6 +254,13 @@ impl Session {
     pub fn send_events_to(&mut self, sink: EventSink) {
         self.recorder.set_sink(sink);
         self.events_rx = None;
+    }
+
+    /// Has the file tools (`read_file`, `write_file`, `edit_file`) read
+    /// and write text through `files` — an editor's buffers — instead of
+    /// the disk. Call it before [`Session::spawn`]; sub-agents use the disk.
+    pub fn use_files(&mut self, files: Arc<dyn jig_tools::files::FileAccess>) {
+        self.files = Some(files);
     }
 
     /// Starts a new session from `items` (a forked parent's conversation):

@@ -52,6 +52,7 @@ impl Session {
             path_prefix: self.path_prefix.clone(),
             host: None,
             agents: self.agents.as_ref().and_then(|agents| agents.host()),
+            files: self.files.clone(),
         };
         let mut next = 0;
         while next < calls.len() {

@@ -95,14 +95,20 @@ impl Tool for EditFileTool {
         let args: EditFileArgs = parse_args("edit_file", args)?;
         crate::check_write(ctx, std::path::Path::new(&args.path))?;
         let root = ctx.cwd.clone();
-        crate::blocking("edit_file", move || edit(&root, &args))
+        let files = ctx.files.clone();
+        crate::blocking("edit_file", move || edit(&root, &args, files.as_deref()))
             .await
             .map(ToolResult::ok)
     }
 }
 
-/// Applies one edit under `root` and returns the confirmation text.
-pub fn edit(root: &Path, args: &EditFileArgs) -> Result<String, ToolError> {
+/// Applies one edit under `root` (reading and writing through `files`
+/// when given and it serves the path) and returns the confirmation text.
+pub fn edit(
+    root: &Path,
+    args: &EditFileArgs,
+    files: Option<&dyn crate::files::FileAccess>,
+) -> Result<String, ToolError> {
     let shown = args.path.as_str();
     if args.old_string.is_empty() {
         return Err(respond(format!(
@@ -120,9 +126,14 @@ pub fn edit(root: &Path, args: &EditFileArgs) -> Result<String, ToolError> {
             "cannot edit {shown}: the file does not exist; use write_file to create it"
         )));
     }
-    let bytes = std::fs::read(&target.real).map_err(|err| respond(format!("cannot read {shown}: {err}")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| respond(format!("cannot edit {shown}: the file is not valid UTF-8 text")))?;
+    let text = match files.and_then(|files| files.read_text(&target.real)) {
+        Some(text) => text,
+        None => {
+            let bytes = std::fs::read(&target.real).map_err(|err| respond(format!("cannot read {shown}: {err}")))?;
+            String::from_utf8(bytes)
+                .map_err(|_| respond(format!("cannot edit {shown}: the file is not valid UTF-8 text")))?
+        }
+    };
 
     let (old, new) = line_ends_like(&text, &args.old_string, &args.new_string);
     let count = text.matches(old.as_str()).count();
@@ -146,8 +157,10 @@ pub fn edit(root: &Path, args: &EditFileArgs) -> Result<String, ToolError> {
     } else {
         text.replacen(old.as_str(), &new, 1)
     };
-    jig_patch::write_atomic(&target.real, edited.as_bytes())
-        .map_err(|err| respond(format!("cannot write {shown}: {err}")))?;
+    if !files.is_some_and(|files| files.write_text(&target.real, &edited)) {
+        jig_patch::write_atomic(&target.real, edited.as_bytes())
+            .map_err(|err| respond(format!("cannot write {shown}: {err}")))?;
+    }
 
     let plural = if count == 1 { "" } else { "s" };
     let mut out = format!("Edited {shown}: {count} replacement{plural}.");

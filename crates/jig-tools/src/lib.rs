@@ -16,6 +16,7 @@ pub mod apply_patch;
 pub mod ask;
 pub mod edit_file;
 pub mod exec_session;
+pub mod files;
 pub mod goal;
 pub mod list_dir;
 pub mod plan;
@@ -70,6 +71,9 @@ pub struct ToolContext {
     /// The session's sub-agents, for the agent tools; `None` where a
     /// session cannot have children (past the depth limit, benches).
     pub agents: Option<Arc<dyn agent_host::AgentHost>>,
+    /// Where `read_file`, `write_file` and `edit_file` read and write text
+    /// when not the disk (an editor's buffers); `None` is the disk.
+    pub files: Option<Arc<dyn files::FileAccess>>,
 }
 
 /// How a running tool asks the front-end something and waits for the
@@ -96,6 +100,7 @@ impl ToolContext {
             path_prefix: None,
             host: None,
             agents: None,
+            files: None,
         }
     }
 }

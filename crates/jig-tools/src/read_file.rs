@@ -92,15 +92,36 @@ impl Tool for ReadFileTool {
         }
         let path = ctx.cwd.join(&args.path);
         let shown = args.path;
-        crate::blocking("read_file", move || read_window(&path, &shown, offset, limit))
-            .await
-            .map(ToolResult::ok)
+        let files = ctx.files.clone();
+        crate::blocking("read_file", move || {
+            match front_end_text(files.as_deref(), &path, &shown)? {
+                Some(text) => window(std::io::Cursor::new(text.into_bytes()), &shown, offset, limit),
+                None => window(open(&path, &shown)?, &shown, offset, limit),
+            }
+        })
+        .await
+        .map(ToolResult::ok)
     }
 }
 
-/// Reads lines `offset..offset + limit` of `path`; `shown` names it in messages.
-fn read_window(path: &Path, shown: &str, offset: usize, limit: usize) -> Result<String, ToolError> {
-    let mut file = open(path, shown)?;
+/// The text of `path` as the front-end holds it (an editor's unsaved
+/// buffer), when it serves files; a directory is refused as on disk.
+fn front_end_text(
+    files: Option<&dyn crate::files::FileAccess>,
+    path: &Path,
+    shown: &str,
+) -> Result<Option<String>, ToolError> {
+    let Some(files) = files else {
+        return Ok(None);
+    };
+    if path.is_dir() {
+        return open(path, shown).map(|_| None);
+    }
+    Ok(files.read_text(path))
+}
+
+/// Reads lines `offset..offset + limit` of `file`; `shown` names it in messages.
+fn window(mut file: impl Read + Seek, shown: &str, offset: usize, limit: usize) -> Result<String, ToolError> {
     let io_err = |err: std::io::Error| ToolError::RespondToModel(format!("cannot read {shown}: {err}"));
     let mut sniff = Vec::new();
     (&mut file)
@@ -108,7 +129,7 @@ fn read_window(path: &Path, shown: &str, offset: usize, limit: usize) -> Result<
         .read_to_end(&mut sniff)
         .map_err(io_err)?;
     if sniff.contains(&0) {
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let size = file.seek(std::io::SeekFrom::End(0)).unwrap_or(0);
         return Err(ToolError::RespondToModel(format!(
             "cannot read {shown}: it is a binary file ({size} bytes); read_file shows text files only"
         )));

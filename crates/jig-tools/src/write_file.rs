@@ -69,14 +69,20 @@ impl Tool for WriteFileTool {
         let args: WriteFileArgs = parse_args("write_file", args)?;
         crate::check_write(ctx, std::path::Path::new(&args.path))?;
         let root = ctx.cwd.clone();
-        crate::blocking("write_file", move || write(&root, &args))
+        let files = ctx.files.clone();
+        crate::blocking("write_file", move || write(&root, &args, files.as_deref()))
             .await
             .map(ToolResult::ok)
     }
 }
 
-/// Writes one file under `root` and returns the confirmation text.
-pub fn write(root: &Path, args: &WriteFileArgs) -> Result<String, ToolError> {
+/// Writes one file under `root` (through `files` when given and it
+/// serves the path) and returns the confirmation text.
+pub fn write(
+    root: &Path,
+    args: &WriteFileArgs,
+    files: Option<&dyn crate::files::FileAccess>,
+) -> Result<String, ToolError> {
     let shown = args.path.as_str();
     let target = confine(root, shown, "write")?;
     let respond = |what: &str, err: std::io::Error| ToolError::RespondToModel(format!("cannot {what} {shown}: {err}"));
@@ -85,7 +91,9 @@ pub fn write(root: &Path, args: &WriteFileArgs) -> Result<String, ToolError> {
     {
         std::fs::create_dir_all(parent).map_err(|err| respond("create the directory for", err))?;
     }
-    jig_patch::write_atomic(&target.real, args.content.as_bytes()).map_err(|err| respond("write", err))?;
+    if !files.is_some_and(|files| files.write_text(&target.real, &args.content)) {
+        jig_patch::write_atomic(&target.real, args.content.as_bytes()).map_err(|err| respond("write", err))?;
+    }
     let verb = if target.exists { "Overwrote" } else { "Created" };
     let bytes = args.content.len();
     let lines = args.content.lines().count();

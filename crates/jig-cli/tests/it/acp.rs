@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    CancelNotification, ClientCapabilities, ContentBlock, InitializeRequest, ListSessionsRequest, LoadSessionRequest,
-    McpServer, McpServerStdio, NewSessionRequest, PermissionOptionKind, PromptRequest, RequestPermissionOutcome,
-    RequestPermissionRequest, RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, SessionUpdate,
-    StopReason, ToolCallContent, ToolCallStatus, ToolKind,
+    CancelNotification, ClientCapabilities, ContentBlock, FileSystemCapabilities, InitializeRequest,
+    ListSessionsRequest, LoadSessionRequest, McpServer, McpServerStdio, NewSessionRequest, PermissionOptionKind,
+    PromptRequest, ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
+    RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, SessionUpdate, StopReason,
+    ToolCallContent, ToolCallStatus, ToolKind, WriteTextFileRequest, WriteTextFileResponse,
 };
 use agent_client_protocol::{Agent, ByteStreams, Client};
 use tokio_util::compat::{TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
@@ -122,9 +123,10 @@ fn call_statuses(updates: &[SessionNotification]) -> Vec<(String, ToolCallStatus
     calls.into_iter().map(|(_, title, status)| (title, status)).collect()
 }
 
-fn spawn_jig(env: &Env, model: &str) -> tokio::process::Child {
+fn spawn_jig(env: &Env, model: &str, extra: &[&str]) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_jig"))
         .args(["acp", "-a", "untrusted", "--model", model])
+        .args(extra)
         .env("JIG_HOME", env.home())
         .env_remove("JIG_FAULT_KILL_AFTER_RECORDS")
         .current_dir(env.ws())
@@ -141,7 +143,7 @@ async fn an_editor_drives_permissions_cancel_and_load_over_acp() {
     let env = Env::new();
     let model = format!("scripted:{}", env.file("script.toml", SCRIPT).display());
     let ws = env.ws().canonicalize().unwrap();
-    let mut child = spawn_jig(&env, &model);
+    let mut child = spawn_jig(&env, &model, &[]);
     let transport = ByteStreams::new(
         child.stdin.take().unwrap().compat_write(),
         child.stdout.take().unwrap().compat(),
@@ -335,7 +337,7 @@ async fn questions_and_the_clients_mcp_servers_reach_the_session() {
         "{} is missing: run `.ci/deps --tests`",
         everything.display()
     );
-    let mut child = spawn_jig(&env, &model);
+    let mut child = spawn_jig(&env, &model, &[]);
     let transport = ByteStreams::new(
         child.stdin.take().unwrap().compat_write(),
         child.stdout.take().unwrap().compat(),
@@ -398,4 +400,83 @@ async fn questions_and_the_clients_mcp_servers_reach_the_session() {
         "{statuses:?}"
     );
     assert_eq!(agent_text(&seen.updates), "Blue it is.");
+}
+
+const THROUGH_THE_EDITOR: &str = r#"
+[[response]]
+[[response.tool_calls]]
+name = "Read"
+arguments = { file_path = "a.txt" }
+[[response]]
+[response.expect]
+last_output_contains = "unsaved line"
+[[response.tool_calls]]
+name = "Edit"
+arguments = { file_path = "a.txt", old_string = "unsaved line", new_string = "edited line" }
+[[response]]
+text = "Edited."
+[response.expect]
+last_output_contains = "Edited a.txt"
+"#;
+
+/// A client that can read and write text files serves the file tools:
+/// the model reads the editor's unsaved buffer, and its edit goes back to
+/// the editor, not the disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_tools_read_and_write_the_editors_buffers() {
+    let env = Env::new();
+    let model = format!("scripted:{}", env.file("script.toml", THROUGH_THE_EDITOR).display());
+    let ws = env.ws().canonicalize().unwrap();
+    std::fs::write(ws.join("a.txt"), "saved line\n").unwrap();
+    let mut child = spawn_jig(&env, &model, &["--dialect", "claude"]);
+    let transport = ByteStreams::new(
+        child.stdin.take().unwrap().compat_write(),
+        child.stdout.take().unwrap().compat(),
+    );
+    let reads = Arc::new(Mutex::new(Vec::new()));
+    let writes = Arc::new(Mutex::new(Vec::new()));
+    let (on_read, on_write) = (Arc::clone(&reads), Arc::clone(&writes));
+    let a_txt = ws.join("a.txt");
+    Client
+        .v1()
+        .on_receive_request(
+            async move |request: ReadTextFileRequest, responder, _cx| {
+                on_read.lock().unwrap().push(request.path);
+                responder.respond(ReadTextFileResponse::new("unsaved line\n"))
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: WriteTextFileRequest, responder, _cx| {
+                on_write.lock().unwrap().push((request.path, request.content));
+                responder.respond(WriteTextFileResponse::new())
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .connect_with(transport, async |cx: ConnectionTo<Agent>| {
+            let fs = FileSystemCapabilities::new().read_text_file(true).write_text_file(true);
+            cx.send_request(
+                InitializeRequest::new(ProtocolVersion::V1).client_capabilities(ClientCapabilities::new().fs(fs)),
+            )
+            .block_task()
+            .await?;
+            let session = cx
+                .send_request(NewSessionRequest::new(ws.clone()))
+                .block_task()
+                .await?
+                .session_id;
+            let done = cx
+                .send_request(PromptRequest::new(session, vec![ContentBlock::from("edit a.txt")]))
+                .block_task()
+                .await?;
+            assert_eq!(done.stop_reason, StopReason::EndTurn);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(child.wait().await.unwrap().success());
+    // Read once to show, once by the edit; the edit went to the editor.
+    assert_eq!(*reads.lock().unwrap(), [a_txt.clone(), a_txt.clone()]);
+    assert_eq!(*writes.lock().unwrap(), [(a_txt, "edited line\n".to_string())]);
+    assert_eq!(std::fs::read_to_string(ws.join("a.txt")).unwrap(), "saved line\n");
 }
