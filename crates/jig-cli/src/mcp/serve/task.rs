@@ -83,47 +83,20 @@ impl Sessions {
             approval_policy: parse::<ApprovalPolicy>(args.approval_policy.as_deref())?,
             ..CliOverrides::default()
         };
-        let (settings, env) = load_settings(&cwd, cli)?;
         let askable = elicit::supported(&ctx.peer);
-        let policy = settings.approval_policy.unwrap_or(if askable {
-            ApprovalPolicy::OnRequest
-        } else {
-            ApprovalPolicy::Never
-        });
-        let mut builder = builder(&settings, &env).workspace(&cwd).approval(policy);
-        if !askable {
-            // Tools are told at once that nobody can answer, rather than
-            // that the person declined.
-            builder = builder.nobody_to_ask();
-        }
-        if let Some(model) = args.model {
-            builder = builder.model(model);
-        }
-        let (spec, note) = builder.pick_model();
-        if let Some(note) = note {
-            eprintln!("{note}");
-        }
-        let built = builder
-            .model(spec)
-            .create()
-            .map_err(|e| format!("cannot start a session: {e}"))?;
-        let live = self.start(built, cwd).await;
+        let workspace = cwd.clone();
+        // Building loads the model and starts MCP servers: off the async threads.
+        let built = tokio::task::spawn_blocking(move || create(&workspace, cli, askable))
+            .await
+            .map_err(|e| format!("cannot start a session: {e}"))??;
+        let live = self.keep(built, cwd).await;
         let mut live = live.lock().await;
         Ok(turn(&mut live, args.prompt, ctx).await)
     }
 
     /// `reply`: the next turn of a session.
     pub async fn reply(&self, args: ReplyArgs, ctx: &RequestContext<RoleServer>) -> Result<TaskResult, Refusal> {
-        let found = self
-            .live
-            .lock()
-            .await
-            .get(&args.session_id)
-            .map(|e| Arc::clone(&e.live));
-        let live = match found {
-            Some(live) => live,
-            None => self.resume(&args.session_id).await?,
-        };
+        let live = self.find(&args.session_id).await?;
         let Ok(mut live) = live.try_lock() else {
             return Err(format!(
                 "session {} is running a turn; wait for its result, or cancel that call",
@@ -133,40 +106,27 @@ impl Sessions {
         Ok(turn(&mut live, args.prompt, ctx).await)
     }
 
-    /// The session `id` rebuilt from its rollout.
-    async fn resume(&self, id: &str) -> Result<Arc<Mutex<Live>>, Refusal> {
-        let (settings, env) = load_settings(&self.here, CliOverrides::default())?;
-        let store = SessionStore::new(&settings.home);
-        let dir = store.resolve(id).map_err(|e| format!("{e}"))?;
-        let meta = jig_core::store::read_meta(&dir).map_err(|e| format!("{e}"))?;
-        let policy = settings.approval_policy.unwrap_or(ApprovalPolicy::OnRequest);
-        let built = builder(&settings, &env)
-            .approval(policy)
-            .resume(dir)
-            .map_err(|e| format!("cannot resume session {id}: {e}"))?;
+    /// The session `id`: live in this process, else resumed from its
+    /// rollout (one resume at a time, so two calls never race for it).
+    async fn find(&self, id: &str) -> Result<Arc<Mutex<Live>>, Refusal> {
+        let mut kept = self.live.lock().await;
+        if let Some(entry) = kept.get(id) {
+            return Ok(Arc::clone(&entry.live));
+        }
+        let (here, wanted) = (self.here.clone(), id.to_owned());
+        let (built, workspace) = tokio::task::spawn_blocking(move || resume(&here, &wanted))
+            .await
+            .map_err(|e| format!("cannot resume session {id}: {e}"))??;
         let unfinished = built.session.has_unfinished_turn();
-        let live = self.start(built, PathBuf::from(meta.cwd)).await;
+        let (entry, live) = spawn(built, workspace);
         live.lock().await.unfinished = unfinished;
+        kept.insert(entry.0, entry.1);
         Ok(live)
     }
 
     /// Spawns a built session and keeps it.
-    async fn start(&self, built: Built, workspace: PathBuf) -> Arc<Mutex<Live>> {
-        for note in &built.notes {
-            eprintln!("{note}");
-        }
-        let handle = built.session.spawn();
-        let id = handle.session_id.clone();
-        let ops = handle.op_sender();
-        let live = Arc::new(Mutex::new(Live {
-            handle,
-            workspace,
-            unfinished: false,
-        }));
-        let entry = Entry {
-            ops,
-            live: Arc::clone(&live),
-        };
+    async fn keep(&self, built: Built, workspace: PathBuf) -> Arc<Mutex<Live>> {
+        let ((id, entry), live) = spawn(built, workspace);
         self.live.lock().await.insert(id, entry);
         live
     }
@@ -184,6 +144,70 @@ impl Sessions {
             while live.handle.next().await.is_some() {}
         }
     }
+}
+
+/// A new session in `cwd`, with settings and trust as `jig exec --json`
+/// resolves them there.
+fn create(cwd: &Path, cli: CliOverrides, askable: bool) -> Result<Built, Refusal> {
+    let model = cli.model.clone();
+    let (settings, env) = load_settings(cwd, cli)?;
+    let policy = settings.approval_policy.unwrap_or(if askable {
+        ApprovalPolicy::OnRequest
+    } else {
+        ApprovalPolicy::Never
+    });
+    let mut builder = builder(&settings, &env).workspace(cwd).approval(policy);
+    if !askable {
+        // Tools are told at once that nobody can answer, rather than that
+        // the person declined.
+        builder = builder.nobody_to_ask();
+    }
+    if let Some(model) = model {
+        builder = builder.model(model);
+    }
+    let (spec, note) = builder.pick_model();
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
+    builder
+        .model(spec)
+        .create()
+        .map_err(|e| format!("cannot start a session: {e}"))
+}
+
+/// The recorded session `id` and its workspace, with the settings of the
+/// server's directory `here` (where its data dir is found).
+fn resume(here: &Path, id: &str) -> Result<(Built, PathBuf), Refusal> {
+    let (settings, env) = load_settings(here, CliOverrides::default())?;
+    let store = SessionStore::new(&settings.home);
+    let dir = store.resolve(id).map_err(|e| format!("{e}"))?;
+    let meta = jig_core::store::read_meta(&dir).map_err(|e| format!("{e}"))?;
+    let policy = settings.approval_policy.unwrap_or(ApprovalPolicy::OnRequest);
+    let built = builder(&settings, &env)
+        .approval(policy)
+        .resume(dir)
+        .map_err(|e| format!("cannot resume session {id}: {e}"))?;
+    Ok((built, PathBuf::from(meta.cwd)))
+}
+
+/// Starts a built session: its map entry (by id) and the handle to lock.
+fn spawn(built: Built, workspace: PathBuf) -> ((String, Entry), Arc<Mutex<Live>>) {
+    for note in &built.notes {
+        eprintln!("{note}");
+    }
+    let handle = built.session.spawn();
+    let id = handle.session_id.clone();
+    let ops = handle.op_sender();
+    let live = Arc::new(Mutex::new(Live {
+        handle,
+        workspace,
+        unfinished: false,
+    }));
+    let entry = Entry {
+        ops,
+        live: Arc::clone(&live),
+    };
+    ((id, entry), live)
 }
 
 /// A word of `T`'s (`read-only`, `on-request`), or a refusal listing them.
