@@ -296,7 +296,7 @@ impl Server {
         let mut cmd = tokio::process::Command::new(command);
         cmd.args(args).env_clear();
         cmd.env("PATH", self.env.get("PATH").unwrap_or(DEFAULT_PATH));
-        if let Some(home) = self.env.get("HOME") {
+        if let Some(home) = self.env.get(jig_config::env::HOME) {
             cmd.env("HOME", home);
         }
         for var in env_vars {

@@ -9,6 +9,7 @@ mod layering;
 #[cfg(feature = "local")]
 mod local_sessions;
 mod loop_behaviour;
+mod mcp;
 mod redaction;
 mod resume;
 mod runtime;

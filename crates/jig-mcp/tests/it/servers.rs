@@ -29,6 +29,10 @@ async fn everything_and_filesystem_list_call_and_elicit() {
     std::fs::write(root.join("notes.txt"), "hello from the temp dir\n").unwrap();
     let mut everything = McpServerConfig::stdio("everything", npm_bin("mcp-server-everything"), vec![]);
     everything.tool_timeout = TOOL_TIMEOUT;
+    if let jig_config::McpTransport::Stdio { env, env_vars, .. } = &mut everything.transport {
+        env.insert("FROM_CONFIG".into(), "config-value".into());
+        env_vars.push("PASSED_ON".into());
+    }
     let servers = vec![
         everything,
         McpServerConfig::stdio(
@@ -86,6 +90,8 @@ async fn everything_and_filesystem_list_call_and_elicit() {
     // The server's environment holds no secret of jig's.
     let env_out = tool(tools, "everything__get-env").run(&ctx, json!({})).await.unwrap();
     assert!(env_out.output.contains("PATH"), "{}", env_out.output);
+    assert!(env_out.output.contains("config-value"), "{}", env_out.output);
+    assert!(env_out.output.contains("passed-on-value"), "{}", env_out.output);
     assert!(!env_out.output.contains("sk-test-must-not-leak"), "{}", env_out.output);
     assert!(!env_out.output.contains("OPENAI_API_KEY"), "{}", env_out.output);
 

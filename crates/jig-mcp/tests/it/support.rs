@@ -35,6 +35,7 @@ pub fn env() -> EnvSnapshot {
         }
     }
     pairs.push(("OPENAI_API_KEY".to_owned(), "sk-test-must-not-leak".to_owned()));
+    pairs.push(("PASSED_ON".to_owned(), "passed-on-value".to_owned()));
     EnvSnapshot::from_pairs(pairs)
 }
 
