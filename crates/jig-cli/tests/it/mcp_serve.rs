@@ -472,14 +472,14 @@ fn serve_http(env: &Env) -> (std::process::Child, String) {
     (child, url)
 }
 
-/// A raw POST of an `initialize` with extra headers; the status code.
-fn post_status(url: &str, headers: &str) -> u16 {
+/// A raw POST of an `initialize` to `path` with extra headers; the status code.
+fn post_status(url: &str, path: &str, headers: &str) -> u16 {
     let authority = url.trim_start_matches("http://").split('/').next().unwrap();
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"page","version":"0"}}}"#;
     let mut stream = std::net::TcpStream::connect(authority).unwrap();
     write!(
         stream,
-        "POST /mcp HTTP/1.1\r\n{headers}Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\n{headers}Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -496,10 +496,18 @@ fn mcp_serve_over_http_runs_tasks_and_turns_web_pages_away() {
     let authority = url.trim_start_matches("http://").split('/').next().unwrap().to_owned();
     // A hostile page: its own Origin, or a rebound name in Host.
     assert_eq!(
-        post_status(&url, &format!("Host: {authority}\r\nOrigin: http://evil.example\r\n")),
+        post_status(
+            &url,
+            "/mcp",
+            &format!("Host: {authority}\r\nOrigin: http://evil.example\r\n")
+        ),
         403
     );
-    assert_eq!(post_status(&url, "Host: evil.example\r\n"), 403);
+    assert_eq!(post_status(&url, "/mcp", "Host: evil.example\r\n"), 403);
+    // A page on this machine may call; MCP lives at /mcp only.
+    let local_page = format!("Host: {authority}\r\nOrigin: http://localhost:3000\r\n");
+    assert_eq!(post_status(&url, "/mcp", &local_page), 200);
+    assert_eq!(post_status(&url, "/", &format!("Host: {authority}\r\n")), 404);
     run(async {
         let transport = StreamableHttpClientTransport::from_uri(url.clone());
         let client = Client::default().serve(transport).await.unwrap();

@@ -1,6 +1,6 @@
 //! `jig mcp serve --http ADDR`: the server over streamable HTTP (rmcp's
-//! tower service, served by hyper), one MCP session per client, all sharing
-//! the jig sessions.
+//! tower service, served by hyper on the one path `/mcp`), one MCP session
+//! per client, all sharing the jig sessions.
 //!
 //! Invariant: a web page in the person's browser cannot drive it. The
 //! address must be loopback unless `--allow-remote`; the `Host` header must
@@ -20,6 +20,9 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio_util::sync::CancellationToken;
 
 use super::JigServer;
+
+/// The one path MCP is served on; any other is 404.
+const ENDPOINT: &str = "/mcp";
 
 /// Browser origins allowed to call: pages served from this machine.
 const LOOPBACK_ORIGINS: [&str; 6] = [
@@ -44,7 +47,7 @@ pub async fn serve(server: JigServer, addr: &str, allow_remote: bool) -> anyhow:
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr().context("cannot read the bound address")?;
-    eprintln!("jig mcp serve: listening on http://{bound}/mcp");
+    eprintln!("jig mcp serve: listening on http://{bound}{ENDPOINT}");
     let stop = CancellationToken::new();
     let mut config = StreamableHttpServerConfig::default()
         .with_allowed_origins(LOOPBACK_ORIGINS)
@@ -70,10 +73,21 @@ pub async fn serve(server: JigServer, addr: &str, allow_remote: bool) -> anyhow:
             _ = tokio::signal::ctrl_c() => break,
         };
         let io = hyper_util::rt::TokioIo::new(stream);
-        let service = hyper_util::service::TowerToHyperService::new(service.clone());
+        let service = service.clone();
+        let endpoint = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let service = service.clone();
+            async move {
+                if request.uri().path() != ENDPOINT {
+                    let mut response = hyper::Response::new(Default::default());
+                    *response.status_mut() = hyper::StatusCode::NOT_FOUND;
+                    return Ok::<_, std::convert::Infallible>(response);
+                }
+                Ok(service.handle(request).await)
+            }
+        });
         tokio::spawn(async move {
             let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, service)
+                .serve_connection(io, endpoint)
                 .await;
         });
     }
