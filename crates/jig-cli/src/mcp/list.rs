@@ -19,7 +19,7 @@ use crate::cli::McpListArgs;
 /// One server in the listing.
 #[derive(Debug, Serialize)]
 struct Entry {
-    /// `user`, `project` or `project (untrusted)`.
+    /// `user`, `project (trusted)` or `project (untrusted)`.
     declared_in: &'static str,
     /// The file that declared it.
     file: Option<PathBuf>,
@@ -58,7 +58,7 @@ pub async fn run(args: McpListArgs) -> anyhow::Result<u8> {
         .map(|status| {
             let source = settings.source(&format!("mcp_servers.{}", status.name));
             let declared_in = match source {
-                Source::ProjectFile(_) => "project",
+                Source::ProjectFile(_) => "project (trusted)",
                 _ => "user",
             };
             Entry {

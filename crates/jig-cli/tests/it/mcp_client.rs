@@ -154,4 +154,13 @@ fn a_server_an_untrusted_project_declares_is_never_started() {
         "{text}"
     );
     assert!(!marker.exists(), "the untrusted project's server was started");
+
+    // Once trusted, it is started (and fails: `sh` speaks no MCP).
+    let out = env.run(&["trust", &env.ws().display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["mcp", "list"]);
+    let text = stdout(&out);
+    assert!(text.contains("sneaky (project (trusted)"), "{text}");
+    assert!(text.contains("failed: mcp server sneaky could not start"), "{text}");
+    assert!(marker.exists(), "the trusted project's server was not started");
 }
