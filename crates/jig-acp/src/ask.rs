@@ -1,10 +1,11 @@
 //! jig's approval and question requests as ACP `session/request_permission`.
 //!
 //! Invariant: every request gets an answer for jig. A client that fails
-//! the request, cannot answer it, or cancels it (as it must on
-//! `session/cancel`) is taken as a refusal — `Deny` for an approval,
-//! `Declined` for a question — so a turn never waits on a client that will
-//! not answer. Questions go through request_permission only when they offer
+//! the request or cannot answer it is taken as a refusal — `Deny` for an
+//! approval, `Declined` for a question — so a turn never waits on a client
+//! that will not answer. An approval the client answers `cancelled` (as it
+//! must after `session/cancel`) is `Abort`: the command does not run and
+//! the turn stops, whichever of the cancel and the answer jig sees first. Questions go through request_permission only when they offer
 //! choices; a free-text question or a form cannot be asked there, and is
 //! declined so the model hears that nobody answered.
 
@@ -58,14 +59,15 @@ pub fn approval_options() -> Vec<PermissionOption> {
         .collect()
 }
 
-/// What the client's answer decides; anything but a chosen option is a
-/// denial.
+/// What the client's answer decides: the chosen option's decision;
+/// `Abort` for a cancelled turn; a denial for anything else.
 pub fn decision(answer: Result<RequestPermissionResponse, Error>) -> ReviewDecision {
     match answer.map(|response| response.outcome) {
         Ok(RequestPermissionOutcome::Selected(selected)) => APPROVAL
             .iter()
             .find(|(id, ..)| *id == &*selected.option_id.0)
             .map_or(ReviewDecision::Deny, |(.., decision)| *decision),
+        Ok(RequestPermissionOutcome::Cancelled) => ReviewDecision::Abort,
         Ok(_) | Err(_) => ReviewDecision::Deny,
     }
 }
@@ -189,12 +191,12 @@ mod tests {
     }
 
     #[test]
-    fn anything_but_a_known_choice_is_a_denial() {
+    fn a_failed_request_or_unknown_choice_is_a_denial_and_a_cancelled_one_stops_the_turn() {
         assert_eq!(decision(selected("bogus")), ReviewDecision::Deny);
+        assert_eq!(decision(Err(Error::method_not_found())), ReviewDecision::Deny);
         assert_eq!(
             decision(Ok(RequestPermissionResponse::new(RequestPermissionOutcome::Cancelled))),
-            ReviewDecision::Deny
+            ReviewDecision::Abort
         );
-        assert_eq!(decision(Err(Error::method_not_found())), ReviewDecision::Deny);
     }
 }

@@ -15,7 +15,7 @@ use agent_client_protocol::v1::schema::{
     CancelNotification, ClientCapabilities, ContentBlock, FileSystemCapabilities, InitializeRequest,
     ListSessionsRequest, LoadSessionRequest, McpServer, McpServerStdio, NewSessionRequest, PermissionOptionKind,
     PromptRequest, ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, SessionUpdate, StopReason,
+    RequestPermissionResponse, SelectedPermissionOutcome, SessionId, SessionNotification, SessionUpdate, StopReason,
     ToolCallContent, ToolCallStatus, ToolKind, WriteTextFileRequest, WriteTextFileResponse,
 };
 use agent_client_protocol::{Agent, ByteStreams, Client};
@@ -52,6 +52,10 @@ last_output_contains = "declined"
 [[response.tool_calls]]
 name = "shell"
 arguments = { command = "touch cancelled.txt" }
+[[response]]
+text = "Back again."
+[response.expect]
+last_output_contains = "interrupted"
 "#;
 
 /// Everything the client saw: session updates and the permission requests.
@@ -151,7 +155,7 @@ async fn an_editor_drives_permissions_cancel_and_load_over_acp() {
     let seen = Arc::new(Mutex::new(Seen::default()));
     let (on_update, on_ask) = (Arc::clone(&seen), Arc::clone(&seen));
     let ws2 = ws.clone();
-    Client
+    let session = Client
         .v1()
         .name("jig-test-client")
         .on_receive_notification(
@@ -170,8 +174,7 @@ async fn an_editor_drives_permissions_cancel_and_load_over_acp() {
             agent_client_protocol::on_receive_request!(),
         )
         .connect_with(transport, async move |cx: ConnectionTo<Agent>| {
-            script(&cx, &seen, &ws2).await;
-            Ok(())
+            Ok(script(&cx, &seen, &ws2).await)
         })
         .await
         .unwrap();
@@ -182,10 +185,49 @@ async fn an_editor_drives_permissions_cancel_and_load_over_acp() {
     assert!(ws.join("approved.txt").exists());
     assert!(!ws.join("denied.txt").exists());
     assert!(!ws.join("cancelled.txt").exists());
+
+    // The editor restarts: a fresh jig loads the session and goes on with it.
+    let mut child = spawn_jig(&env, &model, &[]);
+    let transport = ByteStreams::new(
+        child.stdin.take().unwrap().compat_write(),
+        child.stdout.take().unwrap().compat(),
+    );
+    let updates = Arc::new(Mutex::new(Vec::new()));
+    let on_update = Arc::clone(&updates);
+    let later = Arc::clone(&updates);
+    Client
+        .v1()
+        .on_receive_notification(
+            async move |n: SessionNotification, _cx| {
+                on_update.lock().unwrap().push(n);
+                Ok(())
+            },
+            agent_client_protocol::on_receive_notification!(),
+        )
+        .connect_with(transport, async |cx: ConnectionTo<Agent>| {
+            cx.send_request(InitializeRequest::new(ProtocolVersion::V1))
+                .block_task()
+                .await?;
+            cx.send_request(LoadSessionRequest::new(session.clone(), ws.clone()))
+                .block_task()
+                .await?;
+            let replayed = std::mem::take(&mut *later.lock().unwrap());
+            assert_eq!(agent_text(&replayed), "Writing notes, then two files.All done.");
+            let again = cx
+                .send_request(PromptRequest::new(session.clone(), vec![ContentBlock::from("again")]))
+                .block_task()
+                .await?;
+            assert_eq!(again.stop_reason, StopReason::EndTurn);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(child.wait().await.unwrap().success());
+    assert_eq!(agent_text(&updates.lock().unwrap()), "Back again.");
 }
 
-/// The client's side of the conversation.
-async fn script(cx: &ConnectionTo<Agent>, seen: &Mutex<Seen>, ws: &Path) {
+/// The client's side of the conversation; returns the session's id.
+async fn script(cx: &ConnectionTo<Agent>, seen: &Mutex<Seen>, ws: &Path) -> SessionId {
     let init = cx
         .send_request(InitializeRequest::new(ProtocolVersion::V1).client_capabilities(ClientCapabilities::new()))
         .block_task()
@@ -304,6 +346,7 @@ async fn script(cx: &ConnectionTo<Agent>, seen: &Mutex<Seen>, ws: &Path) {
         statuses.contains(&("touch denied.txt".to_string(), ToolCallStatus::Failed)),
         "{statuses:?}"
     );
+    session
 }
 
 const QUESTION_AND_MCP: &str = r#"
