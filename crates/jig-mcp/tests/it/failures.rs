@@ -69,7 +69,10 @@ async fn a_server_that_cannot_start_is_a_warning() {
     let mut off = flaky();
     off.name = "off".into();
     off.enabled = false;
-    let startup = McpManager::start(vec![missing, off, flaky()], &env(), &root, []).unwrap();
+    let mut only_ok = flaky();
+    only_ok.enabled_tools = Some(vec!["ok".into(), "crash".into()]);
+    only_ok.disabled_tools = vec!["crash".into()];
+    let startup = McpManager::start(vec![missing, off, only_ok], &env(), &root, []).unwrap();
     assert!(matches!(startup.servers[0].outcome, ServerOutcome::Failed { .. }));
     assert!(matches!(startup.servers[1].outcome, ServerOutcome::Disabled));
     assert!(matches!(startup.servers[2].outcome, ServerOutcome::Running { .. }));
@@ -79,7 +82,8 @@ async fn a_server_that_cannot_start_is_a_warning() {
         warnings[0].starts_with("mcp server gone could not start: cannot run `/nonexistent/mcp-server`"),
         "{warnings:?}"
     );
-    assert!(startup.tools.iter().all(|t| t.server() == "flaky"));
+    let names: Vec<&str> = startup.tools.iter().map(|t| t.name()).collect();
+    assert_eq!(names, ["flaky__ok"], "enabled_tools and disabled_tools are not applied");
 }
 
 /// Whether process `pid` is gone (or only a zombie waiting to be reaped).
