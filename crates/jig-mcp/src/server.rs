@@ -114,21 +114,28 @@ impl Server {
         let peer = conn.service.peer().clone();
         let info = peer.peer_info();
         let list = tokio::time::timeout(self.config.startup_timeout, peer.list_all_tools()).await;
-        let tools = match list {
-            Ok(Ok(tools)) => tools,
-            Ok(Err(err)) => return Err(self.error(McpError::Protocol(format!("cannot list its tools: {err}")))),
-            Err(_) => return Err(self.error(McpError::StartTimeout(self.config.startup_timeout))),
+        let failed = match list {
+            Ok(Ok(tools)) => {
+                return Ok(Started {
+                    protocol: info
+                        .as_ref()
+                        .map_or_else(|| "unknown".to_owned(), |i| i.protocol_version.to_string()),
+                    server_info: info
+                        .as_ref()
+                        .and_then(|i| i.server_info.as_ref())
+                        .map(|s| format!("{} {}", s.name, s.version)),
+                    tools,
+                });
+            }
+            Ok(Err(err)) => McpError::Protocol(format!("cannot list its tools: {err}")),
+            Err(_) => McpError::StartTimeout(self.config.startup_timeout),
         };
-        Ok(Started {
-            protocol: info
-                .as_ref()
-                .map_or_else(|| "unknown".to_owned(), |i| i.protocol_version.to_string()),
-            server_info: info
-                .as_ref()
-                .and_then(|i| i.server_info.as_ref())
-                .map(|s| format!("{} {}", s.name, s.version)),
-            tools,
-        })
+        // A server whose tools cannot be listed is no use: stop it now.
+        if let Some(old) = live.take() {
+            drop(live);
+            stop(old).await;
+        }
+        Err(self.error(failed))
     }
 
     /// Calls tool `tool` (the server's name for it) with `args`, starting
@@ -180,6 +187,11 @@ impl Server {
         match result {
             Some(Ok(result)) => Ok(result),
             Some(Err(rmcp::ServiceError::McpError(err))) => Err(self.error(McpError::Refused(err.message.to_string()))),
+            // Answers jig cannot use (a task, a request for more input)
+            // say nothing about the connection, which stays.
+            Some(Err(rmcp::ServiceError::UnexpectedResponse)) => Err(self.error(McpError::Protocol(
+                "it answered the call with something other than a result (jig does not run MCP tasks)".into(),
+            ))),
             Some(Err(err)) => {
                 self.forget(generation).await;
                 Err(self.error(McpError::Exited(self.why_closed(&err.to_string()))))
