@@ -104,6 +104,7 @@ impl Server {
     /// Starts the server (bounded by `startup_timeout_sec`) and lists its
     /// tools; a server already live is listed again.
     pub async fn start(self: &Arc<Self>) -> Result<Started, Error> {
+        let began = Instant::now();
         let mut live = self.live.lock().await;
         if live.is_none() {
             *live = Some(self.connect().await?);
@@ -113,7 +114,9 @@ impl Server {
         };
         let peer = conn.service.peer().clone();
         let info = peer.peer_info();
-        let list = tokio::time::timeout(self.config.startup_timeout, peer.list_all_tools()).await;
+        // One limit for starting and listing together.
+        let left = self.config.startup_timeout.saturating_sub(began.elapsed());
+        let list = tokio::time::timeout(left, peer.list_all_tools()).await;
         let failed = match list {
             Ok(Ok(tools)) => {
                 return Ok(Started {
