@@ -101,6 +101,8 @@ try {
       (n) => n.update.sessionUpdate === "tool_call_update" && n.update.status === "completed",
     )?.update;
     check(ended?.toolCallId === call.toolCallId, "the call completes", updates);
+    const usage = updates.find((n) => n.update.sessionUpdate === "usage_update")?.update;
+    check(usage?.used > 0 && usage?.size >= usage?.used, "usage: context used out of the window", usage);
     check(asked.length === 1 && asked[0].toolCall.toolCallId === call.toolCallId, "permission asked once, for the call", asked);
     check(existsSync(join(ws, "ts-approved.txt")), "the approved command ran");
 

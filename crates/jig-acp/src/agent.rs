@@ -44,6 +44,8 @@ pub(crate) struct Live {
     pub id: String,
     /// Its workspace.
     pub cwd: PathBuf,
+    /// Its model's context window, in tokens.
+    pub context_window: u64,
     /// Where ops go (also while a prompt holds `handle`).
     pub ops: UnboundedSender<Op>,
     /// The events; held by the prompt that follows them.
@@ -142,10 +144,12 @@ impl JigAgent {
 
     fn insert(&self, session: Session, cwd: PathBuf) -> Arc<Live> {
         let unfinished = session.has_unfinished_turn();
+        let context_window = session.context_window();
         let handle = session.spawn();
         let live = Arc::new(Live {
             id: handle.session_id.clone(),
             cwd,
+            context_window,
             ops: handle.op_sender(),
             handle: tokio::sync::Mutex::new(handle),
             cancelled: AtomicBool::new(false),

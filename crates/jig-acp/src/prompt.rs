@@ -59,7 +59,7 @@ async fn drive(
     // One prompt at a time per session: a second waits for the first.
     let mut handle = live.handle.lock().await;
     live.cancelled.store(false, Ordering::SeqCst);
-    let mut tracker = Tracker::new(live.cwd.clone());
+    let mut tracker = Tracker::new(live.cwd.clone(), live.context_window);
     let mut running = Running::Yes;
     if !live.unfinished.swap(false, Ordering::SeqCst)
         && let Some(text) = prompt.take()

@@ -12,8 +12,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use agent_client_protocol::v1::schema::{
-    ContentBlock, ContentChunk, Diff, Plan, PlanEntry, PlanEntryPriority, PlanEntryStatus, SessionUpdate, ToolCall,
-    ToolCallContent, ToolCallId, ToolCallLocation, ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields, ToolKind,
+    ContentBlock, ContentChunk, Cost, Diff, Plan, PlanEntry, PlanEntryPriority, PlanEntryStatus, SessionUpdate,
+    ToolCall, ToolCallContent, ToolCallId, ToolCallLocation, ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields,
+    ToolKind, UsageUpdate,
 };
 use jig_protocol::{Event, Item, PlanStep, Role, StepStatus, ToolStatus};
 use serde_json::Value;
@@ -22,6 +23,8 @@ use serde_json::Value;
 #[derive(Debug)]
 pub struct Tracker {
     cwd: PathBuf,
+    /// The model's context window, for usage updates.
+    context_window: u64,
     /// Calls the client has been told about, with their kind.
     announced: HashMap<String, ToolKind>,
     /// Whether the current assistant message arrived as deltas.
@@ -30,10 +33,12 @@ pub struct Tracker {
 
 impl Tracker {
     /// A tracker for a session whose workspace is `cwd` (relative paths in
-    /// tool arguments are taken from there).
-    pub fn new(cwd: impl Into<PathBuf>) -> Self {
+    /// tool arguments are taken from there) and whose model's context
+    /// window is `context_window` tokens.
+    pub fn new(cwd: impl Into<PathBuf>, context_window: u64) -> Self {
         Tracker {
             cwd: cwd.into(),
+            context_window,
             announced: HashMap::new(),
             streamed: false,
         }
@@ -85,6 +90,15 @@ impl Tracker {
             }
             Event::PlanUpdated { plan, .. } => {
                 vec![SessionUpdate::Plan(Plan::new(plan.iter().map(plan_entry).collect()))]
+            }
+            // What the context holds now: the last request and its answer.
+            Event::TokenUsage { last, cost, .. } => {
+                let used = last.input_tokens + last.output_tokens;
+                let mut usage = UsageUpdate::new(used, self.context_window);
+                if let Some(cost) = cost {
+                    usage = usage.cost(Cost::new(cost.total_usd, "USD"));
+                }
+                vec![SessionUpdate::UsageUpdate(usage)]
             }
             _ => Vec::new(),
         }
@@ -381,7 +395,7 @@ mod tests {
 
     #[test]
     fn a_streamed_message_is_not_sent_twice() {
-        let mut tracker = Tracker::new("/w");
+        let mut tracker = Tracker::new("/w", 1000);
         assert_eq!(tracker.event(&Event::AgentMessageDelta { delta: "hi".into() }).len(), 1);
         assert!(tracker.event(&Event::AgentMessage { text: "hi".into() }).is_empty());
         assert_eq!(tracker.event(&Event::AgentMessage { text: "again".into() }).len(), 1);

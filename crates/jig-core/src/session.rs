@@ -256,6 +256,11 @@ impl Session {
         self.events_rx = None;
     }
 
+    /// The model's context window in tokens, as compaction counts it.
+    pub fn context_window(&self) -> u64 {
+        self.compaction.context_window
+    }
+
     /// Has the file tools (`read_file`, `write_file`, `edit_file`) read
     /// and write text through `files` — an editor's buffers — instead of
     /// the disk. Call it before [`Session::spawn`]; sub-agents use the disk.

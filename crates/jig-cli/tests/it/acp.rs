@@ -260,6 +260,11 @@ async fn script(cx: &ConnectionTo<Agent>, seen: &Mutex<Seen>, ws: &Path) -> Sess
     assert_eq!(agent_text(&first), "Writing notes, then two files.All done.");
     assert!(first.iter().any(|n| matches!(&n.update,
         SessionUpdate::Plan(plan) if plan.entries.len() == 2 && plan.entries[0].content == "Write notes")));
+    assert!(
+        first.iter().any(|n| matches!(&n.update,
+            SessionUpdate::UsageUpdate(usage) if usage.used > 0 && usage.size >= usage.used)),
+        "usage follows each model response"
+    );
     let write = first
         .iter()
         .find_map(|n| match &n.update {
