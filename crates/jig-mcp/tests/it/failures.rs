@@ -72,12 +72,18 @@ async fn a_server_that_cannot_start_is_a_warning() {
     let mut only_ok = flaky();
     only_ok.enabled_tools = Some(vec!["ok".into(), "crash".into()]);
     only_ok.disabled_tools = vec!["crash".into()];
-    let startup = McpManager::start(vec![missing, off, only_ok], &env(), &root, []).unwrap();
+    let mut mute = McpServerConfig::stdio("mute", "sleep", vec!["600".into()]);
+    mute.startup_timeout = Duration::from_millis(300);
+    let startup = McpManager::start(vec![missing, off, only_ok, mute], &env(), &root, []).unwrap();
     assert!(matches!(startup.servers[0].outcome, ServerOutcome::Failed { .. }));
     assert!(matches!(startup.servers[1].outcome, ServerOutcome::Disabled));
     assert!(matches!(startup.servers[2].outcome, ServerOutcome::Running { .. }));
     let warnings = startup.warnings();
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(
+        warnings[1],
+        "mcp server mute did not start within 0.3s (startup_timeout_sec); the session goes on without its tools"
+    );
     assert!(
         warnings[0].starts_with("mcp server gone could not start: cannot run `/nonexistent/mcp-server`"),
         "{warnings:?}"
