@@ -30,6 +30,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::files::ClientFiles;
 use crate::{LoadSettings, Options};
 
+/// Most sessions `session/list` returns (the most recent).
+const MAX_LISTED: usize = 200;
+
 /// The agent's state: options, what the client can do, the live sessions.
 pub struct JigAgent {
     options: Options,
@@ -81,19 +84,14 @@ impl JigAgent {
         if let Ok(mut client) = self.client.lock() {
             *client = request.client_capabilities.clone();
         }
-        // jig speaks v1 only; the SDK has already turned any other request
-        // into v1 or refused it.
-        let version = if request.protocol_version < ProtocolVersion::V1 {
-            request.protocol_version
-        } else {
-            ProtocolVersion::V1
-        };
         let capabilities = AgentCapabilities::new()
             .load_session(true)
             .prompt_capabilities(PromptCapabilities::new().embedded_context(true))
             .mcp_capabilities(McpCapabilities::new().http(true))
             .session_capabilities(SessionCapabilities::new().list(SessionListCapabilities::new()));
-        InitializeResponse::new(version)
+        // jig speaks v1 only; a v1 connection of the SDK hands this handler
+        // v1 whatever version the client asked for.
+        InitializeResponse::new(ProtocolVersion::V1)
             .agent_capabilities(capabilities)
             .agent_info(Implementation::new("jig", env!("CARGO_PKG_VERSION")).title("jig".to_string()))
     }
@@ -229,8 +227,22 @@ impl JigAgent {
                 )
             })
             .collect();
-        sessions.truncate(200);
+        // The most recent first; a client pages no further than that.
+        sessions.truncate(MAX_LISTED);
         Ok(ListSessionsResponse::new(sessions))
+    }
+
+    /// Ends every live session (interrupting running turns) and waits
+    /// for each to stop: what happens when the client goes away.
+    async fn close_all(&self) {
+        let ids: Vec<String> = self
+            .sessions
+            .lock()
+            .map(|sessions| sessions.keys().cloned().collect())
+            .unwrap_or_default();
+        for id in ids {
+            self.close(&id).await;
+        }
     }
 
     fn cancel(&self, notification: &CancelNotification) {
@@ -265,8 +277,8 @@ pub async fn serve(agent: Arc<JigAgent>, transport: impl ConnectTo<Agent> + 'sta
     let on_load = Arc::clone(&agent);
     let on_list = Arc::clone(&agent);
     let on_prompt = Arc::clone(&agent);
-    let on_cancel = agent;
-    Agent
+    let on_cancel = Arc::clone(&agent);
+    let served = Agent
         .v1()
         .name("jig")
         .on_receive_request(
@@ -302,8 +314,7 @@ pub async fn serve(agent: Arc<JigAgent>, transport: impl ConnectTo<Agent> + 'sta
                         format!("no session {} here; create or load it first", request.session_id.0),
                     ));
                 };
-                let agent = Arc::clone(&on_prompt);
-                cx.spawn(crate::prompt::run(agent, live, request, responder, cx.clone()))
+                cx.spawn(crate::prompt::run(live, request, responder, cx.clone()))
             },
             agent_client_protocol::on_receive_request!(),
         )
@@ -315,5 +326,7 @@ pub async fn serve(agent: Arc<JigAgent>, transport: impl ConnectTo<Agent> + 'sta
             agent_client_protocol::on_receive_notification!(),
         )
         .connect_to(transport)
-        .await
+        .await;
+    agent.close_all().await;
+    served
 }

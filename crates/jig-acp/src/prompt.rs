@@ -20,7 +20,7 @@ use agent_client_protocol::v1::{ConnectionTo, Responder};
 use agent_client_protocol::{Client, Error};
 use jig_protocol::{Budget, Envelope, Event, Op, TurnOutcome};
 
-use crate::agent::{JigAgent, Live, internal};
+use crate::agent::{Live, internal};
 use crate::updates::Tracker;
 
 /// Where the session stands for the prompt being served.
@@ -36,24 +36,18 @@ enum Running {
 
 /// Serves `request` and responds; never fails the connection.
 pub(crate) async fn run(
-    agent: Arc<JigAgent>,
     live: Arc<Live>,
     request: PromptRequest,
     responder: Responder<PromptResponse>,
     cx: ConnectionTo<Client>,
 ) -> Result<(), Error> {
-    let result = drive(&agent, &live, request, &cx).await;
+    let result = drive(&live, request, &cx).await;
     // Fails only when the client has gone; nothing is left to tell.
     let _ = responder.respond_with_result(result);
     Ok(())
 }
 
-async fn drive(
-    _agent: &JigAgent,
-    live: &Live,
-    request: PromptRequest,
-    cx: &ConnectionTo<Client>,
-) -> Result<PromptResponse, Error> {
+async fn drive(live: &Live, request: PromptRequest, cx: &ConnectionTo<Client>) -> Result<PromptResponse, Error> {
     let session_id = request.session_id.clone();
     let mut prompt = Some(prompt_text(&request.prompt));
     // One prompt at a time per session: a second waits for the first.
