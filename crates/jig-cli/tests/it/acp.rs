@@ -528,3 +528,53 @@ async fn file_tools_read_and_write_the_editors_buffers() {
     assert_eq!(*writes.lock().unwrap(), [(a_txt, "edited line\n".to_string())]);
     assert_eq!(std::fs::read_to_string(ws.join("a.txt")).unwrap(), "saved line\n");
 }
+
+const ASKS_A_CLIENT_THAT_CANNOT_ANSWER: &str = r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "touch never.txt" }
+[[response]]
+text = "Not allowed, then."
+[response.expect]
+last_output_contains = "declined"
+"#;
+
+/// A client that cannot answer permission requests (no handler: the SDK
+/// answers method-not-found) gets the command refused, never a hung turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_cannot_answer_permissions_gets_a_refusal() {
+    let env = Env::new();
+    let model = format!(
+        "scripted:{}",
+        env.file("script.toml", ASKS_A_CLIENT_THAT_CANNOT_ANSWER).display()
+    );
+    let ws = env.ws().canonicalize().unwrap();
+    let mut child = spawn_jig(&env, &model, &[]);
+    let transport = ByteStreams::new(
+        child.stdin.take().unwrap().compat_write(),
+        child.stdout.take().unwrap().compat(),
+    );
+    Client
+        .v1()
+        .connect_with(transport, async |cx: ConnectionTo<Agent>| {
+            cx.send_request(InitializeRequest::new(ProtocolVersion::V1))
+                .block_task()
+                .await?;
+            let session = cx
+                .send_request(NewSessionRequest::new(ws.clone()))
+                .block_task()
+                .await?
+                .session_id;
+            let done = cx
+                .send_request(PromptRequest::new(session, vec![ContentBlock::from("try it")]))
+                .block_task()
+                .await?;
+            assert_eq!(done.stop_reason, StopReason::EndTurn);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(child.wait().await.unwrap().success());
+    assert!(!ws.join("never.txt").exists());
+}
