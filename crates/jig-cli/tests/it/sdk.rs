@@ -100,7 +100,6 @@ last_output_contains = "The user answered: v2"
     assert_eq!(done["outcome"]["type"], "completed");
     assert_eq!(done["last_message"], "Released as v2; noted the interjection.");
     // The end of input ends the run once the session has settled.
-    drop(send);
     drop(stdin);
     for line in lines {
         seen.push(serde_json::from_str(&line.unwrap()).unwrap());
