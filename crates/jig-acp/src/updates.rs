@@ -51,6 +51,7 @@ impl Tracker {
                 self.streamed = true;
                 vec![text_chunk(SessionUpdate::AgentMessageChunk, delta)]
             }
+            Event::AgentReasoning { text } => vec![text_chunk(SessionUpdate::AgentThoughtChunk, text)],
             Event::AgentMessage { text } => {
                 let streamed = std::mem::replace(&mut self.streamed, false);
                 if streamed || text.is_empty() {

@@ -107,7 +107,10 @@ fn human(event: &Event) -> Option<String> {
                 env!("CARGO_PKG_VERSION")
             ))
         }
-        Event::TurnStarted { .. } | Event::AgentMessageDelta { .. } | Event::TokenUsage { .. } => None,
+        Event::TurnStarted { .. }
+        | Event::AgentMessageDelta { .. }
+        | Event::AgentReasoning { .. }
+        | Event::TokenUsage { .. } => None,
         Event::AgentMessage { text } => Some(format!("\n{text}")),
         Event::ToolCallBegin { name, arguments, .. } => Some(format!("▸ {name} {}", one_line(arguments, 160))),
         Event::ToolCallEnd {

@@ -88,6 +88,13 @@ impl Recorder {
                 let delta = inner.redactor.text(&delta).into_owned();
                 inner.send(Event::AgentMessageDelta { delta });
             }
+            Event::AgentReasoning { text } => {
+                // Nor is reasoning: its item is recorded with the response.
+                self.flush()?;
+                let inner = self.lock();
+                let text = inner.redactor.text(&text).into_owned();
+                inner.send(Event::AgentReasoning { text });
+            }
             event => {
                 let mut inner = self.lock();
                 let event = inner.redactor.value(&event).into_owned();

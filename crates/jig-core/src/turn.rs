@@ -213,7 +213,14 @@ impl Session {
                         self.emit(Event::AgentMessageDelta { delta })?;
                     }
                 }
-                ResponseEvent::Reasoning(summary) => reasoning.push(summary),
+                ResponseEvent::Reasoning(summary) => {
+                    if extra.is_none() && !summary.text.is_empty() {
+                        self.emit(Event::AgentReasoning {
+                            text: summary.text.clone(),
+                        })?;
+                    }
+                    reasoning.push(summary);
+                }
                 ResponseEvent::ToolCall(call) => calls.push(call),
                 ResponseEvent::Retrying {
                     attempt,

@@ -34,6 +34,13 @@ pub enum Event {
         /// New text.
         delta: String,
     },
+    /// The model's reasoning (or its summary) for the response being
+    /// streamed, as it arrives. Not recorded as an event: the reasoning item
+    /// is, with the rest of the response.
+    AgentReasoning {
+        /// The reasoning text.
+        text: String,
+    },
     /// A complete assistant message.
     AgentMessage {
         /// The full text.

@@ -25,6 +25,7 @@ use crate::support::Env;
 
 const SCRIPT: &str = r#"
 [[response]]
+reasoning = "The notes come first."
 text = "Writing notes, then two files."
 [[response.tool_calls]]
 name = "update_plan"
@@ -258,6 +259,15 @@ async fn script(cx: &ConnectionTo<Agent>, seen: &Mutex<Seen>, ws: &Path) -> Sess
     let first: Vec<SessionNotification> = std::mem::take(&mut seen.lock().unwrap().updates);
     assert!(first.iter().all(|n| n.session_id == session));
     assert_eq!(agent_text(&first), "Writing notes, then two files.All done.");
+    // The reasoning streams live as a thought, before the message.
+    let thought = first.iter().position(|n| {
+        matches!(&n.update,
+        SessionUpdate::AgentThoughtChunk(chunk) if text(&chunk.content) == "The notes come first.")
+    });
+    let message = first
+        .iter()
+        .position(|n| matches!(&n.update, SessionUpdate::AgentMessageChunk(_)));
+    assert!(thought.is_some() && thought < message, "{first:#?}");
     assert!(first.iter().any(|n| matches!(&n.update,
         SessionUpdate::Plan(plan) if plan.entries.len() == 2 && plan.entries[0].content == "Write notes")));
     assert!(
