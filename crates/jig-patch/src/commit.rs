@@ -10,22 +10,34 @@
 //! the disk is as before unless the error is [`PatchError::RollbackFailed`],
 //! and no temporary file is left behind either way. This module must not
 //! decide what to write; it trusts the plan's paths, which were checked.
+//! With [`Buffers`] (an editor's), a new text the front-end takes is written
+//! there instead, and a rollback writes the old text back there.
 
 use std::fs::{self, File};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::PatchError;
 use crate::plan::{Change, Content};
+use crate::{Buffers, PatchError};
 
-/// Applies every change, or none of them.
-pub(crate) fn commit(changes: &[Change]) -> Result<(), PatchError> {
-    let mut done: Vec<(&Change, Vec<PathBuf>)> = Vec::new();
+/// Applies every change, or none of them; a new text `buffers` takes is
+/// written there instead of the disk.
+pub(crate) fn commit(changes: &[Change], buffers: Option<&dyn Buffers>) -> Result<(), PatchError> {
+    // Each change made: the directories it created, whether a buffer took it.
+    let mut done: Vec<(&Change, Vec<PathBuf>, bool)> = Vec::new();
     for change in changes.iter().filter(|change| !change.is_noop()) {
+        if let Some(buffers) = buffers
+            && let Some(after) = &change.after
+            && let Ok(text) = std::str::from_utf8(&after.bytes)
+            && buffers.write(&change.real, text)
+        {
+            done.push((change, Vec::new(), true));
+            continue;
+        }
         match apply(change) {
-            Ok(created_dirs) => done.push((change, created_dirs)),
-            Err(cause) => return Err(roll_back(&done, cause)),
+            Ok(created_dirs) => done.push((change, created_dirs, false)),
+            Err(cause) => return Err(roll_back(&done, cause, buffers)),
         }
     }
     Ok(())
@@ -57,10 +69,17 @@ fn apply(change: &Change) -> Result<Vec<PathBuf>, PatchError> {
 }
 
 /// Undoes `done` in reverse, returning the error to report.
-fn roll_back(done: &[(&Change, Vec<PathBuf>)], cause: PatchError) -> PatchError {
+fn roll_back(done: &[(&Change, Vec<PathBuf>, bool)], cause: PatchError, buffers: Option<&dyn Buffers>) -> PatchError {
     let mut failed = Vec::new();
-    for (change, created_dirs) in done.iter().rev() {
+    for (change, created_dirs, in_buffer) in done.iter().rev() {
+        // Old text goes back where the new text went: the buffer that took
+        // it (the disk if it will not take the old text), else the disk.
+        let to_buffer = |content: &Content| {
+            let text = std::str::from_utf8(&content.bytes).ok()?;
+            (*in_buffer && buffers?.write(&change.real, text)).then_some(())
+        };
         let restored = match &change.before {
+            Some(content) if to_buffer(content).is_some() => Ok(()),
             Some(content) => write_atomic(&change.real, content),
             None => fs::remove_file(&change.real).or_else(|error| match error.kind() {
                 io::ErrorKind::NotFound => Ok(()),
@@ -192,7 +211,7 @@ mod tests {
             change(root.join("blocker/sub/file"), None, content("never")),
         ];
 
-        let error = commit(&changes).unwrap_err();
+        let error = commit(&changes, None).unwrap_err();
 
         assert!(
             matches!(
@@ -209,6 +228,64 @@ mod tests {
         assert_eq!(listing(root), vec!["blocker", "deleted", "updated"]);
     }
 
+    /// An editor's buffers, in memory; `refuse` names paths it will not take.
+    #[derive(Default)]
+    struct Editor {
+        buffers: std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
+        refuse: Vec<PathBuf>,
+    }
+
+    impl Buffers for Editor {
+        fn read(&self, real: &Path) -> Option<String> {
+            self.buffers.lock().unwrap().get(real).cloned()
+        }
+        fn write(&self, real: &Path, text: &str) -> bool {
+            if self.refuse.iter().any(|p| p == real) {
+                return false;
+            }
+            self.buffers.lock().unwrap().insert(real.to_path_buf(), text.to_owned());
+            true
+        }
+    }
+
+    #[test]
+    fn a_buffer_takes_new_text_and_gets_the_old_text_back_when_a_later_write_fails() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        fs::write(root.join("buffered"), "disk").unwrap();
+        fs::write(root.join("on_disk"), "old").unwrap();
+        fs::write(root.join("blocker"), "a file, so no directory can be made here").unwrap();
+        let editor = Editor {
+            refuse: vec![root.join("on_disk"), root.join("blocker/sub/file")],
+            ..Editor::default()
+        };
+        let good = [
+            change(root.join("buffered"), content("unsaved"), content("patched")),
+            change(root.join("on_disk"), content("old"), content("new")),
+        ];
+        commit(&good, Some(&editor)).unwrap();
+        assert_eq!(editor.read(&root.join("buffered")).as_deref(), Some("patched"));
+        assert_eq!(
+            fs::read_to_string(root.join("buffered")).unwrap(),
+            "disk",
+            "the buffer, not the disk"
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("on_disk")).unwrap(),
+            "new",
+            "refused: the disk"
+        );
+
+        let failing = [
+            change(root.join("buffered"), content("patched"), content("again")),
+            change(root.join("on_disk"), content("new"), content("newer")),
+            change(root.join("blocker/sub/file"), None, content("never")),
+        ];
+        commit(&failing, Some(&editor)).unwrap_err();
+        assert_eq!(editor.read(&root.join("buffered")).as_deref(), Some("patched"));
+        assert_eq!(fs::read_to_string(root.join("on_disk")).unwrap(), "new");
+    }
+
     #[cfg(unix)]
     #[test]
     fn permissions_survive_an_update() {
@@ -223,7 +300,7 @@ mod tests {
             permissions,
         });
 
-        commit(&[change(path.clone(), content("old"), after)]).unwrap();
+        commit(&[change(path.clone(), content("old"), after)], None).unwrap();
 
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o751);
         assert_eq!(listing(root.path()), vec!["script.sh"]);

@@ -100,10 +100,39 @@ impl Patch {
     /// As [`apply_patch`], less the parse errors.
     pub fn apply(&self, root: &Path) -> Result<ApplySummary, PatchError> {
         let workspace = paths::Workspace::open(root)?;
-        let plan = plan::plan(self, &workspace)?;
-        commit::commit(&plan.changes)?;
+        let plan = plan::plan(self, &workspace, None)?;
+        commit::commit(&plan.changes, None)?;
         Ok(plan.summary)
     }
+
+    /// As [`Patch::apply`], but a file `buffers` holds is read from there
+    /// and its new text written there (an editor's unsaved buffer), all
+    /// files or none: a failure later in the patch writes the earlier
+    /// files' old text back the same way. Paths are checked on disk first,
+    /// exactly as for [`Patch::apply`]; deletions and files `buffers` does
+    /// not take are done on disk.
+    ///
+    /// # Errors
+    ///
+    /// As [`Patch::apply`].
+    pub fn apply_through(&self, root: &Path, buffers: &dyn Buffers) -> Result<ApplySummary, PatchError> {
+        let workspace = paths::Workspace::open(root)?;
+        let plan = plan::plan(self, &workspace, Some(buffers))?;
+        commit::commit(&plan.changes, Some(buffers))?;
+        Ok(plan.summary)
+    }
+}
+
+/// Files as a front-end holds them — an editor's buffers, which may differ
+/// from the disk — for [`Patch::apply_through`].
+pub trait Buffers {
+    /// The whole text of the file at `real` (an absolute, checked path), or
+    /// `None` to read the disk.
+    fn read(&self, real: &Path) -> Option<String>;
+
+    /// Makes `text` the whole content of the file at `real`; `false` when it
+    /// did not, and the disk is written instead.
+    fn write(&self, real: &Path, text: &str) -> bool;
 }
 
 /// A path checked to lie inside a workspace root; see [`resolve_in_workspace`].

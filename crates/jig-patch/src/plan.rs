@@ -8,8 +8,9 @@
 //! earlier ones did: adding then updating one file works, and updating a
 //! deleted file fails as it would on disk. Adding over a file, or moving onto
 //! one, replaces it; its `before` is kept, so a failed commit puts it back.
-//! Invariant: `before` is exactly what was on disk when planning read it.
-//! This module must not write.
+//! Invariant: `before` is exactly what was on disk when planning read it
+//! (or in the front-end's buffer, when [`Buffers`] held the file). This
+//! module must not write.
 
 use std::collections::HashMap;
 use std::fs::{self, Permissions};
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::edit::apply_chunks;
 use crate::parse::{Chunk, FileHunk, Patch};
 use crate::paths::{Target, Workspace};
-use crate::{ApplySummary, PatchError};
+use crate::{ApplySummary, Buffers, PatchError};
 
 /// A file's bytes and, when it came from disk, its permissions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,9 +58,10 @@ pub(crate) struct Plan {
 }
 
 /// Resolves, reads and computes every change `patch` makes under `workspace`.
-pub(crate) fn plan(patch: &Patch, workspace: &Workspace) -> Result<Plan, PatchError> {
+pub(crate) fn plan(patch: &Patch, workspace: &Workspace, buffers: Option<&dyn Buffers>) -> Result<Plan, PatchError> {
     let mut planner = Planner {
         workspace,
+        buffers,
         changes: Vec::new(),
         index: HashMap::new(),
         summary: ApplySummary::default(),
@@ -75,6 +77,7 @@ pub(crate) fn plan(patch: &Patch, workspace: &Workspace) -> Result<Plan, PatchEr
 
 struct Planner<'w> {
     workspace: &'w Workspace,
+    buffers: Option<&'w dyn Buffers>,
     changes: Vec<Change>,
     index: HashMap<PathBuf, usize>,
     summary: ApplySummary,
@@ -146,7 +149,11 @@ impl Planner<'_> {
         let index = match self.index.get(&target.real) {
             Some(&index) => index,
             None => {
-                let before = if target.exists { Some(read(target)?) } else { None };
+                let before = if target.exists {
+                    Some(read(target, self.buffers)?)
+                } else {
+                    None
+                };
                 let change = Change {
                     shown: target.shown.clone(),
                     real: target.real.clone(),
@@ -164,14 +171,18 @@ impl Planner<'_> {
     }
 }
 
-fn read(target: &Target) -> Result<Content, PatchError> {
+/// A file's content: its buffer's text when `buffers` holds it, else the disk's.
+fn read(target: &Target, buffers: Option<&dyn Buffers>) -> Result<Content, PatchError> {
     let io = |source| PatchError::Io {
         action: "read",
         path: target.shown.clone(),
         source,
     };
-    let bytes = fs::read(&target.real).map_err(io)?;
     let permissions = fs::metadata(&target.real).map_err(io)?.permissions();
+    let bytes = match buffers.and_then(|buffers| buffers.read(&target.real)) {
+        Some(text) => text.into_bytes(),
+        None => fs::read(&target.real).map_err(io)?,
+    };
     Ok(Content {
         bytes,
         permissions: Some(permissions),

@@ -2,7 +2,10 @@
 //!
 //! The tool adds nothing to the patch engine: same parser, same matching,
 //! same atomic apply and the same path checks as `jig apply-patch`, so a
-//! patch behaves identically whether a model or a person sends it.
+//! patch behaves identically whether a model or a person sends it. Where
+//! the front-end holds the files (`ToolContext::files`: an editor over ACP),
+//! the patch reads and writes its buffers (`jig_patch::Patch::apply_through`),
+//! all files or none as on disk.
 
 use std::path::PathBuf;
 
@@ -75,8 +78,28 @@ pub async fn apply_in(ctx: &ToolContext, root: PathBuf, patch: String) -> Result
             }
         }
     }
+    let files = ctx.files.clone();
     crate::blocking("apply_patch", move || {
-        jig_patch::apply_patch(&patch, &root).map_err(|err| ToolError::RespondToModel(err.to_string()))
+        let parsed = jig_patch::parse_patch(&patch);
+        let applied = parsed.and_then(|parsed| match files {
+            // An editor's buffers, where the front-end holds the files.
+            Some(files) => parsed.apply_through(&root, &Through(files.as_ref())),
+            None => parsed.apply(&root),
+        });
+        applied.map_err(|err| ToolError::RespondToModel(err.to_string()))
     })
     .await
+}
+
+/// The front-end's files ([`crate::files::FileAccess`]) as a patch's buffers.
+struct Through<'a>(&'a dyn crate::files::FileAccess);
+
+impl jig_patch::Buffers for Through<'_> {
+    fn read(&self, real: &std::path::Path) -> Option<String> {
+        self.0.read_text(real)
+    }
+
+    fn write(&self, real: &std::path::Path, text: &str) -> bool {
+        self.0.write_text(real, text)
+    }
 }

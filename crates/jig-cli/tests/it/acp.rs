@@ -539,6 +539,83 @@ async fn file_tools_read_and_write_the_editors_buffers() {
     assert_eq!(std::fs::read_to_string(ws.join("a.txt")).unwrap(), "saved line\n");
 }
 
+const PATCHED_IN_THE_EDITOR: &str = r#"
+[[response]]
+[[response.tool_calls]]
+name = "apply_patch"
+arguments = { input = """
+*** Begin Patch
+*** Update File: a.txt
+@@
+-unsaved line
++patched line
+*** End Patch
+""" }
+[[response]]
+text = "Patched."
+[response.expect]
+last_output_contains = "a.txt"
+"#;
+
+/// A patch reads the editor's buffer (its context matches only the unsaved
+/// text) and its result goes back to the editor, not the disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_applies_to_the_editors_buffer() {
+    let env = Env::new();
+    let model = format!("scripted:{}", env.file("script.toml", PATCHED_IN_THE_EDITOR).display());
+    let ws = env.ws().canonicalize().unwrap();
+    std::fs::write(ws.join("a.txt"), "saved line\n").unwrap();
+    let mut child = spawn_jig(&env, &model, &["--dialect", "generic"]);
+    let transport = ByteStreams::new(
+        child.stdin.take().unwrap().compat_write(),
+        child.stdout.take().unwrap().compat(),
+    );
+    let writes = Arc::new(Mutex::new(Vec::new()));
+    let on_write = Arc::clone(&writes);
+    Client
+        .v1()
+        .on_receive_request(
+            async move |_request: ReadTextFileRequest, responder, _cx| {
+                responder.respond(ReadTextFileResponse::new("unsaved line\n"))
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: WriteTextFileRequest, responder, _cx| {
+                on_write.lock().unwrap().push((request.path, request.content));
+                responder.respond(WriteTextFileResponse::new())
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .connect_with(transport, async |cx: ConnectionTo<Agent>| {
+            let fs = FileSystemCapabilities::new().read_text_file(true).write_text_file(true);
+            cx.send_request(
+                InitializeRequest::new(ProtocolVersion::V1).client_capabilities(ClientCapabilities::new().fs(fs)),
+            )
+            .block_task()
+            .await?;
+            let session = cx
+                .send_request(NewSessionRequest::new(ws.clone()))
+                .block_task()
+                .await?
+                .session_id;
+            let done = cx
+                .send_request(PromptRequest::new(session, vec![ContentBlock::from("patch a.txt")]))
+                .block_task()
+                .await?;
+            assert_eq!(done.stop_reason, StopReason::EndTurn);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(child.wait().await.unwrap().success());
+    assert_eq!(
+        *writes.lock().unwrap(),
+        [(ws.join("a.txt"), "patched line\n".to_string())]
+    );
+    assert_eq!(std::fs::read_to_string(ws.join("a.txt")).unwrap(), "saved line\n");
+}
+
 const ASKS_A_CLIENT_THAT_CANNOT_ANSWER: &str = r#"
 [[response]]
 [[response.tool_calls]]
