@@ -298,7 +298,10 @@ pub async fn compact(args: CompactArgs) -> anyhow::Result<u8> {
     let (settings, env) = settings(&here, None)?;
     let store = SessionStore::new(&settings.home);
     let (dir, focus) = pick_session(&store, args.last, &args.args, "FOCUS")?;
-    let mut builder = SessionBuilder::new(&settings, &env).approval(ApprovalPolicy::Never);
+    // A compaction calls no tools: no MCP server needs to start.
+    let mut builder = SessionBuilder::new(&settings, &env)
+        .approval(ApprovalPolicy::Never)
+        .without_mcp();
     if let Some(model) = args.model {
         builder = builder.model(model);
     }

@@ -138,6 +138,14 @@ impl<'a> SessionBuilder<'a> {
         self
     }
 
+    /// Starts no MCP server: for a front-end that runs no tools (`jig
+    /// compact`), so servers start only for sessions that may call them.
+    #[must_use]
+    pub fn without_mcp(mut self) -> Self {
+        self.mcp_inherited = Some(Vec::new());
+        self
+    }
+
     /// Says that nobody can answer the session's tools' questions (a
     /// script without a terminal): a tool that would ask is told so at
     /// once (its `ToolContext::host` is `None`). Approvals are not

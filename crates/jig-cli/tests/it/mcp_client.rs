@@ -164,3 +164,39 @@ fn a_server_an_untrusted_project_declares_is_never_started() {
     assert!(text.contains("failed: mcp server sneaky could not start"), "{text}");
     assert!(marker.exists(), "the trusted project's server was not started");
 }
+
+/// Servers start for sessions that may call tools: `jig exec` starts one,
+/// `jig compact` of the same session does not.
+#[test]
+fn compacting_a_session_starts_no_server() {
+    let env = Env::new();
+    let started = env.dir.path().join("started");
+    user_config(
+        &env,
+        &format!(
+            "[mcp_servers.counter]\ncommand = \"sh\"\nargs = [\"-c\", \"echo x >> {}\"]\n",
+            started.display()
+        ),
+    );
+    let script = env.file("done.toml", "[[response]]\ntext = \"Nothing to do.\"\n");
+    let model = format!("scripted:{}", script.display());
+    let out = env.run(&["exec", "--model", &model, "hi"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&started).unwrap(),
+        "x\n",
+        "exec starts the server once"
+    );
+
+    let out = env.run(&["compact", "--last"]);
+    assert!(
+        !stderr(&out).contains("mcp server counter"),
+        "compact tried the server: {}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&started).unwrap(),
+        "x\n",
+        "compact started the server"
+    );
+}
