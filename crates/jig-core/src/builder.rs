@@ -311,6 +311,9 @@ impl<'a> SessionBuilder<'a> {
             config.instructions = format!("{}\n\n{extra}", config.instructions);
         }
         let mut router = jig_dialect::router(dialect);
+        if !resolved.profile.sub_agents {
+            router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name));
+        }
         let cwd = config.cwd.clone();
         let mcp = self.attach_mcp(&mut router, &cwd, &mut notes);
         if let Some(allowed) = &self.tools_allowed {
@@ -339,6 +342,9 @@ impl<'a> SessionBuilder<'a> {
             &mut notes,
         )?;
         let mut router = jig_dialect::router(dialect);
+        if !resolved.profile.sub_agents {
+            router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name));
+        }
         let mcp = self.attach_mcp(&mut router, Path::new(&meta.cwd), &mut notes);
         let mut session = Session::resume(dir, &config, resolved.client, router)?;
         self.attach_agents(&mut session, &spec, dialect, &config, mcp);

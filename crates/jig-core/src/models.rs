@@ -99,6 +99,7 @@ fn local_model(spec: &str, name: &str, settings: &Settings, env: &EnvSnapshot) -
     let info = model.engine().info();
     let mut profile = profiles::offline(spec);
     profile.provider = "local".into();
+    profile.sub_agents = false;
     profile.model = info.name.clone();
     profile.context_window = u64::from(info.context_size);
     profile.price = Some(jig_config::PriceSettings {

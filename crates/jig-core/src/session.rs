@@ -199,6 +199,11 @@ impl Session {
         }
     }
 
+    /// The names of the tools the model is offered, in order.
+    pub fn tool_names(&self) -> Vec<&str> {
+        self.tool_specs.iter().map(|spec| spec.name.as_str()).collect()
+    }
+
     /// Session id.
     pub fn id(&self) -> &str {
         &self.meta.session_id

@@ -17,6 +17,21 @@ pub mod profiles;
 pub use jig_config::Dialect;
 use jig_tools::ToolRouter;
 
+/// The sub-agent tools' names in every dialect (generic, codex, claude),
+/// for a profile that offers none ([`profiles::Profile::sub_agents`]).
+pub const SUB_AGENT_TOOLS: &[&str] = &[
+    "spawn_agent",
+    "wait_agents",
+    "list_agents",
+    "message_agent",
+    "cancel_agent",
+    "send_input",
+    "wait_agent",
+    "resume_agent",
+    "close_agent",
+    "Agent",
+];
+
 /// The tools a dialect offers, ready for a session.
 pub fn router(dialect: Dialect) -> ToolRouter {
     match dialect {

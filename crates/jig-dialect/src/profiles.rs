@@ -30,6 +30,10 @@ pub struct Profile {
     pub reasoning_effort: Option<ReasoningEffort>,
     /// USD per million tokens, when known.
     pub price: Option<PriceSettings>,
+    /// Whether the model is offered the sub-agent tools. Off for the
+    /// embedded model: a model that small spawns agents aimlessly, and each
+    /// child's result starts another turn.
+    pub sub_agents: bool,
 }
 
 /// A model spec that names no known provider or profile.
@@ -154,6 +158,7 @@ fn family_defaults(name: &str, provider: &str, model: &str) -> Profile {
         preamble: Preamble::Brief,
         reasoning_effort: None,
         price,
+        sub_agents: true,
     }
 }
 

@@ -43,6 +43,14 @@ async fn four_sessions_share_one_local_model_and_keep_their_own_rollouts() {
             .max_turns(Some(1))
             .create()
             .unwrap();
+        // The embedded model gets the working tools but not the sub-agent
+        // ones, which a model this small spawns aimlessly.
+        let tools = built.session.tool_names();
+        assert!(tools.contains(&"shell") && tools.contains(&"apply_patch"), "{tools:?}");
+        assert!(
+            !tools.iter().any(|t| jig_dialect::SUB_AGENT_TOOLS.contains(t)),
+            "{tools:?}"
+        );
         built.session.send_events_to(sink.clone());
         let handle = built.session.spawn();
         handle.submit(Op::UserInput {
