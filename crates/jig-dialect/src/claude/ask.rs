@@ -33,16 +33,9 @@ struct QuestionArgs {
     #[serde(default)]
     header: String,
     #[serde(default)]
-    options: Vec<OptionArgs>,
+    options: Vec<QuestionOption>,
     #[serde(default)]
     multi_select: bool,
-}
-
-#[derive(Deserialize)]
-struct OptionArgs {
-    label: String,
-    #[serde(default)]
-    description: String,
 }
 
 #[async_trait::async_trait]
@@ -115,14 +108,7 @@ instead of picking an option. Use multiSelect when several answers can apply."
                 id: format!("q{}", i + 1),
                 header: q.header,
                 question: q.question,
-                options: q
-                    .options
-                    .into_iter()
-                    .map(|o| QuestionOption {
-                        label: o.label,
-                        description: o.description,
-                    })
-                    .collect(),
+                options: q.options,
                 multi_select: q.multi_select,
             })
             .collect();

@@ -30,14 +30,7 @@ struct QuestionArgs {
     header: String,
     question: String,
     #[serde(default)]
-    options: Vec<OptionArgs>,
-}
-
-#[derive(Deserialize)]
-struct OptionArgs {
-    label: String,
-    #[serde(default)]
-    description: String,
+    options: Vec<QuestionOption>,
 }
 
 #[async_trait::async_trait]
@@ -99,14 +92,7 @@ mutually exclusive options, the recommended one first. The user can also answer 
                 id: q.id,
                 header: q.header,
                 question: q.question,
-                options: q
-                    .options
-                    .into_iter()
-                    .map(|o| QuestionOption {
-                        label: o.label,
-                        description: o.description,
-                    })
-                    .collect(),
+                options: q.options,
                 multi_select: false,
             })
             .collect();
