@@ -477,16 +477,19 @@ text = "Edited."
 last_output_contains = "Edited a.txt"
 "#;
 
-/// A client that can read and write text files serves the file tools:
-/// the model reads the editor's unsaved buffer, and its edit goes back to
-/// the editor, not the disk.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn file_tools_read_and_write_the_editors_buffers() {
-    let env = Env::new();
-    let model = format!("scripted:{}", env.file("script.toml", THROUGH_THE_EDITOR).display());
+/// Runs one prompt of `script` (in `dialect`) for a client whose editor
+/// holds every file as `buffer`; returns the paths it was asked to read and
+/// the writes it received.
+async fn through_an_editor(
+    env: &Env,
+    script: &str,
+    dialect: &str,
+    prompt: &str,
+    buffer: &'static str,
+) -> (Vec<std::path::PathBuf>, Vec<(std::path::PathBuf, String)>) {
+    let model = format!("scripted:{}", env.file("script.toml", script).display());
     let ws = env.ws().canonicalize().unwrap();
-    std::fs::write(ws.join("a.txt"), "saved line\n").unwrap();
-    let mut child = spawn_jig(&env, &model, &["--dialect", "claude"]);
+    let mut child = spawn_jig(env, &model, &["--dialect", dialect]);
     let transport = ByteStreams::new(
         child.stdin.take().unwrap().compat_write(),
         child.stdout.take().unwrap().compat(),
@@ -494,13 +497,12 @@ async fn file_tools_read_and_write_the_editors_buffers() {
     let reads = Arc::new(Mutex::new(Vec::new()));
     let writes = Arc::new(Mutex::new(Vec::new()));
     let (on_read, on_write) = (Arc::clone(&reads), Arc::clone(&writes));
-    let a_txt = ws.join("a.txt");
     Client
         .v1()
         .on_receive_request(
             async move |request: ReadTextFileRequest, responder, _cx| {
                 on_read.lock().unwrap().push(request.path);
-                responder.respond(ReadTextFileResponse::new("unsaved line\n"))
+                responder.respond(ReadTextFileResponse::new(buffer))
             },
             agent_client_protocol::on_receive_request!(),
         )
@@ -524,7 +526,7 @@ async fn file_tools_read_and_write_the_editors_buffers() {
                 .await?
                 .session_id;
             let done = cx
-                .send_request(PromptRequest::new(session, vec![ContentBlock::from("edit a.txt")]))
+                .send_request(PromptRequest::new(session, vec![ContentBlock::from(prompt)]))
                 .block_task()
                 .await?;
             assert_eq!(done.stop_reason, StopReason::EndTurn);
@@ -533,9 +535,24 @@ async fn file_tools_read_and_write_the_editors_buffers() {
         .await
         .unwrap();
     assert!(child.wait().await.unwrap().success());
+    let reads = reads.lock().unwrap().clone();
+    let writes = writes.lock().unwrap().clone();
+    (reads, writes)
+}
+
+/// A client that can read and write text files serves the file tools:
+/// the model reads the editor's unsaved buffer, and its edit goes back to
+/// the editor, not the disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_tools_read_and_write_the_editors_buffers() {
+    let env = Env::new();
+    let ws = env.ws().canonicalize().unwrap();
+    std::fs::write(ws.join("a.txt"), "saved line\n").unwrap();
+    let (reads, writes) = through_an_editor(&env, THROUGH_THE_EDITOR, "claude", "edit a.txt", "unsaved line\n").await;
+    let a_txt = ws.join("a.txt");
     // Read once to show, once by the edit; the edit went to the editor.
-    assert_eq!(*reads.lock().unwrap(), [a_txt.clone(), a_txt.clone()]);
-    assert_eq!(*writes.lock().unwrap(), [(a_txt, "edited line\n".to_string())]);
+    assert_eq!(reads, [a_txt.clone(), a_txt.clone()]);
+    assert_eq!(writes, [(a_txt, "edited line\n".to_string())]);
     assert_eq!(std::fs::read_to_string(ws.join("a.txt")).unwrap(), "saved line\n");
 }
 
@@ -562,57 +579,10 @@ last_output_contains = "a.txt"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patch_applies_to_the_editors_buffer() {
     let env = Env::new();
-    let model = format!("scripted:{}", env.file("script.toml", PATCHED_IN_THE_EDITOR).display());
     let ws = env.ws().canonicalize().unwrap();
     std::fs::write(ws.join("a.txt"), "saved line\n").unwrap();
-    let mut child = spawn_jig(&env, &model, &["--dialect", "generic"]);
-    let transport = ByteStreams::new(
-        child.stdin.take().unwrap().compat_write(),
-        child.stdout.take().unwrap().compat(),
-    );
-    let writes = Arc::new(Mutex::new(Vec::new()));
-    let on_write = Arc::clone(&writes);
-    Client
-        .v1()
-        .on_receive_request(
-            async move |_request: ReadTextFileRequest, responder, _cx| {
-                responder.respond(ReadTextFileResponse::new("unsaved line\n"))
-            },
-            agent_client_protocol::on_receive_request!(),
-        )
-        .on_receive_request(
-            async move |request: WriteTextFileRequest, responder, _cx| {
-                on_write.lock().unwrap().push((request.path, request.content));
-                responder.respond(WriteTextFileResponse::new())
-            },
-            agent_client_protocol::on_receive_request!(),
-        )
-        .connect_with(transport, async |cx: ConnectionTo<Agent>| {
-            let fs = FileSystemCapabilities::new().read_text_file(true).write_text_file(true);
-            cx.send_request(
-                InitializeRequest::new(ProtocolVersion::V1).client_capabilities(ClientCapabilities::new().fs(fs)),
-            )
-            .block_task()
-            .await?;
-            let session = cx
-                .send_request(NewSessionRequest::new(ws.clone()))
-                .block_task()
-                .await?
-                .session_id;
-            let done = cx
-                .send_request(PromptRequest::new(session, vec![ContentBlock::from("patch a.txt")]))
-                .block_task()
-                .await?;
-            assert_eq!(done.stop_reason, StopReason::EndTurn);
-            Ok(())
-        })
-        .await
-        .unwrap();
-    assert!(child.wait().await.unwrap().success());
-    assert_eq!(
-        *writes.lock().unwrap(),
-        [(ws.join("a.txt"), "patched line\n".to_string())]
-    );
+    let (_, writes) = through_an_editor(&env, PATCHED_IN_THE_EDITOR, "generic", "patch a.txt", "unsaved line\n").await;
+    assert_eq!(writes, [(ws.join("a.txt"), "patched line\n".to_string())]);
     assert_eq!(std::fs::read_to_string(ws.join("a.txt")).unwrap(), "saved line\n");
 }
 
