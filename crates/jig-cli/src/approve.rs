@@ -140,49 +140,31 @@ impl Approver {
     /// Each field of a form in turn, checked against its type; an empty
     /// line skips an optional field and declines the form at a required one.
     async fn form(&mut self, schema: &serde_json::Value) -> HostAnswer {
-        let required: Vec<&str> = schema["required"]
-            .as_array()
-            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
-            .unwrap_or_default();
         let mut content = serde_json::Map::new();
-        let Some(properties) = schema["properties"].as_object() else {
-            return HostAnswer::Form {
-                content: serde_json::Value::Object(content),
-            };
-        };
-        for (name, field) in properties {
-            let title = field["title"].as_str().unwrap_or(name);
-            let kind = field["type"].as_str().unwrap_or("string");
-            let choices: Vec<&str> = field["enum"]
-                .as_array()
-                .map(|e| e.iter().filter_map(|v| v.as_str()).collect())
-                .unwrap_or_default();
-            if let Some(description) = field["description"].as_str() {
+        for field in jig_protocol::form::form_fields(schema) {
+            let title = &field.title;
+            if let Some(description) = &field.description {
                 eprintln!("  {title}: {description}");
             }
             loop {
-                let needed = if required.contains(&name.as_str()) {
-                    ", required"
-                } else {
-                    ""
-                };
-                match choices.is_empty() {
-                    true => eprint!("  {title} ({kind}{needed}): "),
-                    false => eprint!("  {title} (one of {}{needed}): ", choices.join(" | ")),
+                let needed = if field.required { ", required" } else { "" };
+                match field.choices.is_empty() {
+                    true => eprint!("  {title} ({}{needed}): ", field.kind),
+                    false => eprint!("  {title} (one of {}{needed}): ", field.choices.join(" | ")),
                 }
                 let Ok(Some(line)) = self.lines.next_line().await else {
                     return HostAnswer::Declined;
                 };
                 let line = line.trim();
                 if line.is_empty() {
-                    if needed.is_empty() {
+                    if !field.required {
                         break;
                     }
                     return HostAnswer::Declined;
                 }
-                match field_value(kind, &choices, line) {
+                match field.value(line) {
                     Ok(value) => {
-                        content.insert(name.clone(), value);
+                        content.insert(field.name.clone(), value);
                         break;
                     }
                     Err(problem) => eprintln!("  {problem}"),
@@ -253,34 +235,6 @@ fn choose(question: &Question, line: &str) -> Result<Option<Vec<String>>, String
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
-}
-
-/// `line` as a value of a form field of JSON Schema type `kind`.
-fn field_value(kind: &str, choices: &[&str], line: &str) -> Result<serde_json::Value, String> {
-    if !choices.is_empty() {
-        return match choices.contains(&line) {
-            true => Ok(line.into()),
-            false => Err(format!("answer one of {}", choices.join(", "))),
-        };
-    }
-    match kind {
-        "boolean" => match line.to_ascii_lowercase().as_str() {
-            "y" | "yes" | "true" => Ok(true.into()),
-            "n" | "no" | "false" => Ok(false.into()),
-            _ => Err("answer yes or no".into()),
-        },
-        "integer" => line
-            .parse::<i64>()
-            .map(Into::into)
-            .map_err(|_| "answer a whole number".into()),
-        "number" => line
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(serde_json::Value::Number)
-            .ok_or_else(|| "answer a number".into()),
-        _ => Ok(line.into()),
-    }
 }
 
 fn approval(request_id: &str, decision: ReviewDecision) -> Op {

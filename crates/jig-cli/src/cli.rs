@@ -6,11 +6,45 @@ use clap::{Args, Parser, Subcommand};
 
 /// jig — a coding-agent harness and agent-evaluation workbench.
 #[derive(Debug, Parser)]
-#[command(name = "jig", version, about, propagate_version = true)]
+#[command(
+    name = "jig",
+    version,
+    about,
+    propagate_version = true,
+    args_conflicts_with_subcommands = true,
+    after_help = "With no command, jig opens its terminal UI in the current directory; `jig \"task\"` starts it with a first message."
+)]
 pub struct Cli {
-    /// What to do.
+    /// What to do; none opens the terminal UI.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// The terminal UI's options (`jig [OPTIONS] [PROMPT]`).
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Run with DIR as the workspace.
+    #[arg(short = 'C', long = "cd", value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// Model as PROVIDER:NAME or a profile name (see `jig exec --help`).
+    #[arg(long, short = 'm', value_name = "PROVIDER:NAME")]
+    pub model: Option<String>,
+    /// Tool dialect, overriding the model profile's: codex, codex-legacy, claude, generic.
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: Option<jig_config::Dialect>,
+    /// When to ask before running a command: never, on-failure, on-request (default), untrusted.
+    #[arg(long, short = 'a', value_name = "POLICY")]
+    pub ask_for_approval: Option<jig_config::ApprovalPolicy>,
+    /// What commands may touch: read-only, workspace-write (default), danger-full-access.
+    #[arg(long, short = 's', value_name = "MODE")]
+    pub sandbox: Option<jig_config::SandboxMode>,
+    /// No colours (as with NO_COLOR set).
+    #[arg(long)]
+    pub no_color: bool,
+    /// A first message to send.
+    pub prompt: Option<String>,
 }
 
 /// Subcommands.
@@ -18,7 +52,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the agent on a task without interaction; the final message goes to stdout.
     Exec(ExecArgs),
-    /// Continue a recorded session: finish its unfinished turn, then run PROMPT if given.
+    /// Continue a recorded session: finish its unfinished turn, then run PROMPT if given;
+    /// with no ID on a terminal, pick one in the terminal UI.
     Resume(ResumeArgs),
     /// Compact a session's context now, with an optional FOCUS the summary must keep.
     Compact(CompactArgs),
@@ -223,7 +258,8 @@ pub struct ExecArgs {
     pub prompt: Option<String>,
 }
 
-/// `jig resume`.
+/// `jig resume`. With no ID (and no --last) on a terminal, the terminal
+/// UI opens with a session picker.
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
     /// Resume the most recently active session.

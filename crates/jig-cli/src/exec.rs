@@ -118,7 +118,7 @@ fn check_input_format(run: &RunOptions) -> anyhow::Result<()> {
 }
 
 /// A session builder with the run flags a person gave.
-fn builder<'a>(settings: &'a Settings, env: &'a EnvSnapshot, run: &RunOptions) -> SessionBuilder<'a> {
+pub(crate) fn builder<'a>(settings: &'a Settings, env: &'a EnvSnapshot, run: &RunOptions) -> SessionBuilder<'a> {
     let mut builder = SessionBuilder::new(settings, env)
         .dialect(run.dialect)
         .approval(approval_policy(settings, run.json));

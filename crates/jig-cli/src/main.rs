@@ -15,6 +15,7 @@ mod model;
 mod render;
 mod sessions;
 mod trust;
+mod tui;
 
 use std::process::ExitCode;
 
@@ -56,7 +57,10 @@ fn main() -> ExitCode {
         jig_tools::sandboxing::use_helper(exe);
     }
     let cli = Cli::parse();
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        return finish(runtime().and_then(|rt| rt.block_on(tui::open(cli.tui))));
+    };
+    let result = match command {
         Command::ApplyPatch { file } => sessions::apply_patch(file.as_deref()),
         Command::Sessions(cmd) => sessions::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
             let result = rt.block_on(async {
                 match command {
                     Command::Exec(args) => exec::exec(args).await,
+                    Command::Resume(args) if tui::wants_picker(&args) => tui::pick(tui::from_resume(args)).await,
                     Command::Resume(args) => exec::resume(args).await,
                     Command::Compact(args) => exec::compact(args).await,
                     Command::Bench(BenchCommand::Loop { turns }) => bench::agent_loop(turns).await,
@@ -106,6 +111,11 @@ fn main() -> ExitCode {
             result
         }),
     };
+    finish(result)
+}
+
+/// The exit code for a command's result; errors are printed.
+fn finish(result: anyhow::Result<u8>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -108,6 +108,7 @@ fn human(event: &Event) -> Option<String> {
             ))
         }
         Event::TurnStarted { .. }
+        | Event::UserMessage { .. }
         | Event::AgentMessageDelta { .. }
         | Event::AgentReasoning { .. }
         | Event::TokenUsage { .. } => None,

@@ -275,7 +275,7 @@ impl Session {
         self.conversation.turn_usage = TokenUsage::default();
         let start = (|| {
             if let Some(text) = input {
-                self.record_item(Item::user(text))?;
+                self.record_user_message(text)?;
             }
             if !open.is_some_and(|t| t.started) {
                 self.emit(Event::TurnStarted { turn_id })?;

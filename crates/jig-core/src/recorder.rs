@@ -136,6 +136,15 @@ impl Recorder {
         inner.send(event);
     }
 
+    /// Sends an event whose substance was just recorded another way (a
+    /// user message is recorded as its item): not written again, but sent
+    /// in order with the recorded events, at the same sync.
+    pub(crate) fn emit_unrecorded(&self, event: &Event) {
+        let mut inner = self.lock();
+        let event = inner.redactor.value(event).into_owned();
+        inner.unsent.push(event);
+    }
+
     /// Where the events go now.
     pub(crate) fn sink(&self) -> EventSink {
         self.lock().sink.clone()

@@ -304,6 +304,14 @@ impl Session {
         Ok(())
     }
 
+    /// Records a person's message as an item, and tells the front-end it
+    /// is now part of the conversation ([`Event::UserMessage`]).
+    pub(crate) fn record_user_message(&mut self, text: String) -> Result<(), CoreError> {
+        self.record_item(Item::user(text.clone()))?;
+        self.recorder.emit_unrecorded(&Event::UserMessage { text });
+        Ok(())
+    }
+
     /// Records an event (streaming deltas excepted); it reaches the
     /// front-end at the next [`Session::flush`], once it is durable. Both
     /// see it redacted.

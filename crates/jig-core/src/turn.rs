@@ -119,7 +119,7 @@ impl Session {
     /// Adds queued interjections to the conversation before the next request.
     fn deliver_inbox(&mut self) -> Result<(), Stop> {
         if let Some(text) = self.take_inbox() {
-            self.record_item(Item::user(text))?;
+            self.record_user_message(text)?;
         }
         if let Some(results) = self.agents.as_ref().and_then(|agents| agents.take_results()) {
             self.record_item(Item::user(results))?;

@@ -29,6 +29,16 @@ pub enum Event {
         /// Turn id (1-based, per session).
         turn_id: u64,
     },
+    /// A person's message entered the conversation: the one that starts a
+    /// turn, or the interjections (`Op::Interject`, or `Op::UserInput` sent
+    /// while a turn runs) delivered before the turn's next model request;
+    /// several queued ones arrive joined by a blank line, as the model sees
+    /// them. A front-end shows an interjection as pending until this comes.
+    /// Not recorded as an event: the message item is.
+    UserMessage {
+        /// The message, redacted as recorded.
+        text: String,
+    },
     /// A piece of the assistant's message as it streams.
     AgentMessageDelta {
         /// New text.

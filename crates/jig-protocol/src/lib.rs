@@ -13,6 +13,7 @@
 
 mod agent;
 mod event;
+pub mod form;
 mod item;
 mod ledger;
 mod op;

@@ -208,6 +208,20 @@ user_contains = "also update the changelog"
     std::fs::write(fx.ws().join("go"), "").unwrap();
     let (events, outcome) = until_turn_end(&mut handle).await;
     assert_eq!(outcome, TurnOutcome::Completed, "{events:#?}");
+    // Front-ends learn when it was delivered: after the tool's result, before the answer.
+    let delivered = events
+        .iter()
+        .position(|e| matches!(e, Event::UserMessage { text } if text == "also update the changelog"))
+        .expect("a user_message event for the interjection");
+    let tool_end = events
+        .iter()
+        .position(|e| matches!(e, Event::ToolCallEnd { .. }))
+        .unwrap();
+    let answer = events
+        .iter()
+        .position(|e| matches!(e, Event::AgentMessage { .. }))
+        .unwrap();
+    assert!(tool_end < delivered && delivered < answer, "{events:#?}");
 }
 
 #[tokio::test]
