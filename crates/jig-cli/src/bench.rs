@@ -32,6 +32,10 @@
 //!   `sleep S`, and waits for all, against one session doing a child's
 //!   work alone (wall against one and against the sum of N, peak RSS growth
 //!   per child, spawn overhead per child) ([`agents()`]).
+//! - `tui`: the terminal UI's start to first frame against `jig --version`,
+//!   both in a pseudo-terminal made by `script`; its idle CPU against
+//!   `sleep`; a keystroke and a frame with transcripts of 100 and 5,000
+//!   items, against each other and against one 60 Hz frame ([`tui()`]).
 
 mod agents;
 mod arguments;
@@ -45,6 +49,7 @@ mod sessions;
 mod shared_model;
 mod soak;
 mod startup;
+mod tui;
 
 pub use agents::{Side as AgentsSide, agents};
 pub use eval::eval;
@@ -53,6 +58,7 @@ pub use local::local;
 pub use search::search;
 pub use soak::soak;
 pub use startup::startup;
+pub use tui::tui;
 
 /// `jig bench sessions --sessions N`: the scripted sessions on their own
 /// runtime, then (outside any runtime, since the embedded model's blocking

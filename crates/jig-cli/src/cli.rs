@@ -43,6 +43,9 @@ pub struct TuiArgs {
     /// No colours (as with NO_COLOR set).
     #[arg(long)]
     pub no_color: bool,
+    /// Quit right after the first frame is drawn (`jig bench tui` times start-up so).
+    #[arg(long, hide = true)]
+    pub exit_after_first_frame: bool,
     /// A first message to send.
     pub prompt: Option<String>,
 }
@@ -549,6 +552,15 @@ pub enum BenchCommand {
         /// Run one side in this process and print its figures as JSON (the bench runs each side so).
         #[arg(long, hide = true, value_enum)]
         side: Option<crate::bench::AgentsSide>,
+    },
+    /// The terminal UI: start to first frame against `jig --version` (both
+    /// in a pseudo-terminal made by `script`), idle CPU against `sleep`, and
+    /// a keystroke and a frame with transcripts of 100 and 5,000 items
+    /// against each other and against one 60 Hz frame.
+    Tui {
+        /// Runs of each start-up command, interleaved.
+        #[arg(long, default_value_t = 30, value_parser = at_least_one())]
+        runs: u32,
     },
 }
 

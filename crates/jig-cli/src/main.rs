@@ -82,6 +82,7 @@ fn main() -> ExitCode {
             seconds,
             side,
         }) => bench::agents(children, seconds, side),
+        Command::Bench(BenchCommand::Tui { runs }) => bench::tui(runs),
         command => runtime().and_then(|rt| {
             let result = rt.block_on(async {
                 match command {

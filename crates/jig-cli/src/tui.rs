@@ -128,6 +128,7 @@ pub fn from_resume(args: crate::cli::ResumeArgs) -> TuiArgs {
         ask_for_approval: args.run.ask_for_approval,
         sandbox: args.run.sandbox,
         no_color: false,
+        exit_after_first_frame: false,
         prompt: None,
     }
 }
@@ -172,6 +173,7 @@ async fn run(args: TuiArgs, start: Option<Start>, prompt: Option<String>) -> any
         no_color: args.no_color,
         home: settings.home.clone(),
         cwd: cwd.clone(),
+        exit_after_first_frame: args.exit_after_first_frame,
     };
     let launcher = CliLauncher {
         settings,

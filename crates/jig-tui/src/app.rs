@@ -172,6 +172,13 @@ impl App {
         self.queued.clear();
     }
 
+    /// Shows the session `session_id` from now on (before its first event
+    /// arrives, so what is typed at once already goes to it).
+    pub fn attach(&mut self, session_id: &str) {
+        self.root = session_id.to_string();
+        self.status.session_id = session_id.to_string();
+    }
+
     /// Shows a resumed session's conversation so far.
     pub fn load_history(&mut self, items: &[Item]) {
         for item in items {

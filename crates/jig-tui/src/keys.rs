@@ -143,15 +143,16 @@ impl App {
             KeyCode::Tab => self.complete(),
             KeyCode::Enter => {
                 let chosen = menu.chosen()?;
-                if chosen.ends_with(' ') || chosen == self.composer.text().trim() {
-                    // Takes an argument, or already whole: Enter goes on as usual.
-                    if chosen.ends_with(' ') && !self.composer.text().starts_with(chosen.as_str()) {
-                        self.complete();
-                        return Some(vec![Action::SaveDraft]);
-                    }
+                if chosen.trim_end() == self.composer.text().trim() {
+                    // Typed whole: Enter sends it as usual.
+                    self.completion = None;
                     return None;
                 }
                 self.complete();
+                if chosen.ends_with(' ') {
+                    // It takes an argument: complete, and let the person type it.
+                    return Some(vec![Action::SaveDraft]);
+                }
                 return None;
             }
             _ => return None,

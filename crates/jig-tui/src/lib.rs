@@ -30,6 +30,11 @@ pub mod transcript;
 pub mod ui;
 pub mod wrap;
 
+/// The terminal libraries the TUI draws with and reads keys from, for
+/// embedders that drive an [`App`] themselves (`jig bench tui`): one
+/// version of each, never two.
+pub use {crossterm, ratatui};
+
 use std::io::{self, Stdout};
 use std::path::PathBuf;
 
@@ -62,6 +67,9 @@ pub struct Options {
     pub home: PathBuf,
     /// The working directory (whose draft is restored).
     pub cwd: PathBuf,
+    /// Quit right after the first frame is drawn (`jig bench tui` times
+    /// start-up to it); see [`Runner::exit_after_first_frame`].
+    pub exit_after_first_frame: bool,
 }
 
 /// What the TUI leaves behind when it exits.
@@ -100,6 +108,7 @@ pub async fn run(launcher: &dyn Launcher, options: Options) -> anyhow::Result<Ex
     }
     let mut terminal = enter()?;
     let mut runner = Runner::new(app, launcher, files, options.cwd.clone());
+    runner.exit_after_first_frame = options.exit_after_first_frame;
     runner.begin(options.start, options.prompt);
     let result = runner.run(&mut terminal, run::terminal_events()).await;
     leave();
@@ -127,9 +136,10 @@ fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
         stdout,
         PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
     );
-    let mut terminal = Terminal::new(CrosstermBackend::new(stdout))?;
-    terminal.clear()?;
-    Ok(terminal)
+    // Cleared directly: ratatui's `clear` asks the terminal where its cursor
+    // is, and a terminal that does not answer would stop jig from starting.
+    execute!(stdout, crossterm::terminal::Clear(crossterm::terminal::ClearType::All))?;
+    Ok(Terminal::new(CrosstermBackend::new(stdout))?)
 }
 
 /// Gives the terminal back as it was; safe to call twice.

@@ -304,6 +304,10 @@ fn form_answer(state: &InputState) -> HostAnswer {
 pub fn describe_answer(answer: &HostAnswer) -> String {
     match answer {
         HostAnswer::Text { text } => format!("Answered: {text}"),
+        HostAnswer::Answers { answers } if answers.len() == 1 => {
+            let chosen: Vec<&str> = answers.values().flatten().map(String::as_str).collect();
+            format!("Answered: {}", chosen.join(", "))
+        }
         HostAnswer::Answers { answers } => {
             let parts: Vec<String> = answers
                 .iter()

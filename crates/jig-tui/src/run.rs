@@ -11,7 +11,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crossterm::event::{Event as TermEvent, EventStream};
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
 use jig_core::SessionHandle;
 use jig_protocol::{Envelope, Op};
 use ratatui::Terminal;
@@ -75,6 +75,9 @@ pub struct Files {
 pub struct Runner<'a> {
     /// The app.
     pub app: App,
+    /// Return right after the first frame is drawn, leaving the session
+    /// unclosed (for timing start-up: `jig bench tui`); off by default.
+    pub exit_after_first_frame: bool,
     launcher: &'a dyn Launcher,
     files: Files,
     session: Option<SessionHandle>,
@@ -86,6 +89,7 @@ impl<'a> Runner<'a> {
     pub fn new(app: App, launcher: &'a dyn Launcher, files: Files, cwd: PathBuf) -> Self {
         Runner {
             app,
+            exit_after_first_frame: false,
             launcher,
             files,
             session: None,
@@ -103,13 +107,16 @@ impl<'a> Runner<'a> {
         B::Error: Send + Sync + 'static,
     {
         terminal.draw(|frame| crate::ui::draw(frame, &mut self.app))?;
+        if self.exit_after_first_frame {
+            return Ok(0);
+        }
         loop {
             let actions = tokio::select! {
                 event = input.next() => match event {
                     Some(Ok(event)) => {
                         let mut actions = self.on_terminal(event);
                         // Keys already typed are handled before the next frame.
-                        while let Some(Some(Ok(event))) = input.next().now_or_never() {
+                        while let Some(Some(Ok(event))) = ready(input.next()).await {
                             actions.extend(self.on_terminal(event));
                         }
                         actions
@@ -121,7 +128,7 @@ impl<'a> Runner<'a> {
                     match envelope {
                         Some(envelope) => {
                             self.app.on_envelope(&envelope);
-                            self.drain_session();
+                            self.drain_session().await;
                         }
                         None => self.session_ended(),
                     }
@@ -138,11 +145,11 @@ impl<'a> Runner<'a> {
     }
 
     /// Applies the session's events that are already waiting.
-    fn drain_session(&mut self) {
+    async fn drain_session(&mut self) {
         let Some(handle) = self.session.as_mut() else { return };
         let mut ended = false;
         for _ in 0..10_000 {
-            match handle.next().now_or_never() {
+            match ready(handle.next()).await {
                 Some(Some(envelope)) => self.app.on_envelope(&envelope),
                 Some(None) => {
                     ended = true;
@@ -254,6 +261,7 @@ impl<'a> Runner<'a> {
                 for note in started.notes {
                     self.app.notice(Notice::Info, note);
                 }
+                self.app.attach(&started.handle.session_id);
                 if started.running {
                     self.app.activity = crate::app::Activity::Working;
                 }
@@ -325,6 +333,17 @@ impl<'a> Runner<'a> {
 enum Flow {
     Go,
     Quit,
+}
+
+/// `future`'s output if it is ready now, polled with the task's own waker.
+/// (`now_or_never` polls with a no-op waker, which crossterm's event
+/// stream keeps: it would never wake the loop again.)
+async fn ready<F: std::future::Future>(future: F) -> Option<F::Output> {
+    tokio::select! {
+        biased;
+        output = future => Some(output),
+        () = std::future::ready(()) => None,
+    }
 }
 
 async fn next_envelope(session: &mut Option<SessionHandle>) -> Option<Envelope> {

@@ -97,6 +97,13 @@ pub fn show(name: &str, arguments: &str) -> Shown {
             }),
             None => other(name, arguments),
         },
+        "ask_user" | "request_user_input" | "AskUserQuestion" => {
+            let first = args.get("questions").and_then(|q| q.get(0)).unwrap_or(&args);
+            match first.get("question").and_then(Value::as_str) {
+                Some(question) => Shown::Other("Asked".into(), one_line(question)),
+                None => other(name, arguments),
+            }
+        }
         _ => other(name, arguments),
     }
 }

@@ -32,3 +32,4 @@ mod sdk;
 mod startup;
 mod support;
 mod trust;
+mod tui;
