@@ -204,6 +204,7 @@ impl App {
                         status: None,
                         output: String::new(),
                         duration_ms: 0,
+                        decision: None,
                     }));
                     self.tools.insert(call.call_id.clone(), index);
                 }
@@ -461,6 +462,7 @@ impl App {
                     status: None,
                     output: String::new(),
                     duration_ms: 0,
+                    decision: None,
                 }));
                 self.tools.insert(call_id.clone(), index);
             }
@@ -514,15 +516,26 @@ impl App {
     }
 
     fn decided(&mut self, request_id: &str, decision: jig_protocol::ReviewDecision) {
-        let command = self
-            .take_request(request_id)
-            .and_then(|r| r.command().map(str::to_string));
+        let request = self.take_request(request_id);
         let what = match decision {
             jig_protocol::ReviewDecision::Approve => "Approved",
             jig_protocol::ReviewDecision::ApproveForSession => "Approved for this session",
             jig_protocol::ReviewDecision::Deny => "Denied",
             jig_protocol::ReviewDecision::Abort => "Denied, and the turn stops",
         };
+        // Shown on the call's own line when it is on screen.
+        let cell = request
+            .as_ref()
+            .and_then(Request::call_id)
+            .and_then(|id| self.tools.get(id))
+            .copied();
+        if let Some(index) = cell
+            && let Some(Cell::Tool(tool)) = self.transcript.get_mut(index)
+        {
+            tool.decision = Some(what.to_string());
+            return;
+        }
+        let command = request.and_then(|r| r.command().map(str::to_string));
         let text = match command {
             Some(command) => format!("{what}: {}", crate::tools::one_line(&command)),
             None => what.to_string(),

@@ -98,6 +98,8 @@ pub struct ToolCell {
     pub output: String,
     /// How long it took.
     pub duration_ms: u64,
+    /// What the person decided when it needed approval.
+    pub decision: Option<String>,
 }
 
 impl Cell {
@@ -234,6 +236,9 @@ fn tool_lines(tool: &ToolCell, width: usize, style: &Style) -> Vec<Line<'static>
         head.push(Span::styled(format!("  {}", duration(tool.duration_ms)), theme.dim()));
     }
     let mut lines = wrap::wrap_prefixed(&Line::from(head), width, &[], &[Span::raw("    ")]);
+    if let Some(decision) = &tool.decision {
+        lines.push(Line::styled(format!("  ↳ {decision}"), theme.dim()));
+    }
     if let Shown::Edit { diff, .. } = &shown {
         lines.extend(diff_body(diff, width, style, FOLDED_DIFF_LINES));
     }

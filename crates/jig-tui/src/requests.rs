@@ -24,6 +24,8 @@ pub enum Request {
     Approval {
         /// Id to answer with.
         id: String,
+        /// The tool call waiting for it.
+        call_id: String,
         /// The command.
         command: String,
         /// Where it would run.
@@ -91,13 +93,14 @@ impl Request {
         match event {
             Event::ApprovalRequested {
                 request_id,
+                call_id,
                 command,
                 cwd,
                 reason,
                 escalation,
-                ..
             } => Some(Request::Approval {
                 id: request_id.clone(),
+                call_id: call_id.clone(),
                 command: command.clone(),
                 cwd: cwd.clone(),
                 reason: reason.clone(),
@@ -120,6 +123,14 @@ impl Request {
     pub fn id(&self) -> &str {
         match self {
             Request::Approval { id, .. } | Request::Input { id, .. } => id,
+        }
+    }
+
+    /// The tool call an approval is for.
+    pub fn call_id(&self) -> Option<&str> {
+        match self {
+            Request::Approval { call_id, .. } => Some(call_id),
+            Request::Input { .. } => None,
         }
     }
 

@@ -50,16 +50,21 @@ impl Tmux {
 
     /// Waits until the screen shows `text`; returns the screen.
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |pane| pane.contains(text))
+    }
+
+    /// Waits until the screen passes `check` (described by `what`).
+    fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
         let mut last = String::new();
         let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             wait_for(|| {
                 last = self.pane();
-                last.contains(text).then(|| last.clone())
+                check(&last).then(|| last.clone())
             })
         }));
         match found {
             Ok(pane) => pane,
-            Err(_) => panic!("the screen never showed {text:?}; it shows:\n{last}"),
+            Err(_) => panic!("the screen never showed {what}; it shows:\n{last}"),
         }
     }
 
@@ -180,7 +185,6 @@ fn a_person_drives_a_session_in_the_tui() {
     let pane = tmux.wait_for("wants to run a command");
     assert!(pane.contains("mkdir made-by-approval"), "{pane}");
     tmux.press(&["y"]);
-    tmux.wait_for("Approved: bash -lc 'mkdir made-by-approval'");
 
     // An interjection while a command runs: queued until delivered.
     tmux.wait_for("$ bash -lc 'while [ ! -f go ]");
@@ -196,9 +200,18 @@ fn a_person_drives_a_session_in_the_tui() {
     // Esc stops a long command.
     tmux.wait_for("$ bash -lc 'sleep 1000'");
     tmux.press(&["y"]);
-    tmux.wait_for("◦ Ran sleep 1000");
+    // Esc once the approval is recorded (an Esc before it would answer the
+    // modal, stopping the turn with the command denied).
+    let rollout = env.only_session().join("rollout.jsonl");
+    wait_for(|| {
+        let text = std::fs::read_to_string(&rollout).ok()?;
+        (text.matches("\"type\":\"approval_decided\"").count() == 3).then_some(())
+    });
     tmux.press(&["Escape"]);
-    tmux.wait_for("Interrupted.");
+    let pane = tmux.wait_for("Interrupted.");
+    // The decision shows under the call it was for.
+    let call = pane.find("■ Ran sleep 1000").expect("the interrupted call");
+    assert!(pane[call..].contains("↳ Approved"), "{pane}");
 
     // A slash command.
     tmux.type_text("/compact");
