@@ -389,6 +389,16 @@ pub struct EvalRunArgs {
     /// task's rubric); judge tokens and cost are kept apart from the agent's.
     #[arg(long, value_name = "MODEL")]
     pub judge: Option<String>,
+    /// Step every sample in lock-step and send each step's model requests
+    /// as one batch job (OpenAI Batch API, Anthropic Message Batches) at the
+    /// batch price, falling back to live requests for what a batch fails;
+    /// needs --model openai:MODEL or anthropic:MODEL. Every sample runs at
+    /// once (--concurrency does not apply). A batched run resumes batched.
+    #[arg(long)]
+    pub batch: bool,
+    /// Seconds between polls of a running batch.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub batch_poll: f64,
     /// Finish run RUN (id or unique prefix) without running its finished samples again.
     #[arg(long, value_name = "RUN", conflicts_with_all = ["suites", "agent", "model", "samples", "filter"])]
     pub resume: Option<String>,

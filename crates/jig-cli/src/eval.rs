@@ -16,6 +16,7 @@ use crate::cli::EvalCommand;
 use crate::{UsageError, exit};
 
 mod atif;
+mod batch;
 mod judge;
 mod report;
 mod run;

@@ -26,12 +26,15 @@
 //! - [`compare`]: two runs side by side, with paired bootstrap confidence
 //!   intervals over tasks.
 //! - [`atif`]: Harbor's Agent Trajectory Interchange Format, out and in.
+//! - [`batch`]: batch stepping (`--batch`): the run's rollouts in lock-step,
+//!   each step's model requests as one batch job at the batch price.
 //! - [`runner`]: the local runner — each sample in a private filesystem
 //!   view, the agent (jig, the task's oracle, nothing, or another CLI agent),
 //!   the verifier, hidden checks and traits, concurrently, resumable.
 #![deny(missing_docs)]
 
 pub mod atif;
+pub mod batch;
 pub mod calibrate;
 pub mod compare;
 pub mod dockerfile;

@@ -61,6 +61,9 @@ pub struct RunnerOptions {
     pub trait_options: TraitOptions,
     /// The LLM judge, when the run has one.
     pub judge: Option<Judge>,
+    /// Batch stepping (`--batch`): every sample at once, in lock-step, each
+    /// step's model requests as one batch job.
+    pub batch: Option<crate::batch::BatchOptions>,
 }
 
 /// What every sample of a run shares.
@@ -75,6 +78,8 @@ pub(crate) struct Shared {
     pub hidden: Vec<PathBuf>,
     pub trait_options: TraitOptions,
     pub judge: Option<Judge>,
+    /// The batch broker the jig agents talk to, with `--batch`.
+    pub broker: Option<crate::batch::Broker>,
 }
 
 /// One unit of work: a task and a sample index, or a task that did not load.
@@ -131,6 +136,9 @@ pub enum RunnerError {
     /// The results database failed.
     #[error(transparent)]
     Results(#[from] ResultsError),
+    /// Batch stepping could not start or keep its state.
+    #[error(transparent)]
+    Batch(#[from] crate::batch::BatchError),
     /// The run's directory could not be made.
     #[error("cannot create the run directory {}: {source}", path.display())]
     WorkDir {
@@ -220,6 +228,15 @@ pub async fn run(
         total,
         done: total - todo.len(),
     });
+    // Lock-step needs every sample running at once.
+    let (broker, concurrency) = match &options.batch {
+        Some(batch) => {
+            let keys = todo.iter().map(Planned::key);
+            let broker = crate::batch::Broker::start(batch.clone(), &options.work_dir, keys).await?;
+            (Some(broker), todo.len().max(1))
+        }
+        None => (None, options.concurrency.max(1) as usize),
+    };
     let mut hidden: Vec<PathBuf> = suites.iter().filter_map(|s| std::fs::canonicalize(s).ok()).collect();
     if let Some(evals) = options.work_dir.parent() {
         hidden.push(evals.to_path_buf());
@@ -232,10 +249,13 @@ pub async fn run(
         hidden,
         trait_options: options.trait_options.clone(),
         judge: options.judge.clone(),
+        broker,
     };
     let shared = &shared;
     let mut samples = futures::stream::iter(todo)
         .map(|unit| async move {
+            let (task, index) = unit.key();
+            let _in_lockstep = shared.broker.as_ref().map(|b| b.sample(&task, index));
             if cancel.is_cancelled() {
                 return None;
             }
@@ -244,12 +264,16 @@ pub async fn run(
                 Planned::Broken { name, index, reason } => Some(broken(name, index, reason)),
             }
         })
-        .buffer_unordered(options.concurrency.max(1) as usize);
+        .buffer_unordered(concurrency);
     while let Some(done) = samples.next().await {
         if let Some(result) = done {
             results.record_sample(run, &result)?;
             progress(Progress::Finished(Box::new(result)));
         }
+    }
+    drop(samples);
+    if let Some(broker) = &shared.broker {
+        broker.finish()?;
     }
     Ok(())
 }

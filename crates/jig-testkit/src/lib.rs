@@ -12,12 +12,18 @@
 //! each provider really sends, so tests script replies by meaning
 //! (`text`, `tool call`) instead of by hand-written JSON.
 //!
+//! [`FakeVendor`] adds both vendors' batch APIs (OpenAI Files + Batches,
+//! Anthropic Message Batches) beside their live endpoints, answering both
+//! from one model function, for `jig eval run --batch`.
+//!
 //! Panicking is how test support reports a broken test setup, so
 //! `unwrap`/`expect` are allowed here, unlike in jig's library crates.
 #![deny(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fake_server;
+pub mod fake_vendor;
 pub mod streams;
 
 pub use fake_server::{End, FakeServer, Reply, Request};
+pub use fake_vendor::FakeVendor;

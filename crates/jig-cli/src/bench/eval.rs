@@ -222,6 +222,7 @@ impl Bench {
             work_dir: runner::work_dir(&home, &run_id),
             trait_options: TraitOptions::default(),
             judge: None,
+            batch: None,
         };
         let cancel = CancellationToken::new();
         let mut samples = Vec::new();

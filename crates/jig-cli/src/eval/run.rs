@@ -105,6 +105,9 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
             if spec.judge.is_some() {
                 check_rubrics(&spec, &agent)?;
             }
+            if args.batch {
+                super::batch::resolve(&args, &spec)?;
+            }
             (results.create_run(&spec)?, spec)
         }
     };
@@ -129,6 +132,7 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
         concurrency: spec.concurrency,
         jig_exe: std::env::current_exe().context("cannot find jig's own executable")?,
         work_dir: runner::work_dir(&jig_home, &run_id),
+        batch: super::batch::options(&args, &spec, &runner::work_dir(&jig_home, &run_id))?,
         jig_home,
         trait_options: TraitOptions::default(),
         judge: spec.judge.as_deref().map(super::judge::build_judge).transpose()?,
@@ -161,10 +165,14 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
     }
     results.finish_run(&run_id, &now())?;
     let summary = results.summary(&run_id)?;
-    if args.json {
-        print_json(&results, &run_id, &summary)?;
-    } else {
-        print_summary(&summary);
+    let batch = super::batch::report(&options.work_dir)?;
+    match (&batch, args.json) {
+        (Some(batch), true) => super::batch::print_json(&results, &run_id, &summary, batch)?,
+        (None, true) => print_json(&results, &run_id, &summary)?,
+        (_, false) => print_summary(&summary),
+    }
+    if let (Some(batch), false) = (&batch, args.json) {
+        super::batch::print_report(batch);
     }
     let all_passed = summary.passed == summary.samples;
     Ok(if all_passed { exit::COMPLETED } else { exit::FAILED })

@@ -16,6 +16,7 @@ mod dialects;
 mod durability;
 mod e2e;
 mod eval_atif;
+mod eval_batch;
 mod eval_calibrate;
 mod eval_judge;
 mod eval_report;

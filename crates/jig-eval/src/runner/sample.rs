@@ -372,6 +372,8 @@ impl<'a> Sample<'a> {
         let mut binds = self.base_binds()?;
         binds.push(Bind::writable(self.path("logs/agent"), "/logs/agent"));
         let mut isolate_network = true;
+        // With `--batch`: the rollout is in the lock-step until agent() returns.
+        let mut _in_batch = None;
         let (argv, env, stdin): (Vec<OsString>, _, _) = match &self.shared.agent {
             Agent::Nop => return Ok((None, Duration::ZERO)),
             Agent::Oracle => {
@@ -418,6 +420,13 @@ impl<'a> Sample<'a> {
                 let mut env = self.environment(std::env::vars_os().collect(), &Default::default());
                 env.retain(|(k, _)| k != "JIG_HOME");
                 env.push(("JIG_HOME".into(), home.into()));
+                if let Some(broker) = &self.shared.broker {
+                    let rollout = broker.join(&self.task.name, &self.dir);
+                    let (var, url) = rollout.env();
+                    env.retain(|(k, _)| *k != var);
+                    env.push((var, url));
+                    _in_batch = Some(rollout);
+                }
                 let argv = vec![
                     self.shared.jig_exe.clone().into(),
                     "exec".into(),
