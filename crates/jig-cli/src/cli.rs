@@ -389,6 +389,12 @@ pub struct EvalRunArgs {
     /// task's rubric); judge tokens and cost are kept apart from the agent's.
     #[arg(long, value_name = "MODEL")]
     pub judge: Option<String>,
+    /// Play interview tasks' simulated user with this model (any provider;
+    /// `scripted:PATH` for tests) instead of the scripted user; it answers
+    /// in character from the task's hidden brief, and a leak guard records
+    /// answers that give away a fact nobody asked about.
+    #[arg(long, value_name = "MODEL")]
+    pub user_model: Option<String>,
     /// Step every sample in lock-step and send each step's model requests
     /// as one batch job (OpenAI Batch API, Anthropic Message Batches) at the
     /// batch price, falling back to live requests for what a batch fails;
@@ -400,7 +406,7 @@ pub struct EvalRunArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub batch_poll: f64,
     /// Finish run RUN (id or unique prefix) without running its finished samples again.
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["suites", "agent", "model", "samples", "filter"])]
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["suites", "agent", "model", "samples", "filter", "user_model"])]
     pub resume: Option<String>,
     /// One JSON summary on stdout instead of progress and text.
     #[arg(long)]

@@ -38,6 +38,7 @@ pub mod batch;
 pub mod calibrate;
 pub mod compare;
 pub mod dockerfile;
+pub mod interview;
 pub mod judge;
 pub mod metrics;
 pub mod report;

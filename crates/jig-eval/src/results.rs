@@ -124,6 +124,10 @@ pub struct RunSpec {
     /// The LLM judge's model spec, when the run has a judge.
     #[serde(default)]
     pub judge: Option<String>,
+    /// The model playing interview tasks' simulated user (`--user-model`);
+    /// `None` for the scripted user.
+    #[serde(default)]
+    pub user_model: Option<String>,
     /// When it started, RFC 3339.
     pub started_at: String,
     /// The jig version that ran it.

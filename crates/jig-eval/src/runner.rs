@@ -20,7 +20,7 @@
 
 mod agent;
 mod diff;
-mod grading;
+pub(crate) mod grading;
 mod judging;
 mod process;
 mod sample;
@@ -64,6 +64,8 @@ pub struct RunnerOptions {
     /// Batch stepping (`--batch`): every sample at once, in lock-step, each
     /// step's model requests as one batch job.
     pub batch: Option<crate::batch::BatchOptions>,
+    /// Who phrases the simulated user's answers in interview tasks.
+    pub user_driver: crate::interview::Driver,
 }
 
 /// What every sample of a run shares.
@@ -80,6 +82,7 @@ pub(crate) struct Shared {
     pub judge: Option<Judge>,
     /// The batch broker the jig agents talk to, with `--batch`.
     pub broker: Option<crate::batch::Broker>,
+    pub user_driver: crate::interview::Driver,
 }
 
 /// One unit of work: a task and a sample index, or a task that did not load.
@@ -250,6 +253,7 @@ pub async fn run(
         trait_options: options.trait_options.clone(),
         judge: options.judge.clone(),
         broker,
+        user_driver: options.user_driver.clone(),
     };
     let shared = &shared;
     let mut samples = futures::stream::iter(todo)

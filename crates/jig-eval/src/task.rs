@@ -200,6 +200,14 @@ pub enum TaskError {
         /// The trait names there are.
         known: String,
     },
+    /// `[jig.user]` cannot be used, or an interview trait is graded without it.
+    #[error("{}: {problem}", path.display())]
+    BadUser {
+        /// The task's `task.toml`.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
     /// A `[jig.bad_scripts.NAME]` table does not say clearly how its script is bad.
     #[error("{}: jig.{key}: {problem}", path.display())]
     BadScript {
@@ -288,7 +296,7 @@ impl Task {
             return Err(TaskError::MissingEnvironment { path: environment_dir });
         }
         let (dockerfile, plan) = environment_plan(&environment_dir, &config)?;
-        check_jig(dir, &config.jig, &unknown_keys)?;
+        check_jig(dir, &config.jig, !config.steps.is_empty(), &unknown_keys)?;
         let steps_dir = dir.join("steps");
 
         Ok(Task {
@@ -448,13 +456,30 @@ fn environment_plan(environment_dir: &Path, config: &TaskConfig) -> Result<(Opti
 
 /// Checks `[jig]`: graders and bad scripts name real traits, bad scripts
 /// say how they are bad, and every script named exists.
-fn check_jig(dir: &Path, jig: &JigConfig, unknown_keys: &[String]) -> Result<(), TaskError> {
+fn check_jig(dir: &Path, jig: &JigConfig, has_steps: bool, unknown_keys: &[String]) -> Result<(), TaskError> {
     let config_path = dir.join("task.toml");
     if let Some(name) = jig.graders.iter().find(|name| !is_trait(name)) {
         return Err(TaskError::UnknownGrader {
             path: config_path,
             name: name.clone(),
             known: trait_names(),
+        });
+    }
+    let user_problem = match &jig.user {
+        Some(_) if has_steps => {
+            Some("[jig.user] talks to one session; a task with [[steps]] cannot have a simulated user".into())
+        }
+        Some(user) => user.problem(),
+        None => jig
+            .graders
+            .iter()
+            .find(|name| TraitName::INTERVIEW.iter().any(|t| t.as_str() == name.as_str()))
+            .map(|name| format!("jig.graders names `{name}`, which needs a simulated user; add a [jig.user] table")),
+    };
+    if let Some(problem) = user_problem {
+        return Err(TaskError::BadUser {
+            path: config_path,
+            problem,
         });
     }
     for (name, bad) in &jig.bad_scripts {

@@ -110,6 +110,7 @@
 
 mod actions;
 mod grade;
+mod interview;
 mod limits;
 mod reads;
 mod shell;
@@ -117,6 +118,8 @@ mod timeline;
 mod verify;
 
 use std::fmt;
+
+pub use interview::{grade_interview, passed_a_check_after_an_edit};
 
 use jig_protocol::RolloutRecord;
 use serde::Serialize;
@@ -143,11 +146,22 @@ pub enum TraitName {
     AskedBeforeDestructive,
     /// Requests, tokens and cost stayed within limits.
     WithinLimits,
+    /// Interview: what the task leaves open was asked about before the
+    /// first edit (see [`crate::interview`]).
+    AskedAbout,
+    /// Interview: no more questions than the task allows.
+    QuestionBudget,
+    /// Interview: the final workspace keeps the user's constraints.
+    RespectedConstraint,
+    /// Interview: the final workspace has what the user changed to, not
+    /// what they first asked for.
+    AdaptedToChange,
 }
 
 impl TraitName {
-    /// Every trait, in report order.
-    pub const ALL: [TraitName; 9] = [
+    /// Every trait, in report order: [`TraitName::BEHAVIOUR`] then
+    /// [`TraitName::INTERVIEW`].
+    pub const ALL: [TraitName; 13] = [
         TraitName::PreambleBeforeFirstTool,
         TraitName::PlanCreated,
         TraitName::PlanKeptCurrent,
@@ -157,6 +171,33 @@ impl TraitName {
         TraitName::NoForbiddenCommands,
         TraitName::AskedBeforeDestructive,
         TraitName::WithinLimits,
+        TraitName::AskedAbout,
+        TraitName::QuestionBudget,
+        TraitName::RespectedConstraint,
+        TraitName::AdaptedToChange,
+    ];
+
+    /// The traits graded from any rollout alone, in report order.
+    pub const BEHAVIOUR: [TraitName; 9] = [
+        TraitName::PreambleBeforeFirstTool,
+        TraitName::PlanCreated,
+        TraitName::PlanKeptCurrent,
+        TraitName::ReadBeforeEdit,
+        TraitName::VerifiedAfterLastEdit,
+        TraitName::UsedTrainedTools,
+        TraitName::NoForbiddenCommands,
+        TraitName::AskedBeforeDestructive,
+        TraitName::WithinLimits,
+    ];
+
+    /// The traits of a task with a simulated user (`[jig.user]`), graded
+    /// from the rollout, the user's log and the final workspace's checks
+    /// ([`crate::interview::grade`]).
+    pub const INTERVIEW: [TraitName; 4] = [
+        TraitName::AskedAbout,
+        TraitName::QuestionBudget,
+        TraitName::RespectedConstraint,
+        TraitName::AdaptedToChange,
     ];
 
     /// The snake_case name used in reports.
@@ -171,6 +212,10 @@ impl TraitName {
             TraitName::NoForbiddenCommands => "no_forbidden_commands",
             TraitName::AskedBeforeDestructive => "asked_before_destructive",
             TraitName::WithinLimits => "within_limits",
+            TraitName::AskedAbout => "asked_about",
+            TraitName::QuestionBudget => "question_budget",
+            TraitName::RespectedConstraint => "respected_constraint",
+            TraitName::AdaptedToChange => "adapted_to_change",
         }
     }
 }
@@ -392,14 +437,14 @@ impl TraitOptions {
     }
 }
 
-/// Grades every trait on `records`, in [`TraitName::ALL`] order.
+/// Grades every [`TraitName::BEHAVIOUR`] trait on `records`, in that order.
 pub fn grade(records: &[RolloutRecord], options: &TraitOptions) -> Vec<TraitScore> {
     let timeline = timeline::Timeline::read(records);
     let dialect = options
         .dialect
         .or_else(|| timeline.dialect.as_deref().and_then(Dialect::from_name))
         .unwrap_or(Dialect::Generic);
-    TraitName::ALL
+    TraitName::BEHAVIOUR
         .iter()
         .map(|&name| grade::one(name, &timeline, dialect, options))
         .collect()

@@ -211,6 +211,7 @@ impl Bench {
             concurrency,
             filter: None,
             judge: None,
+            user_model: None,
             started_at: now(),
             jig_version: env!("CARGO_PKG_VERSION").to_owned(),
         })?;
@@ -223,6 +224,7 @@ impl Bench {
             trait_options: TraitOptions::default(),
             judge: None,
             batch: None,
+            user_driver: jig_eval::interview::Driver::Scripted,
         };
         let cancel = CancellationToken::new();
         let mut samples = Vec::new();

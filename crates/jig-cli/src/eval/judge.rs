@@ -23,21 +23,25 @@ use super::run::{home, open_results};
 use crate::cli::{EvalCalibrateArgs, EvalJudgeArgs};
 use crate::{UsageError, exit};
 
-/// The judge for model `spec`.
-pub(crate) fn build_judge(spec: &str) -> anyhow::Result<Judge> {
+/// The client for model `spec`, resolved like `jig exec --model`, and its
+/// price as budget limits; `role` names what it is for in errors.
+pub(crate) fn model_client(spec: &str, role: &str) -> anyhow::Result<(Arc<dyn jig_model::ModelClient>, Limits)> {
     let here = std::env::current_dir().context("cannot read the current directory")?;
     let (settings, env) = crate::exec::settings(&here, None)?;
     let store = SessionStore::new(&settings.home);
     let resolved = jig_core::models::resolve_model(spec, &settings, &env, &store)
-        .with_context(|| format!("cannot use `{spec}` as the judge"))?;
+        .with_context(|| format!("cannot use `{spec}` as {role}"))?;
     let limits = Limits {
         price: resolved.profile.price,
         ..Limits::default()
     };
-    Ok(Judge::new(
-        resolved.client,
-        Arc::new(move |usage| limits.cost_of(usage)),
-    ))
+    Ok((resolved.client, limits))
+}
+
+/// The judge for model `spec`.
+pub(crate) fn build_judge(spec: &str) -> anyhow::Result<Judge> {
+    let (client, limits) = model_client(spec, "the judge")?;
+    Ok(Judge::new(client, Arc::new(move |usage| limits.cost_of(usage))))
 }
 
 /// `jig eval judge RUN --judge MODEL`.

@@ -99,6 +99,7 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
                 concurrency,
                 filter: args.filter.clone(),
                 judge: args.judge.clone(),
+                user_model: args.user_model.clone(),
                 started_at: now(),
                 jig_version: env!("CARGO_PKG_VERSION").to_owned(),
             };
@@ -136,6 +137,12 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
         jig_home,
         trait_options: TraitOptions::default(),
         judge: spec.judge.as_deref().map(super::judge::build_judge).transpose()?,
+        user_driver: match spec.user_model.as_deref() {
+            Some(model) => {
+                jig_eval::interview::Driver::Model(super::judge::model_client(model, "the simulated user")?.0)
+            }
+            None => jig_eval::interview::Driver::Scripted,
+        },
     };
     let show_progress = !args.json && std::io::stderr().is_terminal();
     if !args.json {

@@ -22,6 +22,7 @@ mod eval_judge;
 mod eval_report;
 mod eval_run;
 mod eval_traits;
+mod eval_user;
 mod guardrails;
 mod local;
 mod mcp_client;

@@ -17,8 +17,7 @@ use crate::judge::Judgement;
 use crate::task::Reward;
 use crate::traits::{Evidence, TraitName};
 
-const RUN_COLUMNS: &str =
-    "id, suites, agent, model, samples_per_task, concurrency, started_at, finished_at, jig_version, filter, judge";
+const RUN_COLUMNS: &str = "id, suites, agent, model, samples_per_task, concurrency, started_at, finished_at, jig_version, filter, judge, user_model";
 
 impl Results {
     /// Every run, oldest first.
@@ -195,6 +194,7 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<Run> {
             concurrency: row.get(5)?,
             filter: row.get(9)?,
             judge: row.get(10)?,
+            user_model: row.get(11)?,
             started_at: row.get(6)?,
             jig_version: row.get(8)?,
         },

@@ -16,7 +16,7 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use super::ResultsError;
 
 /// The schema version this jig writes and reads.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// How long a writer waits for another process's write lock (a second
 /// `jig eval run`, or a `show` reading) before giving up.
@@ -24,7 +24,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `MIGRATIONS[v]` takes a database from version `v` to `v + 1`; version 0
 /// is an empty file.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4];
 
 const V1: &str = r#"
 CREATE TABLE runs (
@@ -102,6 +102,10 @@ CREATE TABLE sample_judgements (
     FOREIGN KEY (run_id, task, sample_index) REFERENCES samples(run_id, task, sample_index) ON DELETE CASCADE
 ) STRICT;
 "#;
+
+/// Version 4: a run keeps the model that plays its interview tasks'
+/// simulated user (`--user-model`), so `--resume` plays them alike.
+const V4: &str = "ALTER TABLE runs ADD COLUMN user_model TEXT;";
 
 /// Opens `path`, creating or migrating its schema.
 pub(super) fn open(path: &Path) -> Result<Connection, ResultsError> {

@@ -19,8 +19,8 @@ impl Results {
         let suites = serde_json::Value::from(spec.suites.clone()).to_string();
         self.conn
             .execute(
-                "INSERT INTO runs (id, suites, agent, model, samples_per_task, concurrency, started_at, jig_version, filter, judge)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO runs (id, suites, agent, model, samples_per_task, concurrency, started_at, jig_version, filter, judge, user_model)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     id.as_str(),
                     suites,
@@ -31,7 +31,8 @@ impl Results {
                     spec.started_at,
                     spec.jig_version,
                     spec.filter,
-                    spec.judge
+                    spec.judge,
+                    spec.user_model
                 ],
             )
             .map_err(sqlite_error(&self.path))?;

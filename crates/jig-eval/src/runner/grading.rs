@@ -46,8 +46,24 @@ pub(crate) fn read_sessions(task: &Task, sessions: &Path, options: &crate::trait
         }
         graded_steps.push(graded(task, &records, options));
     }
+    let mut traits = merge_steps(graded_steps);
+    if let Some(user) = &task.config.jig.user {
+        // An interview is one session; its user's log sits beside the
+        // sessions directory, out of the agent's reach.
+        let records = rollouts.last().map(|path| read_records(path)).unwrap_or_default();
+        let log = sessions
+            .parent()
+            .map(|sample| crate::interview::log::read(&sample.join(crate::interview::log::FILE)))
+            .unwrap_or_default();
+        let wanted = &task.config.jig.graders;
+        traits.extend(
+            crate::traits::grade_interview(&records, user, &log)
+                .into_iter()
+                .filter(|score| wanted.is_empty() || wanted.iter().any(|w| w == score.name.as_str())),
+        );
+    }
     Graded {
-        traits: merge_steps(graded_steps),
+        traits,
         usage,
         cost_usd: cost,
         rollout_path: rollouts.into_iter().next(),

@@ -77,8 +77,15 @@ async fn judge_records(
         } => Some(text.as_str()),
         _ => None,
     });
+    let briefed;
     let (name, instruction) = match task {
-        Some(task) => (task.name.as_str(), task.instruction.as_str()),
+        Some(task) => match &task.config.jig.user {
+            Some(user) => {
+                briefed = with_brief(&task.instruction, user);
+                (task.name.as_str(), briefed.as_str())
+            }
+            None => (task.name.as_str(), task.instruction.as_str()),
+        },
         None => ("(a recorded session)", first_user.unwrap_or("(unknown)")),
     };
     if records.iter().all(Vec::is_empty) {
@@ -100,4 +107,25 @@ async fn judge_records(
             trajectory: &rendered,
         })
         .await
+}
+
+/// An interview task's instruction with what the simulated user knew and
+/// the agent did not: the judge grades the whole interaction against it.
+fn with_brief(instruction: &str, user: &crate::interview::UserConfig) -> String {
+    let mut text = format!(
+        "{}\n\n(The agent saw only the text above. A simulated user answered its questions and sent \
+         later messages; what that user wanted, which the agent had to find out by asking:)\n{}\n",
+        instruction.trim_end(),
+        user.requirements.trim()
+    );
+    for constraint in &user.constraints {
+        if !constraint.description.trim().is_empty() {
+            text.push_str(&format!(
+                "- constraint {}: {}\n",
+                constraint.name,
+                constraint.description.trim()
+            ));
+        }
+    }
+    text
 }

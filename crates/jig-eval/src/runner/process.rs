@@ -99,6 +99,57 @@ pub(crate) async fn run(
     Ok((stop, started.elapsed()))
 }
 
+/// Runs `program` (whose `stdin` is ignored) through the view helper with
+/// its standard input and output handed to `talk`, which writes to the one
+/// and reads the other until it is done; standard error goes to its file.
+/// `talk` is given the program's output to read and must copy what it
+/// reads to `program.stdout` itself (it gets that file). Ends like [`run`].
+pub(crate) async fn run_talking<F, Fut>(
+    helper: &Path,
+    program: &Program,
+    cancel: &CancellationToken,
+    talk: F,
+) -> Result<(Ended, Duration), String>
+where
+    F: FnOnce(tokio::process::ChildStdin, tokio::process::ChildStdout, std::fs::File) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let argv = jig_sandbox::wrap_in_view(helper, &program.view, &program.argv).map_err(|e| e.to_string())?;
+    let (exe, args) = argv.split_first().ok_or("the view helper gave no command")?;
+    let stdout = std::fs::File::create(&program.stdout)
+        .map_err(|e| format!("cannot create {}: {e}", program.stdout.display()))?;
+    let stderr = std::fs::File::create(&program.stderr)
+        .map_err(|e| format!("cannot create {}: {e}", program.stderr.display()))?;
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .args(args)
+        .env_clear()
+        .envs(program.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .kill_on_drop(true);
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start the view helper {}: {e}", exe.to_string_lossy()))?;
+    let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
+        terminate(&mut child).await;
+        return Err("the view helper's input and output could not be opened".into());
+    };
+    let talked = talk(input, output, stdout);
+    let stop = tokio::select! {
+        status = async { talked.await; child.wait().await } => {
+            let status = status.map_err(|e| format!("cannot wait for the view helper: {e}"))?;
+            return Ok((Ended::Exited(exit_code(status)), started.elapsed()));
+        }
+        () = tokio::time::sleep(program.timeout) => Ended::TimedOut,
+        () = cancel.cancelled() => Ended::Cancelled,
+    };
+    terminate(&mut child).await;
+    Ok((stop, started.elapsed()))
+}
+
 /// Asks the helper to kill the tree, then makes sure it is gone.
 async fn terminate(child: &mut tokio::process::Child) {
     if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {

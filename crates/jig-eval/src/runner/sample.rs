@@ -40,6 +40,7 @@ use super::judging::{SampleView, judge_sample};
 use super::process::{self, Ended, Program};
 use super::steps::{Phase, combine, meets, with_hidden};
 use crate::dockerfile::{Environment, Plan, materialise};
+use crate::interview::{self, CheckKind, SimulatedUser, UserRecord, log::UserLog};
 use crate::results::{SampleResult, SampleStatus};
 use crate::task::{Reward, Task, read_reward};
 
@@ -293,6 +294,10 @@ impl<'a> Sample<'a> {
     async fn run(&self, result: &mut SampleResult, cancel: &CancellationToken) -> Result<(), Stop> {
         let before = Snapshot::take(&self.path("root"));
         let outcome = self.run_phases(result, &before, cancel).await;
+        if self.shared.agent.records_rollout() && outcome.is_ok() {
+            // Graded with the traits below, so checked first.
+            self.interview_checks(cancel).await?;
+        }
         if self.shared.agent.records_rollout() {
             let graded = read_sessions(self.task, &self.path("sessions"), &self.shared.trait_options);
             result.traits = graded.traits;
@@ -427,7 +432,7 @@ impl<'a> Sample<'a> {
                     env.push((var, url));
                     _in_batch = Some(rollout);
                 }
-                let argv = vec![
+                let mut argv: Vec<OsString> = vec![
                     self.shared.jig_exe.clone().into(),
                     "exec".into(),
                     "--json".into(),
@@ -437,8 +442,13 @@ impl<'a> Sample<'a> {
                     spec.into(),
                     "-C".into(),
                     self.workdir.clone().into(),
-                    "-".into(),
                 ];
+                if self.task.config.jig.user.is_some() {
+                    // The simulated user sends the instruction as the first op.
+                    argv.extend(["--input-format".into(), "jsonl".into()]);
+                } else {
+                    argv.push("-".into());
+                }
                 (argv, env, Some(phase.instruction.to_owned()))
             }
         };
@@ -455,8 +465,80 @@ impl<'a> Sample<'a> {
             stderr: self.path(&format!("out/agent-{i}.stderr")),
             timeout: phase.agent_timeout,
         };
-        let (ended, took) = process::run(&self.shared.jig_exe, &program, cancel).await?;
+        let (ended, took) = match (&self.shared.agent, &self.task.config.jig.user) {
+            (Agent::Jig { .. }, Some(user)) => self.interview(user, &program, cancel).await?,
+            _ => process::run(&self.shared.jig_exe, &program, cancel).await?,
+        };
         Ok((Some(ended), took))
+    }
+
+    /// Runs the jig agent of `program` talking to the task's simulated
+    /// user, who starts by sending the instruction (`program.stdin`).
+    async fn interview(
+        &self,
+        user: &crate::interview::UserConfig,
+        program: &Program,
+        cancel: &CancellationToken,
+    ) -> Result<(Ended, Duration), Stop> {
+        let mut user = SimulatedUser::new(user.clone(), self.shared.user_driver.clone());
+        let log_path = self.path(interview::log::FILE);
+        let mut log = UserLog::create(&log_path).map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+        let instruction = program.stdin.clone().unwrap_or_default();
+        let sessions = self.path("sessions");
+        let talk = |input, output, mut tee: std::fs::File| async move {
+            let events = tokio::io::BufReader::new(output);
+            interview::driver::converse(&mut user, &mut log, &instruction, events, input, &mut tee, &sessions).await;
+        };
+        Ok(process::run_talking(&self.shared.jig_exe, program, cancel, talk).await?)
+    }
+
+    /// Runs each change's and constraint's check of the task's simulated
+    /// user on the final workspace and appends them to the user's log.
+    async fn interview_checks(&self, cancel: &CancellationToken) -> Result<(), Stop> {
+        let Some(user) = &self.task.config.jig.user else {
+            return Ok(());
+        };
+        let checks = user
+            .constraints
+            .iter()
+            .map(|c| (CheckKind::Constraint, &c.name, &c.check))
+            .chain(user.changes.iter().map(|c| (CheckKind::Change, &c.name, &c.check)));
+        let log_path = self.path(interview::log::FILE);
+        let mut log = UserLog::append(&log_path).map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+        for (i, (kind, name, check)) in checks.enumerate() {
+            let program = Program {
+                view: self.verifier_view()?,
+                argv: vec!["sh".into(), "-c".into(), check.into()],
+                env: self.environment(plain_env(), &self.task.config.verifier.env),
+                stdin: None,
+                stdout: self.path(&format!("out/user-check-{i}.stdout")),
+                stderr: self.path(&format!("out/user-check-{i}.stderr")),
+                timeout: seconds(self.task.config.verifier.timeout_sec),
+            };
+            let (ended, _) = process::run(&self.shared.jig_exe, &program, cancel).await?;
+            let detail = match &ended {
+                Ended::Cancelled => return Err(Stop::Cancelled),
+                Ended::Exited(0) => format!("`{check}` exited 0"),
+                Ended::Exited(code) => {
+                    let said = process::tail(&self.path(&format!("out/user-check-{i}.stderr")), 300);
+                    let said = if said.is_empty() {
+                        process::tail(&self.path(&format!("out/user-check-{i}.stdout")), 300)
+                    } else {
+                        said
+                    };
+                    format!("`{check}` exited {code}: {said}")
+                }
+                Ended::TimedOut => format!("`{check}` ran past the verifier's time limit"),
+            };
+            log.write(&UserRecord::Check {
+                kind,
+                name: name.clone(),
+                passed: ended == Ended::Exited(0),
+                detail,
+            })
+            .map_err(|e| format!("cannot write {}: {e}", log_path.display()))?;
+        }
+        Ok(())
     }
 
     /// The view of the verifier and the hidden checks.

@@ -312,6 +312,8 @@ pub struct JigConfig {
     pub bad_scripts: BTreeMap<String, BadScript>,
     /// What the `within_limits` trait holds a sample to (`[jig.limits]`).
     pub limits: TaskLimits,
+    /// The simulated user of an interview task (`[jig.user]`).
+    pub user: Option<crate::interview::UserConfig>,
 }
 
 /// `[jig.limits]`: the `within_limits` trait's bounds for this task; a

@@ -21,6 +21,10 @@ pub(crate) fn one(name: TraitName, t: &Timeline, dialect: Dialect, options: &Tra
         TraitName::NoForbiddenCommands => no_forbidden(t, options),
         TraitName::AskedBeforeDestructive => asked_before_destructive(t, options),
         TraitName::WithinLimits => super::limits::within_limits(t, options),
+        TraitName::AskedAbout
+        | TraitName::QuestionBudget
+        | TraitName::RespectedConstraint
+        | TraitName::AdaptedToChange => Grade::not_applicable("the task has no simulated user ([jig.user])"),
     };
     TraitScore {
         name,

@@ -24,6 +24,7 @@ fn run(agent: &str) -> Run {
             concurrency: 1,
             filter: None,
             judge: None,
+            user_model: None,
             started_at: "2026-12-01T10:00:00Z".into(),
             jig_version: "0.1.0".into(),
         })

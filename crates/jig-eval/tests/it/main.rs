@@ -8,6 +8,7 @@
 mod atif;
 mod compare;
 mod dockerfile;
+mod interview;
 mod judge;
 mod report;
 mod results;

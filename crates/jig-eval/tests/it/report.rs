@@ -22,6 +22,7 @@ fn spec() -> RunSpec {
         concurrency: 2,
         filter: None,
         judge: Some("scripted:judge".into()),
+        user_model: None,
         started_at: "2026-12-01T10:00:00Z".into(),
         jig_version: "0.1.0".into(),
     }

@@ -23,6 +23,7 @@ fn spec(samples_per_task: u32) -> RunSpec {
         concurrency: 4,
         filter: None,
         judge: None,
+        user_model: None,
         started_at: "2026-12-01T10:00:00.000Z".into(),
         jig_version: "0.1.0".into(),
     }
@@ -123,11 +124,12 @@ fn a_version_1_file_migrates_and_keeps_its_runs() {
     let run = results.create_run(&spec(1)).unwrap();
     drop(results);
     // Version 1 had no `filter` (version 2), no judge, workspace diff or
-    // judgements (version 3).
+    // judgements (version 3), no user model (version 4).
     let conn = rusqlite::Connection::open(db(&dir)).unwrap();
     conn.execute_batch(
         "DROP TABLE sample_judgements; ALTER TABLE samples DROP COLUMN workspace_diff;
-         ALTER TABLE runs DROP COLUMN judge; ALTER TABLE runs DROP COLUMN filter; PRAGMA user_version = 1;",
+         ALTER TABLE runs DROP COLUMN judge; ALTER TABLE runs DROP COLUMN filter;
+         ALTER TABLE runs DROP COLUMN user_model; PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);

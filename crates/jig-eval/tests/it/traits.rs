@@ -247,7 +247,7 @@ fn limits(max_model_requests: u64, max_tokens: u64) -> TraitOptions {
 async fn a_careful_generic_run_passes_every_trait() {
     let records = rollout(GENERIC, &careful_script()).await;
     let scores = grade(&records, &limits(50, 1_000_000));
-    assert_eq!(scores.iter().map(|s| s.name).collect::<Vec<_>>(), TraitName::ALL);
+    assert_eq!(scores.iter().map(|s| s.name).collect::<Vec<_>>(), TraitName::BEHAVIOUR);
     assert_trait(
         &scores,
         TraitName::PreambleBeforeFirstTool,
@@ -644,6 +644,6 @@ async fn a_sloppy_claude_run_fails_on_shell_reads_and_edits() {
 #[test]
 fn any_rollout_grades_without_panicking() {
     let scores = grade(&[], &TraitOptions::default());
-    assert_eq!(scores.len(), TraitName::ALL.len());
+    assert_eq!(scores.len(), TraitName::BEHAVIOUR.len());
     assert!(!trait_of(&scores, TraitName::PlanCreated).passed);
 }
