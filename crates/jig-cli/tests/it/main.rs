@@ -18,6 +18,7 @@ mod e2e;
 mod eval_atif;
 mod eval_batch;
 mod eval_calibrate;
+mod eval_interview;
 mod eval_judge;
 mod eval_report;
 mod eval_run;
