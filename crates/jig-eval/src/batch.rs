@@ -54,10 +54,11 @@
 //! live and gives the time rollouts spent waiting on batch jobs, the wall
 //! time batching added; it is written to `RUN_DIR/batch/report.json`.
 //!
-//! Limits: a task's agent timeout includes the time its requests wait on
-//! batches (raise `timeout_sec` for real batch latencies); every sample of
-//! the run runs at once (lock-step needs them all), whatever `--concurrency`
-//! says.
+//! Time limits: a task's agent timeout does not run while its requests are
+//! held (waiting for the step, or in a batch job that may take the vendor's
+//! 24 hours): the runner extends the deadline by [`AgentGuard::held`]. Every
+//! sample of the run runs at once (lock-step needs them all), whatever
+//! `--concurrency` says.
 //!
 //! Hand-written on purpose: the multipart body of the OpenAI file upload
 //! (two fields; reqwest's `multipart` feature would add `mime_guess` and its
@@ -275,6 +276,13 @@ pub struct AgentGuard {
 }
 
 impl AgentGuard {
+    /// How long this agent's requests have been held for steps (the
+    /// lock-step and the batch jobs) so far; the runner does not count it
+    /// against the agent's time limit.
+    pub fn held(&self) -> Duration {
+        self.shared.held(&self.token)
+    }
+
     /// The variable and value that point the agent at the broker.
     pub fn env(&self) -> (std::ffi::OsString, std::ffi::OsString) {
         let vendor = self.shared.options.vendor;

@@ -8,6 +8,7 @@
 //! module is pure state; [`super::step`] acts on what it decides.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 /// What a rollout is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,10 @@ struct Rollout {
     answered: u32,
     /// The shape and number of the last answered request, to know a retry of it.
     last: Option<(String, u32)>,
+    /// Since when its request has been held (waiting or in a step).
+    held_since: Option<Instant>,
+    /// Time its earlier requests were held.
+    held_before: Duration,
 }
 
 impl Rollout {
@@ -41,7 +46,29 @@ impl Rollout {
             state,
             answered: 0,
             last: None,
+            held_since: None,
+            held_before: Duration::ZERO,
         }
+    }
+
+    /// Moves to `state`, keeping the clock of the time held.
+    fn set(&mut self, state: State) {
+        let held = |state| matches!(state, State::Waiting | State::InStep);
+        match (held(self.state), held(state)) {
+            (false, true) => self.held_since = Some(Instant::now()),
+            (true, false) => {
+                if let Some(since) = self.held_since.take() {
+                    self.held_before += since.elapsed();
+                }
+            }
+            _ => {}
+        }
+        self.state = state;
+    }
+
+    /// Time its requests have been held so far.
+    fn held(&self) -> Duration {
+        self.held_before + self.held_since.map_or(Duration::ZERO, |since| since.elapsed())
     }
 }
 
@@ -82,7 +109,7 @@ impl<T> Lockstep<T> {
             .rollouts
             .entry(token.to_owned())
             .or_insert_with(|| Rollout::new(State::Running));
-        rollout.state = State::Running;
+        rollout.set(State::Running);
     }
 
     /// A rollout's agent ended; a request it left waiting is dropped.
@@ -97,9 +124,16 @@ impl<T> Lockstep<T> {
 
     fn set_out(&mut self, token: &str, state: State) {
         if let Some(rollout) = self.rollouts.get_mut(token) {
-            rollout.state = state;
+            rollout.set(state);
         }
         self.waiting.retain(|held| held.token != token);
+    }
+
+    /// How long `token`'s requests have been held for steps so far: time
+    /// its agent spent waiting on the lock-step and on batch jobs, which
+    /// does not count against its time limit.
+    pub(crate) fn held(&self, token: &str) -> Duration {
+        self.rollouts.get(token).map_or(Duration::ZERO, Rollout::held)
     }
 
     /// Whether `token` is a rollout of the run.
@@ -125,7 +159,7 @@ impl<T> Lockstep<T> {
     pub(crate) fn hold(&mut self, held: Held<T>) {
         self.waiting.retain(|other| other.token != held.token);
         if let Some(rollout) = self.rollouts.get_mut(&held.token) {
-            rollout.state = State::Waiting;
+            rollout.set(State::Waiting);
         }
         self.waiting.push(held);
     }
@@ -136,7 +170,7 @@ impl<T> Lockstep<T> {
             rollout.answered = rollout.answered.max(n + 1);
             rollout.last = Some((shape.to_owned(), n));
             if matches!(rollout.state, State::InStep | State::Waiting) {
-                rollout.state = State::Running;
+                rollout.set(State::Running);
             }
         }
     }
@@ -147,7 +181,7 @@ impl<T> Lockstep<T> {
         if let Some(rollout) = self.rollouts.get_mut(token)
             && rollout.state == State::InStep
         {
-            rollout.state = State::Running;
+            rollout.set(State::Running);
         }
     }
 
@@ -166,7 +200,7 @@ impl<T> Lockstep<T> {
         }
         for held in &self.waiting {
             if let Some(rollout) = self.rollouts.get_mut(&held.token) {
-                rollout.state = State::InStep;
+                rollout.set(State::InStep);
             }
         }
         Some(std::mem::take(&mut self.waiting))
@@ -186,6 +220,22 @@ mod tests {
             shape: format!("s{n}"),
             reply: (),
         }
+    }
+
+    #[test]
+    fn the_time_held_runs_only_while_a_request_waits_or_is_in_a_step() {
+        let mut lock: Lockstep = Lockstep::default();
+        lock.expect("a".into());
+        lock.join("a");
+        assert_eq!(lock.held("a"), Duration::ZERO);
+        lock.hold(held("a", 0));
+        let step = lock.take_step().unwrap();
+        assert_eq!(step.len(), 1);
+        lock.answered("a", 0, "s0");
+        // Answered: the clock stopped, so reading it twice gives one value.
+        let after = lock.held("a");
+        assert_eq!(lock.held("a"), after);
+        assert_eq!(lock.held("unknown"), Duration::ZERO);
     }
 
     #[test]

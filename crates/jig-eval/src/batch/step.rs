@@ -100,6 +100,11 @@ impl Shared {
         locked(&self.lock).join(token);
     }
 
+    /// How long `token`'s requests have been held for steps so far.
+    pub(crate) fn held(&self, token: &str) -> std::time::Duration {
+        locked(&self.lock).held(token)
+    }
+
     pub(crate) fn left(self: &Arc<Self>, token: &str) {
         let step = {
             let mut lock = locked(&self.lock);

@@ -214,13 +214,23 @@ impl<W: AsyncWrite + Unpin> Talk<'_, W> {
     }
 }
 
+/// Words that end in a period without ending a sentence.
+const ABBREVIATIONS: [&str; 6] = ["e.g", "i.e", "etc", "vs", "cf", "approx"];
+
 /// The sentences of `message` that end with a question mark, joined; `None`
 /// when it asks nothing.
 pub fn questions_in(message: &str) -> Option<String> {
     let mut questions = Vec::new();
     let mut start = 0;
-    for (i, c) in message.char_indices() {
-        if matches!(c, '.' | '!' | '?' | '\n') {
+    let mut chars = message.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        // A sentence ends at a line break, or at `.`, `!` or `?` before a
+        // space or the end: `settings.py` and `e.g.` inside a question do
+        // not cut it.
+        let at_break = chars.peek().is_none_or(|(_, next)| next.is_whitespace());
+        let word = message[start..i].rsplit(char::is_whitespace).next().unwrap_or_default();
+        let abbreviation = c == '.' && ABBREVIATIONS.contains(&word.to_lowercase().as_str());
+        if c == '\n' || (matches!(c, '.' | '!' | '?') && at_break && !abbreviation) {
             let sentence = message[start..=i].trim();
             if c == '?' && sentence.len() > 1 {
                 questions.push(sentence.trim_start_matches(['-', '*', ' ']).to_owned());
@@ -256,5 +266,9 @@ mod tests {
             Some("Which format do you want?".into())
         );
         assert_eq!(questions_in("?"), None);
+        assert_eq!(
+            questions_in("Done. Should settings.py keep parse_line, e.g. for the importer?"),
+            Some("Should settings.py keep parse_line, e.g. for the importer?".into())
+        );
     }
 }

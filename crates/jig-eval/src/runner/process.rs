@@ -56,6 +56,7 @@ pub(crate) async fn run(
     helper: &Path,
     program: &Program,
     cancel: &CancellationToken,
+    paused: Paused<'_>,
 ) -> Result<(Ended, Duration), String> {
     let argv = jig_sandbox::wrap_in_view(helper, &program.view, &program.argv).map_err(|e| e.to_string())?;
     let (exe, args) = argv.split_first().ok_or("the view helper gave no command")?;
@@ -77,6 +78,7 @@ pub(crate) async fn run(
         .stderr(stderr)
         .kill_on_drop(true);
     let started = Instant::now();
+    let clock = tokio::time::Instant::now();
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start the view helper {}: {e}", exe.to_string_lossy()))?;
@@ -92,7 +94,7 @@ pub(crate) async fn run(
             let status = status.map_err(|e| format!("cannot wait for the view helper: {e}"))?;
             return Ok((Ended::Exited(exit_code(status)), started.elapsed()));
         }
-        () = tokio::time::sleep(program.timeout) => Ended::TimedOut,
+        () = time_limit(clock, program.timeout, paused) => Ended::TimedOut,
         () = cancel.cancelled() => Ended::Cancelled,
     };
     terminate(&mut child).await;
@@ -108,6 +110,7 @@ pub(crate) async fn run_talking<F, Fut>(
     helper: &Path,
     program: &Program,
     cancel: &CancellationToken,
+    paused: Paused<'_>,
     talk: F,
 ) -> Result<(Ended, Duration), String>
 where
@@ -130,6 +133,7 @@ where
         .stderr(stderr)
         .kill_on_drop(true);
     let started = Instant::now();
+    let clock = tokio::time::Instant::now();
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start the view helper {}: {e}", exe.to_string_lossy()))?;
@@ -143,11 +147,33 @@ where
             let status = status.map_err(|e| format!("cannot wait for the view helper: {e}"))?;
             return Ok((Ended::Exited(exit_code(status)), started.elapsed()));
         }
-        () = tokio::time::sleep(program.timeout) => Ended::TimedOut,
+        () = time_limit(clock, program.timeout, paused) => Ended::TimedOut,
         () = cancel.cancelled() => Ended::Cancelled,
     };
     terminate(&mut child).await;
     Ok((stop, started.elapsed()))
+}
+
+/// Time a program spent waiting on something outside it that must not
+/// count against its limit (its model requests held for a batch step),
+/// read as it grows.
+pub(crate) type Paused<'a> = &'a (dyn Fn() -> Duration + Sync);
+
+/// Nothing paused the clock.
+pub(crate) const NEVER_PAUSED: Paused<'static> = &|| Duration::ZERO;
+
+/// Returns once `limit` of running time has passed since `started`, not
+/// counting what `paused` reports: the deadline moves by each pause, read
+/// again at every wake-up (a pause still going on moves it further, so a
+/// long one costs a few wake-ups, not a poll).
+async fn time_limit(started: tokio::time::Instant, limit: Duration, paused: Paused<'_>) {
+    loop {
+        let due = started + limit + paused();
+        tokio::time::sleep_until(due).await;
+        if tokio::time::Instant::now() >= started + limit + paused() {
+            return;
+        }
+    }
 }
 
 /// Asks the helper to kill the tree, then makes sure it is gone.
@@ -170,4 +196,30 @@ pub(crate) fn tail(path: &Path, limit: usize) -> String {
     let bytes = std::fs::read(path).unwrap_or_default();
     let start = bytes.len().saturating_sub(limit);
     String::from_utf8_lossy(&bytes[start..]).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use super::time_limit;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_moves_the_deadline_by_its_length() {
+        let paused_ms = AtomicU64::new(0);
+        let paused = || Duration::from_millis(paused_ms.load(Ordering::SeqCst));
+        let limit = time_limit(tokio::time::Instant::now(), Duration::from_secs(10), &paused);
+        tokio::pin!(limit);
+        tokio::time::advance(Duration::from_secs(9)).await;
+        assert!(futures::poll!(&mut limit).is_pending());
+        // The program was held for 5 s: its limit is now at 15 s.
+        paused_ms.store(5_000, Ordering::SeqCst);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(futures::poll!(&mut limit).is_pending());
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert!(futures::poll!(&mut limit).is_pending());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(futures::poll!(&mut limit).is_ready());
+    }
 }

@@ -465,9 +465,16 @@ impl<'a> Sample<'a> {
             stderr: self.path(&format!("out/agent-{i}.stderr")),
             timeout: phase.agent_timeout,
         };
+        // Time held for a batch step is not the agent's running time.
+        let held = || {
+            _in_batch
+                .as_ref()
+                .map_or(Duration::ZERO, |guard: &crate::batch::AgentGuard| guard.held())
+        };
+        let paused: process::Paused<'_> = &held;
         let (ended, took) = match (&self.shared.agent, &self.task.config.jig.user) {
-            (Agent::Jig { .. }, Some(user)) => self.interview(user, &program, cancel).await?,
-            _ => process::run(&self.shared.jig_exe, &program, cancel).await?,
+            (Agent::Jig { .. }, Some(user)) => self.interview(user, &program, cancel, paused).await?,
+            _ => process::run(&self.shared.jig_exe, &program, cancel, paused).await?,
         };
         Ok((Some(ended), took))
     }
@@ -479,6 +486,7 @@ impl<'a> Sample<'a> {
         user: &crate::interview::UserConfig,
         program: &Program,
         cancel: &CancellationToken,
+        paused: process::Paused<'_>,
     ) -> Result<(Ended, Duration), Stop> {
         let mut user = SimulatedUser::new(user.clone(), self.shared.user_driver.clone());
         let log_path = self.path(interview::log::FILE);
@@ -489,7 +497,7 @@ impl<'a> Sample<'a> {
             let events = tokio::io::BufReader::new(output);
             interview::driver::converse(&mut user, &mut log, &instruction, events, input, &mut tee, &sessions).await;
         };
-        Ok(process::run_talking(&self.shared.jig_exe, program, cancel, talk).await?)
+        Ok(process::run_talking(&self.shared.jig_exe, program, cancel, paused, talk).await?)
     }
 
     /// Runs each change's and constraint's check of the task's simulated
@@ -515,7 +523,7 @@ impl<'a> Sample<'a> {
                 stderr: self.path(&format!("out/user-check-{i}.stderr")),
                 timeout: seconds(self.task.config.verifier.timeout_sec),
             };
-            let (ended, _) = process::run(&self.shared.jig_exe, &program, cancel).await?;
+            let (ended, _) = process::run(&self.shared.jig_exe, &program, cancel, process::NEVER_PAUSED).await?;
             let detail = match &ended {
                 Ended::Cancelled => return Err(Stop::Cancelled),
                 Ended::Exited(0) => format!("`{check}` exited 0"),
@@ -584,7 +592,7 @@ impl<'a> Sample<'a> {
             stderr: self.path(&format!("out/verifier-{i}.stderr")),
             timeout,
         };
-        let (ended, took) = process::run(&self.shared.jig_exe, &program, cancel).await?;
+        let (ended, took) = process::run(&self.shared.jig_exe, &program, cancel, process::NEVER_PAUSED).await?;
         match ended {
             Ended::Cancelled => return Err(Stop::Cancelled),
             Ended::TimedOut => {
@@ -617,7 +625,7 @@ impl<'a> Sample<'a> {
                 stderr: self.path(&format!("out/hidden-{i}.stderr")),
                 timeout: seconds(self.task.config.verifier.timeout_sec),
             };
-            let (ended, _) = process::run(&self.shared.jig_exe, &program, cancel).await?;
+            let (ended, _) = process::run(&self.shared.jig_exe, &program, cancel, process::NEVER_PAUSED).await?;
             match ended {
                 Ended::Cancelled => return Err(Stop::Cancelled),
                 ended => outcomes.push((check, ended == Ended::Exited(0))),
