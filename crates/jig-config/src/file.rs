@@ -43,6 +43,9 @@ pub(crate) struct ConfigFile {
     pub prices: BTreeMap<String, PriceFile>,
     #[serde(default)]
     pub mcp_servers: BTreeMap<String, crate::mcp::McpServerFile>,
+    /// `[[hooks]]`, in the order written.
+    #[serde(default)]
+    pub hooks: Vec<crate::hooks::HookFile>,
     /// Trust decisions by canonical project root; read from the user file
     /// only (a project file holding this table is an error).
     #[serde(default)]
@@ -139,6 +142,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
     })?;
     crate::validate::check(path, text)?;
     crate::mcp::check(path, text)?;
+    crate::hooks::check(path, text)?;
     Ok(file)
 }
 

@@ -20,6 +20,7 @@ mod choices;
 pub mod env;
 mod error;
 mod file;
+mod hooks;
 mod load;
 mod mcp;
 mod record;
@@ -33,6 +34,7 @@ pub use choices::{
 };
 pub use env::EnvSnapshot;
 pub use error::ConfigError;
+pub use hooks::{DEFAULT_HOOK_TIMEOUT, HookConfig, HookEvent, matcher_regex};
 pub use load::{
     CONFIG_FILE_NAME, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OLLAMA_HOST, DEFAULT_OPENAI_BASE_URL, data_dir,
     find_project_file, load,

@@ -258,6 +258,7 @@ impl Builder {
                 profiles: BTreeMap::new(),
                 prices: BTreeMap::new(),
                 mcp_servers: BTreeMap::new(),
+                hooks: Vec::new(),
                 sources,
                 keys_present: BTreeSet::new(),
                 project: None,
@@ -408,6 +409,12 @@ impl Builder {
             let server = server.resolve(&name, dir);
             self.settings.mcp_servers.insert(name.clone(), server);
             self.set_source(format!("mcp_servers.{}", quote_key(&name)), source.clone());
+        }
+        // Hooks add up: the user's run first, then the project's.
+        for hook in file.hooks {
+            let index = self.settings.hooks.len();
+            self.settings.hooks.push(hook.resolve(source.path()));
+            self.set_source(format!("hooks[{index}]"), source.clone());
         }
         self.apply_tables(file.providers, file.profiles, file.prices, &source);
         looser

@@ -270,6 +270,9 @@ pub struct Settings {
     /// `[mcp_servers.NAME]`: MCP servers whose tools sessions offer, by
     /// name (an untrusted project's are left out).
     pub mcp_servers: BTreeMap<String, crate::mcp::McpServerConfig>,
+    /// `[[hooks]]`: the user file's, then a trusted project's (an
+    /// untrusted project's are left out), in the order written.
+    pub hooks: Vec<crate::hooks::HookConfig>,
     /// Source of each value, keyed as in [`Settings::explain`].
     pub(crate) sources: BTreeMap<String, Source>,
     /// `api_key_env` variables that were set when loading, so `explain` can

@@ -140,6 +140,9 @@ impl Settings {
         for (name, server) in &self.mcp_servers {
             push(&mut out, format!("mcp_servers.{}", quote_key(name)), server.describe());
         }
+        for (index, hook) in self.hooks.iter().enumerate() {
+            push(&mut out, format!("hooks[{index}]"), hook.describe());
+        }
         for (model, p) in &self.prices {
             let table = format!("prices.{}", quote_key(model));
             let source = self.source(&table).clone();

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod errors;
+mod hooks;
 mod mcp;
 mod precedence;
 mod provider_timeouts;
