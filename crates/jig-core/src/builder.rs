@@ -316,6 +316,7 @@ impl<'a> SessionBuilder<'a> {
         }
         let cwd = config.cwd.clone();
         let mcp = self.attach_mcp(&mut router, &cwd, &mut notes);
+        self.attach_project_tools(&mut router, &cwd, resolved.profile.sub_agents, &mut notes);
         if let Some(allowed) = &self.tools_allowed {
             router.retain(|name| allowed.iter().any(|a| a == name));
         }
@@ -346,6 +347,7 @@ impl<'a> SessionBuilder<'a> {
             router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name));
         }
         let mcp = self.attach_mcp(&mut router, Path::new(&meta.cwd), &mut notes);
+        self.attach_project_tools(&mut router, Path::new(&meta.cwd), resolved.profile.sub_agents, &mut notes);
         let mut session = Session::resume(dir, &config, resolved.client, router)?;
         self.attach_agents(&mut session, &spec, dialect, &config, mcp);
         Ok(self.built(session, spec, notes))
@@ -401,6 +403,36 @@ impl<'a> SessionBuilder<'a> {
             router.register(Arc::clone(tool) as Arc<dyn jig_tools::Tool>);
         }
         tools
+    }
+
+    /// Registers the project's own tools (`.jig/tools/`, those of a trusted
+    /// project or approved by this user; see `jig_tools::project_tools`)
+    /// and, for models that can be trusted with it (`proposes`: not the
+    /// embedded model, which is offered no sub-agent tools either),
+    /// `create_tool`. A project tool never replaces a tool of the session.
+    fn attach_project_tools(&self, router: &mut ToolRouter, cwd: &Path, proposes: bool, notes: &mut Vec<Note>) {
+        use jig_tools::project_tools::{Approvals, load_all};
+        let root = jig_config::project_root(cwd, &self.settings.home.join(CONFIG_FILE_NAME));
+        let trusted = self.settings.trust_of(cwd) == Some(TrustLevel::Trusted);
+        let approvals = Approvals::at(self.settings.home.join("tools").join("approved.json"));
+        let (tools, warnings) = load_all(&root, trusted, &approvals);
+        notes.extend(warnings.into_iter().map(Note::Warning));
+        let names = |router: &ToolRouter| -> Vec<String> { router.specs().into_iter().map(|spec| spec.name).collect() };
+        let taken = names(router);
+        for tool in tools {
+            if taken.iter().any(|name| name == tool.name()) {
+                notes.push(Note::Warning(format!(
+                    "project tool `{}` left out: the session already has a tool of that name",
+                    tool.name()
+                )));
+                continue;
+            }
+            router.register(Arc::new(tool));
+        }
+        if proposes {
+            let create = jig_tools::create_tool::CreateToolTool::new(root, names(router), approvals);
+            router.register(Arc::new(create));
+        }
     }
 
     /// Gives `session` its sub-agent manager: children built like it.

@@ -169,9 +169,26 @@ impl Session {
         match effect {
             Some(ToolEffect::Plan { explanation, plan }) => self.emit(Event::PlanUpdated { explanation, plan })?,
             Some(ToolEffect::Goal(goal)) => self.emit(Event::GoalUpdated { goal })?,
+            Some(ToolEffect::ToolCreated { dir }) => self.offer_project_tool(&dir)?,
             None => {}
         }
         Ok(())
+    }
+
+    /// Offers the project tool just created in `dir` from the next model
+    /// request on. One that does not load (its files changed under it) is
+    /// reported and left out.
+    fn offer_project_tool(&mut self, dir: &std::path::Path) -> Result<(), CoreError> {
+        match jig_tools::project_tools::ProjectTool::load(dir) {
+            Ok(tool) => {
+                self.tools.register(std::sync::Arc::new(tool));
+                self.tool_specs = self.tools.specs();
+                Ok(())
+            }
+            Err(problem) => self.emit(Event::Error {
+                message: format!("the new tool is not offered: {problem}"),
+            }),
+        }
     }
 
     /// Records a call's output item, then announces its end.

@@ -14,12 +14,14 @@ pub mod agent_host;
 pub mod agents;
 pub mod apply_patch;
 pub mod ask;
+pub mod create_tool;
 pub mod edit_file;
 pub mod exec_session;
 pub mod files;
 pub mod goal;
 pub mod list_dir;
 pub mod plan;
+pub mod project_tools;
 pub mod read_file;
 pub mod rg;
 pub mod router;
@@ -126,6 +128,15 @@ impl ToolResult {
             effect: None,
         }
     }
+
+    /// A result the tool reports as failed, with `output`.
+    pub fn error(output: impl Into<String>) -> Self {
+        ToolResult {
+            output: output.into(),
+            status: ToolStatus::Error,
+            effect: None,
+        }
+    }
 }
 
 /// Session state a tool changed, for the core to turn into events.
@@ -140,6 +151,12 @@ pub enum ToolEffect {
     },
     /// The goal was set or changed.
     Goal(jig_protocol::Goal),
+    /// A project tool was created in `dir` ([`create_tool`]): the session
+    /// offers it from its next model request.
+    ToolCreated {
+        /// The tool's directory.
+        dir: PathBuf,
+    },
 }
 
 /// Why a tool call did not produce a result.

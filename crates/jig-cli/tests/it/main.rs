@@ -12,6 +12,7 @@ mod bench_sessions;
 mod commands;
 mod crash;
 mod crash_compaction;
+mod create_tool;
 mod dialects;
 mod durability;
 mod e2e;
