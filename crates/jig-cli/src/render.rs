@@ -266,6 +266,33 @@ fn human(event: &Event) -> Option<String> {
         )),
         Event::GoalUpdated { goal } => Some(format!("goal ({:?}): {}", goal.status, goal.objective).to_lowercase()),
         Event::Error { message } => Some(format!("error: {message}")),
+        Event::HookFinished {
+            hook_event,
+            command,
+            status,
+            message,
+            ..
+        } => {
+            let what = match status {
+                jig_protocol::HookStatus::Ok => return None,
+                jig_protocol::HookStatus::Blocked => "blocked",
+                jig_protocol::HookStatus::Rewrote => "rewrote the call",
+                jig_protocol::HookStatus::Failed => "failed",
+                jig_protocol::HookStatus::TimedOut => "timed out",
+            };
+            let why = message
+                .as_deref()
+                .map(|m| format!(": {}", one_line(m, 300)))
+                .unwrap_or_default();
+            let mark = match status {
+                jig_protocol::HookStatus::Failed | jig_protocol::HookStatus::TimedOut => "warning: ",
+                _ => "",
+            };
+            Some(format!(
+                "{mark}{hook_event} hook `{}` {what}{why}",
+                one_line(command, 80)
+            ))
+        }
         Event::TurnCompleted { outcome, .. } => match outcome {
             TurnOutcome::Completed => None,
             TurnOutcome::MaxTurns { limit } => Some(format!(

@@ -90,18 +90,24 @@ impl Session {
     }
 
     async fn run(mut self, mut ops: mpsc::UnboundedReceiver<Op>) {
+        let resumed = self.turns.open_turn.is_some() || self.turns.last_turn_id > 0;
         let started = Event::SessionStarted {
             protocol_version: jig_protocol::PROTOCOL_VERSION,
             session_id: self.id().to_string(),
             model: self.model.spec().to_string(),
             cwd: self.cwd.display().to_string(),
-            resumed: self.turns.open_turn.is_some() || self.turns.last_turn_id > 0,
+            resumed,
         };
         if let Err(err) = self
             .emit(started)
             .and_then(|()| self.close_dangling_calls())
             .and_then(|()| self.flush())
         {
+            self.report(&err);
+            return;
+        }
+        let source = if resumed { "resume" } else { "startup" };
+        if let Err(err) = self.session_start_hooks(source).await {
             self.report(&err);
             return;
         }
@@ -273,6 +279,12 @@ impl Session {
         self.turns.last_turn_id = turn_id;
         self.turns.steps_in_turn = open.as_ref().map_or(0, |t| t.steps);
         self.conversation.turn_usage = TokenUsage::default();
+        // A `user_prompt_submit` hook may keep the prompt out of the conversation.
+        let refused = match &input {
+            Some(text) => self.prompt_hooks(text, &cancel).await,
+            None => None,
+        };
+        let input = if refused.is_some() { None } else { input };
         let start = (|| {
             if let Some(text) = input {
                 self.record_user_message(text)?;
@@ -286,10 +298,11 @@ impl Session {
         let already_answered = open.is_some()
             && self.turns.rerun.is_empty()
             && self.conversation.items.last().is_some_and(Item::is_from_model);
-        let outcome = match start {
+        let outcome = match (start, refused) {
+            (Ok(()), Some(refused)) => refused,
             // The crash came after the final answer but before the turn was closed.
-            Ok(()) if already_answered => TurnOutcome::Completed,
-            Ok(()) => {
+            (Ok(()), None) if already_answered => TurnOutcome::Completed,
+            (Ok(()), None) => {
                 let turn = std::panic::AssertUnwindSafe(self.run_turn(&cancel));
                 match futures::FutureExt::catch_unwind(turn).await {
                     Ok(outcome) => outcome,
@@ -306,7 +319,7 @@ impl Session {
                     }
                 }
             }
-            Err(err) => TurnOutcome::failed(err.failure_kind(), err.to_string()),
+            (Err(err), _) => TurnOutcome::failed(err.failure_kind(), err.to_string()),
         };
         // The goal's spending is recorded once per turn, so resume knows it.
         let goal = self.goal.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -350,7 +363,7 @@ impl Session {
 
     /// The turn's last non-empty assistant message (the search stops at the
     /// user message that started the turn).
-    fn last_assistant_message(&self) -> Option<String> {
+    pub(crate) fn last_assistant_message(&self) -> Option<String> {
         for item in self.conversation.items.iter().rev() {
             match item {
                 Item::Message {

@@ -77,6 +77,8 @@ pub struct Session {
     /// Where the file tools read and write text; `None` is the disk.
     pub(crate) files: Option<Arc<dyn jig_tools::files::FileAccess>>,
     pub(crate) guard: crate::guard::Guard,
+    /// The `[[hooks]]` it runs (none unless the builder gives some).
+    pub(crate) hooks: crate::hooks::Hooks,
     /// Commands a person approved for the rest of the session.
     pub(crate) approved_commands: std::collections::HashSet<String>,
     pub(crate) limits: crate::budget::Limits,
@@ -185,6 +187,7 @@ impl Session {
             path_prefix: config.path_prefix.clone(),
             files: None,
             guard: config.guard.clone(),
+            hooks: crate::hooks::Hooks::default(),
             approved_commands: std::collections::HashSet::new(),
             limits: config.limits.clone(),
             max_turns: config.max_turns,

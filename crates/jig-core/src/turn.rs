@@ -59,7 +59,12 @@ impl Session {
                 let calls = self.sample(cancel).await?;
                 self.turns.steps_in_turn += 1;
                 let nudge = if calls.is_empty() {
-                    let Some(nudge) = self.goal_nudge() else {
+                    // An active goal, or a `stop` hook, sends the model on.
+                    let nudge = match self.goal_nudge() {
+                        Some(nudge) => Some(nudge),
+                        None => self.stop_hooks(cancel).await?,
+                    };
+                    let Some(nudge) = nudge else {
                         return Ok(TurnOutcome::Completed);
                     };
                     Some(nudge)

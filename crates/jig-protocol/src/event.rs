@@ -216,6 +216,25 @@ pub enum Event {
         /// Human-readable message.
         message: String,
     },
+    /// A `[[hooks]]` command ran. Every run is recorded; front-ends show
+    /// the ones that did something or went wrong (`status` other than `ok`).
+    HookFinished {
+        /// When it ran: `session_start`, `user_prompt_submit`,
+        /// `pre_tool_use`, `post_tool_use` or `stop`.
+        hook_event: String,
+        /// The hook's command, as configured.
+        command: String,
+        /// The tool call it ran for (the tool events).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call_id: Option<String>,
+        /// What came of it.
+        status: HookStatus,
+        /// The reason it gave, what it changed, or what went wrong.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        /// Wall time in milliseconds.
+        duration_ms: u64,
+    },
     /// A turn ended.
     TurnCompleted {
         /// Turn id.
@@ -292,6 +311,9 @@ pub enum FailureKind {
     Storage,
     /// A tool that failed in a way the model cannot work around.
     Tool,
+    /// A `[[hooks]]` command stopped the turn: it blocked the prompt, or
+    /// answered `"continue": false`.
+    Hook,
     /// jig itself (a bug, a panic). Also what records written before kinds
     /// existed read as.
     #[default]
@@ -374,4 +396,22 @@ pub enum StepStatus {
     InProgress,
     /// Done.
     Completed,
+}
+
+/// What came of one hook run ([`Event::HookFinished`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HookStatus {
+    /// It ran and changed nothing (it may have added context).
+    Ok,
+    /// It refused: a tool call denied, a prompt blocked, the turn stopped,
+    /// or (for `stop`) the model sent on; `message` is its reason.
+    Blocked,
+    /// It rewrote a tool call's arguments; `message` holds the new ones.
+    Rewrote,
+    /// It failed (could not start, exited non-zero other than 2, answered
+    /// JSON that does not parse); the session went on as if it had not run.
+    Failed,
+    /// It ran past its `timeout_sec` and was killed; the session went on.
+    TimedOut,
 }

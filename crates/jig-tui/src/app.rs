@@ -360,6 +360,23 @@ impl App {
             }
             Event::AgentUpdated { .. } => {}
             Event::Error { message } => self.notice(Notice::Error, message.clone()),
+            Event::HookFinished {
+                hook_event,
+                status,
+                message,
+                ..
+            } => {
+                let why = message.as_deref().unwrap_or("no reason given");
+                match status {
+                    jig_protocol::HookStatus::Ok => {}
+                    jig_protocol::HookStatus::Blocked | jig_protocol::HookStatus::Rewrote => {
+                        self.notice(Notice::Info, format!("A {hook_event} hook: {why}"));
+                    }
+                    jig_protocol::HookStatus::Failed | jig_protocol::HookStatus::TimedOut => {
+                        self.notice(Notice::Warning, format!("A {hook_event} hook went wrong: {why}"));
+                    }
+                }
+            }
             Event::TurnCompleted { outcome, .. } => self.turn_completed(outcome),
             Event::SessionIdle { agents_running } => self.agents_running = *agents_running,
             Event::ApprovalRequested { .. }
