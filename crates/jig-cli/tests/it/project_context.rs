@@ -278,3 +278,43 @@ fn a_claude_skill_is_loaded_with_skill_and_its_script_run_with_bash() {
         "[[response.tool_calls]]\nname = \"Bash\"\narguments = { command = \"sh SCRIPT\" }",
     );
 }
+
+#[test]
+fn an_anthropic_request_lists_skills_in_the_system_prompt_and_offers_skill() {
+    let served = serve(vec![Reply::events(
+        &jig_testkit::streams::anthropic::text(&["Nothing to do."]),
+        End::Clean,
+    )]);
+    let env = Env::new();
+    write_skill(&env.ws(), "marker");
+    let mut cmd = env.jig();
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("OPENAI_") || name.starts_with("ANTHROPIC_") {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+    cmd.env_remove("JIG_MODEL")
+        .env("HOME", env.dir.path())
+        .env("ANTHROPIC_BASE_URL", served.server.root_url())
+        .env("ANTHROPIC_API_KEY", "sk-ant-test");
+    let out = cmd
+        .args(["exec", "--json", "--model", "anthropic:claude-sonnet-4-5", "hi"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let request = served.server.requests()[0].json();
+    let system = request["system"][0]["text"].as_str().unwrap();
+    assert!(
+        system.contains("\n- marker: Leaves a marker file in the workspace. Use when asked to mark it.\n"),
+        "{system}"
+    );
+    assert!(system.contains("load it with the Skill tool"), "{system}");
+    let skill = request["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|tool| tool["name"] == "Skill")
+        .expect("the Skill tool");
+    assert_eq!(skill["input_schema"]["required"], serde_json::json!(["skill"]));
+}
