@@ -63,6 +63,11 @@ pub enum Command {
     /// List or show recorded sessions.
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Restore the files a session's tool calls changed to their state before its last
+    /// file-changing call (or before CALL_ID); shell commands' own effects are not undone.
+    Undo(UndoArgs),
+    /// Show what a session changed in the files it checkpointed, as a unified diff.
+    Diff(DiffArgs),
     /// Apply a patch (`*** Begin Patch` format) from FILE or stdin to the current directory.
     ApplyPatch {
         /// Patch file; reads stdin when absent or `-`.
@@ -287,6 +292,33 @@ pub struct CompactArgs {
     /// `ID [FOCUS]`, or just `[FOCUS]` with `--last`.
     #[arg(value_name = "ID_AND_FOCUS", num_args = 0..=2)]
     pub args: Vec<String>,
+}
+
+/// `jig undo`.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// Restore the files to their state before this tool call, undoing it and every
+    /// file-changing call after it (default: only the last one not yet undone).
+    #[arg(long, value_name = "CALL_ID")]
+    pub to: Option<String>,
+    /// Restore even files changed since the session last wrote them.
+    #[arg(long)]
+    pub force: bool,
+    /// Use the most recently active session anywhere.
+    #[arg(long, conflicts_with = "session")]
+    pub last: bool,
+    /// Session id, unique prefix, or path (default: the latest session in this directory).
+    pub session: Option<String>,
+}
+
+/// `jig diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Use the most recently active session anywhere.
+    #[arg(long, conflicts_with = "session")]
+    pub last: bool,
+    /// Session id, unique prefix, or path (default: the latest session in this directory).
+    pub session: Option<String>,
 }
 
 /// `jig sessions`.

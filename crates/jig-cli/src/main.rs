@@ -16,6 +16,7 @@ mod render;
 mod sessions;
 mod trust;
 mod tui;
+mod undo;
 
 use std::process::ExitCode;
 
@@ -63,6 +64,8 @@ fn main() -> ExitCode {
     let result = match command {
         Command::ApplyPatch { file } => sessions::apply_patch(file.as_deref()),
         Command::Sessions(cmd) => sessions::run(cmd),
+        Command::Undo(args) => undo::undo(args),
+        Command::Diff(args) => undo::diff(args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs),
         Command::Bench(BenchCommand::Search { dir, rounds }) => bench::search(&dir, rounds),
@@ -97,6 +100,8 @@ fn main() -> ExitCode {
                     Command::Acp(args) => acp::run(args).await,
                     Command::ApplyPatch { .. }
                     | Command::Sessions(_)
+                    | Command::Undo(_)
+                    | Command::Diff(_)
                     | Command::Bench(_)
                     | Command::Config(_)
                     | Command::Trust { .. }

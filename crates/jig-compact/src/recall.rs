@@ -274,7 +274,10 @@ fn search(path: &Path, query: &Query) -> std::io::Result<Found> {
                     }
                 }
             }
-            RolloutRecord::SessionMeta(_) | RolloutRecord::Event { .. } => {}
+            RolloutRecord::SessionMeta(_)
+            | RolloutRecord::Event { .. }
+            | RolloutRecord::Checkpoint(_)
+            | RolloutRecord::Undo(_) => {}
         }
     }
     // Calls that never got an output still count.

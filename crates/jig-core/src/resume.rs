@@ -11,7 +11,9 @@
 //! A compaction's summary response whose `compaction` record never got
 //! written (the process stopped in between) is left out of the
 //! conversation: it is no answer to the turn, and the resumed turn compacts
-//! again when it still has to.
+//! again when it still has to. A `jig undo` record enters the conversation
+//! as a user note saying which files were restored, so the model never
+//! works from file contents it no longer has.
 //!
 //! The records must tell one story: a turn starts and completes once, and a
 //! tool call id is not given again while its call waits for an output, nor
@@ -166,6 +168,10 @@ pub struct Rebuilder {
     summary_pending: bool,
     /// The sub-agents the records name.
     children: Vec<RecordedChild>,
+    /// Notes of `jig undo`s recorded while calls waited for their outputs:
+    /// they enter the conversation once no call waits, never between a
+    /// call and its output.
+    undo_notes: Vec<String>,
 }
 
 impl Rebuilder {
@@ -180,6 +186,7 @@ impl Rebuilder {
             records: 0,
             summary_pending: false,
             children: Vec::new(),
+            undo_notes: Vec::new(),
         }
     }
 
@@ -244,6 +251,11 @@ impl Rebuilder {
                     });
                 }
                 state.items.push(item);
+                if self.waiting_calls.is_empty() {
+                    state
+                        .items
+                        .extend(self.undo_notes.drain(..).map(crate::checkpoints::note_item));
+                }
             }
             RolloutRecord::Response { items, usage } => {
                 // A summary only enters the conversation through its `compaction` record.
@@ -263,6 +275,16 @@ impl Rebuilder {
                 state.items = replacement;
                 state.compactions = id;
                 state.reported = None;
+            }
+            RolloutRecord::Checkpoint(_) => {}
+            // The model is told what `jig undo` changed under it.
+            RolloutRecord::Undo(undo) => {
+                self.undo_notes.push(crate::checkpoints::undo_note(&undo));
+                if self.waiting_calls.is_empty() {
+                    state
+                        .items
+                        .extend(self.undo_notes.drain(..).map(crate::checkpoints::note_item));
+                }
             }
             RolloutRecord::Event { event } => match event {
                 Event::TurnStarted { turn_id } => {

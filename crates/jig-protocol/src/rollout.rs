@@ -54,6 +54,10 @@ pub enum RolloutRecord {
         /// The event.
         event: Event,
     },
+    /// The files a mutating tool call may touch, before or after it ran.
+    Checkpoint(crate::Checkpoint),
+    /// `jig undo` restored files to a checkpoint.
+    Undo(crate::Undo),
 }
 
 /// Identity and settings of a session, written as the first rollout line

@@ -56,6 +56,13 @@ impl Tool for ApplyPatchTool {
         true
     }
 
+    fn writes(&self, cwd: &std::path::Path, args: &serde_json::Value) -> Vec<PathBuf> {
+        match args.get("input").and_then(|input| input.as_str()) {
+            Some(patch) => patch_paths(cwd, patch),
+            None => Vec::new(),
+        }
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let Args { input } = parse_args("apply_patch", args)?;
         let summary = apply_in(ctx, ctx.cwd.clone(), input).await?;
@@ -89,6 +96,25 @@ pub async fn apply_in(ctx: &ToolContext, root: PathBuf, patch: String) -> Result
         applied.map_err(|err| ToolError::RespondToModel(err.to_string()))
     })
     .await
+}
+
+/// Every file `patch` would add, change, delete or move (source and
+/// destination), joined to `root`, in patch order; empty when it does not
+/// parse (applying it reports why). For checkpoints: every face of
+/// apply_patch names its files through this.
+pub fn patch_paths(root: &std::path::Path, patch: &str) -> Vec<PathBuf> {
+    let Ok(parsed) = jig_patch::parse_patch(patch) else {
+        return Vec::new();
+    };
+    let mut paths = Vec::new();
+    for hunk in &parsed.hunks {
+        let (path, moved) = match hunk {
+            jig_patch::FileHunk::Add { path, .. } | jig_patch::FileHunk::Delete { path } => (path, None),
+            jig_patch::FileHunk::Update { path, move_to, .. } => (path, move_to.as_ref()),
+        };
+        paths.extend(std::iter::once(path).chain(moved).map(|path| root.join(path)));
+    }
+    paths
 }
 
 /// The front-end's files ([`crate::files::FileAccess`]) as a patch's buffers.

@@ -31,7 +31,8 @@ impl ToolRouter {
     }
 
     /// The built-in tools under their `generic` names: `shell`, `search`,
-    /// `read_file`, `list_dir`, `apply_patch`, `update_plan`, `ask_user`, the goal
+    /// `read_file`, `list_dir`, `view_image` (text-only until the session
+    /// says its model sees images), `apply_patch`, `update_plan`, `ask_user`, the goal
     /// tools `create_goal`, `get_goal`, `update_goal`, and the sub-agent
     /// tools `spawn_agent`, `wait_agents`, `list_agents`, `message_agent`,
     /// `cancel_agent`.
@@ -41,6 +42,7 @@ impl ToolRouter {
         router.register(Arc::new(crate::search::SearchTool));
         router.register(Arc::new(crate::read_file::ReadFileTool));
         router.register(Arc::new(crate::list_dir::ListDirTool));
+        router.register(Arc::new(crate::view_image::ViewImageTool::default()));
         router.register(Arc::new(crate::apply_patch::ApplyPatchTool));
         router.register(Arc::new(crate::plan::UpdatePlanTool));
         router.register(Arc::new(crate::ask::AskUserTool));
@@ -129,6 +131,22 @@ impl ToolRouter {
             ToolFormat::Freeform { .. } => freeform_input(&call.arguments),
         };
         self.tools[index].preview(&args)
+    }
+
+    /// The files `call` may write (see [`crate::Tool::writes`]), absolute or
+    /// relative to `cwd`; empty for unknown tools and unreadable arguments.
+    pub fn writes(&self, cwd: &std::path::Path, call: &ToolCall) -> Vec<std::path::PathBuf> {
+        let Some(index) = self.index(&call.name) else {
+            return Vec::new();
+        };
+        let args = match self.specs[index].format {
+            ToolFormat::Function => match parse_arguments(&call.name, &call.arguments) {
+                Ok(args) => args,
+                Err(_) => return Vec::new(),
+            },
+            ToolFormat::Freeform { .. } => freeform_input(&call.arguments),
+        };
+        self.tools[index].writes(cwd, &args)
     }
 
     /// Runs one tool call. A freeform tool receives its raw input as a JSON

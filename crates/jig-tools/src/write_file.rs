@@ -65,6 +65,10 @@ impl Tool for WriteFileTool {
         true
     }
 
+    fn writes(&self, cwd: &Path, args: &serde_json::Value) -> Vec<std::path::PathBuf> {
+        crate::named_file(cwd, args, "path")
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: WriteFileArgs = parse_args("write_file", args)?;
         crate::check_write(ctx, std::path::Path::new(&args.path))?;

@@ -185,7 +185,10 @@ fn assert_compactions_at_threshold(records: &[RolloutRecord], limit: u64) -> usi
                 );
                 assert_eq!(*tokens_before, tokens, "record {index}: reported tokens_before");
             }
-            RolloutRecord::SessionMeta(_) | RolloutRecord::Event { .. } => {}
+            RolloutRecord::SessionMeta(_)
+            | RolloutRecord::Event { .. }
+            | RolloutRecord::Checkpoint(_)
+            | RolloutRecord::Undo(_) => {}
         }
     }
     compactions

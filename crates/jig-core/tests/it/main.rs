@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod agents;
+mod checkpoints;
 mod compaction;
 mod guard;
 mod layering;

@@ -148,6 +148,18 @@ impl Tool for ExecCommandTool {
         })
     }
 
+    /// The files of an intercepted `apply_patch`; a command's are unknown.
+    fn writes(&self, cwd: &std::path::Path, args: &serde_json::Value) -> Vec<std::path::PathBuf> {
+        let Ok(args) = serde_json::from_value::<ExecArgs>(args.clone()) else {
+            return Vec::new();
+        };
+        let Invocation::Patch { workdir: cd, patch } = heredoc::parse(&args.cmd) else {
+            return Vec::new();
+        };
+        let root = cwd.join(args.workdir.unwrap_or_default()).join(cd.unwrap_or_default());
+        jig_tools::apply_patch::patch_paths(&root, &patch)
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: ExecArgs = parse_args("exec_command", args)?;
         let workdir = resolve_workdir(&ctx.cwd, args.workdir.as_deref())?;

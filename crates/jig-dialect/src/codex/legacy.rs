@@ -167,6 +167,12 @@ impl Tool for LegacyApplyPatchTool {
         true
     }
 
+    fn writes(&self, cwd: &std::path::Path, args: &serde_json::Value) -> Vec<std::path::PathBuf> {
+        args.as_str()
+            .map(|patch| jig_tools::apply_patch::patch_paths(cwd, patch))
+            .unwrap_or_default()
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let input = match args {
             serde_json::Value::String(text) => text,

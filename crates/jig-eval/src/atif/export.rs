@@ -60,6 +60,8 @@ pub fn export(records: &[RolloutRecord]) -> Result<Trajectory, AtifError> {
                 out.jig_extra("compaction", serde_json::to_value(record).unwrap_or(Value::Null));
             }
             RolloutRecord::Event { event } => out.event(event),
+            // File snapshots for `jig undo`: nothing the trajectory shows.
+            RolloutRecord::Checkpoint(_) | RolloutRecord::Undo(_) => {}
         }
     }
     Ok(out.finish(meta))

@@ -119,6 +119,11 @@ fn session_lines(records: &[RolloutRecord], offset: u64, lines: &mut Vec<Line>) 
                 ));
             }
             RolloutRecord::Event { event } => event_line(event, &mut push),
+            RolloutRecord::Checkpoint(_) => {}
+            RolloutRecord::Undo(undo) => push(format!(
+                "(a person undid tool calls {} with jig undo)",
+                undo.undone.join(", ")
+            )),
         }
     }
 }

@@ -174,6 +174,22 @@ fn view(n: usize, line: &str) -> RecordView {
         },
         Ok(RolloutRecord::Compaction { id, dropped, .. }) => RecordBody::Compaction { id, dropped },
         Ok(RolloutRecord::Event { event }) => event_view(&event),
+        Ok(RolloutRecord::Checkpoint(checkpoint)) => RecordBody::Event {
+            event: "checkpoint".into(),
+            detail: Some(format!(
+                "{} {}: {} file(s)",
+                serde_json::to_value(checkpoint.phase)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("?"),
+                checkpoint.call_id,
+                checkpoint.files.len()
+            )),
+        },
+        Ok(RolloutRecord::Undo(undo)) => RecordBody::Event {
+            event: "undo".into(),
+            detail: Some(format!("undid {}", undo.undone.join(", "))),
+        },
         Err(_) => RecordBody::Unreadable {
             line: cut(line, MAX_DETAIL),
         },

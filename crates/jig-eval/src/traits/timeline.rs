@@ -116,7 +116,10 @@ impl Timeline {
                     }
                 }
                 RolloutRecord::Event { event } => t.event(index, event, &open),
-                RolloutRecord::Item { .. } | RolloutRecord::Compaction { .. } => {}
+                RolloutRecord::Item { .. }
+                | RolloutRecord::Compaction { .. }
+                | RolloutRecord::Checkpoint(_)
+                | RolloutRecord::Undo(_) => {}
             }
         }
         for call in &mut t.calls {
