@@ -220,7 +220,8 @@ impl TokenCounter for LazyTiktoken {
 }
 
 /// Tokens one item takes: its text (message, reasoning summary, call name
-/// and arguments, output, compaction summary) plus [`ITEM_OVERHEAD_TOKENS`].
+/// and arguments, output, compaction summary), the estimate of any image
+/// in a tool output (never its base64 text), plus [`ITEM_OVERHEAD_TOKENS`].
 ///
 /// Encrypted reasoning and signatures are not counted: providers drop
 /// earlier turns' reasoning from the window, so counting it would trigger
@@ -248,7 +249,14 @@ fn tokens_of(item: &Item, count: impl Fn(&str) -> u64) -> u64 {
     let content = match item {
         Item::Message { text, .. } | Item::Reasoning { text, .. } => count(text),
         Item::ToolCall(call) => count(&call.name) + count(&call.arguments),
-        Item::ToolOutput(output) => count(&output.output),
+        Item::ToolOutput(output) => {
+            count(&output.output)
+                + output
+                    .images
+                    .iter()
+                    .map(jig_protocol::ToolImage::estimated_tokens)
+                    .sum::<u64>()
+        }
         Item::Compaction { summary, .. } => count(summary),
     };
     content + ITEM_OVERHEAD_TOKENS

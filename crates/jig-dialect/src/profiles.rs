@@ -9,7 +9,8 @@
 //! The prompt is byte-stable for a given profile, so request prefixes stay
 //! cacheable.
 
-use jig_config::{Dialect, Preamble, PriceSettings, ReasoningEffort, Settings};
+use jig_config::{Dialect, Preamble, PriceSettings, ProviderKind, ReasoningEffort, Settings};
+use jig_tools::images::{ImageInput, ImageLimits};
 
 /// Everything jig knows about the model a session talks to.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +35,10 @@ pub struct Profile {
     /// embedded model: a model that small spawns agents aimlessly, and each
     /// child's result starts another turn.
     pub sub_agents: bool,
+    /// Whether the model takes image input (`view_image`, `Read` of an
+    /// image). Known vision families only: the embedded model, scripted
+    /// sessions and unknown chat models are text-only.
+    pub vision: bool,
 }
 
 /// A model spec that names no known provider or profile.
@@ -159,12 +164,43 @@ fn family_defaults(name: &str, provider: &str, model: &str) -> Profile {
         reasoning_effort: None,
         price,
         sub_agents: true,
+        vision: sees_images(&m),
     }
 }
 
-/// The profile scripted and replayed sessions use: generic tools, no price.
+/// Model families known to take images, by lower-case model name: OpenAI's
+/// GPT-4.1/GPT-5/o-series, Claude, Gemma 3, and the open vision models whose
+/// names say so (`llava`, `…-vision`, `qwen2.5vl`, `…-vl`).
+fn sees_images(model: &str) -> bool {
+    ["gpt-4.1", "gpt-4o", "gpt-5", "o3", "o4", "claude", "gemma3"]
+        .iter()
+        .any(|family| model.starts_with(family))
+        || ["llava", "vision", "-vl", "vl:", "minicpm-v"]
+            .iter()
+            .any(|marker| model.contains(marker))
+        || model.ends_with("vl")
+}
+
+/// What the tools may send the model in images: nothing for a text-only
+/// model, else the limits of the wire its provider speaks.
+pub fn image_input(profile: &Profile, settings: &Settings) -> ImageInput {
+    if !profile.vision {
+        return ImageInput::TextOnly;
+    }
+    ImageInput::Accepted(match settings.providers.get(&profile.provider).map(|p| p.kind) {
+        Some(ProviderKind::Anthropic) => ImageLimits::ANTHROPIC,
+        Some(ProviderKind::OpenAi) => ImageLimits::OPENAI,
+        Some(ProviderKind::Chat) | None => ImageLimits::CHAT,
+    })
+}
+
+/// The profile scripted and replayed sessions (and the embedded model)
+/// use: generic tools, no price, text only.
 pub fn offline(name: &str) -> Profile {
-    family_defaults(name, "scripted", name)
+    Profile {
+        vision: false,
+        ..family_defaults(name, "scripted", name)
+    }
 }
 
 /// The system prompt for a profile: who jig is, how much to narrate, how to
@@ -188,4 +224,48 @@ Environment: working directory {}; operating system {}; commands run with bash."
         cwd.display(),
         std::env::consts::OS,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vision_follows_the_model_family_and_offline_models_are_text_only() {
+        let sees = |provider: &str, model: &str| family_defaults(model, provider, model).vision;
+        assert!(sees("openai", "gpt-5-codex"));
+        assert!(sees("anthropic", "claude-sonnet-4-5"));
+        assert!(sees("ollama", "gemma3:4b"));
+        assert!(sees("ollama", "qwen2.5vl:7b"));
+        assert!(sees("ollama", "llama3.2-vision:11b"));
+        assert!(!sees("ollama", "qwen2.5-coder:7b"));
+        assert!(!sees("chat", "my-local-model"));
+        assert!(!offline("local:qwen2.5-coder-0.5b").vision);
+        assert!(!offline("claude-sonnet-4-5").vision);
+    }
+
+    #[test]
+    fn image_limits_follow_the_providers_wire() {
+        let home = std::env::temp_dir().join(format!("jig-image-limits-{}", std::process::id()));
+        let env = jig_config::EnvSnapshot::from_pairs([("JIG_HOME", home.display().to_string())]);
+        let inputs = jig_config::LoadInputs {
+            cwd: home.clone(),
+            env,
+            cli: jig_config::CliOverrides::default(),
+        };
+        let settings = jig_config::load(&inputs).unwrap_or_else(|e| panic!("{e}"));
+        let profile = |provider: &str, model: &str| family_defaults(model, provider, model);
+        assert_eq!(
+            image_input(&profile("anthropic", "claude-haiku-4-5"), &settings),
+            ImageInput::Accepted(ImageLimits::ANTHROPIC)
+        );
+        assert_eq!(
+            image_input(&profile("openai", "gpt-5"), &settings),
+            ImageInput::Accepted(ImageLimits::OPENAI)
+        );
+        assert_eq!(
+            image_input(&profile("ollama", "qwen2.5-coder:7b"), &settings),
+            ImageInput::TextOnly
+        );
+    }
 }

@@ -117,6 +117,7 @@ mod tests {
             call_id: id.into(),
             output: "src/".into(),
             status: ToolStatus::Ok,
+            images: Vec::new(),
         })
     }
 

@@ -18,12 +18,14 @@
 //! blocks are not kept yet.
 //!
 //! A freeform tool is offered as a function with one string parameter,
-//! `input`; the API has no grammar-constrained tools.
+//! `input`; the API has no grammar-constrained tools. A tool output with
+//! images (`view_image`, `Read` of an image) becomes a `tool_result` whose
+//! `content` is a text block and then `image` blocks with a base64 source.
 //!
 //! The stream decoder, and what it checks after a skipped event, live in
 //! `anthropic/decoder.rs`.
 
-use jig_protocol::{Item, Role, ToolStatus};
+use jig_protocol::{Item, Role, ToolOutput, ToolStatus};
 use serde_json::{Value, json};
 
 use crate::client::{HttpClient, WireFormat};
@@ -214,11 +216,27 @@ fn block_of(item: &Item) -> Option<(&'static str, Value)> {
             json!({
                 "type": "tool_result",
                 "tool_use_id": output.call_id,
-                "content": output.output,
+                "content": tool_result_content(output),
                 "is_error": output.status != ToolStatus::Ok,
             }),
         )),
     }
+}
+
+/// A `tool_result`'s `content`: its text, or, when the output carries
+/// images, a text block followed by one base64 `image` block per image.
+fn tool_result_content(output: &ToolOutput) -> Value {
+    if output.images.is_empty() {
+        return json!(output.output);
+    }
+    let mut content = vec![json!({ "type": "text", "text": output.output })];
+    content.extend(output.images.iter().map(|image| {
+        json!({
+            "type": "image",
+            "source": { "type": "base64", "media_type": image.media_type, "data": image.data },
+        })
+    }));
+    Value::Array(content)
 }
 
 /// The API wants `input` as an object; arguments the model got wrong are sent

@@ -11,6 +11,12 @@
 //! back, since Chat Completions has no field for it. A freeform tool is
 //! offered as a function with one string parameter, `input`.
 //!
+//! Images in tool outputs (`view_image`). A `tool` message carries text
+//! only, so the images of a run of tool messages follow it as one `user`
+//! message: a line naming each call, then `image_url` parts holding base64
+//! `data:` URLs — the one image source OpenAI, vLLM and Ollama's
+//! OpenAI-compatible endpoint (which takes no remote URLs) all accept.
+//!
 //! Consistency after a skipped chunk (see [`crate::wire`]). Chunks carry no
 //! type and nothing is ever repeated whole, so a dropped chunk may have held
 //! anything: text, reasoning, or a piece of any tool call. A chunk dropped
@@ -24,7 +30,7 @@
 
 use std::collections::BTreeMap;
 
-use jig_protocol::{Item, Role, TokenUsage, ToolCall};
+use jig_protocol::{Item, Role, TokenUsage, ToolCall, ToolOutput};
 use serde_json::{Value, json};
 
 use crate::client::{HttpClient, WireFormat, bearer, join_url};
@@ -128,7 +134,13 @@ fn messages(request: &ModelRequest) -> Vec<Value> {
             messages.push(message);
         }
     };
+    // Images of the tool messages just written: a tool message takes only
+    // text, so they follow the run of tool messages as one user message.
+    let mut images: Vec<Value> = Vec::new();
     for item in request.items {
+        if !matches!(item, Item::ToolOutput(_)) && !images.is_empty() {
+            messages.push(json!({"role": "user", "content": std::mem::take(&mut images)}));
+        }
         match item {
             Item::Message {
                 role: Role::Assistant,
@@ -165,11 +177,34 @@ fn messages(request: &ModelRequest) -> Vec<Value> {
                     "tool_call_id": output.call_id,
                     "content": output.output,
                 }));
+                images.extend(image_parts(output));
             }
         }
     }
     flush(&mut pending, &mut messages);
+    if !images.is_empty() {
+        messages.push(json!({"role": "user", "content": images}));
+    }
     messages
+}
+
+/// The user-message content parts that carry a tool output's images: a
+/// line naming the call, then each image as a base64 `data:` URL.
+fn image_parts(output: &ToolOutput) -> Vec<Value> {
+    if output.images.is_empty() {
+        return Vec::new();
+    }
+    let mut parts = vec![json!({
+        "type": "text",
+        "text": format!("Image attached by tool call {}:", output.call_id),
+    })];
+    parts.extend(
+        output
+            .images
+            .iter()
+            .map(|image| json!({"type": "image_url", "image_url": {"url": image.data_url()}})),
+    );
+    parts
 }
 
 /// Decodes a streamed Chat Completions response.

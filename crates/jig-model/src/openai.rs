@@ -27,12 +27,18 @@
 //! tools go back with it. Tool names are unique across namespaces, so the
 //! decoder keeps only the name.
 //!
+//! A tool output with images (`view_image`) sends its `output` as a list of
+//! content items, as Codex does: an `input_text` with the output's text,
+//! then one `input_image` per image, a base64 `data:` URL with `detail:
+//! "high"` (the tool already fitted it to high detail's 2048×2048 and
+//! 768-pixel short side).
+//!
 //! The stream decoder, and what it checks after a skipped event, live in
 //! `openai/decoder.rs`.
 
 use std::collections::{HashMap, HashSet};
 
-use jig_protocol::{Item, Role, ToolFormat, ToolSpec};
+use jig_protocol::{Item, Role, ToolFormat, ToolOutput, ToolSpec};
 use serde_json::{Value, json};
 
 use crate::client::{HttpClient, WireFormat, bearer, join_url};
@@ -258,12 +264,28 @@ fn input_items(request: &ModelRequest, store: bool) -> Vec<Value> {
                 input.push(json!({
                     "type": kind,
                     "call_id": output.call_id,
-                    "output": output.output,
+                    "output": output_json(output),
                 }));
             }
         }
     }
     input
+}
+
+/// A tool output's `output`: its text, or, when it carries images, a list
+/// of the text and the images as content items (see the module doc).
+fn output_json(output: &ToolOutput) -> Value {
+    if output.images.is_empty() {
+        return json!(output.output);
+    }
+    let mut content = vec![json!({ "type": "input_text", "text": output.output })];
+    content.extend(
+        output
+            .images
+            .iter()
+            .map(|image| json!({ "type": "input_image", "image_url": image.data_url(), "detail": "high" })),
+    );
+    Value::Array(content)
 }
 
 fn freeform_names(tools: &[ToolSpec]) -> HashSet<&str> {

@@ -164,6 +164,48 @@ pub struct ToolOutput {
     pub output: String,
     /// How the call ended.
     pub status: ToolStatus,
+    /// Images the tool put into the conversation (`view_image`, Claude
+    /// Code's `Read` of an image), sent after `output` to a model that sees
+    /// images. Empty for every other tool, and then left out of the JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ToolImage>,
+}
+
+/// An image in a tool's output, already fitted to the provider's limits.
+///
+/// The encoded bytes travel in the item itself, base64, and so land in the
+/// rollout. A reference to the file plus its hash would keep rollouts
+/// small, but a resumed or replayed session could then no longer send the
+/// same request once the file changed or went away (and the prompt cache
+/// would miss); the tool bounds what is stored instead, by resizing to the
+/// provider's limits (a few hundred KiB for a typical screenshot, at most
+/// a few MiB).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolImage {
+    /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`.
+    pub media_type: String,
+    /// The encoded image, base64 (standard alphabet, padded).
+    pub data: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl ToolImage {
+    /// The image as a `data:` URL (OpenAI's `input_image`, Chat
+    /// Completions' `image_url`).
+    pub fn data_url(&self) -> String {
+        format!("data:{};base64,{}", self.media_type, self.data)
+    }
+
+    /// Tokens the image costs a model, estimated by Anthropic's published
+    /// rule (width × height / 750); OpenAI's tile count for images within
+    /// its limits comes out in the same range. Never below 85, OpenAI's
+    /// base cost of any image.
+    pub fn estimated_tokens(&self) -> u64 {
+        (u64::from(self.width) * u64::from(self.height)).div_ceil(750).max(85)
+    }
 }
 
 /// A tool as offered to the model: name, description and JSON Schema of its arguments.

@@ -15,8 +15,9 @@
 //! (`spawn_agent`, `send_input`, `wait_agent`, `resume_agent`,
 //! `close_agent`; see [`agents`]) are offered in `codex` only: the older
 //! models `codex-legacy` serves were not trained on them, nor on
-//! `request_user_input` ([`ask`]), which `codex` offers. Not offered yet:
-//! `view_image` and `web_search`. The goal tools (`get_goal`,
+//! `request_user_input` ([`ask`]), which `codex` offers, nor on
+//! `view_image` (`jig_tools::view_image`, which `codex` offers and
+//! `crate::router_for` fits to the model). Not offered yet: `web_search`. The goal tools (`get_goal`,
 //! `create_goal`, `update_goal`) are offered as Codex names them. `sandbox_permissions:
 //! "require_escalated"` with a `justification` is an escalation request the
 //! guard asks a person about; `prefix_rule` is accepted and ignored (rules
@@ -68,6 +69,7 @@ pub fn router() -> ToolRouter {
     router.register(Arc::new(ResumeAgentTool));
     router.register(Arc::new(CloseAgentTool));
     router.register(Arc::new(RequestUserInputTool));
+    router.register(Arc::new(jig_tools::view_image::ViewImageTool::default()));
     router.register(Arc::new(jig_tools::goal::GetGoalTool));
     router.register(Arc::new(jig_tools::goal::CreateGoalTool));
     router.register(Arc::new(jig_tools::goal::UpdateGoalTool));

@@ -263,6 +263,7 @@ impl Importer {
                     call_id: call_id.clone(),
                     output: content.map(Content::text).unwrap_or_default(),
                     status: status_of(result.extra.as_ref()),
+                    images: Vec::new(),
                 }),
             });
         }

@@ -251,6 +251,7 @@ fn rollout(question_first: bool) -> Vec<RolloutRecord> {
             call_id: id.into(),
             status: jig_protocol::ToolStatus::Ok,
             output: text.into(),
+            images: Vec::new(),
         }),
     };
     let ask = [

@@ -144,6 +144,7 @@ fn long_session(calls: usize) -> Vec<RolloutRecord> {
                 call_id: format!("c{i}"),
                 output: "x".repeat(5_000),
                 status: ToolStatus::Ok,
+                images: Vec::new(),
             }),
         });
     }

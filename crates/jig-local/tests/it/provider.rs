@@ -71,6 +71,7 @@ async fn a_task_gets_a_valid_call_then_the_answer_reuses_the_cache() {
             call_id: call.call_id.clone(),
             output: "Cargo.toml\nsrc/\ntests/".into(),
             status: ToolStatus::Ok,
+            images: Vec::new(),
         }));
     }
     let request = ModelRequest {

@@ -91,6 +91,7 @@ fn tool_results_come_before_text_in_a_merged_user_message() {
             call_id: "toolu_1".to_owned(),
             output: "interrupted".to_owned(),
             status: ToolStatus::Interrupted,
+            images: Vec::new(),
         }),
     ];
     let request = ModelRequest {

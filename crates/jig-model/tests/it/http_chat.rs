@@ -182,11 +182,13 @@ fn request_body_for_a_conversation_with_tools() {
             call_id: "call_1".into(),
             output: "a.rs".into(),
             status: ToolStatus::Ok,
+            images: Vec::new(),
         }),
         Item::ToolOutput(ToolOutput {
             call_id: "call_2".into(),
             output: "fn main() {}".into(),
             status: ToolStatus::Ok,
+            images: Vec::new(),
         }),
         Item::ToolCall(ToolCall {
             call_id: "call_3".into(),
@@ -197,6 +199,7 @@ fn request_body_for_a_conversation_with_tools() {
             call_id: "call_3".into(),
             output: "error: no cmd".into(),
             status: ToolStatus::Error,
+            images: Vec::new(),
         }),
         Item::assistant("There is one file."),
         Item::user("thanks"),

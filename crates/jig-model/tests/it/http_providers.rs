@@ -223,6 +223,7 @@ async fn tool_loop(provider: &Provider) -> Value {
         call_id: call.call_id,
         output: "a.rs\nb.rs".into(),
         status: ToolStatus::Ok,
+        images: Vec::new(),
     }));
     let (events, error) = run(client.as_ref(), &items).await;
     assert!(error.is_none(), "{}: {error:?}", provider.name);

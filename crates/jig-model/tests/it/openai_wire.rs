@@ -84,11 +84,13 @@ pub fn conversation() -> (Vec<Item>, Vec<ToolSpec>) {
             call_id: "call_1".to_owned(),
             output: "test result: FAILED. 11 passed; 1 failed".to_owned(),
             status: ToolStatus::Ok,
+            images: Vec::new(),
         }),
         Item::ToolOutput(ToolOutput {
             call_id: "call_2".to_owned(),
             output: "error: invalid arguments: EOF while parsing an object".to_owned(),
             status: ToolStatus::Error,
+            images: Vec::new(),
         }),
         Item::user("Also run clippy when you are done."),
     ];
@@ -409,6 +411,7 @@ fn freeform_tool_is_offered_as_custom_and_its_calls_go_back_as_custom() {
             call_id: "call_p".to_owned(),
             output: "Done!".to_owned(),
             status: ToolStatus::Ok,
+            images: Vec::new(),
         }),
     ];
     let tools = [patch_tool()];
@@ -463,6 +466,7 @@ fn namespaced_tools_are_offered_inside_one_namespace_tool_and_their_calls_name_i
             call_id: "call_s".to_owned(),
             output: "{\"agent_id\":\"a\"}".to_owned(),
             status: ToolStatus::Ok,
+            images: Vec::new(),
         }),
         Item::ToolCall(ToolCall {
             call_id: "call_x".to_owned(),

@@ -84,6 +84,7 @@ fn step(provider: Provider, number: usize) -> Vec<Item> {
             } else {
                 ToolStatus::Ok
             },
+            images: Vec::new(),
         }),
     ]
 }

@@ -72,5 +72,6 @@ pub fn output(id: &str, text: &str, status: ToolStatus) -> Item {
         call_id: id.to_string(),
         output: text.to_string(),
         status,
+        images: Vec::new(),
     })
 }

@@ -34,6 +34,7 @@ fn json_shapes_are_tagged_snake_case() {
             call_id: "c1".into(),
             output: "ok".into(),
             status: ToolStatus::Interrupted,
+            images: Vec::new(),
         }),
     };
     insta::assert_snapshot!(serde_json::to_string(&rec).unwrap(), @r#"{"type":"item","item":{"type":"tool_output","call_id":"c1","output":"ok","status":"interrupted"}}"#);

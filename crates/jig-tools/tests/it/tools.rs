@@ -27,7 +27,7 @@ async fn unknown_tool_lists_the_available_ones() {
             .dispatch(&ToolContext::new(dir.path()), &call("grep", "{}"))
             .await,
     );
-    insta::assert_snapshot!(text, @"unknown tool `grep`; available tools: shell, search, read_file, list_dir, apply_patch, update_plan, ask_user, create_goal, get_goal, update_goal, spawn_agent, wait_agents, list_agents, message_agent, cancel_agent");
+    insta::assert_snapshot!(text, @"unknown tool `grep`; available tools: shell, search, read_file, list_dir, view_image, apply_patch, update_plan, ask_user, create_goal, get_goal, update_goal, spawn_agent, wait_agents, list_agents, message_agent, cancel_agent");
 }
 
 #[tokio::test]

@@ -42,6 +42,7 @@ fn output(id: &str, status: ToolStatus, text: &str) -> RolloutRecord {
         call_id: id.into(),
         output: text.into(),
         status,
+        images: Vec::new(),
     }))
 }
 
