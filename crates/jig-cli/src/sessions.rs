@@ -90,7 +90,8 @@ fn show(store: &SessionStore, id: &str) -> anyhow::Result<u8> {
                     ledger.len()
                 );
             }
-            RolloutRecord::Event { .. } => {}
+            RolloutRecord::Event { .. } | RolloutRecord::Checkpoint(_) => {}
+            RolloutRecord::Undo(undo) => println!("\n[undo] restored files to before {}", undo.to_call_id),
         }
     }
     if loaded.torn_tail {
@@ -129,8 +130,22 @@ pub fn config_show(cwd: Option<&Path>) -> anyhow::Result<u8> {
         Some(dir) => dir.to_path_buf(),
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
-    let (settings, _) = crate::exec::settings(&dir, None)?;
+    let (settings, env) = crate::exec::settings(&dir, None)?;
     print!("{}", jig_config::render_show(&settings));
+    // What a new session here would read besides the settings, in the
+    // configured model's dialect (generic when none is configured).
+    let dialect = settings
+        .model
+        .as_deref()
+        .and_then(|spec| jig_dialect::profiles::resolve(spec, &settings).ok())
+        .map_or(jig_dialect::Dialect::Generic, |profile| profile.dialect);
+    let context = jig_core::project_context::ProjectContext::load(&settings, &env, &dir, dialect);
+    for (key, value, from) in context.explain() {
+        println!("{key} = {value}    # {from}");
+    }
+    for warning in context.warnings() {
+        eprintln!("warning: {warning}");
+    }
     Ok(exit::COMPLETED)
 }
 

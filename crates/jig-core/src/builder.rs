@@ -36,6 +36,7 @@ use crate::compaction::CompactionConfig;
 use crate::error::CoreError;
 use crate::guard::Guard;
 use crate::models::{ResolvedModel, default_model, resolve_model};
+use crate::project_context::{ProjectContext, resumed_skill_tool};
 use crate::recorder::EventSink;
 use crate::redact::Redactor;
 use crate::session::{Session, SessionConfig};
@@ -307,12 +308,18 @@ impl<'a> SessionBuilder<'a> {
         if let Some(root) = &self.sessions_root {
             config.home = root.clone();
         }
+        let context = ProjectContext::load(self.settings, self.env, &config.cwd, dialect);
+        notes.extend(context.warnings().into_iter().map(Note::Warning));
+        config.instructions = context.instructions(&config.instructions);
         if let Some(extra) = &self.extra_instructions {
             config.instructions = format!("{}\n\n{extra}", config.instructions);
         }
-        let mut router = jig_dialect::router(dialect);
+        let mut router = jig_dialect::router_for(dialect, profiles::image_input(&resolved.profile, self.settings));
         if !resolved.profile.sub_agents {
             router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name));
+        }
+        if let Some(tool) = context.skill_tool() {
+            router.register(tool);
         }
         let cwd = config.cwd.clone();
         let mcp = self.attach_mcp(&mut router, &cwd, &mut notes);
@@ -342,12 +349,21 @@ impl<'a> SessionBuilder<'a> {
             &resolved.profile,
             &mut notes,
         )?;
-        let mut router = jig_dialect::router(dialect);
+        let mut router = jig_dialect::router_for(dialect, profiles::image_input(&resolved.profile, self.settings));
         if !resolved.profile.sub_agents {
             router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name));
         }
+        let cwd = Path::new(&meta.cwd);
+        if let Some(tool) = resumed_skill_tool(self.settings, self.env, cwd, dialect, &meta.instructions) {
+            router.register(tool);
+        }
         let mcp = self.attach_mcp(&mut router, Path::new(&meta.cwd), &mut notes);
-        self.attach_project_tools(&mut router, Path::new(&meta.cwd), resolved.profile.sub_agents, &mut notes);
+        self.attach_project_tools(
+            &mut router,
+            Path::new(&meta.cwd),
+            resolved.profile.sub_agents,
+            &mut notes,
+        );
         let mut session = Session::resume(dir, &config, resolved.client, router)?;
         self.attach_agents(&mut session, &spec, dialect, &config, mcp);
         Ok(self.built(session, spec, notes))
@@ -475,11 +491,15 @@ impl<'a> SessionBuilder<'a> {
     }
 
     /// `session`, its events sent where the front-end asked.
-    fn built(&self, mut session: Session, model_spec: String, notes: Vec<Note>) -> Built {
+    fn built(&self, mut session: Session, model_spec: String, mut notes: Vec<Note>) -> Built {
         if let Some(sink) = self.sink.clone() {
             session.send_events_to(sink);
         }
         session.host.nobody_to_ask = self.nobody_to_ask;
+        // `[[hooks]]`: an untrusted project's are already left out of the settings.
+        let (hooks, problems) = crate::hooks::Hooks::new(&self.settings.hooks);
+        session.hooks = hooks;
+        notes.extend(problems.into_iter().map(Note::Warning));
         Built {
             session,
             model_spec,

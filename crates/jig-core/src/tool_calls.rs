@@ -16,6 +16,11 @@
 //! A command-running call goes through the guard's verdict
 //! ([`crate::guard::Guard::review`]): refused, run (sandboxed or not), or
 //! asked about through the tool host first.
+//!
+//! `pre_tool_use` hooks (`hook_points`) see each batch before it begins:
+//! what begins, is reviewed and runs is the call as they left it, and a
+//! call they deny gets their reason as its output, in its place.
+//! `post_tool_use` hooks see an output before it is recorded.
 
 use std::time::Instant;
 
@@ -57,7 +62,10 @@ impl Session {
         let mut next = 0;
         while next < calls.len() {
             let (end, changes) = self.batch_end(calls, next);
-            let batch = &calls[next..end];
+            // `pre_tool_use` hooks may rewrite a call's arguments or refuse it.
+            let gated = self.pre_tool_use(&calls[next..end], cancel).await?;
+            let (batch, refused): (Vec<ToolCall>, Vec<Option<String>>) = gated.into_iter().unzip();
+            let batch = batch.as_slice();
             for call in batch {
                 self.emit(Event::ToolCallBegin {
                     call_id: call.call_id.clone(),
@@ -65,6 +73,12 @@ impl Session {
                     arguments: call.arguments.clone(),
                 })?;
             }
+            // The files a lone changing call names are snapshotted (undo).
+            let checkpoint = if changes {
+                self.checkpoint_before(&batch[0])?
+            } else {
+                None
+            };
             // The calls' beginnings are durable before any of them can change
             // anything; a batch that changes nothing shows them unsynced.
             if changes {
@@ -79,7 +93,7 @@ impl Session {
             };
             let results = match (batch, preview) {
                 // A command: rules, approval and sandbox decide how it runs.
-                ([call], Some(preview)) => {
+                ([call], Some(preview)) if refused.first().is_some_and(Option::is_none) => {
                     let start = Instant::now();
                     let ctx = self.call_context(&ctx, call);
                     let result = self.guarded_run(&ctx, call, preview, cancel).await?;
@@ -88,19 +102,32 @@ impl Session {
                 _ => {
                     let contexts: Vec<ToolContext> = batch.iter().map(|call| self.call_context(&ctx, call)).collect();
                     let tools = &self.tools;
-                    join_all(batch.iter().zip(&contexts).map(|(call, ctx)| async move {
-                        let start = Instant::now();
-                        let result = tools.dispatch(ctx, call).await;
-                        (result, start.elapsed().as_millis() as u64)
-                    }))
+                    join_all(
+                        batch
+                            .iter()
+                            .zip(&contexts)
+                            .zip(&refused)
+                            .map(|((call, ctx), refused)| async move {
+                                let start = Instant::now();
+                                let result = match refused {
+                                    Some(why) => Err(ToolError::RespondToModel(why.clone())),
+                                    None => tools.dispatch(ctx, call).await,
+                                };
+                                (result, start.elapsed().as_millis() as u64)
+                            }),
+                    )
                     .await
                 }
             };
+            if let Some(paths) = checkpoint {
+                self.checkpoint_after(&batch[0], &paths)?;
+            }
             let mut fault = None;
             for (call, (result, duration_ms)) in batch.iter().zip(results) {
                 if let Err(ToolError::Fatal(message)) = &result {
                     fault.get_or_insert_with(|| format!("tool {} failed: {message}", call.name));
                 }
+                let result = self.post_tool_use(call, result, cancel).await?;
                 self.finish_call(call, result, duration_ms)?;
             }
             next = end;
@@ -165,12 +192,17 @@ impl Session {
             Err(ToolError::Interrupted) => ("interrupted by the user".to_string(), ToolStatus::Interrupted, None),
             Err(ToolError::Fatal(message)) => (format!("tool failed: {message}"), ToolStatus::Error, None),
         };
-        self.record_output(call, output, status, duration_ms)?;
+        // Images belong on the output item itself; they announce nothing.
+        let (images, effect) = match effect {
+            Some(ToolEffect::Images(images)) => (images, None),
+            effect => (Vec::new(), effect),
+        };
+        self.record_output_with_images(call, output, images, status, duration_ms)?;
         match effect {
             Some(ToolEffect::Plan { explanation, plan }) => self.emit(Event::PlanUpdated { explanation, plan })?,
             Some(ToolEffect::Goal(goal)) => self.emit(Event::GoalUpdated { goal })?,
             Some(ToolEffect::ToolCreated { dir }) => self.offer_project_tool(&dir)?,
-            None => {}
+            Some(ToolEffect::Images(_)) | None => {}
         }
         Ok(())
     }
@@ -199,10 +231,24 @@ impl Session {
         status: ToolStatus,
         duration_ms: u64,
     ) -> Result<(), CoreError> {
+        self.record_output_with_images(call, output, Vec::new(), status, duration_ms)
+    }
+
+    /// [`Session::record_output`] for an output that carries images
+    /// (`view_image`); the event shows only the text.
+    fn record_output_with_images(
+        &mut self,
+        call: &ToolCall,
+        output: String,
+        images: Vec<jig_protocol::ToolImage>,
+        status: ToolStatus,
+        duration_ms: u64,
+    ) -> Result<(), CoreError> {
         self.record_item(Item::ToolOutput(ToolOutput {
             call_id: call.call_id.clone(),
             output: output.clone(),
             status,
+            images,
         }))?;
         self.emit(Event::ToolCallEnd {
             call_id: call.call_id.clone(),
@@ -271,7 +317,7 @@ impl Session {
 
     /// Asks a person; `None` means approved, `Some(error)` is what the model
     /// is told instead. Abort cancels the turn.
-    async fn ask(
+    pub(crate) async fn ask(
         &mut self,
         call: &ToolCall,
         preview: &CommandPreview,
@@ -315,5 +361,47 @@ impl Session {
                 Some(ToolError::Interrupted)
             }
         })
+    }
+}
+
+/// Checkpoints (`crate::checkpoints`): what a changing call may touch,
+/// recorded before it runs and again after; a command that names no files
+/// leaves a marker once the session has checkpoints, so `jig undo` can say
+/// that its effects stay.
+impl Session {
+    /// Snapshots the files `call` names; returns them for
+    /// [`Session::checkpoint_after`], or `None` when it names none.
+    fn checkpoint_before(&mut self, call: &ToolCall) -> Result<Option<Vec<std::path::PathBuf>>, CoreError> {
+        use crate::checkpoints::{Keep, Objects, snapshot};
+        use jig_protocol::{Checkpoint, CheckpointPhase, RolloutRecord};
+        let paths = self.tools.writes(&self.cwd, call);
+        let objects = Objects::new(&self.dir);
+        let (phase, files) = if paths.is_empty() {
+            if self.tools.preview(call).is_none() || !objects.exists() {
+                return Ok(None);
+            }
+            (CheckpointPhase::Command, Vec::new())
+        } else {
+            (
+                CheckpointPhase::Before,
+                snapshot(&objects, &self.cwd, &paths, Keep::Content)?,
+            )
+        };
+        if phase == CheckpointPhase::Before && files.is_empty() {
+            return Ok(None);
+        }
+        let call_id = call.call_id.clone();
+        self.record(RolloutRecord::Checkpoint(Checkpoint { call_id, phase, files }))?;
+        Ok((phase == CheckpointPhase::Before).then_some(paths))
+    }
+
+    /// Records what the files `call` named hold after it ran.
+    fn checkpoint_after(&mut self, call: &ToolCall, paths: &[std::path::PathBuf]) -> Result<(), CoreError> {
+        use crate::checkpoints::{Keep, Objects, snapshot};
+        use jig_protocol::{Checkpoint, CheckpointPhase, RolloutRecord};
+        let files = snapshot(&Objects::new(&self.dir), &self.cwd, paths, Keep::HashOnly)?;
+        let (call_id, phase) = (call.call_id.clone(), CheckpointPhase::After);
+        self.record(RolloutRecord::Checkpoint(Checkpoint { call_id, phase, files }))?;
+        Ok(())
     }
 }

@@ -13,6 +13,7 @@
 pub mod claude;
 pub mod codex;
 pub mod profiles;
+pub mod skills;
 
 pub use jig_config::Dialect;
 use jig_tools::ToolRouter;
@@ -40,6 +41,21 @@ pub fn router(dialect: Dialect) -> ToolRouter {
         Dialect::CodexLegacy => codex::legacy_router(),
         Dialect::Claude => claude::router(),
     }
+}
+
+/// The tools a dialect offers to a model that takes `images`: [`router`]
+/// with its image tool (`view_image`, or `claude`'s `Read`) fitted to the
+/// model, in the same place; `codex-legacy` has none.
+pub fn router_for(dialect: Dialect, images: jig_tools::images::ImageInput) -> ToolRouter {
+    let mut router = router(dialect);
+    match dialect {
+        Dialect::Generic | Dialect::Codex => {
+            router.register(std::sync::Arc::new(jig_tools::view_image::ViewImageTool::new(images)))
+        }
+        Dialect::Claude => router.register(std::sync::Arc::new(claude::ReadTool::new(images))),
+        Dialect::CodexLegacy => {}
+    }
+    router
 }
 
 /// The paragraph of the system prompt that tells the model how to work with

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod agent;
+mod checkpoint;
 mod event;
 pub mod form;
 mod item;
@@ -21,8 +22,11 @@ mod rollout;
 pub mod schema;
 
 pub use agent::AgentStatus;
-pub use event::{Budget, Cost, Envelope, Event, FailureKind, PlanStep, StepStatus, TokenUsage, TurnOutcome};
-pub use item::{Item, Role, ToolCall, ToolFormat, ToolOutput, ToolSpec, ToolStatus, count_responses};
+pub use checkpoint::{Checkpoint, CheckpointPhase, FileState, Undo};
+pub use event::{
+    Budget, Cost, Envelope, Event, FailureKind, HookStatus, PlanStep, StepStatus, TokenUsage, TurnOutcome,
+};
+pub use item::{Item, Role, ToolCall, ToolFormat, ToolImage, ToolOutput, ToolSpec, ToolStatus, count_responses};
 pub use ledger::{CompactionReason, Goal, GoalStatus, LedgerEntry, LedgerKind};
 pub use op::{HostAnswer, HostRequest, Op, Question, QuestionOption, ReviewDecision};
 pub use rollout::{ROLLOUT_FORMAT_VERSION, RolloutRecord, SessionMeta};

@@ -19,6 +19,7 @@ pub mod edit_file;
 pub mod exec_session;
 pub mod files;
 pub mod goal;
+pub mod images;
 pub mod list_dir;
 pub mod plan;
 pub mod project_tools;
@@ -28,7 +29,9 @@ pub mod router;
 pub mod sandboxing;
 pub mod search;
 pub mod shell;
+pub mod skills;
 pub mod truncate;
+pub mod view_image;
 pub mod write_file;
 
 use std::path::PathBuf;
@@ -157,6 +160,9 @@ pub enum ToolEffect {
         /// The tool's directory.
         dir: PathBuf,
     },
+    /// Images for the model ([`view_image`]): the core puts them on the
+    /// call's output item, after its text, and announces nothing.
+    Images(Vec<jig_protocol::ToolImage>),
 }
 
 /// Why a tool call did not produce a result.
@@ -192,6 +198,15 @@ pub trait Tool: Send + Sync {
     fn preview(&self, _args: &serde_json::Value) -> Option<CommandPreview> {
         None
     }
+
+    /// The files a call with `args` may create, change or delete, absolute
+    /// or relative to `cwd`, so the session can snapshot them first (the
+    /// checkpoints of `jig undo`). Empty for a tool that names no files:
+    /// what a command writes is not known in advance. Arguments that do not
+    /// parse give an empty list (the run itself reports them).
+    fn writes(&self, _cwd: &std::path::Path, _args: &serde_json::Value) -> Vec<PathBuf> {
+        Vec::new()
+    }
 }
 
 /// What a command-running tool call is about to do.
@@ -221,6 +236,15 @@ impl CommandPreview {
                 .join(" "),
         }
     }
+}
+
+/// The one file a call names in its string argument `key`, joined to
+/// `cwd`, for [`Tool::writes`]; empty when the argument is missing.
+pub fn named_file(cwd: &std::path::Path, args: &serde_json::Value, key: &str) -> Vec<PathBuf> {
+    args.get(key)
+        .and_then(|path| path.as_str())
+        .map(|path| vec![cwd.join(path)])
+        .unwrap_or_default()
 }
 
 /// Refuses a write the sandbox would refuse, before a built-in tool touches

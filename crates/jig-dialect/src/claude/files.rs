@@ -9,6 +9,7 @@
 
 use jig_protocol::{ToolFormat, ToolSpec};
 use jig_tools::edit_file::EditFileTool;
+use jig_tools::images::{self, ImageInput};
 use jig_tools::read_file::ReadFileTool;
 use jig_tools::write_file::WriteFileTool;
 use jig_tools::{Tool, ToolContext, ToolError, ToolResult, parse_args};
@@ -17,9 +18,25 @@ use serde_json::json;
 
 use super::arrow_numbers;
 
-/// Claude Code's `Read`, over `read_file`.
+/// Claude Code's `Read`, over `read_file`; an image file (by its
+/// extension, as Claude Code tells them) goes to `jig_tools::images`
+/// instead, and reaches the model as an image when it takes them.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ReadTool;
+pub struct ReadTool {
+    images: ImageInput,
+}
+
+impl ReadTool {
+    /// `Read` for a model that takes `images` (text-only by default).
+    pub fn new(images: ImageInput) -> Self {
+        ReadTool { images }
+    }
+}
+
+const READ_DESCRIPTION: &str = "Read a text file. Lines come numbered, as `     1→text`: the number, an arrow, \
+then the line exactly as in the file; quote text for Edit without that prefix. Reads up to 2000 lines from `offset`; \
+when more remain, the output ends with the offset to read next. Lines over 2000 characters are cut. \
+Binary files, PDFs and directories cannot be read (list directories with `ls` or `rg --files` through Bash).";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,11 +54,12 @@ impl Tool for ReadTool {
             namespace: None,
             format: ToolFormat::Function,
             name: "Read".into(),
-            description: "Read a text file. Lines come numbered, as `     1→text`: the number, an arrow, then the \
-line exactly as in the file; quote text for Edit without that prefix. Reads up to 2000 lines from `offset`; \
-when more remain, the output ends with the offset to read next. Lines over 2000 characters are cut. \
-Binary files, PDFs and directories cannot be read (list directories with `ls` or `rg --files` through Bash)."
-                .into(),
+            description: match self.images {
+                ImageInput::TextOnly => READ_DESCRIPTION.into(),
+                ImageInput::Accepted(_) => format!(
+                    "{READ_DESCRIPTION} Images (PNG, JPEG, GIF, WebP) in the workspace are shown to you as images."
+                ),
+            },
             parameters: json!({
                 "type": "object",
                 "properties": {
@@ -90,6 +108,15 @@ Binary files, PDFs and directories cannot be read (list directories with `ls` or
             return Err(respond(format!(
                 "cannot read {shown}: no such file; check the path, or find the file with `rg --files` through Bash"
             )));
+        }
+        if images::is_image_path(shown) {
+            return match self.images {
+                ImageInput::Accepted(limits) => images::attach(&ctx.cwd, shown, limits).await,
+                ImageInput::TextOnly => Err(respond(format!(
+                    "cannot read {shown}: it is an image, and {}",
+                    images::TEXT_ONLY
+                ))),
+            };
         }
         // Models trained on Claude Code sometimes send `offset: 0` for the top.
         let offset = args.offset.map(|offset| offset.max(1));
@@ -153,6 +180,10 @@ occurrence (for renames). Use Write to create a file."
         true
     }
 
+    fn writes(&self, cwd: &std::path::Path, args: &serde_json::Value) -> Vec<std::path::PathBuf> {
+        jig_tools::named_file(cwd, args, "file_path")
+    }
+
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {
         let args: EditArgs = parse_args("Edit", args)?;
         let inner = json!({
@@ -206,6 +237,10 @@ overwriting it."
 
     fn is_mutating(&self) -> bool {
         true
+    }
+
+    fn writes(&self, cwd: &std::path::Path, args: &serde_json::Value) -> Vec<std::path::PathBuf> {
+        jig_tools::named_file(cwd, args, "file_path")
     }
 
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {

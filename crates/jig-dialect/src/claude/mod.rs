@@ -1,7 +1,7 @@
 //! The `claude` dialect: the tool names, argument shapes and output layout
 //! of Claude Code (`Bash`, `Read`, `Edit`, `Write`, `Agent`, `TaskCreate`,
-//! `TaskUpdate`, `TaskList`, `TaskGet`, `AskUserQuestion`), as measured in
-//! `shared/reference/dialects.md`.
+//! `TaskUpdate`, `TaskList`, `TaskGet`, `AskUserQuestion`, and `Skill` when the
+//! session has skills), as measured in `shared/reference/dialects.md`.
 //!
 //! Every adapter here parses Claude Code's arguments, calls one `jig-tools`
 //! implementation (`run_command`, `read_file`, `edit_file`, `write_file`, the
@@ -24,6 +24,7 @@ mod agent;
 mod ask;
 mod bash;
 mod files;
+mod skill;
 mod tasks;
 
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub use agent::AgentTool;
 pub use ask::AskUserQuestionTool;
 pub use bash::BashTool;
 pub use files::{EditTool, ReadTool, WriteTool};
+pub use skill::SkillTool;
 pub use tasks::{TaskCreateTool, TaskGetTool, TaskListTool, TaskUpdateTool};
 
 /// Tool paragraph of the system prompt for `claude`.
@@ -48,7 +50,7 @@ Hand self-contained tasks that would take many steps, or that can run in paralle
 pub fn router() -> ToolRouter {
     let mut router = ToolRouter::new();
     router.register(Arc::new(BashTool));
-    router.register(Arc::new(ReadTool));
+    router.register(Arc::new(ReadTool::default()));
     router.register(Arc::new(EditTool));
     router.register(Arc::new(WriteTool));
     router.register(Arc::new(AgentTool));
