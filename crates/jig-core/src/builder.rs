@@ -316,7 +316,10 @@ impl<'a> SessionBuilder<'a> {
         }
         let mut router = jig_dialect::router_for(dialect, profiles::image_input(&resolved.profile, self.settings));
         if !resolved.profile.sub_agents {
-            router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name));
+            // The embedded model: no sub-agent tools, and no `view_image`
+            // (it sees no images; the tool would only refuse, at the price
+            // of its description in every prompt).
+            router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name) && name != "view_image");
         }
         if let Some(tool) = context.skill_tool() {
             router.register(tool);
@@ -351,7 +354,10 @@ impl<'a> SessionBuilder<'a> {
         )?;
         let mut router = jig_dialect::router_for(dialect, profiles::image_input(&resolved.profile, self.settings));
         if !resolved.profile.sub_agents {
-            router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name));
+            // The embedded model: no sub-agent tools, and no `view_image`
+            // (it sees no images; the tool would only refuse, at the price
+            // of its description in every prompt).
+            router.retain(|name| !jig_dialect::SUB_AGENT_TOOLS.contains(&name) && name != "view_image");
         }
         let cwd = Path::new(&meta.cwd);
         if let Some(tool) = resumed_skill_tool(self.settings, self.env, cwd, dialect, &meta.instructions) {

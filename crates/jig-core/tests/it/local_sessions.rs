@@ -44,11 +44,16 @@ async fn four_sessions_share_one_local_model_and_keep_their_own_rollouts() {
             .create()
             .unwrap();
         // The embedded model gets the working tools but not the sub-agent
-        // ones, which a model this small spawns aimlessly.
+        // ones, which a model this small spawns aimlessly, nor `create_tool`
+        // or `view_image` (it sees no images).
         let tools = built.session.tool_names();
         assert!(tools.contains(&"shell") && tools.contains(&"apply_patch"), "{tools:?}");
         assert!(
             !tools.iter().any(|t| jig_dialect::SUB_AGENT_TOOLS.contains(t)),
+            "{tools:?}"
+        );
+        assert!(
+            !tools.contains(&"create_tool") && !tools.contains(&"view_image"),
             "{tools:?}"
         );
         built.session.send_events_to(sink.clone());
