@@ -9,7 +9,9 @@
 //!   the durability the rollout promises. Then the loop gap of a shell step
 //!   split into its parts against `bash -lc 'echo hi'` run directly, and the
 //!   CPU and peak memory per MiB of a tool call's arguments, whole and
-//!   streamed over SSE ([`loop_gap`], [`arguments`]).
+//!   streamed over SSE ([`loop_gap`], [`arguments`]); and the same session
+//!   with OpenTelemetry export off and on, to a receiver on 127.0.0.1
+//!   ([`telemetry`]).
 //! - `startup`: `jig --version` against `true`, and `jig exec` to its first
 //!   model request (a provider served on 127.0.0.1) against `jig --version`
 //!   ([`startup`]).
@@ -49,6 +51,7 @@ mod sessions;
 mod shared_model;
 mod soak;
 mod startup;
+mod telemetry;
 mod tui;
 
 pub use agents::{Side as AgentsSide, agents};
@@ -177,6 +180,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
     );
     println!("  peak RSS:                     {:>9.1} MiB", peak_rss_mib());
     loop_gap::shell_steps(turns.min(50)).await?;
+    telemetry::telemetry_overhead(turns.min(200)).await?;
     arguments::large_arguments().await?;
     Ok(exit::COMPLETED)
 }

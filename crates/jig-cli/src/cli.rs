@@ -443,6 +443,48 @@ pub struct EvalRunArgs {
     /// One JSON summary on stdout instead of progress and text.
     #[arg(long)]
     pub json: bool,
+    /// Where the samples run: here (`local`), or as Kubernetes Jobs, one per
+    /// shard, on the cluster of the current kubeconfig (`kubernetes`; needs
+    /// a jig built with `--features kubernetes`).
+    #[arg(long, value_enum, default_value_t = RunnerKind::Local)]
+    pub runner: RunnerKind,
+    /// The Kubernetes namespace (default: the kubeconfig context's).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Kubernetes Jobs per task environment (image, CPUs, memory).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: u32,
+    /// The jig image the pods run (jig on PATH, the suites under
+    /// /jig/suites/); a task with `[environment] docker_image` runs in its
+    /// own image with jig copied in from this one.
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Pod failures each Kubernetes Job retries before it fails (`backoffLimit`).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub backoff_limit: i32,
+    /// Seconds between reads of the Kubernetes Jobs' status.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub poll: f64,
+    /// Print the Kubernetes Jobs as a JSON `List` and create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run only shard I of N of the planned samples (`I/N`, from 0): unit j
+    /// of the plan belongs to shard j mod N.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<jig_eval::runner::Shard>,
+    /// Print the shard's results and rollouts as one archive on stdout
+    /// (what a Kubernetes pod does) instead of a summary.
+    #[arg(long, requires = "shard", hide = true)]
+    pub archive: bool,
+}
+
+/// Where `jig eval run` runs its samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunnerKind {
+    /// Here, each sample in a private filesystem view.
+    Local,
+    /// As Kubernetes Jobs, one per shard.
+    Kubernetes,
 }
 
 /// `jig eval judge`'s arguments.

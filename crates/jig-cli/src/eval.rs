@@ -18,6 +18,7 @@ use crate::{UsageError, exit};
 mod atif;
 mod batch;
 mod judge;
+mod kubernetes;
 mod report;
 mod run;
 

@@ -120,8 +120,12 @@ fn main() -> ExitCode {
     finish(result)
 }
 
-/// The exit code for a command's result; errors are printed.
+/// The exit code for a command's result; errors are printed. Telemetry is
+/// flushed first: every session has ended by now, and with it its spans.
 fn finish(result: anyhow::Result<u8>) -> ExitCode {
+    if let Err(err) = jig_telemetry::shutdown_all() {
+        eprintln!("warning: {err}");
+    }
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -39,6 +39,21 @@ pub const JIG_MODELS_DIR: &str = "JIG_MODELS_DIR";
 /// The Python interpreter whose pip installs model packages. Default `python3`.
 pub const JIG_PYTHON: &str = "JIG_PYTHON";
 
+/// OTLP/HTTP collector base URL; turns OpenTelemetry export on (spans to
+/// `/v1/traces`, metrics to `/v1/metrics` under it) unless `[telemetry]
+/// otlp_endpoint` is set.
+pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+/// Full URL spans are sent to, instead of the one derived from
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`.
+pub const OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+/// Full URL metrics are sent to, instead of the one derived from
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`.
+pub const OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
+/// Headers sent with every export (`name=value,…`); values are never shown.
+pub const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+/// `service.name` of exported telemetry. Default `jig`.
+pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
+
 /// Every variable above, for documentation and `jig config show`.
 pub const ALL: &[&str] = &[
     JIG_HOME,
@@ -53,6 +68,11 @@ pub const ALL: &[&str] = &[
     OLLAMA_HOST,
     JIG_MODELS_DIR,
     JIG_PYTHON,
+    OTEL_EXPORTER_OTLP_ENDPOINT,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    OTEL_EXPORTER_OTLP_HEADERS,
+    OTEL_SERVICE_NAME,
 ];
 
 /// The process environment, captured once.

@@ -35,6 +35,7 @@ pub(crate) struct ConfigFile {
     pub compaction: Option<crate::settings::CompactionSettings>,
     pub local: Option<crate::settings::LocalSettings>,
     pub agents: Option<crate::settings::AgentSettings>,
+    pub telemetry: Option<crate::telemetry::TelemetrySettings>,
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderFile>,
     #[serde(default)]

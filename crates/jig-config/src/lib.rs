@@ -26,6 +26,7 @@ mod mcp;
 mod record;
 mod settings;
 mod show;
+mod telemetry;
 mod trust;
 mod validate;
 
@@ -46,4 +47,5 @@ pub use settings::{
     LocalToolChoice, PriceSettings, ProfileSettings, ProviderSettings, Settings, Source,
 };
 pub use show::{Explained, render_show};
+pub use telemetry::{DEFAULT_SERVICE_NAME, OtlpHeaders, TelemetrySettings};
 pub use trust::{KEYS as TRUST_KEYS, KeyClass, ProjectTrust, class_of, project_root, trust_command};

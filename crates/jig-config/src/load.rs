@@ -252,6 +252,7 @@ impl Builder {
                 compaction: Default::default(),
                 local: Default::default(),
                 agents: Default::default(),
+                telemetry: Default::default(),
                 log_filter: None,
                 fault_kill_after_records: None,
                 providers: BTreeMap::new(),
@@ -305,6 +306,18 @@ impl Builder {
                 p.base_url = Some(url);
             }
             self.set_source(format!("providers.{provider}.base_url"), Source::Env(var));
+        }
+        self.settings.telemetry.apply_env(env)?;
+        if let Some(var) = [
+            env::OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+            env::OTEL_EXPORTER_OTLP_ENDPOINT,
+            env::OTEL_EXPORTER_OTLP_HEADERS,
+            env::OTEL_SERVICE_NAME,
+        ]
+        .into_iter()
+        .find(|var| env.is_set(var))
+        {
+            self.set_source("telemetry".into(), Source::Env(var));
         }
         Ok(())
     }
@@ -398,6 +411,10 @@ impl Builder {
             merged.max_concurrent = a.max_concurrent.or(merged.max_concurrent);
             merged.types.extend(a.types);
             self.set_source("agents".into(), source.clone());
+        }
+        if let Some(t) = file.telemetry {
+            self.settings.telemetry.apply_file(t);
+            self.set_source("telemetry".into(), source.clone());
         }
         if !file.redact_patterns.is_empty() {
             self.settings.redact_patterns.extend(file.redact_patterns);

@@ -257,6 +257,9 @@ pub struct Settings {
     pub local: LocalSettings,
     /// `[agents]`: sub-agent limits and types.
     pub agents: AgentSettings,
+    /// `[telemetry]` and `OTEL_EXPORTER_OTLP_*`: OpenTelemetry export (off
+    /// unless an endpoint is set).
+    pub telemetry: crate::telemetry::TelemetrySettings,
     /// `tracing` filter for stderr diagnostics (`JIG_LOG`).
     pub log_filter: Option<String>,
     /// Crash-test fault injection (`JIG_FAULT_KILL_AFTER_RECORDS`).

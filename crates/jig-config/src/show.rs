@@ -95,6 +95,23 @@ impl Settings {
         if !self.redact_patterns.is_empty() {
             push(&mut out, "redact_patterns".into(), self.redact_patterns.join(", "));
         }
+        if self.telemetry != Default::default() {
+            // Header names only: their values may be keys.
+            let t = &self.telemetry;
+            let text = format!(
+                "traces={} metrics={} headers={} service_name={} capture_content={}",
+                t.traces_endpoint().unwrap_or_else(|| "(off)".into()),
+                t.metrics_endpoint().unwrap_or_else(|| "(off)".into()),
+                if t.headers.names().is_empty() {
+                    "none".to_owned()
+                } else {
+                    t.headers.names().join(",")
+                },
+                t.service_name(),
+                t.capture_content.unwrap_or(false),
+            );
+            push(&mut out, "telemetry".into(), text);
+        }
         if let Some(filter) = &self.log_filter {
             push(&mut out, "log_filter".into(), filter.clone());
         }

@@ -69,6 +69,9 @@ pub const KEYS: &[(&str, KeyClass)] = &[
     ("hooks", KeyClass::TrustRequired),
     ("mcp_servers", KeyClass::TrustRequired),
     ("tools", KeyClass::TrustRequired),
+    // Sends what the sessions do (and, with capture_content, what they
+    // say) to a collector the file names.
+    ("telemetry", KeyClass::TrustRequired),
 ];
 
 /// The class of top-level key `key` (see [`KEYS`]).

@@ -1,8 +1,8 @@
 //! Range checks on config values that their types cannot express: costs
 //! and prices are finite and not negative, counts are at least 1, the
 //! compaction threshold is a share of the window, temperature is not
-//! negative, and every `redact_patterns` entry compiles and cannot match
-//! the empty string.
+//! negative, every `redact_patterns` entry compiles and cannot match
+//! the empty string, and `[telemetry] otlp_endpoint` is an http(s) URL.
 //!
 //! Invariant: every check is one row of [`CHECKS`], and a failure names the
 //! file, line and column of the offending value (spans come from
@@ -28,6 +28,8 @@ enum Rule {
     Threshold,
     /// A list of regular expressions that each need at least one character.
     Patterns,
+    /// An `http://` or `https://` URL.
+    HttpUrl,
 }
 
 /// The compaction threshold's accepted range, inclusive.
@@ -49,6 +51,7 @@ const CHECKS: &[(&[&str], Rule)] = &[
     (&["prices", "*", "cached_input"], Rule::NonNegative),
     (&["prices", "*", "output"], Rule::NonNegative),
     (&["redact_patterns"], Rule::Patterns),
+    (&["telemetry", "otlp_endpoint"], Rule::HttpUrl),
 ];
 
 /// Checks every value of `text` (read from `path`) that [`CHECKS`] covers.
@@ -116,6 +119,13 @@ fn apply(rule: Rule, key: &str, value: &Value) -> Result<(), Failure> {
             "{key} must be between {} and {} (the share of the context window that triggers compaction), not {x}",
             THRESHOLD_RANGE.0, THRESHOLD_RANGE.1
         )),
+        (Rule::HttpUrl, _) => match value.as_str().map(crate::telemetry::check_url) {
+            Some(Err(expected)) => fail(format!(
+                "{key} must be {expected}, not \"{}\"",
+                clip(value.as_str().unwrap_or(""), ECHO_LIMIT)
+            )),
+            _ => Ok(()),
+        },
         (Rule::Patterns, _) => match value.as_array() {
             Some(list) => list.iter().try_for_each(|entry| pattern(key, entry)),
             None => Ok(()),

@@ -506,6 +506,12 @@ impl<'a> SessionBuilder<'a> {
         let (hooks, problems) = crate::hooks::Hooks::new(&self.settings.hooks);
         session.hooks = hooks;
         notes.extend(problems.into_iter().map(Note::Warning));
+        // `[telemetry]`: off (and free) unless an endpoint is configured.
+        match jig_telemetry::Telemetry::for_settings(&self.settings.telemetry) {
+            Ok(Some(telemetry)) => session.export_telemetry(&telemetry),
+            Ok(None) => {}
+            Err(err) => notes.push(Note::Warning(format!("{err}; the session goes on without telemetry"))),
+        }
         Built {
             session,
             model_spec,

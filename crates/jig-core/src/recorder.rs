@@ -42,6 +42,10 @@ struct Inner {
     redactor: Redactor,
     /// Recorded events waiting for the next sync before they are sent.
     unsent: Vec<Event>,
+    /// Sees every event (redacted) as it is emitted, for OpenTelemetry.
+    /// Declared before `sink` so that its spans end before the session's
+    /// event channel closes.
+    observer: Option<Arc<jig_telemetry::SessionTelemetry>>,
     sink: EventSink,
 }
 
@@ -53,6 +57,7 @@ impl Recorder {
                 writer,
                 redactor,
                 unsent: Vec::new(),
+                observer: None,
                 sink,
             })),
         }
@@ -101,6 +106,7 @@ impl Recorder {
                 inner.writer.append(&RolloutRecord::Event {
                     event: for_rollout(&event),
                 })?;
+                inner.observe(&event);
                 inner.unsent.push(event);
             }
         }
@@ -133,6 +139,7 @@ impl Recorder {
     pub(crate) fn send_unrecorded(&self, event: &Event) {
         let inner = self.lock();
         let event = inner.redactor.value(event).into_owned();
+        inner.observe(&event);
         inner.send(event);
     }
 
@@ -142,6 +149,7 @@ impl Recorder {
     pub(crate) fn emit_unrecorded(&self, event: &Event) {
         let mut inner = self.lock();
         let event = inner.redactor.value(event).into_owned();
+        inner.observe(&event);
         inner.unsent.push(event);
     }
 
@@ -153,6 +161,11 @@ impl Recorder {
     /// Sends events to `sink` from now on.
     pub(crate) fn set_sink(&self, sink: EventSink) {
         self.lock().sink = sink;
+    }
+
+    /// Hands every event emitted from now on to `observer` too.
+    pub(crate) fn set_observer(&self, observer: Arc<jig_telemetry::SessionTelemetry>) {
+        self.lock().observer = Some(observer);
     }
 
     /// Drops events waiting for a sync that failed: they are not durable.
@@ -178,6 +191,13 @@ impl WeakRecorder {
 }
 
 impl Inner {
+    /// Shows an event to the observer, if there is one.
+    fn observe(&self, event: &Event) {
+        if let Some(observer) = &self.observer {
+            observer.observe(event);
+        }
+    }
+
     fn send(&self, event: Event) {
         // A front-end that went away is not the session's fault.
         let _ = self.sink.send(Envelope {

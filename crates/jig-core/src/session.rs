@@ -264,6 +264,17 @@ impl Session {
         self.events_rx = None;
     }
 
+    /// Exports this session as OpenTelemetry spans and metrics
+    /// (`jig_telemetry`): its recorder hands every event it emits to the
+    /// observer, and its model requests go through a traced client. The
+    /// spans end when the session does. Call it before [`Session::spawn`];
+    /// [`crate::SessionBuilder`] does when the settings turn telemetry on.
+    pub fn export_telemetry(&mut self, telemetry: &Arc<jig_telemetry::Telemetry>) {
+        let observer = telemetry.session(self.id(), self.model.spec());
+        self.model = Arc::new(jig_telemetry::TracedModel::new(Arc::clone(&self.model), &observer));
+        self.recorder.set_observer(observer);
+    }
+
     /// The model's context window in tokens, as compaction counts it.
     pub fn context_window(&self) -> u64 {
         self.compaction.context_window

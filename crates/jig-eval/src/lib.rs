@@ -30,7 +30,13 @@
 //!   each step's model requests as one batch job at the batch price.
 //! - [`runner`]: the local runner — each sample in a private filesystem
 //!   view, the agent (jig, the task's oracle, nothing, or another CLI agent),
-//!   the verifier, hidden checks and traits, concurrently, resumable.
+//!   the verifier, hidden checks and traits, concurrently, resumable;
+//!   `--shard i/N` runs a deterministic slice of a run.
+//! - [`shard_archive`]: a shard's results and rollouts as one framed
+//!   archive on its standard output, and their exactly-once merge.
+//! - [`kubernetes`]: the Kubernetes runner (cargo feature `kubernetes`;
+//!   without it, an error saying how to build it): one Job per shard,
+//!   results read back from the pods' logs.
 #![deny(missing_docs)]
 
 pub mod atif;
@@ -40,9 +46,11 @@ pub mod compare;
 pub mod dockerfile;
 pub mod interview;
 pub mod judge;
+pub mod kubernetes;
 pub mod metrics;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod shard_archive;
 pub mod task;
 pub mod traits;

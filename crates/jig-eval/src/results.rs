@@ -47,6 +47,7 @@
 //! the pass rate, pass@k and the per-sample means; an `error` sample ran and
 //! did not pass, so it counts as a miss.
 
+mod merge;
 mod read;
 mod schema;
 mod summary;
@@ -62,6 +63,7 @@ use crate::judge::Judgement;
 use crate::task::Reward;
 use crate::traits::{Evidence, TraitScore};
 
+pub use merge::Unmerged;
 pub use schema::SCHEMA_VERSION;
 pub use summary::{CriterionMean, JudgeSummary, PassAtK, PerSample, RunSummary, TraitRate};
 
@@ -93,6 +95,12 @@ impl Results {
 pub struct RunId(String);
 
 impl RunId {
+    /// A fresh id that no database holds (what `--dry-run` names its Jobs
+    /// after); [`Results::create_run`] makes the stored ones.
+    pub fn unstored() -> RunId {
+        RunId(uuid::Uuid::now_v7().to_string())
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -329,6 +337,14 @@ pub enum ResultsError {
         index: u32,
         /// What is wrong (a non-finite number, a failed `CHECK`, a trait
         /// named twice).
+        why: String,
+    },
+    /// A shard's results database cannot be merged.
+    #[error("cannot merge the shard results {}: {why}", path.display())]
+    InvalidShard {
+        /// The shard's database file.
+        path: PathBuf,
+        /// What is wrong with it.
         why: String,
     },
     /// Any other SQLite failure.

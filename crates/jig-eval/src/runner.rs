@@ -24,6 +24,7 @@ pub(crate) mod grading;
 mod judging;
 mod process;
 mod sample;
+mod shard;
 mod steps;
 
 use std::collections::HashSet;
@@ -38,6 +39,7 @@ pub use diff::MAX_DIFF_BYTES;
 pub use grading::sample_rollouts;
 pub use judging::judge_rollout;
 pub use sample::DEFAULT_AGENT_TIMEOUT_SEC;
+pub use shard::Shard;
 
 use crate::judge::Judge;
 use crate::results::{Results, ResultsError, RunId, SampleResult, SampleStatus};

@@ -15,7 +15,7 @@ use jig_eval::runner::{self, Agent, Progress, RunnerOptions};
 use jig_eval::traits::TraitOptions;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::EvalRunArgs;
+use crate::cli::{EvalRunArgs, RunnerKind};
 use crate::{UsageError, exit};
 
 pub(super) fn home() -> anyhow::Result<PathBuf> {
@@ -29,7 +29,7 @@ pub(super) fn open_results(home: &Path) -> anyhow::Result<Results> {
     Ok(Results::open(home.join("evals.db"))?)
 }
 
-fn now() -> String {
+pub(super) fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
@@ -67,6 +67,7 @@ fn check_rubrics(spec: &RunSpec, agent: &Agent) -> anyhow::Result<()> {
 
 /// `jig eval run`.
 pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
+    super::kubernetes::check_args(&args)?;
     let home = home()?;
     let mut results = open_results(&home)?;
     let (run_id, spec) = match &args.resume {
@@ -109,14 +110,22 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
             if args.batch {
                 super::batch::resolve(&args, &spec)?;
             }
-            (results.create_run(&spec)?, spec)
+            if args.dry_run {
+                (RunId::unstored(), spec)
+            } else {
+                (results.create_run(&spec)?, spec)
+            }
         }
     };
     let model = (spec.model != "-").then_some(spec.model.as_str());
     let agent = Agent::parse(&spec.agent, model).map_err(UsageError)?;
     let planned = plan(&spec, &agent)?;
+    let planned = match args.shard {
+        Some(shard) => shard.take(planned),
+        None => planned,
+    };
     let suites: Vec<PathBuf> = spec.suites.iter().map(PathBuf::from).collect();
-    if planned.is_empty() {
+    if planned.is_empty() && args.shard.is_none() {
         return Err(UsageError(format!(
             "no task to run in {}{}",
             spec.suites.join(", "),
@@ -128,6 +137,10 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
         .into());
     }
     let jig_home = std::fs::canonicalize(&home).unwrap_or(home);
+    if args.runner == RunnerKind::Kubernetes {
+        let work_dir = runner::work_dir(&jig_home, &run_id);
+        return super::kubernetes::run(&args, &mut results, &run_id, &spec, planned, work_dir);
+    }
     let options = RunnerOptions {
         agent,
         concurrency: spec.concurrency,
@@ -169,6 +182,9 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
     if cancel.is_cancelled() {
         eprintln!("interrupted: finish it with `jig eval run --resume {run_id}`");
         return Ok(exit::INTERRUPTED);
+    }
+    if let (Some(shard), true) = (args.shard, args.archive) {
+        return super::kubernetes::print_archive(shard, &results, &options.work_dir);
     }
     results.finish_run(&run_id, &now())?;
     let summary = results.summary(&run_id)?;
@@ -263,14 +279,14 @@ fn status_text(status: &SampleStatus) -> String {
     }
 }
 
-fn print_json(results: &Results, run: &RunId, summary: &RunSummary) -> anyhow::Result<()> {
+pub(super) fn print_json(results: &Results, run: &RunId, summary: &RunSummary) -> anyhow::Result<()> {
     let samples = results.samples(run)?;
     let report = serde_json::json!({ "run_id": run.as_str(), "summary": summary, "samples": samples });
     println!("{report}");
     Ok(())
 }
 
-fn print_summary(summary: &RunSummary) {
+pub(super) fn print_summary(summary: &RunSummary) {
     let pct = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{:.1}%", 100.0 * v));
     println!(
         "run {}: {} samples, {} passed, {} failed, {} errors, {} need a container; pass rate {}",

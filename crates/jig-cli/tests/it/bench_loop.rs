@@ -29,6 +29,11 @@ fn bench_loop_splits_a_shell_step_and_prices_large_arguments() {
         "OpenAI Responses SSE on 127.0.0.1",
         "CPU-s/MiB",
         "MiB peak RSS growth/MiB",
+        "telemetry off:",
+        "telemetry on (OTLP/HTTP):",
+        "ratio on/off:",
+        "CPU ratio on/off:",
+        "export requests",
     ] {
         assert!(report.contains(line), "no {line:?} in:\n{report}");
     }

@@ -38,7 +38,7 @@ fn bad_provider_kind_lists_the_choices() {
 #[test]
 fn unknown_top_level_key_names_valid_keys() {
     let err = project_error("model = \"a\"\nmax_turn = 3\n");
-    insta::assert_snapshot!(err, @r#"invalid config [TMP]/proj/.jig/config.toml line 2, column 1: unknown key "max_turn" at the top level; valid keys: model, max_turns, max_tokens, max_cost_usd, approval_policy, sandbox, writable_roots, redact_patterns, compaction, local, agents, providers, profiles, prices, mcp_servers, hooks, projects"#);
+    insta::assert_snapshot!(err, @r#"invalid config [TMP]/proj/.jig/config.toml line 2, column 1: unknown key "max_turn" at the top level; valid keys: model, max_turns, max_tokens, max_cost_usd, approval_policy, sandbox, writable_roots, redact_patterns, compaction, local, agents, telemetry, providers, profiles, prices, mcp_servers, hooks, projects"#);
 }
 
 #[test]
@@ -82,4 +82,10 @@ fn bad_fault_env_value() {
     let tree = Tree::new();
     let err = tree.load(&[("JIG_FAULT_KILL_AFTER_RECORDS", "lots")]).unwrap_err();
     insta::assert_snapshot!(err.to_string(), @r#"invalid environment variable JIG_FAULT_KILL_AFTER_RECORDS="lots": expected a whole number of records"#);
+}
+
+#[test]
+fn a_telemetry_endpoint_that_is_not_an_http_url_is_reported_with_its_line() {
+    let err = project_error("[telemetry]\ncapture_content = false\notlp_endpoint = \"collector:4318\"\n");
+    insta::assert_snapshot!(err, @r#"invalid config [TMP]/proj/.jig/config.toml line 3, column 17: telemetry.otlp_endpoint must be an http:// or https:// URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318, not "collector:4318""#);
 }

@@ -15,3 +15,4 @@ mod redaction;
 mod resume;
 mod runtime;
 mod support;
+mod telemetry;

@@ -646,3 +646,58 @@ fn someone_elses_database_is_refused() {
     assert!(matches!(error, ResultsError::NotOurs { .. }), "{error}");
     assert!(error.to_string().contains("not a jig results database"), "{error}");
 }
+
+/// A shard's archive (its database and rollouts, as a pod prints it) merges
+/// into the coordinator's run once: a second merge of the same archive (a
+/// re-fetched log, a resumed coordinator) adds and overwrites nothing.
+#[test]
+fn a_shard_archive_merges_each_sample_exactly_once() {
+    use jig_eval::runner::Shard;
+    use jig_eval::shard_archive::ShardArchive;
+
+    let dir = tempfile::tempdir().unwrap();
+    let pod_work = dir.path().join("pod/evals/shard-run");
+    let rollout = pod_work.join("fix-git/0/sessions/s1/rollout.jsonl");
+    std::fs::create_dir_all(rollout.parent().unwrap()).unwrap();
+    std::fs::write(&rollout, "{\"pod\":1}\n").unwrap();
+    let mut shard = Results::open(dir.path().join("pod/evals.db")).unwrap();
+    let shard_run = shard.create_run(&spec(1)).unwrap();
+    let mut passed = sample("fix-git", 0, SampleStatus::Passed);
+    passed.rollout_path = Some(rollout.clone());
+    passed.traits = vec![score(TraitName::ReadBeforeEdit, true, true, 1.0)];
+    shard.record_sample(&shard_run, &passed).unwrap();
+    shard
+        .record_sample(&shard_run, &sample("sort-mbox", 0, error("verifier wrote no reward")))
+        .unwrap();
+    let archive = ShardArchive::collect(Shard { index: 0, count: 2 }, &shard, &pod_work).unwrap();
+    let mut framed = Vec::new();
+    archive.write_framed(&mut framed).unwrap();
+    let archive = ShardArchive::find_in_log(&String::from_utf8(framed).unwrap()).unwrap();
+
+    let mut here = Results::open(db(&dir)).unwrap();
+    let run = here.create_run(&spec(1)).unwrap();
+    let work = dir.path().join("home/evals").join(run.as_str());
+    assert_eq!(archive.merge_into(&mut here, &run, &work).unwrap(), 2);
+    let local = work.join("fix-git/0/sessions/s1/rollout.jsonl");
+    assert_eq!(std::fs::read_to_string(&local).unwrap(), "{\"pod\":1}\n");
+    let first = here.samples(&run).unwrap();
+    assert_eq!(
+        first[0].rollout_path.as_deref(),
+        Some(local.as_path()),
+        "rollout paths point here"
+    );
+    assert_eq!(first[0].traits.len(), 1);
+
+    std::fs::write(&local, "kept\n").unwrap();
+    assert_eq!(
+        archive.merge_into(&mut here, &run, &work).unwrap(),
+        0,
+        "merged again: nothing new"
+    );
+    assert_eq!(here.samples(&run).unwrap(), first);
+    assert_eq!(
+        std::fs::read_to_string(&local).unwrap(),
+        "kept\n",
+        "a merged sample's files are not overwritten"
+    );
+}

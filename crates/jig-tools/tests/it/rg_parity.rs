@@ -209,8 +209,20 @@ impl Blocks {
     /// Whether `output` is every block, each whole, in some order, with the
     /// separator between two.
     fn arranges(&self, output: &[u8]) -> bool {
-        let mut left: Vec<&[u8]> = self.blocks.iter().map(Vec::as_slice).collect();
-        self.arrange(output, &mut left, true)
+        // One level of recursion per block: a search of a large tree (the
+        // cargo registry) prints thousands of files, deeper than a test
+        // thread's stack, so the search gets a thread with room for it.
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(512 << 20)
+                .spawn_scoped(scope, || {
+                    let mut left: Vec<&[u8]> = self.blocks.iter().map(Vec::as_slice).collect();
+                    self.arrange(output, &mut left, true)
+                })
+                .expect("a thread for the block search")
+                .join()
+                .expect("the block search")
+        })
     }
 
     fn arrange(&self, output: &[u8], left: &mut Vec<&[u8]>, first: bool) -> bool {
