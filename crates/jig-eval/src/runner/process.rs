@@ -58,24 +58,14 @@ pub(crate) async fn run(
     cancel: &CancellationToken,
     paused: Paused<'_>,
 ) -> Result<(Ended, Duration), String> {
-    let argv = jig_sandbox::wrap_in_view(helper, &program.view, &program.argv).map_err(|e| e.to_string())?;
-    let (exe, args) = argv.split_first().ok_or("the view helper gave no command")?;
-    let stdout = std::fs::File::create(&program.stdout)
-        .map_err(|e| format!("cannot create {}: {e}", program.stdout.display()))?;
-    let stderr = std::fs::File::create(&program.stderr)
-        .map_err(|e| format!("cannot create {}: {e}", program.stderr.display()))?;
-    let mut command = tokio::process::Command::new(exe);
+    let (mut command, exe, stdout) = view_command(helper, program)?;
     command
-        .args(args)
-        .env_clear()
-        .envs(program.env.iter().map(|(k, v)| (k, v)))
         .stdin(if program.stdin.is_some() {
             Stdio::piped()
         } else {
             Stdio::null()
         })
         .stdout(stdout)
-        .stderr(stderr)
         .kill_on_drop(true);
     let started = Instant::now();
     let clock = tokio::time::Instant::now();
@@ -117,21 +107,8 @@ where
     F: FnOnce(tokio::process::ChildStdin, tokio::process::ChildStdout, std::fs::File) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let argv = jig_sandbox::wrap_in_view(helper, &program.view, &program.argv).map_err(|e| e.to_string())?;
-    let (exe, args) = argv.split_first().ok_or("the view helper gave no command")?;
-    let stdout = std::fs::File::create(&program.stdout)
-        .map_err(|e| format!("cannot create {}: {e}", program.stdout.display()))?;
-    let stderr = std::fs::File::create(&program.stderr)
-        .map_err(|e| format!("cannot create {}: {e}", program.stderr.display()))?;
-    let mut command = tokio::process::Command::new(exe);
-    command
-        .args(args)
-        .env_clear()
-        .envs(program.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .kill_on_drop(true);
+    let (mut command, exe, stdout) = view_command(helper, program)?;
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).kill_on_drop(true);
     let started = Instant::now();
     let clock = tokio::time::Instant::now();
     let mut child = command
@@ -152,6 +129,28 @@ where
     };
     terminate(&mut child).await;
     Ok((stop, started.elapsed()))
+}
+
+/// The view helper's command for `program`, with its environment and its
+/// standard error going to `program.stderr`; also the helper's path, for
+/// errors, and `program.stdout` created, for the caller to wire up.
+fn view_command(
+    helper: &Path,
+    program: &Program,
+) -> Result<(tokio::process::Command, OsString, std::fs::File), String> {
+    let argv = jig_sandbox::wrap_in_view(helper, &program.view, &program.argv).map_err(|e| e.to_string())?;
+    let (exe, args) = argv.split_first().ok_or("the view helper gave no command")?;
+    let stdout = std::fs::File::create(&program.stdout)
+        .map_err(|e| format!("cannot create {}: {e}", program.stdout.display()))?;
+    let stderr = std::fs::File::create(&program.stderr)
+        .map_err(|e| format!("cannot create {}: {e}", program.stderr.display()))?;
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .args(args)
+        .env_clear()
+        .envs(program.env.iter().map(|(k, v)| (k, v)))
+        .stderr(stderr);
+    Ok((command, exe.clone(), stdout))
 }
 
 /// Time a program spent waiting on something outside it that must not
