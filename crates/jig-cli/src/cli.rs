@@ -340,7 +340,7 @@ pub enum EvalCommand {
     /// task's files at its WORKDIR, no container engine), the agent, then
     /// the task's verifier, hidden checks and behaviour traits; results go to
     /// $JIG_HOME/evals.db. Exit 0 when every sample passed, 1 otherwise.
-    Run(EvalRunArgs),
+    Run(Box<EvalRunArgs>),
     /// The stored eval runs, oldest first.
     List {
         /// JSON instead of text.
@@ -451,18 +451,29 @@ pub struct EvalRunArgs {
     /// The Kubernetes namespace (default: the kubeconfig context's).
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
-    /// Kubernetes Jobs per task environment (image, CPUs, memory).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
-    pub shards: u32,
+    /// Kubernetes Jobs per task environment (image, CPUs, memory) [default: 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: Option<u32>,
     /// The jig image the pods run (jig on PATH, the suites under
     /// /jig/suites/); a task with `[environment] docker_image` runs in its
     /// own image with jig copied in from this one.
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
-    /// Pod failures each Kubernetes Job retries before it fails (`backoffLimit`).
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub backoff_limit: i32,
-    /// Seconds between reads of the Kubernetes Jobs' status.
+    /// The image of each task without `[environment] docker_image`, with
+    /// `{task}` standing for the task's directory name
+    /// (`registry.example/evals/{task}:v1`); a task with an image runs in
+    /// it, one pod per sample.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub task_image: Option<String>,
+    /// A Kubernetes Secret whose keys the pods get as environment variables
+    /// (API keys: `kubectl create secret generic jig-keys
+    /// --from-literal=OPENAI_API_KEY=…`); repeatable.
+    #[arg(long = "secret", value_name = "NAME")]
+    pub secrets: Vec<String>,
+    /// Pod failures each Kubernetes Job retries before it fails (`backoffLimit`) [default: 3].
+    #[arg(long, value_name = "N")]
+    pub backoff_limit: Option<i32>,
+    /// Seconds to wait before following the Kubernetes Jobs again after a watch failed.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub poll: f64,
     /// Print the Kubernetes Jobs as a JSON `List` and create nothing.
@@ -476,6 +487,12 @@ pub struct EvalRunArgs {
     /// (what a Kubernetes pod does) instead of a summary.
     #[arg(long, requires = "shard", hide = true)]
     pub archive: bool,
+    /// Run the one planned sample in this machine's own filesystem rather
+    /// than in a view, deleting the suites (which must be under
+    /// /jig/suites/) while the agent runs: what a Kubernetes pod does in a
+    /// task's own image.
+    #[arg(long, hide = true)]
+    pub in_place: bool,
 }
 
 /// Where `jig eval run` runs its samples.

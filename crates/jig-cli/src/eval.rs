@@ -26,7 +26,7 @@ mod run;
 pub fn run(cmd: EvalCommand) -> anyhow::Result<u8> {
     match cmd {
         EvalCommand::Traits { id, last, json } => traits(id.as_deref(), last, json),
-        EvalCommand::Run(args) => run::run(args),
+        EvalCommand::Run(args) => run::run(*args),
         EvalCommand::List { json } => run::list(json),
         EvalCommand::Show { run, json } => run::show(&run, json),
         EvalCommand::Regrade { run } => run::regrade(&run),

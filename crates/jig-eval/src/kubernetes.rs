@@ -23,12 +23,17 @@
 //!   again, and a `409 Conflict` means the Job exists: it is adopted (after
 //!   checking its `jig.dev/run` label) rather than run twice. Shards whose
 //!   samples are all recorded are not touched.
-//! - **Kubernetes retries, jig does not.** A failed pod is retried by the
-//!   Job up to its `backoffLimit`; a Job that fails for good is reported
-//!   with its last pod's log tail, and its samples stay unrecorded.
+//! - **Kubernetes retries within a run, `--resume` across runs.** A failed
+//!   pod is retried by the Job up to its `backoffLimit`; a Job that fails
+//!   for good is reported with its last pod's log tail, and its samples stay
+//!   unrecorded. `--resume` then finds it (a 409), sees it failed, deletes
+//!   it and creates it again.
 //!
-//! Job status is polled (`GET` the Job every `poll`), not watched: a
-//! handful of Jobs over minutes does not need a watch's connection.
+//! Job status is watched: one `LIST` of the run's Jobs by its label, then a
+//! `watch` from that list's `resourceVersion`, so a finished Job is seen as it
+//! finishes and following a thousand Jobs costs one connection. When a watch
+//! ends (its timeout, a `410 Gone`, a dropped connection) the run lists and
+//! watches again; after a failure it waits `poll` first.
 
 #[cfg(feature = "kubernetes")]
 mod cluster;
@@ -56,12 +61,12 @@ pub enum KubeProgress {
         /// Samples in the run.
         total: usize,
     },
-    /// A Job was created, or adopted after a 409.
+    /// A Job was created, adopted after a 409, or replaced.
     Job {
         /// Its name.
         name: String,
-        /// Whether it already existed.
-        adopted: bool,
+        /// What was done.
+        created: Created,
     },
     /// A shard's archive was merged.
     Merged {
@@ -70,6 +75,18 @@ pub enum KubeProgress {
         /// Samples newly recorded.
         samples: usize,
     },
+}
+
+/// What became of a shard's Job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// It was created.
+    New,
+    /// It existed (a coordinator resumed) and is this run's.
+    Adopted,
+    /// It existed and had failed for good (the reason): it was deleted and
+    /// created again.
+    Replaced(String),
 }
 
 /// Why a Kubernetes run could not go on.
@@ -110,6 +127,10 @@ pub enum KubeError {
         .0.join("; ")
     )]
     JobsFailed(Vec<String>),
+    /// Tasks need an image and have none.
+    #[cfg(feature = "kubernetes")]
+    #[error(transparent)]
+    MissingImages(#[from] manifest::MissingImages),
     /// A shard's archive could not be read.
     #[error("Job {name}: {source}")]
     Archive {
@@ -134,10 +155,15 @@ pub struct KubeOptions {
     pub shards: u32,
     /// Pod retries per Job.
     pub backoff_limit: i32,
-    /// How often Job status is read.
+    /// How long to wait before listing again after a watch failed.
     pub poll: Duration,
     /// Where the run keeps its samples (rollouts are extracted here).
     pub work_dir: std::path::PathBuf,
+    /// The image of a task without `[environment] docker_image`, `{task}`
+    /// standing for its directory name; such a task then runs in place.
+    pub task_image: Option<String>,
+    /// Kubernetes Secrets whose keys the pods get as environment variables.
+    pub secrets: Vec<String>,
 }
 
 /// The Jobs `--dry-run` prints for `run`, as one `v1` `List` (what
@@ -149,7 +175,7 @@ pub fn dry_run(
     options: &KubeOptions,
 ) -> Result<serde_json::Value, KubeError> {
     #[cfg(feature = "kubernetes")]
-    return Ok(cluster::dry_run(run, spec, planned, options));
+    return cluster::dry_run(run, spec, planned, options);
     #[cfg(not(feature = "kubernetes"))]
     {
         let _ = (run, spec, planned, options);

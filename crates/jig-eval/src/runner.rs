@@ -21,6 +21,7 @@
 mod agent;
 mod diff;
 pub(crate) mod grading;
+pub mod in_place;
 mod judging;
 mod process;
 mod sample;
@@ -68,6 +69,9 @@ pub struct RunnerOptions {
     pub batch: Option<crate::batch::BatchOptions>,
     /// Who phrases the simulated user's answers in interview tasks.
     pub user_driver: crate::interview::Driver,
+    /// Run each sample in this machine's own filesystem rather than in a
+    /// view (a container runner's pod; see [`in_place`]).
+    pub in_place: bool,
 }
 
 /// What every sample of a run shares.
@@ -85,6 +89,10 @@ pub(crate) struct Shared {
     /// The batch broker the jig agents talk to, with `--batch`.
     pub broker: Option<crate::batch::Broker>,
     pub user_driver: crate::interview::Driver,
+    /// Samples run in place ([`in_place`]).
+    pub in_place: bool,
+    /// The run's suites, as given: what an in-place sample hides.
+    pub suites: Vec<PathBuf>,
 }
 
 /// One unit of work: a task and a sample index, or a task that did not load.
@@ -144,6 +152,9 @@ pub enum RunnerError {
     /// Batch stepping could not start or keep its state.
     #[error(transparent)]
     Batch(#[from] crate::batch::BatchError),
+    /// An in-place run could not protect itself.
+    #[error("{0}")]
+    InPlace(String),
     /// The run's directory could not be made.
     #[error("cannot create the run directory {}: {source}", path.display())]
     WorkDir {
@@ -242,6 +253,9 @@ pub async fn run(
         }
         None => (None, options.concurrency.max(1) as usize),
     };
+    if options.in_place {
+        in_place::guard_memory().map_err(RunnerError::InPlace)?;
+    }
     let mut hidden: Vec<PathBuf> = suites.iter().filter_map(|s| std::fs::canonicalize(s).ok()).collect();
     if let Some(evals) = options.work_dir.parent() {
         hidden.push(evals.to_path_buf());
@@ -256,6 +270,8 @@ pub async fn run(
         judge: options.judge.clone(),
         broker,
         user_driver: options.user_driver.clone(),
+        in_place: options.in_place,
+        suites: suites.to_vec(),
     };
     let shared = &shared;
     let mut samples = futures::stream::iter(todo)

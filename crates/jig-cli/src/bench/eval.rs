@@ -225,6 +225,7 @@ impl Bench {
             judge: None,
             batch: None,
             user_driver: jig_eval::interview::Driver::Scripted,
+            in_place: false,
         };
         let cancel = CancellationToken::new();
         let mut samples = Vec::new();

@@ -65,6 +65,30 @@ fn check_rubrics(spec: &RunSpec, agent: &Agent) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--in-place` deletes the suites from this filesystem while the agent
+/// runs: only a pod's copy of them, and for one sample (one container).
+fn check_in_place(suites: &[PathBuf], planned: &[runner::Planned]) -> anyhow::Result<()> {
+    use jig_eval::runner::in_place::{SUITES_IN_IMAGE, deletable_suite};
+    if let Some(suite) = suites.iter().find(|s| !deletable_suite(s)) {
+        return Err(UsageError(format!(
+            "--in-place deletes the suites while the agent runs, so it takes only suites under {SUITES_IN_IMAGE}/              (a pod's own copy), not {}",
+            suite.display()
+        ))
+        .into());
+    }
+    let samples = planned
+        .iter()
+        .filter(|p| matches!(p, runner::Planned::Sample { .. }))
+        .count();
+    if samples > 1 {
+        return Err(UsageError(format!(
+            "--in-place runs one sample per container, and this slice holds {samples}; narrow it with --filter and --shard"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// `jig eval run`.
 pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
     super::kubernetes::check_args(&args)?;
@@ -136,6 +160,9 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
         ))
         .into());
     }
+    if args.in_place {
+        check_in_place(&suites, &planned)?;
+    }
     let jig_home = std::fs::canonicalize(&home).unwrap_or(home);
     if args.runner == RunnerKind::Kubernetes {
         let work_dir = runner::work_dir(&jig_home, &run_id);
@@ -156,6 +183,7 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
             }
             None => jig_eval::interview::Driver::Scripted,
         },
+        in_place: args.in_place,
     };
     let show_progress = !args.json && std::io::stderr().is_terminal();
     if !args.json {

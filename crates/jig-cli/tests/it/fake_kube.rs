@@ -1,16 +1,27 @@
 //! A fake Kubernetes API server on 127.0.0.1 speaking the real REST wire
 //! format (JSON objects, `Status` errors, plain-text pod logs) for the
 //! calls the Kubernetes runner makes: create a Job (`409 AlreadyExists`
-//! when it exists), read it, list its pods by `job-name` label, read a
-//! pod's log. Only the far end of the socket is fake.
+//! when it exists), read it, list a run's Jobs by label, watch them from a
+//! list's `resourceVersion` (a chunked stream of `ADDED`/`MODIFIED`/`DELETED`
+//! JSON lines, ended at its `timeoutSeconds`), delete one, list its pods by
+//! `job-name` label, read a pod's log. Only the far end of the socket is
+//! fake.
 //!
 //! A created Job "runs" like a cluster would run it: pods one after
 //! another, each executing the Job's container command for real (the `jig`
 //! under test, with `/jig/suites/` mapped to a host directory, as an image
 //! would hold it, and a fresh `JIG_HOME` as a pod's own filesystem), its
 //! stdout and stderr as the pod's log, a failed pod retried up to the Job's
-//! `backoffLimit`. Faults: the first pod of a shard fails (a lost node),
-//! or a shard's pods wait until released.
+//! `backoffLimit`. A pod in a task's own image (`/jig/bin/jig`, put there by
+//! the init container) runs in a container made of a jig filesystem view:
+//! the image's directories (a host directory per image, copied fresh for
+//! each pod) at `/`, jig at `/jig/bin/jig`, a copy of the suites at
+//! `/jig/suites`, a writable `/tests`, `/logs` and `/solution` where a
+//! container's writable root would let the runner make them, a private
+//! `/tmp`, and the image's `WORKDIR` (`/app`) as the working directory.
+//! Faults: the first pod of a shard fails (a lost node), a shard's pods
+//! fail until it is fixed (a broken node pool), or a shard's pods wait
+//! until released.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -30,10 +41,37 @@ pub struct State {
     pub fail_first: BTreeSet<String>,
     /// Shard labels whose pods wait for `release`.
     pub held: BTreeSet<String>,
+    /// Shard labels whose pods fail until `fix`.
+    pub broken: BTreeSet<String>,
+    /// Jobs deleted, in order.
+    pub deletes: Vec<String>,
+    /// Task images: name → a directory holding the image's top-level directories.
+    pub images: BTreeMap<String, PathBuf>,
+    /// The resource version: bumped by every change to a Job.
+    pub version: u64,
+    /// Deleted Jobs, at the version that deleted them (for watches).
+    pub deleted: Vec<(u64, Value)>,
+    /// Watch requests served.
+    pub watches: usize,
+    /// List requests for Jobs served.
+    pub lists: usize,
+}
+
+impl State {
+    /// Marks Job `name` changed (a watch sends it).
+    fn touch(&mut self, name: &str) {
+        self.version += 1;
+        let version = self.version;
+        if let Some(job) = self.jobs.get_mut(name) {
+            job.version = version;
+        }
+    }
 }
 
 pub struct JobRec {
     pub manifest: Value,
+    /// The version of its last change.
+    pub version: u64,
     pub pods: Vec<PodRec>,
     pub succeeded: u32,
     pub failed: u32,
@@ -94,6 +132,21 @@ impl FakeKube {
         }
     }
 
+    /// Serves like [`FakeKube::start`], with task images and shards whose pods fail until fixed.
+    pub fn with_images(jig: PathBuf, suites: PathBuf, images: BTreeMap<String, PathBuf>, broken: &[&str]) -> FakeKube {
+        let kube = FakeKube::start(jig, suites, &[], &[]);
+        {
+            let mut st = kube.state.0.lock().unwrap();
+            st.images = images;
+            st.broken = broken.iter().map(|s| s.to_string()).collect();
+        }
+        kube
+    }
+
+    pub fn fix(&self, label: &str) {
+        self.state.0.lock().unwrap().broken.remove(label);
+    }
+
     pub fn release(&self, label: &str) {
         let (lock, wake) = &*self.state;
         lock.lock().unwrap().held.remove(label);
@@ -136,6 +189,11 @@ fn serve(stream: TcpStream, state: &Shared, jig: &Path, suites: &Path, pods_root
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body).unwrap();
+        if method == "GET" && target.contains("/jobs?") && target.contains("watch=true") {
+            let query = target.split_once('?').map_or("", |(_, q)| q).to_owned();
+            watch(&mut out, &query, state);
+            continue;
+        }
         let (code, content_type, text) = route(&method, &target, &body, state, jig, suites, pods_root);
         let reason = match code {
             200 => "OK",
@@ -192,12 +250,16 @@ fn route(
                 name.clone(),
                 JobRec {
                     manifest: job.clone(),
+                    version: 0,
                     pods: Vec::new(),
                     succeeded: 0,
                     failed: 0,
                     condition: None,
                 },
             );
+            st.touch(&name);
+            state.1.notify_all();
+            drop(st);
             let (state, jig, suites, pods_root) = (
                 Arc::clone(state),
                 jig.to_owned(),
@@ -207,6 +269,39 @@ fn route(
             std::thread::spawn(move || run_job(&state, &name, &jig, &suites, &pods_root));
             (201, "application/json", job.to_string())
         }
+        ("GET", ["apis", "batch", "v1", "namespaces", _, "jobs"]) => {
+            let selector = label_selector(query);
+            let mut st = lock.lock().unwrap();
+            st.lists += 1;
+            let items: Vec<Value> = st
+                .jobs
+                .values()
+                .filter(|job| {
+                    selector.split(',').filter(|s| !s.is_empty()).all(|term| {
+                        let (key, value) = term.split_once('=').unwrap();
+                        job.manifest["metadata"]["labels"][key] == value
+                    })
+                })
+                .map(job_json)
+                .collect();
+            let list = json!({"apiVersion": "batch/v1", "kind": "JobList",
+                "metadata": {"resourceVersion": st.version.to_string()}, "items": items});
+            (200, "application/json", list.to_string())
+        }
+        ("DELETE", ["apis", "batch", "v1", "namespaces", _, "jobs", name]) => {
+            let mut st = lock.lock().unwrap();
+            match st.jobs.remove(*name) {
+                Some(job) => {
+                    st.deletes.push(name.to_string());
+                    st.version += 1;
+                    let gone = (st.version, job_json(&job));
+                    st.deleted.push(gone);
+                    state.1.notify_all();
+                    (200, "application/json", job_json(&job).to_string())
+                }
+                None => status(404, "NotFound", format!("jobs.batch \"{name}\" not found")),
+            }
+        }
         ("GET", ["apis", "batch", "v1", "namespaces", _, "jobs", name]) => {
             let st = lock.lock().unwrap();
             match st.jobs.get(*name) {
@@ -215,11 +310,7 @@ fn route(
             }
         }
         ("GET", ["api", "v1", "namespaces", ns, "pods"]) => {
-            let selector = query
-                .split('&')
-                .find_map(|p| p.strip_prefix("labelSelector="))
-                .unwrap_or("")
-                .replace("%3D", "=");
+            let selector = label_selector(query);
             let job_name = selector.strip_prefix("job-name=").unwrap_or("");
             let st = lock.lock().unwrap();
             let items: Vec<Value> = st
@@ -249,8 +340,18 @@ fn route(
     }
 }
 
+/// The `labelSelector` of a query, percent-decoded.
+fn label_selector(query: &str) -> String {
+    let raw = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("labelSelector="))
+        .unwrap_or("");
+    raw.replace("%3D", "=").replace("%2F", "/").replace("%2C", ",")
+}
+
 fn job_json(job: &JobRec) -> Value {
     let mut value = job.manifest.clone();
+    value["metadata"]["resourceVersion"] = json!(job.version.to_string());
     let running = job.condition.is_none() && job.pods.last().is_some_and(|p| p.phase == "Running");
     let mut status = json!({"active": u32::from(running), "succeeded": job.succeeded, "failed": job.failed});
     if let Some((kind, reason)) = &job.condition {
@@ -273,13 +374,14 @@ fn pod_json(ns: &str, job: &str, manifest: &Value, pod: &PodRec, index: usize) -
 
 fn run_job(state: &Shared, name: &str, jig: &Path, suites: &Path, pods_root: &Path) {
     let (lock, wake) = &**state;
-    let (label, backoff, container) = {
+    let (label, backoff, container, images) = {
         let st = lock.lock().unwrap();
         let job = &st.jobs[name].manifest;
         (
             job["metadata"]["labels"]["jig.dev/shard"].as_str().unwrap().to_owned(),
             job["spec"]["backoffLimit"].as_u64().unwrap(),
             job["spec"]["template"]["spec"]["containers"][0].clone(),
+            st.images.clone(),
         )
     };
     for attempt in 0..=backoff {
@@ -289,42 +391,129 @@ fn run_job(state: &Shared, name: &str, jig: &Path, suites: &Path, pods_root: &Pa
             while st.held.contains(&label) {
                 st = wake.wait(st).unwrap();
             }
-            st.jobs.get_mut(name).unwrap().pods.push(PodRec {
+            let Some(job) = st.jobs.get_mut(name) else { return };
+            job.pods.push(PodRec {
                 name: pod.clone(),
                 phase: "Running",
                 log: String::new(),
             });
+            st.touch(name);
+            wake.notify_all();
         }
-        let fail = attempt == 0 && lock.lock().unwrap().fail_first.contains(&label);
-        let (ok, log) = if fail {
+        let (lost, broken) = {
+            let st = lock.lock().unwrap();
+            (
+                attempt == 0 && st.fail_first.contains(&label),
+                st.broken.contains(&label),
+            )
+        };
+        let (ok, log) = if lost {
             (false, "simulated: the node running this pod was lost\n".to_owned())
+        } else if broken {
+            (false, "simulated: the node pool cannot pull the image\n".to_owned())
         } else {
-            exec(&container, jig, suites, &pods_root.join(&pod))
+            exec(&container, jig, suites, &images, &pods_root.join(&pod))
         };
         let mut st = lock.lock().unwrap();
-        let job = st.jobs.get_mut(name).unwrap();
+        // Deleted while its pod ran: its pods go with it.
+        let Some(job) = st.jobs.get_mut(name) else { return };
         let rec = job.pods.last_mut().unwrap();
         rec.log = log;
         rec.phase = if ok { "Succeeded" } else { "Failed" };
         if ok {
             job.succeeded = 1;
             job.condition = Some(("Complete", "Completed".into()));
+        } else {
+            job.failed += 1;
+        }
+        st.touch(name);
+        wake.notify_all();
+        if ok {
             return;
         }
-        job.failed += 1;
     }
     let mut st = lock.lock().unwrap();
-    st.jobs.get_mut(name).unwrap().condition = Some((
+    let Some(job) = st.jobs.get_mut(name) else { return };
+    job.condition = Some((
         "Failed",
         "BackoffLimitExceeded: Job has reached the specified backoff limit".into(),
     ));
+    st.touch(name);
+    wake.notify_all();
+}
+
+/// A watch of Jobs: every change after `since` matching the selector, as
+/// one JSON line per event in a chunked response, until `timeoutSeconds`.
+fn watch(out: &mut TcpStream, query: &str, state: &Shared) {
+    let param = |key: &str| query.split('&').find_map(|p| p.strip_prefix(key)).unwrap_or("");
+    let mut seen: u64 = param("resourceVersion=").parse().unwrap_or(0);
+    let timeout: u64 = param("timeoutSeconds=").parse().unwrap_or(290);
+    let selector = label_selector(query);
+    let matches = |job: &Value| {
+        selector.split(',').filter(|s| !s.is_empty()).all(|term| {
+            let (key, value) = term.split_once('=').unwrap();
+            job["metadata"]["labels"][key] == value
+        })
+    };
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+    if out.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+    let (lock, wake) = &**state;
+    lock.lock().unwrap().watches += 1;
+    loop {
+        let st = lock.lock().unwrap();
+        let mut events: Vec<(u64, &str, Value)> = st
+            .jobs
+            .values()
+            .filter(|j| j.version > seen)
+            .map(|j| (j.version, "MODIFIED", job_json(j)))
+            .chain(
+                st.deleted
+                    .iter()
+                    .filter(|(v, _)| *v > seen)
+                    .map(|(v, j)| (*v, "DELETED", j.clone())),
+            )
+            .filter(|(_, _, job)| matches(job))
+            .collect();
+        events.sort_by_key(|(v, _, _)| *v);
+        seen = st.version;
+        drop(st);
+        for (_, kind, object) in events {
+            let line = format!("{}\n", json!({"type": kind, "object": object}));
+            let chunk = format!("{:x}\r\n{line}\r\n", line.len());
+            if out.write_all(chunk.as_bytes()).is_err() {
+                return;
+            }
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            let _ = out.write_all(b"0\r\n\r\n");
+            return;
+        }
+        let st = lock.lock().unwrap();
+        if st.version == seen {
+            drop(wake.wait_timeout(st, deadline - now).unwrap());
+        }
+    }
 }
 
 /// Runs the container's command as the image would: `jig` is the binary
-/// under test, `/jig/suites/` is `suites`, `JIG_HOME` the pod's own.
-fn exec(container: &Value, jig: &Path, suites: &Path, pod_dir: &Path) -> (bool, String) {
+/// under test, `/jig/suites/` is `suites`, `JIG_HOME` the pod's own. A
+/// container of a task image runs in a view ([`in_container`]).
+fn exec(
+    container: &Value,
+    jig: &Path,
+    suites: &Path,
+    images: &BTreeMap<String, PathBuf>,
+    pod_dir: &Path,
+) -> (bool, String) {
     let program = container["command"][0].as_str().unwrap();
     assert!(program == "jig" || program == "/jig/bin/jig", "{program}");
+    if let Some(image) = images.get(container["image"].as_str().unwrap()) {
+        return in_container(container, jig, suites, image, pod_dir);
+    }
     let args: Vec<String> = container["args"]
         .as_array()
         .unwrap()
@@ -352,4 +541,73 @@ fn exec(container: &Value, jig: &Path, suites: &Path, pod_dir: &Path) -> (bool, 
         String::from_utf8_lossy(&out.stdout)
     );
     (out.status.success(), log)
+}
+
+/// Runs a task image's container: a view with the image's directories, jig
+/// and the suites as the init container leaves them, and the container's
+/// own writable places.
+fn in_container(container: &Value, jig: &Path, suites: &Path, image: &Path, pod_dir: &Path) -> (bool, String) {
+    use jig_sandbox::{Bind, View};
+    let rootfs = pod_dir.join("rootfs");
+    let mut binds = Vec::new();
+    for entry in std::fs::read_dir(image).unwrap() {
+        let entry = entry.unwrap();
+        let copy = rootfs.join(entry.file_name());
+        copy_dir(&entry.path(), &copy);
+        binds.push(Bind::writable(&copy, Path::new("/").join(entry.file_name())));
+    }
+    for top in ["tests", "logs", "solution"] {
+        let dir = rootfs.join(top);
+        std::fs::create_dir_all(&dir).unwrap();
+        binds.push(Bind::writable(dir, format!("/{top}")));
+    }
+    let suites_copy = pod_dir.join("jig-shared/suites");
+    copy_dir(suites, &suites_copy);
+    binds.push(Bind::writable(&suites_copy, "/jig/suites"));
+    binds.push(Bind::read_only(jig, "/jig/bin/jig"));
+    let view = View {
+        binds,
+        workdir: PathBuf::from("/app"),
+        isolate_network: false,
+    };
+    let mut argv: Vec<std::ffi::OsString> = vec!["/jig/bin/jig".into()];
+    argv.extend(
+        container["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().into()),
+    );
+    let wrapped = jig_sandbox::wrap_in_view(jig, &view, &argv).unwrap();
+    let mut command = std::process::Command::new(&wrapped[0]);
+    command
+        .args(&wrapped[1..])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap());
+    for var in container["env"].as_array().into_iter().flatten() {
+        command.env(var["name"].as_str().unwrap(), var["value"].as_str().unwrap());
+    }
+    let out = command.stdin(std::process::Stdio::null()).output().unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    (out.status.success(), log)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }

@@ -1,14 +1,21 @@
-//! The Kubernetes side of the runner: the kube-rs client, creating or
-//! adopting the Jobs, polling them, reading the archive from the succeeded
-//! pod's log and merging it (see the parent module for the invariants).
+//! The Kubernetes side of the runner: the kube-rs client, creating,
+//! adopting or replacing the Jobs, following them (one list of the run's
+//! Jobs by label, then a watch from that list's version; list again when a
+//! watch ends), reading the archive from the succeeded pod's log and merging
+//! it (see the parent module for the invariants).
+//!
+//! Why a plain list-and-watch rather than kube-runtime's `watcher`: it is
+//! the one loop above (a dozen lines), and kube-runtime would add its own
+//! compile cost and a reflector this code does not need.
 
+use futures::StreamExt;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{ListParams, LogParams, PostParams};
+use kube::api::{DeleteParams, ListParams, LogParams, PostParams, WatchEvent, WatchParams};
 use kube::{Api, Client};
 
 use super::manifest::{self, JobOptions, ShardJob};
-use super::{KubeError, KubeOptions, KubeProgress};
+use super::{Created, KubeError, KubeOptions, KubeProgress};
 use crate::results::{Results, RunId, RunSpec};
 use crate::runner::Planned;
 use crate::shard_archive::{ArchiveError, ShardArchive};
@@ -19,18 +26,25 @@ fn job_options(options: &KubeOptions, namespace: String) -> JobOptions {
         namespace,
         shards: options.shards,
         backoff_limit: options.backoff_limit,
+        task_image: options.task_image.clone(),
+        secrets: options.secrets.clone(),
     }
 }
 
 /// The Jobs `--dry-run` prints, as one `v1` `List`.
-pub(super) fn dry_run(run: &RunId, spec: &RunSpec, planned: &[Planned], options: &KubeOptions) -> serde_json::Value {
+pub(super) fn dry_run(
+    run: &RunId,
+    spec: &RunSpec,
+    planned: &[Planned],
+    options: &KubeOptions,
+) -> Result<serde_json::Value, KubeError> {
     let namespace = options.namespace.clone().unwrap_or_else(|| "default".into());
     let options = job_options(options, namespace);
-    let items: Vec<serde_json::Value> = manifest::jobs(run, spec, planned, &options)
+    let items: Vec<serde_json::Value> = manifest::jobs(run, spec, planned, &options)?
         .into_iter()
         .filter_map(|j| serde_json::to_value(j.job).ok())
         .collect();
-    serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items })
+    Ok(serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items }))
 }
 
 /// The Kubernetes client from the current kubeconfig or the in-cluster
@@ -60,7 +74,7 @@ pub(super) async fn run(
     let job_options = job_options(options, namespace.clone());
     let finished = results.finished_samples(run)?;
     let total = planned.len();
-    let pending: Vec<ShardJob> = manifest::jobs(run, spec, &planned, &job_options)
+    let pending: Vec<ShardJob> = manifest::jobs(run, spec, &planned, &job_options)?
         .into_iter()
         .filter(|j| j.units.iter().any(|u| !finished.contains(u)))
         .collect();
@@ -72,45 +86,131 @@ pub(super) async fn run(
     let jobs: Api<Job> = Api::namespaced(client.clone(), &namespace);
     let pods: Api<Pod> = Api::namespaced(client, &namespace);
     for shard in &pending {
-        let adopted = create_or_adopt(&jobs, shard, run).await?;
+        let created = create_or_adopt(&jobs, shard, run).await?;
         progress(KubeProgress::Job {
             name: shard.name.clone(),
-            adopted,
+            created,
         });
     }
-    let mut waiting: Vec<&ShardJob> = pending.iter().collect();
-    let mut failed = Vec::new();
-    while !waiting.is_empty() {
-        let mut still = Vec::new();
-        for shard in waiting {
-            let job = jobs
-                .get(&shard.name)
-                .await
-                .map_err(api(format!("read the Job {}", shard.name)))?;
-            match state(&job) {
-                State::Running => still.push(shard),
-                State::Succeeded => {
-                    let samples = fetch_and_merge(&pods, results, run, shard, options).await?;
-                    progress(KubeProgress::Merged {
-                        name: shard.name.clone(),
-                        samples,
-                    });
-                }
-                State::Failed(reason) => {
-                    let tail = last_pod_log(&pods, &shard.name).await.unwrap_or_default();
-                    failed.push(format!("{} ({reason}){tail}", shard.name));
-                }
+    let waiting: Vec<&ShardJob> = pending.iter().collect();
+    let mut watch = Watch {
+        pods: &pods,
+        results,
+        run,
+        options,
+        waiting,
+        failed: Vec::new(),
+    };
+    let selector = format!("{}={}", manifest::RUN_LABEL, run.as_str());
+    let list = ListParams::default().labels(&selector);
+    let params = WatchParams::default().labels(&selector).timeout(WATCH_SECONDS);
+    // List, then watch from the list's version until the watch ends; then
+    // list again, which also catches anything a broken watch missed.
+    while !watch.waiting.is_empty() {
+        let listed = jobs
+            .list(&list)
+            .await
+            .map_err(api(format!("list the Jobs of run {run}")))?;
+        for shard in watch.waiting.clone() {
+            match listed
+                .items
+                .iter()
+                .find(|j| j.metadata.name.as_deref() == Some(&shard.name))
+            {
+                Some(job) => watch.settle(job, &mut progress).await?,
+                None => watch.gone(&shard.name),
             }
         }
-        waiting = still;
-        if !waiting.is_empty() {
+        if watch.waiting.is_empty() {
+            break;
+        }
+        let version = listed.metadata.resource_version.unwrap_or_default();
+        let broke = match jobs.watch(&params, &version).await {
+            Ok(events) => {
+                let mut events = std::pin::pin!(events);
+                let mut broke = false;
+                while !watch.waiting.is_empty() {
+                    match events.next().await {
+                        None => break,
+                        Some(Ok(WatchEvent::Added(job) | WatchEvent::Modified(job))) => {
+                            watch.settle(&job, &mut progress).await?;
+                        }
+                        Some(Ok(WatchEvent::Deleted(job))) => watch.gone(job.metadata.name.as_deref().unwrap_or("")),
+                        Some(Ok(WatchEvent::Bookmark(_))) => {}
+                        // 410 Gone (the version is too old) or a broken stream: list again.
+                        Some(Ok(WatchEvent::Error(_)) | Err(_)) => {
+                            broke = true;
+                            break;
+                        }
+                    }
+                }
+                broke
+            }
+            Err(_) => true,
+        };
+        if broke {
+            // Not a tight loop against an API that keeps failing.
             tokio::time::sleep(options.poll).await;
         }
     }
-    if failed.is_empty() {
+    if watch.failed.is_empty() {
         Ok(())
     } else {
-        Err(KubeError::JobsFailed(failed))
+        Err(KubeError::JobsFailed(watch.failed))
+    }
+}
+
+/// How long one watch request stays open (the API server's own default is
+/// about as long); when it ends, jig lists and watches again.
+const WATCH_SECONDS: u32 = 290;
+
+/// The Jobs a run still waits for, and what to do when one finishes.
+struct Watch<'a> {
+    pods: &'a Api<Pod>,
+    results: &'a mut Results,
+    run: &'a RunId,
+    options: &'a KubeOptions,
+    waiting: Vec<&'a ShardJob>,
+    failed: Vec<String>,
+}
+
+impl Watch<'_> {
+    /// Acts on `job`'s state if the run waits for it: merges a succeeded
+    /// one, records a failed one.
+    async fn settle(&mut self, job: &Job, progress: &mut impl FnMut(KubeProgress)) -> Result<(), KubeError> {
+        let Some(at) = self
+            .waiting
+            .iter()
+            .position(|s| job.metadata.name.as_deref() == Some(&s.name))
+        else {
+            return Ok(());
+        };
+        let shard = self.waiting[at];
+        match state(job) {
+            State::Running => return Ok(()),
+            State::Succeeded => {
+                let samples = fetch_and_merge(self.pods, self.results, self.run, shard, self.options).await?;
+                progress(KubeProgress::Merged {
+                    name: shard.name.clone(),
+                    samples,
+                });
+            }
+            State::Failed(reason) => {
+                let tail = last_pod_log(self.pods, &shard.name).await.unwrap_or_default();
+                self.failed.push(format!("{} ({reason}){tail}", shard.name));
+            }
+        }
+        self.waiting.remove(at);
+        Ok(())
+    }
+
+    /// The Job `name` was deleted while the run waited for it.
+    fn gone(&mut self, name: &str) {
+        if let Some(at) = self.waiting.iter().position(|s| s.name == name) {
+            self.failed
+                .push(format!("{name} (it was deleted while the run waited for it)"));
+            self.waiting.remove(at);
+        }
     }
 }
 
@@ -122,10 +222,11 @@ fn api(what: String) -> impl FnOnce(kube::Error) -> KubeError {
 }
 
 /// Creates the shard's Job; on a 409 adopts the existing one if it is this
-/// run's. Returns whether it was adopted.
-async fn create_or_adopt(jobs: &Api<Job>, shard: &ShardJob, run: &RunId) -> Result<bool, KubeError> {
+/// run's, or replaces it when it failed for good (a resumed run tries its
+/// failed shards again). Says which it did.
+async fn create_or_adopt(jobs: &Api<Job>, shard: &ShardJob, run: &RunId) -> Result<Created, KubeError> {
     match jobs.create(&PostParams::default(), &shard.job).await {
-        Ok(_) => Ok(false),
+        Ok(_) => Ok(Created::New),
         Err(kube::Error::Api(status)) if status.code == 409 => {
             let existing = jobs
                 .get(&shard.name)
@@ -145,7 +246,17 @@ async fn create_or_adopt(jobs: &Api<Job>, shard: &ShardJob, run: &RunId) -> Resu
                     run: run.to_string(),
                 });
             }
-            Ok(true)
+            let State::Failed(reason) = state(&existing) else {
+                return Ok(Created::Adopted);
+            };
+            // Background: the Job goes at once, its pods after it.
+            jobs.delete(&shard.name, &DeleteParams::background())
+                .await
+                .map_err(api(format!("delete the failed Job {}", shard.name)))?;
+            jobs.create(&PostParams::default(), &shard.job)
+                .await
+                .map_err(api(format!("create the Job {} again", shard.name)))?;
+            Ok(Created::Replaced(reason))
         }
         Err(source) => Err(api(format!("create the Job {}", shard.name))(source)),
     }

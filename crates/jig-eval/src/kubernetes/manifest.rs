@@ -1,21 +1,34 @@
 //! The Job manifests of a Kubernetes run, as `k8s-openapi` types, so what
 //! is sent (and what `--dry-run` prints) has the API's own shape.
 //!
-//! One Job per shard. Units are first grouped by their task's environment
-//! (`[environment] docker_image`, `cpus`, `memory_mb`): a pod has one
-//! image and one set of limits. Each group is cut into up to `--shards`
-//! shards; a shard's pod runs `jig eval run SUITES --filter {TASKS}
-//! --shard i/N --archive`, the group's task names as the filter, so the pod
-//! plans exactly the coordinator's slice. A task without an image runs in
-//! the jig image (`--image`: jig on `PATH`, the suites at `/jig/suites/`);
-//! a task with its own image runs there, with jig and the suites copied in
-//! by an init container from the jig image into an `emptyDir` at `/jig`.
+//! Units are first grouped by their task's environment (its image, `cpus`,
+//! `memory_mb`): a pod has one image and one set of limits.
+//!
+//! - **A task without an image of its own** (its Dockerfile within what a
+//!   view reproduces) runs in the jig image (`--image`: jig on `PATH`, the
+//!   suites at `/jig/suites/`), each sample in a view as on one machine.
+//!   Its group is cut into up to `--shards` Jobs; a shard's pod runs `jig
+//!   eval run SUITES --filter {TASKS} --shard i/N --archive`, the group's
+//!   task names as the filter, so the pod plans exactly the coordinator's
+//!   slice.
+//! - **A task with an image** (`[environment] docker_image`, or the
+//!   `--task-image` template with `{task}` replaced by the task's directory
+//!   name) runs in that image, one Job per sample, the pod running `jig eval
+//!   run … --shard i/S --in-place --archive` on the task alone: the sample
+//!   runs in the container's own filesystem, as Harbor runs a trial, so a
+//!   task whose Dockerfile needs a real build (`RUN`, …) runs here from the
+//!   image that build made. jig and the suites are copied in by an init
+//!   container from the jig image into an `emptyDir` at `/jig`, so jig must
+//!   be able to run there (a glibc image as recent as the jig image's).
+//! - A task that needs a container and has no image is refused before any
+//!   Job is made ([`MissingImages`]).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Container, EmptyDirVolumeSource, EnvVar, PodSpec, PodTemplateSpec, ResourceRequirements, Volume, VolumeMount,
+    Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, PodSpec, PodTemplateSpec, ResourceRequirements,
+    SecretEnvSource, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -23,8 +36,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::results::{RunId, RunSpec};
 use crate::runner::{Planned, Shard};
 
-/// Where the jig image keeps the suites, and where an injected jig lives.
-pub const SUITES_IN_IMAGE: &str = "/jig/suites";
+pub use crate::runner::in_place::SUITES_IN_IMAGE;
 /// The label holding the run id on every Job.
 pub const RUN_LABEL: &str = "jig.dev/run";
 /// The label naming a Job's shard (`GROUP-INDEX`).
@@ -34,12 +46,38 @@ pub const CONTAINER: &str = "shard";
 /// `JIG_HOME` inside the pod: the pod's own, thrown away with it.
 const POD_HOME: &str = "/tmp/jig-home";
 
+impl std::error::Error for MissingImages {}
+
 /// What a task needs from its pod.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Environment {
     image: Option<String>,
     cpus: Option<u32>,
     memory_mb: Option<u64>,
+    /// In place: the one task the group's pods run, a sample each.
+    in_place: Option<String>,
+}
+
+/// Tasks that need a container but name no image: each with the line of its
+/// Dockerfile that needs one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingImages(pub Vec<(String, String)>);
+
+impl std::fmt::Display for MissingImages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tasks: Vec<String> = self.0.iter().map(|(task, why)| format!("{task} ({why})")).collect();
+        write!(
+            f,
+            "{} a container image and {} none: {}; build each task's environment/ and push it, then set              `[environment] docker_image` in its task.toml or pass --task-image REGISTRY/PREFIX-{{task}}:TAG",
+            if self.0.len() == 1 {
+                "a task needs"
+            } else {
+                "tasks need"
+            },
+            if self.0.len() == 1 { "names" } else { "name" },
+            tasks.join("; ")
+        )
+    }
 }
 
 /// One shard's Job and the units it records.
@@ -66,25 +104,66 @@ pub struct JobOptions {
     pub shards: u32,
     /// Pod failures each Job retries (`backoffLimit`).
     pub backoff_limit: i32,
+    /// The image of a task without `docker_image`: `{task}` is replaced by
+    /// the task's directory name.
+    pub task_image: Option<String>,
+    /// Kubernetes Secrets whose keys become the pods' environment (API keys).
+    pub secrets: Vec<String>,
+}
+
+/// The image `task` runs in, if it has one; `{task}` in the template is
+/// the task's directory name.
+fn own_image(task: &crate::task::Task, template: Option<&str>) -> Option<String> {
+    if let Some(image) = &task.config.environment.docker_image {
+        return Some(image.clone());
+    }
+    let slug = task.dir.file_name().map(|n| n.to_string_lossy().into_owned())?;
+    template.map(|t| t.replace("{task}", &slug))
 }
 
 /// The Jobs that run `planned` for `run`.
-pub fn jobs(run: &RunId, spec: &RunSpec, planned: &[Planned], options: &JobOptions) -> Vec<ShardJob> {
+pub fn jobs(
+    run: &RunId,
+    spec: &RunSpec,
+    planned: &[Planned],
+    options: &JobOptions,
+) -> Result<Vec<ShardJob>, MissingImages> {
     let mut groups: BTreeMap<Environment, Vec<&Planned>> = BTreeMap::new();
+    let mut missing = Vec::new();
     for unit in planned {
         let env = match unit {
-            Planned::Sample { task, .. } => Environment {
-                image: task.config.environment.docker_image.clone(),
-                cpus: task.config.environment.cpus,
-                memory_mb: task.config.environment.memory_mb,
-            },
+            Planned::Sample { task, index } => {
+                let image = own_image(task, options.task_image.as_deref());
+                if image.is_none() && task.local_environment().is_none() {
+                    if *index == 0 {
+                        let why = match &task.plan {
+                            Some(crate::dockerfile::Plan::NeedsContainer(needs)) => {
+                                format!("Dockerfile line {}: `{}`", needs.line, needs.text)
+                            }
+                            _ => "a compose file".to_owned(),
+                        };
+                        missing.push((task.name.clone(), why));
+                    }
+                    continue;
+                }
+                Environment {
+                    in_place: image.is_some().then(|| task.name.clone()),
+                    image,
+                    cpus: task.config.environment.cpus,
+                    memory_mb: task.config.environment.memory_mb,
+                }
+            }
             Planned::Broken { .. } => Environment {
                 image: None,
                 cpus: None,
                 memory_mb: None,
+                in_place: None,
             },
         };
         groups.entry(env).or_default().push(unit);
+    }
+    if !missing.is_empty() {
+        return Err(MissingImages(missing));
     }
     let short = run_suffix(run);
     let mut jobs = Vec::new();
@@ -95,15 +174,22 @@ pub fn jobs(run: &RunId, spec: &RunSpec, planned: &[Planned], options: &JobOptio
             "{{{}}}",
             names.iter().map(|n| globset_escape(n)).collect::<Vec<_>>().join(",")
         );
-        let count = options
-            .shards
-            .clamp(1, u32::try_from(units.len()).unwrap_or(u32::MAX).max(1));
+        let most = u32::try_from(units.len()).unwrap_or(u32::MAX).max(1);
+        // In place, a pod is one sample's container.
+        let count = if env.in_place.is_some() {
+            most
+        } else {
+            options.shards.clamp(1, most)
+        };
         for index in 0..count {
             let shard = Shard { index, count };
             let label = format!("{group}-{index}");
             let name = format!("jig-{short}-{label}");
             let mine: Vec<Planned> = shard.take(units.iter().map(|u| (*u).clone()).collect());
-            let args = pod_args(spec, &filter, shard);
+            let mut args = pod_args(spec, &filter, shard);
+            if env.in_place.is_some() {
+                args.push("--in-place".into());
+            }
             jobs.push(ShardJob {
                 job: job(&name, run, &label, &env, args, options),
                 name,
@@ -112,7 +198,7 @@ pub fn jobs(run: &RunId, spec: &RunSpec, planned: &[Planned], options: &JobOptio
             });
         }
     }
-    jobs
+    Ok(jobs)
 }
 
 /// The last 12 hex digits of the run id: the random part of a UUIDv7, so
@@ -226,6 +312,19 @@ fn job(name: &str, run: &RunId, label: &str, env: &Environment, args: Vec<String
                             value: Some(POD_HOME.into()),
                             ..Default::default()
                         }]),
+                        env_from: (!options.secrets.is_empty()).then(|| {
+                            options
+                                .secrets
+                                .iter()
+                                .map(|name| EnvFromSource {
+                                    secret_ref: Some(SecretEnvSource {
+                                        name: name.clone(),
+                                        optional: Some(false),
+                                    }),
+                                    ..Default::default()
+                                })
+                                .collect()
+                        }),
                         resources,
                         volume_mounts: mounts,
                         ..Default::default()

@@ -43,6 +43,14 @@ impl Snapshot {
         Snapshot { files }
     }
 
+    /// Reads every file under `dir`, named by its path from `root` (an
+    /// in-place sample's working directory, under the container's `/`).
+    pub(crate) fn take_within(root: &Path, dir: &Path) -> Snapshot {
+        let mut files = BTreeMap::new();
+        walk(root, dir, &mut files);
+        Snapshot { files }
+    }
+
     /// The unified diff from this snapshot to `after`.
     pub(crate) fn diff(&self, after: &Snapshot) -> String {
         let mut out = String::new();

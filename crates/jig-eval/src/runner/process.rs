@@ -1,7 +1,9 @@
 //! One program run inside a sample's filesystem view (`jig __sandbox-view`),
-//! with its output in files, a time limit, and cancellation.
+//! or in place (`jig __sandbox-exec` in `danger-full-access`: the supervisor
+//! alone, for `--in-place` samples), with its output in files, a time limit,
+//! and cancellation.
 //!
-//! The view helper supervises the program's whole tree and kills it when it
+//! Either helper supervises the program's whole tree and kills it when it
 //! gets `SIGTERM` or when its parent (the runner) dies, so a timeout, a
 //! Ctrl-C or a `kill -9` of the runner never leaves a sample's processes
 //! behind. `SIGKILL` would skip that clean-up, so it is sent only after a
@@ -12,15 +14,24 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use jig_sandbox::View;
+use jig_sandbox::{SandboxMode, SandboxPolicy, View};
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
+
+/// Where a program runs.
+#[derive(Debug, Clone)]
+pub(crate) enum Place {
+    /// In a private filesystem view.
+    View(View),
+    /// In this machine's own filesystem, in this working directory.
+    InPlace(PathBuf),
+}
 
 /// What to run and where.
 #[derive(Debug, Clone)]
 pub(crate) struct Program {
-    /// The view it runs in.
-    pub view: View,
+    /// Where it runs.
+    pub place: Place,
     /// The program and its arguments.
     pub argv: Vec<OsString>,
     /// The whole environment it gets.
@@ -138,7 +149,22 @@ fn view_command(
     helper: &Path,
     program: &Program,
 ) -> Result<(tokio::process::Command, OsString, std::fs::File), String> {
-    let argv = jig_sandbox::wrap_in_view(helper, &program.view, &program.argv).map_err(|e| e.to_string())?;
+    let argv: Vec<OsString> = match &program.place {
+        Place::View(view) => jig_sandbox::wrap_in_view(helper, view, &program.argv).map_err(|e| e.to_string())?,
+        Place::InPlace(workdir) => {
+            let argv: Vec<String> = program
+                .argv
+                .iter()
+                .map(|a| a.clone().into_string())
+                .collect::<Result<_, _>>()
+                .map_err(|a| format!("the argument {} is not UTF-8", a.to_string_lossy()))?;
+            let policy = SandboxPolicy::workspace_write(workdir).with_mode(SandboxMode::DangerFullAccess);
+            jig_sandbox::wrap_command(helper, &policy, &argv)
+                .into_iter()
+                .map(OsString::from)
+                .collect()
+        }
+    };
     let (exe, args) = argv.split_first().ok_or("the view helper gave no command")?;
     let stdout = std::fs::File::create(&program.stdout)
         .map_err(|e| format!("cannot create {}: {e}", program.stdout.display()))?;
@@ -150,6 +176,9 @@ fn view_command(
         .env_clear()
         .envs(program.env.iter().map(|(k, v)| (k, v)))
         .stderr(stderr);
+    if let Place::InPlace(workdir) = &program.place {
+        command.current_dir(workdir);
+    }
     Ok((command, exe.clone(), stdout))
 }
 

@@ -21,6 +21,10 @@
 //! paths under the host's `/tmp` that jig needs — its executable, a
 //! `$JIG_HOME` there — can be bound into it).
 //!
+//! With `--in-place` there are no views: the sample runs in `/` itself, the
+//! task's image being the environment, and the task's files are kept from
+//! the agent by deleting them while it runs (see [`super::in_place`]).
+//!
 //! Invariant: a sample starts from a directory emptied first, so a sample
 //! run again after a crash (`--resume`) starts exactly as the first time.
 
@@ -36,8 +40,9 @@ use super::Shared;
 use super::agent::{self, Agent};
 use super::diff::Snapshot;
 use super::grading::read_sessions;
+use super::in_place::Stash;
 use super::judging::{SampleView, judge_sample};
-use super::process::{self, Ended, Program};
+use super::process::{self, Ended, Place, Program};
 use super::steps::{Phase, combine, meets, with_hidden};
 use crate::dockerfile::{Environment, Plan, materialise};
 use crate::interview::{self, CheckKind, SimulatedUser, UserRecord, log::UserLog};
@@ -65,7 +70,9 @@ pub(crate) async fn run(shared: &Shared, task: &Task, index: u32, cancel: &Cance
         judgement: None,
     };
     let env = match &task.plan {
-        Some(Plan::Local(env)) => env,
+        // The image is the environment: its Dockerfile was built already.
+        _ if shared.in_place => None,
+        Some(Plan::Local(env)) => Some(env),
         Some(Plan::NeedsContainer(needs)) => {
             result.status = SampleStatus::NeedsContainer {
                 line: needs.line,
@@ -121,29 +128,68 @@ impl From<String> for Stop {
 struct Sample<'a> {
     shared: &'a Shared,
     task: &'a Task,
-    env: &'a Environment,
+    /// The Dockerfile's files and `ENV`; `None` in place.
+    env: Option<&'a Environment>,
     dir: PathBuf,
     workdir: PathBuf,
+    /// In place: the task, kept in memory while it is deleted from disk.
+    stash: Option<Stash>,
 }
 
 impl<'a> Sample<'a> {
-    fn new(shared: &'a Shared, task: &'a Task, env: &'a Environment, index: u32) -> Result<Self, Stop> {
+    fn new(shared: &'a Shared, task: &'a Task, env: Option<&'a Environment>, index: u32) -> Result<Self, Stop> {
         let slug = task
             .dir
             .file_name()
             .map_or_else(|| task.name.replace('/', "-"), |n| n.to_string_lossy().into_owned());
-        let workdir = task
-            .config
-            .environment
-            .workdir
-            .clone()
-            .unwrap_or_else(|| env.workdir.clone());
+        let workdir = match (&task.config.environment.workdir, env) {
+            (Some(workdir), _) => PathBuf::from(workdir),
+            (None, Some(env)) => PathBuf::from(&env.workdir),
+            (None, None) => in_place_workdir(task),
+        };
+        let stash = if shared.in_place {
+            Some(Stash::take(&task.dir, &shared.suites)?)
+        } else {
+            None
+        };
         Ok(Sample {
             shared,
             task,
             env,
             dir: shared.work_dir.join(slug).join(index.to_string()),
-            workdir: PathBuf::from(workdir),
+            workdir,
+            stash,
+        })
+    }
+
+    /// The files the workspace diff compares: the view's `/`, or in place
+    /// the working directory (the rest of `/` is the image's).
+    fn snapshot(&self) -> Snapshot {
+        if self.stash.is_some() {
+            Snapshot::take_within(Path::new("/"), &self.workdir)
+        } else {
+            Snapshot::take(&self.path("root"))
+        }
+    }
+
+    /// `/tests` and `/logs` as the runner sees them.
+    fn seen(&self, dir: &str) -> PathBuf {
+        if self.stash.is_some() {
+            Path::new("/").join(dir)
+        } else {
+            self.path(dir)
+        }
+    }
+
+    /// Where a program runs: a view of `binds`, or in place.
+    fn place(&self, binds: Vec<Bind>, isolate_network: bool) -> Place {
+        if self.stash.is_some() {
+            return Place::InPlace(self.workdir.clone());
+        }
+        Place::View(View {
+            binds,
+            workdir: self.workdir.clone(),
+            isolate_network,
         })
     }
 
@@ -153,6 +199,9 @@ impl<'a> Sample<'a> {
 
     /// A fresh directory with the task's files laid out.
     fn prepare(&self) -> Result<(), Stop> {
+        if self.stash.is_some() {
+            return self.prepare_in_place();
+        }
         if self.dir.exists() {
             std::fs::remove_dir_all(&self.dir)
                 .map_err(|e| format!("cannot empty the sample directory {}: {e}", self.dir.display()))?;
@@ -170,8 +219,10 @@ impl<'a> Sample<'a> {
             let path = self.path(rel);
             std::fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         }
-        materialise(self.env, &self.task.environment_dir, &self.path("root"))
-            .map_err(|e| format!("cannot lay out the task's files: {e}"))?;
+        if let Some(env) = self.env {
+            materialise(env, &self.task.environment_dir, &self.path("root"))
+                .map_err(|e| format!("cannot lay out the task's files: {e}"))?;
+        }
         let root = self.path("root");
         std::fs::create_dir_all(root.join(self.workdir.strip_prefix("/").unwrap_or(&self.workdir)))
             .map_err(|e| format!("cannot create the working directory {}: {e}", self.workdir.display()))?;
@@ -183,6 +234,35 @@ impl<'a> Sample<'a> {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// In place: the sample's own directory for its records, the working
+    /// directory and `/logs` in `/`, and jig's sessions kept in the sample.
+    fn prepare_in_place(&self) -> Result<(), Stop> {
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir)
+                .map_err(|e| format!("cannot empty the sample directory {}: {e}", self.dir.display()))?;
+        }
+        for path in [
+            self.path("agent"),
+            self.path("sessions"),
+            self.path("out"),
+            self.workdir.clone(),
+            PathBuf::from("/logs/agent"),
+            PathBuf::from("/logs/verifier"),
+        ] {
+            std::fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        }
+        // One sample per container: jig's sessions directory is this sample's.
+        let sessions = self.shared.jig_home.join("sessions");
+        if sessions.is_dir() && !sessions.is_symlink() {
+            std::fs::remove_dir(&sessions).map_err(|e| format!("cannot replace {}: {e}", sessions.display()))?;
+        } else if sessions.is_symlink() {
+            std::fs::remove_file(&sessions).map_err(|e| format!("cannot replace {}: {e}", sessions.display()))?;
+        }
+        std::os::unix::fs::symlink(self.path("sessions"), &sessions)
+            .map_err(|e| format!("cannot link {}: {e}", sessions.display()))?;
         Ok(())
     }
 
@@ -228,7 +308,7 @@ impl<'a> Sample<'a> {
             env.retain(|(k, _)| k != key);
             env.push((key.into(), value.into()));
         };
-        for (key, value) in &self.env.env {
+        for (key, value) in self.env.iter().flat_map(|env| &env.env) {
             set(key, value);
         }
         for (key, value) in &self.task.config.environment.env {
@@ -292,7 +372,7 @@ impl<'a> Sample<'a> {
     }
 
     async fn run(&self, result: &mut SampleResult, cancel: &CancellationToken) -> Result<(), Stop> {
-        let before = Snapshot::take(&self.path("root"));
+        let before = self.snapshot();
         let outcome = self.run_phases(result, &before, cancel).await;
         if self.shared.agent.records_rollout() && outcome.is_ok() {
             // Graded with the traits below, so checked first.
@@ -335,7 +415,7 @@ impl<'a> Sample<'a> {
             let (ended, took) = self.agent(phase, i, cancel).await?;
             result.agent_ms += millis(took);
             if ended.is_some() {
-                result.workspace_diff = Some(before.diff(&Snapshot::take(&self.path("root"))));
+                result.workspace_diff = Some(before.diff(&self.snapshot()));
             }
             match ended {
                 Some(Ended::Cancelled) => return Err(Stop::Cancelled),
@@ -374,7 +454,15 @@ impl<'a> Sample<'a> {
         i: usize,
         cancel: &CancellationToken,
     ) -> Result<(Option<Ended>, Duration), Stop> {
-        let mut binds = self.base_binds()?;
+        let mut binds = if self.stash.is_some() {
+            // What an earlier step's verifier left is not the agent's to see.
+            for dir in ["/tests", "/logs/verifier", "/solution"] {
+                empty_dir(Path::new(dir)).map_err(|e| format!("cannot empty {dir}: {e}"))?;
+            }
+            Vec::new()
+        } else {
+            self.base_binds()?
+        };
         binds.push(Bind::writable(self.path("logs/agent"), "/logs/agent"));
         let mut isolate_network = true;
         // With `--batch`: the rollout is in the lock-step until agent() returns.
@@ -386,6 +474,12 @@ impl<'a> Sample<'a> {
                     return Err(Stop::Error("the task has no solution/solve.sh for the oracle".into()));
                 };
                 let solution = solve.parent().unwrap_or(Path::new("/"));
+                if self.stash.is_some() {
+                    let target = Path::new("/solution");
+                    std::fs::create_dir_all(target)
+                        .and_then(|()| copy_tree(solution, target))
+                        .map_err(|e| format!("cannot copy the solution to /solution: {e}"))?;
+                }
                 binds.push(Bind::read_only(solution, "/solution"));
                 let env = self.environment(plain_env(), &self.task.config.solution.env);
                 (vec!["bash".into(), "/solution/solve.sh".into()], env, None)
@@ -408,8 +502,12 @@ impl<'a> Sample<'a> {
                     Some(script) => {
                         std::fs::copy(script, self.path("agent/script.toml"))
                             .map_err(|e| format!("cannot copy the model script {script}: {e}"))?;
-                        binds.push(Bind::read_only(self.path("agent"), "/tmp/.jig-agent"));
-                        "scripted:/tmp/.jig-agent/script.toml".to_owned()
+                        if self.stash.is_some() {
+                            format!("scripted:{}", self.path("agent/script.toml").display())
+                        } else {
+                            binds.push(Bind::read_only(self.path("agent"), "/tmp/.jig-agent"));
+                            "scripted:/tmp/.jig-agent/script.toml".to_owned()
+                        }
                     }
                     None => spec,
                 };
@@ -453,11 +551,7 @@ impl<'a> Sample<'a> {
             }
         };
         let program = Program {
-            view: View {
-                binds,
-                workdir: self.workdir.clone(),
-                isolate_network,
-            },
+            place: self.place(binds, isolate_network),
             argv,
             env,
             stdin,
@@ -472,10 +566,15 @@ impl<'a> Sample<'a> {
                 .map_or(Duration::ZERO, |guard: &crate::batch::AgentGuard| guard.held())
         };
         let paused: process::Paused<'_> = &held;
+        // In place, the task is off the disk while the agent runs.
+        let hidden = self.stash.as_ref().map(Stash::hide).transpose()?;
         let (ended, took) = match (&self.shared.agent, &self.task.config.jig.user) {
             (Agent::Jig { .. }, Some(user)) => self.interview(user, &program, cancel, paused).await?,
             _ => process::run(&self.shared.jig_exe, &program, cancel, paused).await?,
         };
+        if let Some(hidden) = hidden {
+            hidden.restore()?;
+        }
         Ok((Some(ended), took))
     }
 
@@ -515,7 +614,7 @@ impl<'a> Sample<'a> {
         let mut log = UserLog::append(&log_path).map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
         for (i, (kind, name, check)) in checks.enumerate() {
             let program = Program {
-                view: self.verifier_view()?,
+                place: self.verifier_place()?,
                 argv: vec!["sh".into(), "-c".into(), check.into()],
                 env: self.environment(plain_env(), &self.task.config.verifier.env),
                 stdin: None,
@@ -549,17 +648,16 @@ impl<'a> Sample<'a> {
         Ok(())
     }
 
-    /// The view of the verifier and the hidden checks.
-    fn verifier_view(&self) -> Result<View, Stop> {
+    /// Where the verifier and the hidden checks run.
+    fn verifier_place(&self) -> Result<Place, Stop> {
+        if self.stash.is_some() {
+            return Ok(self.place(Vec::new(), true));
+        }
         let mut binds = self.base_binds()?;
         binds.push(Bind::writable(self.path("tests"), "/tests"));
         binds.push(Bind::writable(self.path("logs"), "/logs"));
         binds.extend(self.masks());
-        Ok(View {
-            binds,
-            workdir: self.workdir.clone(),
-            isolate_network: true,
-        })
+        Ok(self.place(binds, true))
     }
 
     /// Runs `phase`'s `tests/test.sh` (the `i`-th phase); returns its
@@ -574,17 +672,17 @@ impl<'a> Sample<'a> {
             return Err(Stop::Error("the task has no tests/test.sh".into()));
         }
         for dir in ["tests", "logs/verifier"] {
-            let path = self.path(dir);
-            std::fs::remove_dir_all(&path)
+            let path = self.seen(dir);
+            empty_dir(&path)
                 .and_then(|()| std::fs::create_dir_all(&path))
                 .map_err(|e| format!("cannot empty {}: {e}", path.display()))?;
         }
         for tests in &phase.tests {
-            copy_tree(tests, &self.path("tests")).map_err(|e| format!("cannot copy the task's tests: {e}"))?;
+            copy_tree(tests, &self.seen("tests")).map_err(|e| format!("cannot copy the task's tests: {e}"))?;
         }
         let timeout = phase.verifier_timeout;
         let program = Program {
-            view: self.verifier_view()?,
+            place: self.verifier_place()?,
             argv: vec!["bash".into(), "/tests/test.sh".into()],
             env: self.environment(plain_env(), phase.verifier_env),
             stdin: None,
@@ -607,7 +705,7 @@ impl<'a> Sample<'a> {
             }
             Ended::Exited(_) => {}
         }
-        let reward = read_reward(&self.path("logs/verifier")).map_err(|e| e.to_string())?;
+        let reward = read_reward(&self.seen("logs/verifier")).map_err(|e| e.to_string())?;
         Ok((reward, took))
     }
 
@@ -617,7 +715,7 @@ impl<'a> Sample<'a> {
         let mut outcomes = Vec::new();
         for (i, check) in checks.into_iter().enumerate() {
             let program = Program {
-                view: self.verifier_view()?,
+                place: self.verifier_place()?,
                 argv: vec!["sh".into(), "-c".into(), check.clone().into()],
                 env: self.environment(plain_env(), &self.task.config.verifier.env),
                 stdin: None,
@@ -673,6 +771,25 @@ fn resolve_host_vars(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Removes what `dir` holds, keeping `dir` itself (it may be a mount
+/// point); a missing `dir` is already empty.
+fn empty_dir(dir: &Path) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Copies the directory `from` into the existing directory `to`, following
 /// no symlinks out of it (links are copied as links).
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -690,6 +807,19 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// In place, with no `workdir` in `task.toml` and no Dockerfile read: the
+/// directory the container started in (the image's `WORKDIR`), unless that
+/// is `/`, then the task's Dockerfile's if it is readable, then `/app`.
+fn in_place_workdir(task: &Task) -> PathBuf {
+    match std::env::current_dir() {
+        Ok(dir) if dir != Path::new("/") => dir,
+        _ => match &task.plan {
+            Some(Plan::Local(env)) => PathBuf::from(&env.workdir),
+            _ => PathBuf::from(crate::dockerfile::DEFAULT_WORKDIR),
+        },
+    }
 }
 
 fn seconds(value: f64) -> Duration {
