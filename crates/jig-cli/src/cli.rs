@@ -443,11 +443,12 @@ pub struct EvalRunArgs {
     /// One JSON summary on stdout instead of progress and text.
     #[arg(long)]
     pub json: bool,
-    /// Where the samples run: here (`local`), or as Kubernetes Jobs, one per
-    /// shard, on the cluster of the current kubeconfig (`kubernetes`; needs
-    /// a jig built with `--features kubernetes`).
-    #[arg(long, value_enum, default_value_t = RunnerKind::Local)]
-    pub runner: RunnerKind,
+    /// Where the samples run: here (`local`, the default), or as Kubernetes
+    /// Jobs, one per shard, on the cluster of the current kubeconfig
+    /// (`kubernetes`; needs a jig built with `--features kubernetes`). A
+    /// resumed run keeps the runner it was started with.
+    #[arg(long, value_enum)]
+    pub runner: Option<RunnerKind>,
     /// The Kubernetes namespace (default: the kubeconfig context's).
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
@@ -493,6 +494,13 @@ pub struct EvalRunArgs {
     /// task's own image.
     #[arg(long, hide = true)]
     pub in_place: bool,
+}
+
+impl EvalRunArgs {
+    /// Whether the samples run as Kubernetes Jobs.
+    pub fn on_kubernetes(&self) -> bool {
+        self.runner == Some(RunnerKind::Kubernetes)
+    }
 }
 
 /// Where `jig eval run` runs its samples.

@@ -67,6 +67,8 @@ pub(crate) struct ChildSpec {
     /// The parent's conversation to start from (`fork_context`), before the
     /// brief.
     pub fork: Option<Vec<Item>>,
+    /// Where its trace hangs in the parent's, when the parent is traced.
+    pub trace: Option<jig_telemetry::TraceParent>,
 }
 
 /// How the manager builds children: the `SessionBuilder`, configured like
@@ -597,6 +599,7 @@ impl AgentHost for AgentManager {
             ));
         }
         let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let trace = self.recorder.upgrade().and_then(|r| r.trace_parent());
         let spec = ChildSpec {
             model,
             workspace: self.cwd.clone(),
@@ -610,6 +613,7 @@ impl AgentHost for AgentManager {
             depth: template.depth + 1,
             sink: events_tx,
             fork,
+            trace,
         };
         let session = template
             .factory

@@ -70,6 +70,8 @@ pub struct SessionBuilder<'a> {
     /// A parent's MCP tools, shared with its children instead of starting
     /// the servers again.
     mcp_inherited: Option<Vec<Arc<McpTool>>>,
+    /// A sub-agent's place in its parent's trace.
+    trace_parent: Option<jig_telemetry::TraceParent>,
 }
 
 /// A built session and what the person should be told about how.
@@ -127,6 +129,7 @@ impl<'a> SessionBuilder<'a> {
             nobody_to_ask: false,
             mcp_servers: Vec::new(),
             mcp_inherited: None,
+            trace_parent: None,
         }
     }
 
@@ -508,7 +511,7 @@ impl<'a> SessionBuilder<'a> {
         notes.extend(problems.into_iter().map(Note::Warning));
         // `[telemetry]`: off (and free) unless an endpoint is configured.
         match jig_telemetry::Telemetry::for_settings(&self.settings.telemetry) {
-            Ok(Some(telemetry)) => session.export_telemetry(&telemetry),
+            Ok(Some(telemetry)) => session.export_telemetry_under(&telemetry, self.trace_parent.as_ref()),
             Ok(None) => {}
             Err(err) => notes.push(Note::Warning(format!("{err}; the session goes on without telemetry"))),
         }
@@ -701,6 +704,7 @@ impl ChildFactory for Factory {
         if let Some(tools) = spec.tools {
             builder = builder.tools_allowed(tools);
         }
+        builder.trace_parent = spec.trace;
         let mut session = builder.create()?.session;
         if let Some(items) = spec.fork {
             session.seed(items)?;

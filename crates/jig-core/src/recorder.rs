@@ -168,6 +168,12 @@ impl Recorder {
         self.lock().observer = Some(observer);
     }
 
+    /// Where a sub-agent started now hangs in this session's trace, when
+    /// the session is traced.
+    pub(crate) fn trace_parent(&self) -> Option<jig_telemetry::TraceParent> {
+        self.lock().observer.as_ref().map(|o| o.child_parent())
+    }
+
     /// Drops events waiting for a sync that failed: they are not durable.
     pub(crate) fn drop_unsent(&self) {
         self.lock().unsent.clear();

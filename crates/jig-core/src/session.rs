@@ -270,7 +270,17 @@ impl Session {
     /// spans end when the session does. Call it before [`Session::spawn`];
     /// [`crate::SessionBuilder`] does when the settings turn telemetry on.
     pub fn export_telemetry(&mut self, telemetry: &Arc<jig_telemetry::Telemetry>) {
-        let observer = telemetry.session(self.id(), self.model.spec());
+        self.export_telemetry_under(telemetry, None);
+    }
+
+    /// [`Session::export_telemetry`], its spans in `parent`'s trace (a
+    /// sub-agent's, under its parent's spawning call).
+    pub(crate) fn export_telemetry_under(
+        &mut self,
+        telemetry: &Arc<jig_telemetry::Telemetry>,
+        parent: Option<&jig_telemetry::TraceParent>,
+    ) {
+        let observer = telemetry.session_under(self.id(), self.model.spec(), parent);
         self.model = Arc::new(jig_telemetry::TracedModel::new(Arc::clone(&self.model), &observer));
         self.recorder.set_observer(observer);
     }

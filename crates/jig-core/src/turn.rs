@@ -247,6 +247,8 @@ impl Session {
                          the response is kept if the rest of it is consistent, else retried"
                     ),
                 })?,
+                // For telemetry's `gen_ai.response.model`; the session needs nothing of it.
+                ResponseEvent::Model(_) => {}
                 ResponseEvent::Completed { usage } => return Ok((text, reasoning, calls, usage)),
             }
         }

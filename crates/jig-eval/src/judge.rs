@@ -154,7 +154,7 @@ impl Judge {
                     );
                 }
                 Ok(ResponseEvent::Completed { usage: used }) => usage = used,
-                Ok(ResponseEvent::Reasoning(_) | ResponseEvent::Skipped { .. }) => {}
+                Ok(ResponseEvent::Reasoning(_) | ResponseEvent::Skipped { .. } | ResponseEvent::Model(_)) => {}
                 Err(error) => return (Err(format!("the judge's model failed: {error}")), usage),
             }
         }

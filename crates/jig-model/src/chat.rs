@@ -221,6 +221,8 @@ pub struct ChatDecoder {
     skipped_before_calls: bool,
     /// A chunk was skipped while tool calls were streaming.
     calls_damaged: bool,
+    /// The model the chunks name.
+    model: Option<String>,
     completed: bool,
 }
 
@@ -251,6 +253,12 @@ impl SseDecoder for ChatDecoder {
         // Nothing below fails: a malformed chunk leaves the decoder as it was.
         if let Some(usage) = chunk.get("usage").filter(|usage| usage.is_object()) {
             self.usage = parse_usage(usage);
+        }
+        if let Some(model) = chunk.get("model").and_then(Value::as_str)
+            && !model.is_empty()
+            && self.model.as_deref() != Some(model)
+        {
+            self.model = Some(model.to_owned());
         }
         let mut events = Vec::new();
         if let Some(delta) = delta {
@@ -381,6 +389,7 @@ impl ChatDecoder {
             })
         });
         events.extend(calls);
+        events.extend(self.model.take().map(ResponseEvent::Model));
         events.push(ResponseEvent::Completed { usage: self.usage });
         Ok(events)
     }

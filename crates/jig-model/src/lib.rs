@@ -91,6 +91,10 @@ pub enum ResponseEvent {
         /// Why it could not be decoded.
         reason: String,
     },
+    /// The model that answered, as the server names it (`gpt-5-2025-08-07`
+    /// for `gpt-5`), just before [`ResponseEvent::Completed`], when the
+    /// server said.
+    Model(String),
     /// The response is complete; always the last event.
     Completed {
         /// Token usage of this response.

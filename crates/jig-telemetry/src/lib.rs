@@ -46,7 +46,7 @@ use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
 pub use model::TracedModel;
-pub use session::SessionTelemetry;
+pub use session::{SessionTelemetry, TraceParent};
 
 /// Why telemetry could not start.
 #[derive(Debug, thiserror::Error)]

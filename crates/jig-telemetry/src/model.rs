@@ -98,6 +98,11 @@ impl Call {
                     KeyValue::new("error.type", retry_type(reason)),
                 ],
             ),
+            Ok(ResponseEvent::Model(model)) => {
+                self.span
+                    .span()
+                    .set_attribute(KeyValue::new("gen_ai.response.model", model.clone()));
+            }
             Ok(ResponseEvent::Completed { usage }) => {
                 let span = self.span.span();
                 let (input, output) = (usage.input_tokens, usage.output_tokens);

@@ -41,11 +41,34 @@ struct Open {
     prompt: Option<String>,
 }
 
+/// Where a sub-agent's trace hangs: a span of its parent session (see
+/// [`SessionTelemetry::child_parent`]).
+#[derive(Clone)]
+pub struct TraceParent(Context);
+
+impl std::fmt::Debug for TraceParent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TraceParent")
+    }
+}
+
 impl Telemetry {
     /// Starts observing a session: opens its root span now. Attach the
     /// result to the session's recorder and wrap its model client with
     /// [`crate::TracedModel`].
     pub fn session(self: &Arc<Self>, session_id: &str, model_spec: &str) -> Arc<SessionTelemetry> {
+        self.session_under(session_id, model_spec, None)
+    }
+
+    /// Like [`Telemetry::session`], the root span a child of `parent` (a
+    /// sub-agent's session, in its parent's trace) when there is one.
+    pub fn session_under(
+        self: &Arc<Self>,
+        session_id: &str,
+        model_spec: &str,
+        parent: Option<&TraceParent>,
+    ) -> Arc<SessionTelemetry> {
+        let root = parent.map_or_else(Context::new, |p| p.0.clone());
         let (provider, model) = split_spec(model_spec);
         let span = self
             .tracer
@@ -58,14 +81,14 @@ impl Telemetry {
                 KeyValue::new("gen_ai.provider.name", provider.clone()),
                 KeyValue::new("gen_ai.request.model", model.clone()),
             ])
-            .start_with_context(&self.tracer, &Context::new());
+            .start_with_context(&self.tracer, &root);
         Arc::new(SessionTelemetry {
             telemetry: Arc::clone(self),
             provider,
             model,
             session_id: session_id.to_owned(),
             open: Mutex::new(Open {
-                session: Context::new().with_span(span),
+                session: root.with_span(span),
                 turn: None,
                 tools: HashMap::new(),
                 prompt: None,
@@ -204,6 +227,19 @@ impl SessionTelemetry {
             }
             _ => {}
         }
+    }
+
+    /// Where a sub-agent started now hangs: the open tool call when exactly
+    /// one is open (the call that spawns it), else the turn (several calls
+    /// of a batch are open and the spawning one is not known), else the
+    /// session.
+    pub fn child_parent(&self) -> TraceParent {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let cx = match (open.tools.len(), open.tools.values().next()) {
+            (1, Some((call, _))) => call.clone(),
+            _ => open.turn.clone().unwrap_or_else(|| open.session.clone()),
+        };
+        TraceParent(cx)
     }
 
     /// The span a model request starts under: the open turn, else the session.

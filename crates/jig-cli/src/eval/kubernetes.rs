@@ -13,12 +13,12 @@ use jig_eval::results::{Results, RunId, RunSpec};
 use jig_eval::runner::{Planned, Shard};
 use jig_eval::shard_archive::ShardArchive;
 
-use crate::cli::{EvalRunArgs, RunnerKind};
+use crate::cli::EvalRunArgs;
 use crate::{UsageError, exit};
 
 /// Refuses flags that do not go together, before anything is stored.
 pub(super) fn check_args(args: &EvalRunArgs) -> anyhow::Result<()> {
-    let kube = args.runner == RunnerKind::Kubernetes;
+    let kube = args.on_kubernetes();
     if kube && !kubernetes::BUILT {
         return Err(UsageError(kubernetes::KubeError::NotBuilt.to_string()).into());
     }
@@ -136,6 +136,11 @@ struct Settings {
 }
 
 const SETTINGS_FILE: &str = "kubernetes.json";
+
+/// Whether the run whose directory is `work_dir` was started on Kubernetes.
+pub(super) fn started_there(work_dir: &Path) -> bool {
+    work_dir.join(SETTINGS_FILE).is_file()
+}
 
 impl Settings {
     /// The flags, over what the resumed run was started with. What decides

@@ -90,10 +90,18 @@ fn check_in_place(suites: &[PathBuf], planned: &[runner::Planned]) -> anyhow::Re
 }
 
 /// `jig eval run`.
-pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
-    super::kubernetes::check_args(&args)?;
+pub fn run(mut args: EvalRunArgs) -> anyhow::Result<u8> {
     let home = home()?;
     let mut results = open_results(&home)?;
+    if let (Some(prefix), None) = (&args.resume, args.runner) {
+        // A resumed run keeps its runner: a Kubernetes run left its settings.
+        let id = results.run(prefix)?.id;
+        let jig_home = std::fs::canonicalize(&home).unwrap_or_else(|_| home.clone());
+        if super::kubernetes::started_there(&runner::work_dir(&jig_home, &id)) {
+            args.runner = Some(RunnerKind::Kubernetes);
+        }
+    }
+    super::kubernetes::check_args(&args)?;
     let (run_id, spec) = match &args.resume {
         Some(prefix) => {
             let stored = results.run(prefix)?;
@@ -164,7 +172,7 @@ pub fn run(args: EvalRunArgs) -> anyhow::Result<u8> {
         check_in_place(&suites, &planned)?;
     }
     let jig_home = std::fs::canonicalize(&home).unwrap_or(home);
-    if args.runner == RunnerKind::Kubernetes {
+    if args.on_kubernetes() {
         let work_dir = runner::work_dir(&jig_home, &run_id);
         return super::kubernetes::run(&args, &mut results, &run_id, &spec, planned, work_dir);
     }

@@ -454,6 +454,10 @@ fn a_task_that_needs_a_container_without_an_image_is_refused_or_given_one_by_tem
     );
     assert!(templated.status.success(), "{}", stderr(&templated));
     let list: Value = serde_json::from_str(&stdout(&templated)).unwrap();
+    let mut unknown = Vec::new();
+    let _: k8s_openapi::api::batch::v1::Job =
+        serde_ignored::deserialize(&list["items"][0], |path| unknown.push(path.to_string())).unwrap();
+    assert!(unknown.is_empty(), "fields the Job type does not know: {unknown:?}");
     let container = &list["items"][0]["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(container["image"], "registry.test/needs-run:1");
     assert_eq!(container["envFrom"][0]["secretRef"]["name"], "jig-keys");
@@ -496,10 +500,10 @@ fn a_job_that_failed_for_good_is_created_again_on_resume() {
         "{}",
         stderr(&other_shards)
     );
-    // No --image, --shards or --backoff-limit: the run's own are kept.
+    // No --runner, --image, --shards or --backoff-limit: the run's own are kept.
     let out = env
         .jig()
-        .args(["eval", "run", "--runner", "kubernetes", "--resume", &run_id, "--json"])
+        .args(["eval", "run", "--resume", &run_id, "--json"])
         .env("KUBECONFIG", &kube.kubeconfig)
         .output()
         .unwrap();

@@ -4,7 +4,8 @@
 //! Checked: span names, parent-child links, GenAI attribute names, the
 //! metrics, and that neither the prompt's and tool output's content nor a
 //! key reaches the collector unless content capture is asked for — and then
-//! only redacted.
+//! only redacted. A sub-agent's spans sit in its parent's trace, under the
+//! call that spawned it.
 
 use std::collections::HashMap;
 
@@ -55,8 +56,13 @@ struct Exported {
 /// Runs the scripted session with telemetry to a fresh receiver and
 /// returns what reached it once the exporters were flushed.
 async fn export(capture_content: bool) -> Exported {
-    let receiver = Receiver::start().unwrap();
     let fx = Fixture::new();
+    export_script(&fx, &script(), capture_content).await
+}
+
+/// Runs `script` with telemetry to a fresh receiver; see [`export`].
+async fn export_script(fx: &Fixture, script: &str, capture_content: bool) -> Exported {
+    let receiver = Receiver::start().unwrap();
     let home = fx.dir.path().join("home");
     let env = EnvSnapshot::from_pairs([
         ("JIG_HOME", home.display().to_string()),
@@ -76,7 +82,7 @@ async fn export(capture_content: bool) -> Exported {
     settings.telemetry.capture_content = Some(capture_content);
     let built = SessionBuilder::new(&settings, &env)
         .workspace(fx.ws())
-        .client("scripted:test", model(&script()))
+        .client("scripted:test", model(script))
         .sandbox(SandboxMode::DangerFullAccess)
         .create()
         .unwrap();
@@ -230,4 +236,33 @@ async fn content_is_exported_only_when_asked_for_and_then_redacted() {
     assert!(string_attr(&turn.attributes, "gen_ai.input.messages").is_some_and(|m| m.contains(MARKER)));
     assert!(contains(&exported.bytes, MARKER));
     assert!(!contains(&exported.bytes, KEY), "the key was exported");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sub_agent_is_traced_under_the_call_that_spawned_it() {
+    let fx = Fixture::new();
+    let child = fx.dir.path().join("child.toml");
+    std::fs::write(&child, "[[response]]\ntext = \"checked\"\n").unwrap();
+    let spec = serde_json::Value::String(format!("scripted:{}", child.display())).to_string();
+    let script = format!(
+        "[[response]]\n[[response.tool_calls]]\nname = \"spawn_agent\"\narguments = {{ message = \"check\", model = {spec} }}\n\
+         [[response]]\n[[response.tool_calls]]\nname = \"wait_agents\"\narguments = {{}}\n\
+         [[response]]\ntext = \"done\"\n"
+    );
+    let exported = export_script(&fx, &script, false).await;
+    let spans = &exported.spans;
+    let agents: Vec<&Span> = spans.iter().filter(|s| s.name == "invoke_agent jig").collect();
+    assert_eq!(agents.len(), 2, "the parent's and the child's");
+    let (parent, child) = match agents[0].parent_span_id.is_empty() {
+        true => (agents[0], agents[1]),
+        false => (agents[1], agents[0]),
+    };
+    let spawn = span(spans, "execute_tool spawn_agent");
+    assert_eq!(child.trace_id, parent.trace_id, "one trace for the tree");
+    assert_eq!(child.parent_span_id, spawn.span_id, "under the spawning call");
+    let child_turn = spans
+        .iter()
+        .find(|s| s.name == "turn" && s.parent_span_id == child.span_id)
+        .expect("the child's turn under the child");
+    assert_eq!(child_turn.trace_id, parent.trace_id);
 }

@@ -43,6 +43,8 @@ pub struct MessagesDecoder {
     calls: usize,
     /// Whether a thinking block lost its signature to a skipped event.
     lost_thinking: bool,
+    /// The model `message_start` named.
+    model: Option<String>,
     completed: bool,
 }
 
@@ -87,6 +89,8 @@ struct MessageStart {
 struct MessageObject {
     #[serde(default)]
     usage: Option<Usage>,
+    #[serde(default)]
+    model: Option<String>,
 }
 
 /// Both `message_start` and `message_delta` usage; counts are cumulative.
@@ -188,6 +192,7 @@ impl SseDecoder for MessagesDecoder {
                 if let Some(usage) = event.message.usage {
                     self.add_usage(&usage);
                 }
+                self.model = event.message.model.filter(|m| !m.is_empty());
                 Ok(Vec::new())
             }
             "content_block_start" => self.block_start(parse(&kind, data)?),
@@ -212,7 +217,11 @@ impl SseDecoder for MessagesDecoder {
                     self.check_complete()?;
                 }
                 self.completed = true;
-                Ok(vec![ResponseEvent::Completed { usage: self.usage }])
+                let model = self.model.take().map(ResponseEvent::Model);
+                Ok(model
+                    .into_iter()
+                    .chain([ResponseEvent::Completed { usage: self.usage }])
+                    .collect())
             }
             "error" => {
                 let event: ErrorEvent = parse(&kind, data)?;

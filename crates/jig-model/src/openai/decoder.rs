@@ -143,6 +143,8 @@ struct ResponseObject {
     #[serde(default)]
     usage: Option<Usage>,
     #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
     error: Option<ErrorObject>,
 }
 
@@ -271,9 +273,13 @@ impl SseDecoder for ResponsesDecoder {
                     self.check_calls(&kind, outputs.response.output.as_deref())?;
                 }
                 self.completed = true;
-                Ok(vec![ResponseEvent::Completed {
-                    usage: token_usage(event.response.usage),
-                }])
+                let model = event.response.model.filter(|m| !m.is_empty()).map(ResponseEvent::Model);
+                Ok(model
+                    .into_iter()
+                    .chain([ResponseEvent::Completed {
+                        usage: token_usage(event.response.usage),
+                    }])
+                    .collect())
             }
             "response.failed" => {
                 let event: ResponseEnvelope = parse(&kind, data)?;

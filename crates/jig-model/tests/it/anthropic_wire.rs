@@ -124,6 +124,8 @@ fn text_answer_streams_deltas_then_completes_with_cached_usage() {
             ResponseEvent::TextDelta("The tests".to_owned()),
             ResponseEvent::TextDelta(" pass".to_owned()),
             ResponseEvent::TextDelta(" now.".to_owned()),
+            // `message_start` named it; reported for `gen_ai.response.model`.
+            ResponseEvent::Model("claude-sonnet-4-5".to_owned()),
             ResponseEvent::Completed {
                 usage: TokenUsage {
                     input_tokens: 12 + 2048,
@@ -149,6 +151,7 @@ fn thinking_is_emitted_with_its_signature_once_its_block_stops() {
                 ..ReasoningPart::default()
             }),
             ResponseEvent::TextDelta("Trim before comparing.".to_owned()),
+            ResponseEvent::Model("claude-sonnet-4-5".to_owned()),
             ResponseEvent::Completed {
                 usage: TokenUsage {
                     input_tokens: 2310 + 512,

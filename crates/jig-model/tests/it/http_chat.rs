@@ -10,7 +10,7 @@ use jig_protocol::{Item, TokenUsage, ToolCall, ToolOutput, ToolSpec, ToolStatus}
 use jig_testkit::streams::{self, chat};
 use jig_testkit::{End, FakeServer, Reply};
 
-use crate::support::policy;
+use crate::support::{policy, without_model};
 
 fn client(server: &FakeServer) -> ChatClient {
     ChatClient::new(server.base_url(), "gpt-test", Some("sk-test".into()), policy())
@@ -32,10 +32,10 @@ async fn run(client: &ChatClient) -> (Vec<ResponseEvent>, Option<ModelError>) {
     while let Some(next) = stream.next().await {
         match next {
             Ok(event) => events.push(event),
-            Err(error) => return (events, Some(error)),
+            Err(error) => return (without_model(events), Some(error)),
         }
     }
-    (events, None)
+    (without_model(events), None)
 }
 
 /// "Hello" from a server that ignores `include_usage` (older Ollama builds).

@@ -12,7 +12,7 @@ use jig_testkit::streams::{anthropic, openai};
 use jig_testkit::{End, FakeServer, Reply};
 use serde_json::{Value, json};
 
-use crate::support::policy;
+use crate::support::{policy, without_model};
 
 /// What differs between providers: the client and the shape of its streams.
 struct Provider {
@@ -153,10 +153,10 @@ pub(crate) async fn run(client: &dyn ModelClient, items: &[Item]) -> (Vec<Respon
     while let Some(next) = stream.next().await {
         match next {
             Ok(event) => events.push(event),
-            Err(error) => return (events, Some(error)),
+            Err(error) => return (without_model(events), Some(error)),
         }
     }
-    (events, None)
+    (without_model(events), None)
 }
 
 /// The items a session records for one response, in its order: reasoning,
@@ -170,7 +170,10 @@ fn recorded(events: &[ResponseEvent]) -> Vec<Item> {
             ResponseEvent::Reasoning(part) => reasoning.push(part.clone().into_item()),
             ResponseEvent::TextDelta(delta) => text.push_str(delta),
             ResponseEvent::ToolCall(call) => calls.push(Item::ToolCall(call.clone())),
-            ResponseEvent::Retrying { .. } | ResponseEvent::Skipped { .. } | ResponseEvent::Completed { .. } => {}
+            ResponseEvent::Retrying { .. }
+            | ResponseEvent::Skipped { .. }
+            | ResponseEvent::Model(_)
+            | ResponseEvent::Completed { .. } => {}
         }
     }
     if !text.is_empty() || calls.is_empty() {

@@ -185,6 +185,8 @@ fn text_answer_streams_deltas_then_completes_with_cached_usage() {
             ResponseEvent::TextDelta("The tests".to_owned()),
             ResponseEvent::TextDelta(" pass".to_owned()),
             ResponseEvent::TextDelta(" now.".to_owned()),
+            // `response.completed` names it; reported for `gen_ai.response.model`.
+            ResponseEvent::Model("gpt-5-codex".to_owned()),
             ResponseEvent::Completed {
                 usage: TokenUsage {
                     input_tokens: 2154,
@@ -212,8 +214,9 @@ fn reasoning_is_emitted_with_id_and_encrypted_content_at_item_done() {
             ResponseEvent::TextDelta("Trim before comparing.".to_owned()),
         ]
     );
-    assert!(matches!(events[2], ResponseEvent::Completed { .. }));
-    assert_eq!(events.len(), 3);
+    assert_eq!(events[2], ResponseEvent::Model("gpt-5-codex".to_owned()));
+    assert!(matches!(events[3], ResponseEvent::Completed { .. }));
+    assert_eq!(events.len(), 4);
 }
 
 #[test]

@@ -225,7 +225,10 @@ fn as_items(events: &[ResponseEvent]) -> (Vec<Item>, TokenUsage) {
             ResponseEvent::Reasoning(part) => items.push(part.clone().into_item()),
             ResponseEvent::ToolCall(call) => items.push(Item::ToolCall(call.clone())),
             ResponseEvent::Completed { usage: done } => usage = *done,
-            ResponseEvent::TextDelta(_) | ResponseEvent::Retrying { .. } | ResponseEvent::Skipped { .. } => {}
+            ResponseEvent::TextDelta(_)
+            | ResponseEvent::Retrying { .. }
+            | ResponseEvent::Skipped { .. }
+            | ResponseEvent::Model(_) => {}
         }
     }
     let text = text_of(events);

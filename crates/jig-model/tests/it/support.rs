@@ -39,6 +39,24 @@ pub async fn collect(model: &dyn ModelClient, items: Vec<Item>) -> Result<Vec<Re
 }
 
 /// The concatenated text deltas of `events`.
+/// `events` without the [`ResponseEvent::Model`] a server's stream ends
+/// with, checking it sits just before `Completed` (the wire tests check its
+/// value); for tests about everything else in the stream.
+pub fn without_model(events: Vec<ResponseEvent>) -> Vec<ResponseEvent> {
+    for (at, event) in events.iter().enumerate() {
+        if matches!(event, ResponseEvent::Model(_)) {
+            assert!(
+                matches!(events.get(at + 1), Some(ResponseEvent::Completed { .. })),
+                "the model is reported just before completion: {events:?}"
+            );
+        }
+    }
+    events
+        .into_iter()
+        .filter(|event| !matches!(event, ResponseEvent::Model(_)))
+        .collect()
+}
+
 pub fn text_of(events: &[ResponseEvent]) -> String {
     events
         .iter()
