@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         let rest: Vec<String> = args.collect();
         return ExitCode::from(u8::try_from(helper(&rest)).unwrap_or(125));
     }
+    quiet_when_the_reader_goes();
     if let Some(code) = run_as_rg() {
         return code;
     }
@@ -120,6 +121,40 @@ fn main() -> ExitCode {
     finish(result)
 }
 
+/// The status a shell reports for a program ended by `SIGPIPE` (128 + 13).
+const CLOSED_PIPE: u8 = 141;
+
+/// A reader that goes away (`jig … | head`) ends jig quietly, as it ends
+/// other Unix tools, with the status a shell shows for `SIGPIPE`. Rust keeps
+/// `SIGPIPE` ignored so that a closed socket is an `EPIPE` error rather than
+/// the end of jig, and `println!` then panics on a closed standard output:
+/// that panic is recognised here and becomes the quiet exit. Every other
+/// panic goes to the default hook as before.
+fn quiet_when_the_reader_goes() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(CLOSED_PIPE));
+        }
+        default(info);
+    }));
+}
+
+/// Whether `err` is a write to a reader that went away.
+fn closed_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// The exit code for a command's result; errors are printed. Telemetry is
 /// flushed first: every session has ended by now, and with it its spans.
 fn finish(result: anyhow::Result<u8>) -> ExitCode {
@@ -128,6 +163,7 @@ fn finish(result: anyhow::Result<u8>) -> ExitCode {
     }
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(err) if closed_pipe(&err) => ExitCode::from(CLOSED_PIPE),
         Err(err) => {
             eprintln!("error: {err:#}");
             match err.downcast_ref::<UsageError>() {

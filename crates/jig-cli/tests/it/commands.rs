@@ -18,6 +18,29 @@ fn version_is_answered_without_starting_anything() {
     assert!(!env.home().exists(), "--version must not touch the data dir");
 }
 
+/// `jig … | head`: the reader is gone before jig writes, so every write
+/// fails with `EPIPE`; jig ends quietly with the shell's `SIGPIPE` status.
+#[test]
+fn a_reader_that_goes_away_ends_jig_quietly() {
+    let env = Env::new();
+    for args in [
+        vec!["config", "show"],
+        vec!["exec", "--json", "--model", &script(&env, ONE_STEP), "list the files"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = env
+            .jig()
+            .args(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}: {}", stderr(&out));
+    }
+}
+
 #[test]
 fn exit_codes_distinguish_limit_failure_and_usage() {
     let env = Env::new();

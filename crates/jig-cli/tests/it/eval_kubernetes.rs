@@ -57,6 +57,22 @@ fn new_run(extra: &[&str]) -> Vec<String> {
     args
 }
 
+/// Runs jig with `args` on the fake cluster; it must succeed. Its `--json` report.
+fn run_json<I, S>(env: &Env, kube: &FakeKube, args: I) -> Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = env
+        .jig()
+        .args(args)
+        .env("KUBECONFIG", &kube.kubeconfig)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stdout {} stderr {}", stdout(&out), stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
 /// task → (status, reward) of a `--json` report.
 fn outcomes(report: &Value) -> BTreeMap<String, (String, Value)> {
     report["samples"]
@@ -74,14 +90,7 @@ fn outcomes(report: &Value) -> BTreeMap<String, (String, Value)> {
 fn shards_run_as_jobs_and_their_logs_merge_into_the_run() {
     let kube = fake(&["0-0"], &[]);
     let env = Env::new();
-    let out = env
-        .jig()
-        .args(new_run(&["--json"]))
-        .env("KUBECONFIG", &kube.kubeconfig)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "stdout {} stderr {}", stdout(&out), stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = run_json(&env, &kube, new_run(&["--json"]));
     let got = outcomes(&report);
     assert_eq!(got.len(), 3, "{report}");
     assert!(got.values().all(|(status, _)| status == "passed"), "{got:?}");
@@ -167,14 +176,7 @@ fn a_coordinator_killed_after_one_merge_resumes_and_records_each_sample_once() {
     coordinator.wait().unwrap();
     kube.release("0-1");
 
-    let out = env
-        .jig()
-        .args(kube_args(&["--resume", &run_id, "--json"]))
-        .env("KUBECONFIG", &kube.kubeconfig)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "stdout {} stderr {}", stdout(&out), stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = run_json(&env, &kube, kube_args(&["--resume", &run_id, "--json"]));
     assert_eq!(report["run_id"], run_id.as_str());
     assert_eq!(
         report["samples"].as_array().unwrap().len(),
@@ -349,21 +351,11 @@ fn a_task_that_needs_a_container_runs_in_place_in_its_image_one_pod_per_sample()
         built.images.clone(),
         &[],
     );
-    let out = env
-        .jig()
-        .args(kube_args(&[
-            &suite,
-            "--agent",
-            PEEKING_AGENT,
-            "--samples",
-            "2",
-            "--json",
-        ]))
-        .env("KUBECONFIG", &kube.kubeconfig)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "stdout {} stderr {}", stdout(&out), stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = run_json(
+        &env,
+        &kube,
+        kube_args(&[&suite, "--agent", PEEKING_AGENT, "--samples", "2", "--json"]),
+    );
     let got = outcomes(&report);
     assert_eq!(got.len(), 2, "{report}");
     assert!(
@@ -393,25 +385,15 @@ fn a_task_that_needs_a_container_runs_in_place_in_its_image_one_pod_per_sample()
     });
 
     // The oracle reads /solution there; the verifier sees the image's files.
-    let out = env
-        .jig()
-        .args(kube_args(&[&suite, "--agent", "oracle", "--json"]))
-        .env("KUBECONFIG", &kube.kubeconfig)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "stdout {} stderr {}", stdout(&out), stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = run_json(&env, &kube, kube_args(&[&suite, "--agent", "oracle", "--json"]));
     assert_eq!(report["samples"][0]["status"], "passed", "{report}");
 
     // jig itself, with a scripted model: its rollout comes back with the results.
-    let out = env
-        .jig()
-        .args(kube_args(&[&suite, "--agent", "jig", "--model", "reference", "--json"]))
-        .env("KUBECONFIG", &kube.kubeconfig)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "stdout {} stderr {}", stdout(&out), stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = run_json(
+        &env,
+        &kube,
+        kube_args(&[&suite, "--agent", "jig", "--model", "reference", "--json"]),
+    );
     let sample = &report["samples"][0];
     assert_eq!(sample["status"], "passed", "{report}");
     let rollout = PathBuf::from(sample["rollout_path"].as_str().unwrap());
@@ -501,14 +483,7 @@ fn a_job_that_failed_for_good_is_created_again_on_resume() {
         stderr(&other_shards)
     );
     // No --runner, --image, --shards or --backoff-limit: the run's own are kept.
-    let out = env
-        .jig()
-        .args(["eval", "run", "--resume", &run_id, "--json"])
-        .env("KUBECONFIG", &kube.kubeconfig)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "stdout {} stderr {}", stdout(&out), stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = run_json(&env, &kube, ["eval", "run", "--resume", &run_id, "--json"]);
     assert_eq!(report["samples"].as_array().unwrap().len(), 3, "{report}");
     kube.with(|st| {
         assert_eq!(st.deletes.len(), 1, "{:?}", st.deletes);
