@@ -102,6 +102,22 @@ impl Guard {
             _ => Verdict::Run { sandboxed },
         }
     }
+
+    /// Decides about a call that acts outside the sandbox and the rules (an
+    /// MCP server's tool that does not say it is read-only; `action` names
+    /// it): every policy but `never` asks, as it asks before anything runs
+    /// outside the sandbox, unless a person approved this tool for the
+    /// session.
+    pub fn review_outside(&self, action: &str, approved: bool) -> Verdict {
+        match self.approval {
+            ApprovalPolicy::Never => Verdict::Run { sandboxed: false },
+            _ if approved => Verdict::Run { sandboxed: false },
+            _ => Verdict::Ask {
+                reason: format!("{action} acts outside jig's sandbox (the server runs it) and may change things"),
+                escalation: false,
+            },
+        }
+    }
 }
 
 fn to_policy_command(preview: &CommandPreview) -> jig_policy::Command {

@@ -91,12 +91,23 @@ impl Session {
                 [call] => self.tools.preview(call),
                 _ => None,
             };
-            let results = match (batch, preview) {
+            let outside = match (batch, &preview) {
+                ([call], None) => self.tools.outside_action(call),
+                _ => None,
+            };
+            let results = match (batch, preview, outside) {
                 // A command: rules, approval and sandbox decide how it runs.
-                ([call], Some(preview)) if refused.first().is_some_and(Option::is_none) => {
+                ([call], Some(preview), _) if refused.first().is_some_and(Option::is_none) => {
                     let start = Instant::now();
                     let ctx = self.call_context(&ctx, call);
                     let result = self.guarded_run(&ctx, call, preview, cancel).await?;
+                    vec![(result, start.elapsed().as_millis() as u64)]
+                }
+                // Outside the sandbox (an MCP tool): the approval policy decides.
+                ([call], None, Some(action)) if refused.first().is_some_and(Option::is_none) => {
+                    let start = Instant::now();
+                    let ctx = self.call_context(&ctx, call);
+                    let result = self.guarded_outside(&ctx, call, action, cancel).await?;
                     vec![(result, start.elapsed().as_millis() as u64)]
                 }
                 _ => {
@@ -309,6 +320,37 @@ impl Session {
         }
     }
 
+    /// Runs `call`, whose tool acts outside the sandbox, once the approval
+    /// policy lets it: asked per call, or approved for the session by tool.
+    pub(crate) async fn guarded_outside(
+        &mut self,
+        ctx: &ToolContext,
+        call: &ToolCall,
+        action: String,
+        cancel: &CancellationToken,
+    ) -> Result<Result<ToolResult, ToolError>, Stop> {
+        let remembered = format!("tool:{}", call.name);
+        let approved = self.approved_commands.contains(&remembered);
+        if let Verdict::Ask { reason, escalation } = self.guard.review_outside(&action, approved) {
+            let decision = self
+                .ask_about(
+                    call,
+                    Asked {
+                        shown: action,
+                        remembered,
+                    },
+                    reason,
+                    escalation,
+                    cancel,
+                )
+                .await?;
+            if let Some(denied) = decision {
+                return Ok(Err(denied));
+            }
+        }
+        Ok(self.tools.dispatch(ctx, call).await)
+    }
+
     fn context_for(&self, ctx: &ToolContext, sandboxed: bool) -> ToolContext {
         let mut ctx = ctx.clone();
         ctx.sandbox = if sandboxed { self.guard.sandbox.clone() } else { None };
@@ -325,7 +367,24 @@ impl Session {
         escalation: bool,
         cancel: &CancellationToken,
     ) -> Result<Option<ToolError>, Stop> {
-        let (call_id, command, cwd) = (call.call_id.clone(), preview.display(), self.cwd.display().to_string());
+        let asked = Asked {
+            shown: preview.display(),
+            remembered: preview.display(),
+        };
+        self.ask_about(call, asked, reason, escalation, cancel).await
+    }
+
+    /// Asks a person about `asked`; see [`Self::ask`].
+    async fn ask_about(
+        &mut self,
+        call: &ToolCall,
+        asked: Asked,
+        reason: String,
+        escalation: bool,
+        cancel: &CancellationToken,
+    ) -> Result<Option<ToolError>, Stop> {
+        let Asked { shown, remembered } = asked;
+        let (call_id, command, cwd) = (call.call_id.clone(), shown, self.cwd.display().to_string());
         let asked = self.host.ask(
             "approval",
             |request_id| Event::ApprovalRequested {
@@ -350,7 +409,7 @@ impl Session {
         Ok(match decision {
             ReviewDecision::Approve => None,
             ReviewDecision::ApproveForSession => {
-                self.approved_commands.insert(preview.display());
+                self.approved_commands.insert(remembered);
                 None
             }
             ReviewDecision::Deny => Some(ToolError::RespondToModel(
@@ -404,4 +463,11 @@ impl Session {
         self.record(RolloutRecord::Checkpoint(Checkpoint { call_id, phase, files }))?;
         Ok(())
     }
+}
+
+/// What an approval shows the person, and what "for the session" remembers:
+/// a command by its text, an outside action by its tool.
+struct Asked {
+    shown: String,
+    remembered: String,
 }

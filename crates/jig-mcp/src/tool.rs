@@ -6,7 +6,10 @@
 //! error the model reads; a server that failed or hung is reported the same
 //! way, naming the server and saying it restarts on the next call. Only an
 //! interrupt is not the model's business. A tool is read-only only when
-//! the server says so (`readOnlyHint`), so by default MCP calls run alone.
+//! the server says so (`readOnlyHint`), so by default MCP calls run alone,
+//! and, since a server acts outside jig's sandbox, a person approves them
+//! as the approval policy says ([`Tool::outside_action`]; the session's
+//! guard decides).
 
 use std::sync::Arc;
 
@@ -16,6 +19,9 @@ use jig_tools::{Tool, ToolContext, ToolError, ToolResult};
 use crate::McpError;
 use crate::manager::McpManager;
 use crate::server::Server;
+
+/// The most of a call's arguments an approval shows.
+const MAX_SHOWN_ARGS: usize = 400;
 
 /// A tool of an MCP server, offered to the model.
 pub struct McpTool {
@@ -74,6 +80,22 @@ impl Tool for McpTool {
     fn is_mutating(&self) -> bool {
         let read_only = self.tool.annotations.as_ref().and_then(|a| a.read_only_hint);
         read_only != Some(true)
+    }
+
+    fn outside_action(&self, args: &serde_json::Value) -> Option<String> {
+        if !self.is_mutating() {
+            return None;
+        }
+        let mut shown = args.to_string();
+        if shown.len() > MAX_SHOWN_ARGS {
+            let mut cut = MAX_SHOWN_ARGS;
+            while !shown.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            shown.truncate(cut);
+            shown.push('…');
+        }
+        Some(format!("MCP {}: {} {shown}", self.server.name(), self.tool.name))
     }
 
     async fn run(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolResult, ToolError> {

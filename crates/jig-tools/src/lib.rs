@@ -199,6 +199,14 @@ pub trait Tool: Send + Sync {
         None
     }
 
+    /// What a person approves before a call with `args` of a tool that acts
+    /// outside jig's sandbox and rules (an MCP server's tool that does not
+    /// say it is read-only): one line naming the action. `None` for tools
+    /// the sandbox governs, and for commands (see [`Tool::preview`]).
+    fn outside_action(&self, _args: &serde_json::Value) -> Option<String> {
+        None
+    }
+
     /// The files a call with `args` may create, change or delete, absolute
     /// or relative to `cwd`, so the session can snapshot them first (the
     /// checkpoints of `jig undo`). Empty for a tool that names no files:

@@ -133,6 +133,16 @@ impl ToolRouter {
         self.tools[index].preview(&args)
     }
 
+    /// What a person approves before `call`, when its tool acts outside the
+    /// sandbox (see [`crate::Tool::outside_action`]); unreadable arguments
+    /// are shown as they came.
+    pub fn outside_action(&self, call: &ToolCall) -> Option<String> {
+        let index = self.index(&call.name)?;
+        let args = parse_arguments(&call.name, &call.arguments)
+            .unwrap_or_else(|_| serde_json::Value::String(call.arguments.clone()));
+        self.tools[index].outside_action(&args)
+    }
+
     /// The files `call` may write (see [`crate::Tool::writes`]), absolute or
     /// relative to `cwd`; empty for unknown tools and unreadable arguments.
     pub fn writes(&self, cwd: &std::path::Path, call: &ToolCall) -> Vec<std::path::PathBuf> {

@@ -12,7 +12,7 @@ fn model(env: &Env, script: &str) -> String {
 }
 
 /// Reads JSON event lines until one has `"type": kind`.
-fn until(lines: &mut impl Iterator<Item = std::io::Result<String>>, kind: &str) -> serde_json::Value {
+pub(crate) fn until(lines: &mut impl Iterator<Item = std::io::Result<String>>, kind: &str) -> serde_json::Value {
     for line in lines {
         let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
         if event["type"] == kind {
@@ -22,7 +22,7 @@ fn until(lines: &mut impl Iterator<Item = std::io::Result<String>>, kind: &str) 
     panic!("jig ended without a {kind} event");
 }
 
-fn spawn_json(env: &Env, args: &[&str]) -> (Child, std::io::Lines<BufReader<ChildStdout>>) {
+pub(crate) fn spawn_json(env: &Env, args: &[&str]) -> (Child, std::io::Lines<BufReader<ChildStdout>>) {
     let mut child = env
         .jig()
         .args(args)

@@ -200,3 +200,65 @@ fn compacting_a_session_starts_no_server() {
         "compact started the server"
     );
 }
+
+/// An MCP server acts outside jig's sandbox: a tool that does not say it is
+/// read-only is asked about under every policy but `never` (here
+/// `on-request`), a denial goes back to the model, "for the session"
+/// covers the tool's later calls, and a read-only tool (`echo`) is never
+/// asked about.
+#[test]
+fn a_changing_mcp_tool_is_approved_by_a_person_and_a_read_only_one_is_not() {
+    use std::io::Write;
+
+    use crate::guardrails::{spawn_json, until};
+
+    let env = Env::new();
+    user_config(
+        &env,
+        &format!(
+            "[mcp_servers.everything]\ncommand = {:?}\n",
+            everything().display().to_string()
+        ),
+    );
+    let toggle =
+        "[[response]]\n[[response.tool_calls]]\nname = \"everything__toggle-simulated-logging\"\narguments = {}\n";
+    let script = env.file(
+        "script.toml",
+        &format!(
+            "[[response]]\n[[response.tool_calls]]\nname = \"everything__echo\"\narguments = {{ message = \"hi\" }}\n\
+             {toggle}{toggle}[response.expect]\nlast_output_contains = \"declined\"\n{toggle}\
+             [[response]]\ntext = \"done\"\n"
+        ),
+    );
+    let model = format!("scripted:{}", script.display());
+    let (mut child, mut lines) = spawn_json(&env, &["exec", "--json", "-a", "on-request", "--model", &model, "go"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let first = until(&mut lines, "approval_requested");
+    let shown = first["command"].as_str().unwrap();
+    assert!(
+        shown.contains("MCP everything: toggle-simulated-logging"),
+        "the echo before it was not asked about: {first}"
+    );
+    let mut answer = |request: &Value, decision: &str| {
+        writeln!(
+            stdin,
+            r#"{{"type":"approval","request_id":"{}","decision":"{decision}"}}"#,
+            request["request_id"].as_str().unwrap()
+        )
+        .unwrap();
+    };
+    answer(&first, "deny");
+    let second = until(&mut lines, "approval_requested");
+    answer(&second, "approve_for_session");
+    let mut rest = Vec::new();
+    for line in lines {
+        let event: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        rest.push(event["type"].as_str().unwrap_or_default().to_owned());
+    }
+    assert!(child.wait().unwrap().success());
+    assert!(
+        !rest.iter().any(|t| t == "approval_requested"),
+        "the third call was approved for the session: {rest:?}"
+    );
+    assert!(rest.iter().any(|t| t == "turn_completed"), "{rest:?}");
+}
