@@ -27,16 +27,21 @@ fn user_config(env: &Env, text: &str) {
     std::fs::write(env.home().join("config.toml"), text).unwrap();
 }
 
-#[test]
-fn a_scripted_session_and_its_sub_agent_call_an_mcp_tool_and_resume_offers_it_again() {
-    let env = Env::new();
+/// `server-everything` in the user's config, as `everything`.
+fn declare_everything(env: &Env) {
     user_config(
-        &env,
+        env,
         &format!(
             "[mcp_servers.everything]\ncommand = {:?}\n",
             everything().display().to_string()
         ),
     );
+}
+
+#[test]
+fn a_scripted_session_and_its_sub_agent_call_an_mcp_tool_and_resume_offers_it_again() {
+    let env = Env::new();
+    declare_everything(&env);
     // A sub-agent shares its parent's servers.
     let child = env.file(
         "child.toml",
@@ -213,13 +218,7 @@ fn a_changing_mcp_tool_is_approved_by_a_person_and_a_read_only_one_is_not() {
     use crate::guardrails::{spawn_json, until};
 
     let env = Env::new();
-    user_config(
-        &env,
-        &format!(
-            "[mcp_servers.everything]\ncommand = {:?}\n",
-            everything().display().to_string()
-        ),
-    );
+    declare_everything(&env);
     let toggle =
         "[[response]]\n[[response.tool_calls]]\nname = \"everything__toggle-simulated-logging\"\narguments = {}\n";
     let script = env.file(
