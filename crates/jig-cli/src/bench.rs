@@ -120,16 +120,7 @@ pub async fn agent_loop(turns: u32) -> anyhow::Result<u8> {
     }
     let reference = start.elapsed();
 
-    let mut responses: Vec<ScriptedResponse> = (0..turns - 1)
-        .map(|_| ScriptedResponse {
-            tool_calls: vec![ScriptedToolCall::new("read_file", arguments.clone())],
-            ..Default::default()
-        })
-        .collect();
-    responses.push(ScriptedResponse {
-        text: Some("done".into()),
-        ..Default::default()
-    });
+    let responses = read_file_script(turns, &arguments);
     let config = SessionConfig {
         max_turns: Some(turns),
         ..scripted_config(workspace.clone(), scratch.path().join("home"))
@@ -257,4 +248,20 @@ pub(crate) fn scripted_config(cwd: std::path::PathBuf, home: std::path::PathBuf)
         path_prefix: None,
         parent_session_id: None,
     }
+}
+
+/// The loop benchmarks' script: `turns - 1` responses that each read a file
+/// with `arguments`, then one that answers `done`.
+fn read_file_script(turns: u32, arguments: &serde_json::Value) -> Vec<ScriptedResponse> {
+    let mut responses: Vec<ScriptedResponse> = (0..turns.saturating_sub(1))
+        .map(|_| ScriptedResponse {
+            tool_calls: vec![ScriptedToolCall::new("read_file", arguments.clone())],
+            ..Default::default()
+        })
+        .collect();
+    responses.push(ScriptedResponse {
+        text: Some("done".into()),
+        ..Default::default()
+    });
+    responses
 }

@@ -20,6 +20,7 @@
 
 mod agent;
 mod diff;
+mod fs;
 pub(crate) mod grading;
 pub mod in_place;
 mod judging;

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use jig_core::{Session, SessionConfig};
-use jig_model::scripted::{ScriptedModel, ScriptedResponse, ScriptedToolCall};
+use jig_model::scripted::ScriptedModel;
 use jig_protocol::{Op, TurnOutcome};
 use jig_telemetry::Telemetry;
 use jig_telemetry::receiver::Receiver;
@@ -93,16 +93,7 @@ async fn session_time(
     telemetry: Option<&Arc<Telemetry>>,
 ) -> anyhow::Result<(Duration, Duration)> {
     let arguments = serde_json::json!({ "path": "small.txt" });
-    let mut responses: Vec<ScriptedResponse> = (0..turns - 1)
-        .map(|_| ScriptedResponse {
-            tool_calls: vec![ScriptedToolCall::new("read_file", arguments.clone())],
-            ..Default::default()
-        })
-        .collect();
-    responses.push(ScriptedResponse {
-        text: Some("done".into()),
-        ..Default::default()
-    });
+    let responses = super::read_file_script(turns, &arguments);
     let model = Arc::new(ScriptedModel::new("bench", responses));
     let mut session = Session::create(config, model, ToolRouter::builtin())?;
     if let Some(telemetry) = telemetry {

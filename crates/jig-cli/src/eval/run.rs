@@ -93,20 +93,17 @@ fn check_in_place(suites: &[PathBuf], planned: &[runner::Planned]) -> anyhow::Re
 pub fn run(mut args: EvalRunArgs) -> anyhow::Result<u8> {
     let home = home()?;
     let mut results = open_results(&home)?;
-    if let (Some(prefix), None) = (&args.resume, args.runner) {
+    let resumed = args.resume.as_deref().map(|prefix| results.run(prefix)).transpose()?;
+    if let (Some(stored), None) = (&resumed, args.runner) {
         // A resumed run keeps its runner: a Kubernetes run left its settings.
-        let id = results.run(prefix)?.id;
         let jig_home = std::fs::canonicalize(&home).unwrap_or_else(|_| home.clone());
-        if super::kubernetes::started_there(&runner::work_dir(&jig_home, &id)) {
+        if super::kubernetes::started_there(&runner::work_dir(&jig_home, &stored.id)) {
             args.runner = Some(RunnerKind::Kubernetes);
         }
     }
     super::kubernetes::check_args(&args)?;
-    let (run_id, spec) = match &args.resume {
-        Some(prefix) => {
-            let stored = results.run(prefix)?;
-            (stored.id, stored.spec)
-        }
+    let (run_id, spec) = match resumed {
+        Some(stored) => (stored.id, stored.spec),
         None => {
             let suites: Vec<String> = args
                 .suites

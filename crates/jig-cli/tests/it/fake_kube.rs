@@ -276,12 +276,7 @@ fn route(
             let items: Vec<Value> = st
                 .jobs
                 .values()
-                .filter(|job| {
-                    selector.split(',').filter(|s| !s.is_empty()).all(|term| {
-                        let (key, value) = term.split_once('=').unwrap();
-                        job.manifest["metadata"]["labels"][key] == value
-                    })
-                })
+                .filter(|job| selects(&selector, &job.manifest))
                 .map(job_json)
                 .collect();
             let list = json!({"apiVersion": "batch/v1", "kind": "JobList",
@@ -347,6 +342,14 @@ fn label_selector(query: &str) -> String {
         .find_map(|p| p.strip_prefix("labelSelector="))
         .unwrap_or("");
     raw.replace("%3D", "=").replace("%2F", "/").replace("%2C", ",")
+}
+
+/// Whether `object`'s labels hold every `key=value` of `selector`.
+fn selects(selector: &str, object: &Value) -> bool {
+    selector.split(',').filter(|s| !s.is_empty()).all(|term| {
+        let (key, value) = term.split_once('=').unwrap();
+        object["metadata"]["labels"][key] == value
+    })
 }
 
 fn job_json(job: &JobRec) -> Value {
@@ -449,12 +452,6 @@ fn watch(out: &mut TcpStream, query: &str, state: &Shared) {
     let mut seen: u64 = param("resourceVersion=").parse().unwrap_or(0);
     let timeout: u64 = param("timeoutSeconds=").parse().unwrap_or(290);
     let selector = label_selector(query);
-    let matches = |job: &Value| {
-        selector.split(',').filter(|s| !s.is_empty()).all(|term| {
-            let (key, value) = term.split_once('=').unwrap();
-            job["metadata"]["labels"][key] == value
-        })
-    };
     let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
     if out.write_all(head.as_bytes()).is_err() {
         return;
@@ -475,7 +472,7 @@ fn watch(out: &mut TcpStream, query: &str, state: &Shared) {
                     .filter(|(v, _)| *v > seen)
                     .map(|(v, j)| (*v, "DELETED", j.clone())),
             )
-            .filter(|(_, _, job)| matches(job))
+            .filter(|(_, _, job)| selects(&selector, job))
             .collect();
         events.sort_by_key(|(v, _, _)| *v);
         seen = st.version;

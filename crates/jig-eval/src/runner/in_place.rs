@@ -168,6 +168,19 @@ fn read_tree(root: &Path, rel: &Path, entries: &mut Vec<Entry>, total: &mut u64)
     Ok(())
 }
 
+/// In place, with no `workdir` in `task.toml` and no Dockerfile read: the
+/// directory the container started in (the image's `WORKDIR`), unless that
+/// is `/`, then the task's Dockerfile's if it is readable, then `/app`.
+pub(crate) fn workdir(task: &crate::task::Task) -> PathBuf {
+    match std::env::current_dir() {
+        Ok(dir) if dir != Path::new("/") => dir,
+        _ => match &task.plan {
+            Some(crate::dockerfile::Plan::Local(env)) => PathBuf::from(&env.workdir),
+            _ => PathBuf::from(crate::dockerfile::DEFAULT_WORKDIR),
+        },
+    }
+}
+
 /// Makes this process non-dumpable: its memory, environment and open files
 /// are then unreadable through `/proc` to anything without
 /// `CAP_SYS_PTRACE`, even under the same uid.

@@ -39,6 +39,7 @@ use tokio_util::sync::CancellationToken;
 use super::Shared;
 use super::agent::{self, Agent};
 use super::diff::Snapshot;
+use super::fs::{copy_tree, empty_dir};
 use super::grading::read_sessions;
 use super::in_place::Stash;
 use super::judging::{SampleView, judge_sample};
@@ -145,7 +146,7 @@ impl<'a> Sample<'a> {
         let workdir = match (&task.config.environment.workdir, env) {
             (Some(workdir), _) => PathBuf::from(workdir),
             (None, Some(env)) => PathBuf::from(&env.workdir),
-            (None, None) => in_place_workdir(task),
+            (None, None) => super::in_place::workdir(task),
         };
         let stash = if shared.in_place {
             Some(Stash::take(&task.dir, &shared.suites)?)
@@ -769,57 +770,6 @@ fn resolve_host_vars(value: &str) -> String {
         .ok()
         .or(default.map(str::to_owned))
         .unwrap_or_default()
-}
-
-/// Removes what `dir` holds, keeping `dir` itself (it may be a mount
-/// point); a missing `dir` is already empty.
-fn empty_dir(dir: &Path) -> std::io::Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            std::fs::remove_dir_all(entry.path())?;
-        } else {
-            std::fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
-/// Copies the directory `from` into the existing directory `to`, following
-/// no symlinks out of it (links are copied as links).
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            std::fs::create_dir_all(&target)?;
-            copy_tree(&entry.path(), &target)?;
-        } else if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
-}
-
-/// In place, with no `workdir` in `task.toml` and no Dockerfile read: the
-/// directory the container started in (the image's `WORKDIR`), unless that
-/// is `/`, then the task's Dockerfile's if it is readable, then `/app`.
-fn in_place_workdir(task: &Task) -> PathBuf {
-    match std::env::current_dir() {
-        Ok(dir) if dir != Path::new("/") => dir,
-        _ => match &task.plan {
-            Some(Plan::Local(env)) => PathBuf::from(&env.workdir),
-            _ => PathBuf::from(crate::dockerfile::DEFAULT_WORKDIR),
-        },
-    }
 }
 
 fn seconds(value: f64) -> Duration {
