@@ -1,7 +1,10 @@
 //! `jig bench local`: the embedded model, each figure against a reference
 //! measured in the same run.
 //!
-//! - load: weights and context ready, against reading the GGUF file whole;
+//! - load: weights and first context ready, against reading the GGUF file
+//!   whole, and (after the process's first load) against a plain llama.cpp
+//!   load of the same file with the same first context, rounds alternating:
+//!   the ratio is what jig adds to llama.cpp's own loader;
 //! - prompt: tokens/s evaluating a fresh ~1.5k-token prompt (jig's generic
 //!   tool list), with the KV cache emptied first;
 //! - generation: tokens/s of free text, and of the same request under the
@@ -62,6 +65,16 @@ pub fn local(model: &str, turns: u32) -> anyhow::Result<u8> {
         ms(info.load_time),
         ms(read_time),
         ratio(info.load_time, read_time)
+    );
+    let loads = load_reference(&path, &options)?;
+    println!(
+        "  load again:  jig {} ms vs a plain llama.cpp load (model and first {}-token context) {} ms \
+         ({} rounds): ratio {}",
+        range(&loads.jig),
+        loads.context,
+        range(&loads.plain),
+        REFERENCE_ROUNDS,
+        range(&loads.ratios())
     );
 
     let tools = jig_dialect::router(jig_config::Dialect::Generic).specs();
@@ -194,6 +207,50 @@ impl ReferenceFigures {
     fn ratios(&self) -> Vec<f64> {
         self.jig.iter().zip(&self.plain).map(|(j, p)| j / p).collect()
     }
+}
+
+/// Load times in milliseconds of jig's engine and of a plain llama.cpp load,
+/// round by round.
+struct LoadFigures {
+    jig: Vec<f64>,
+    plain: Vec<f64>,
+    /// The first context's size, in tokens, in both.
+    context: u32,
+}
+
+impl LoadFigures {
+    fn ratios(&self) -> Vec<f64> {
+        self.jig.iter().zip(&self.plain).map(|(j, p)| j / p).collect()
+    }
+}
+
+/// jig's load (an engine of its own, outside the pool, so each round loads)
+/// against llama.cpp's loader alone: the model, then a context of the size
+/// jig's first one has, with the same settings. Alternating rounds, so page
+/// cache and allocator state favour neither.
+fn load_reference(path: &std::path::Path, options: &EngineOptions) -> anyhow::Result<LoadFigures> {
+    let backend = jig_local::engine::backend()?;
+    let mut figures = LoadFigures {
+        jig: Vec::new(),
+        plain: Vec::new(),
+        context: 0,
+    };
+    for _ in 0..REFERENCE_ROUNDS {
+        let engine = Engine::load_unshared(path, options.clone())?;
+        figures.jig.push(ms(engine.info().load_time));
+        figures.context = options
+            .initial_context
+            .unwrap_or(jig_local::engine::INITIAL_CONTEXT)
+            .clamp(256, engine.info().context_size);
+        drop(engine);
+
+        let started = Instant::now();
+        let model = LlamaModel::load_from_file(backend, path, &jig_local::engine::model_params())?;
+        let ctx = model.new_context(backend, jig_local::engine::context_params(options, figures.context))?;
+        figures.plain.push(ms(started.elapsed()));
+        drop(ctx);
+    }
+    Ok(figures)
 }
 
 /// jig's engine and a plain llama.cpp greedy loop, alternating, on the same
