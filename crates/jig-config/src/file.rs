@@ -34,6 +34,7 @@ pub(crate) struct ConfigFile {
     pub redact_patterns: Vec<String>,
     pub compaction: Option<crate::settings::CompactionSettings>,
     pub local: Option<crate::settings::LocalSettings>,
+    pub shell_environment_policy: Option<crate::settings::ShellEnvironmentPolicy>,
     pub agents: Option<crate::settings::AgentSettings>,
     pub telemetry: Option<crate::telemetry::TelemetrySettings>,
     #[serde(default)]

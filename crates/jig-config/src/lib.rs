@@ -43,8 +43,9 @@ pub use load::{
 pub use mcp::{DEFAULT_STARTUP_TIMEOUT, DEFAULT_TOOL_TIMEOUT, McpServerConfig, McpTransport};
 pub use record::record_trust;
 pub use settings::{
-    AgentSettings, AgentType, CliOverrides, CompactionSettings, DEFAULT_MAX_TURNS, LoadInputs, LocalSettings,
-    LocalToolChoice, PriceSettings, ProfileSettings, ProviderSettings, Settings, Source,
+    AgentSettings, AgentType, CliOverrides, CompactionSettings, DEFAULT_MAX_TURNS, EnvInherit, LoadInputs,
+    LocalSettings, LocalToolChoice, PriceSettings, ProfileSettings, ProviderSettings, Settings, ShellEnvironmentPolicy,
+    Source,
 };
 pub use show::{Explained, render_show};
 pub use telemetry::{DEFAULT_SERVICE_NAME, OtlpHeaders, TelemetrySettings};

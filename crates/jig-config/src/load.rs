@@ -251,6 +251,7 @@ impl Builder {
                 redact_patterns: Vec::new(),
                 compaction: Default::default(),
                 local: Default::default(),
+                shell_environment_policy: Default::default(),
                 agents: Default::default(),
                 telemetry: Default::default(),
                 log_filter: None,
@@ -404,6 +405,17 @@ impl Builder {
             merged.seed = l.seed.or(merged.seed);
             merged.tool_choice = l.tool_choice.or(merged.tool_choice);
             self.set_source("local".into(), source.clone());
+        }
+        if let Some(e) = file.shell_environment_policy {
+            // A later file's keys replace an earlier one's; lists and `set`
+            // add to them (as `writable_roots` and `redact_patterns` do).
+            let merged = &mut self.settings.shell_environment_policy;
+            merged.inherit = e.inherit.or(merged.inherit);
+            merged.ignore_default_excludes = e.ignore_default_excludes.or(merged.ignore_default_excludes);
+            merged.exclude.extend(e.exclude);
+            merged.set.extend(e.set);
+            merged.include_only.extend(e.include_only);
+            self.set_source("shell_environment_policy".into(), source.clone());
         }
         if let Some(a) = file.agents {
             let merged = &mut self.settings.agents;

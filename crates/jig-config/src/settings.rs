@@ -144,6 +144,41 @@ pub enum LocalToolChoice {
     FirstRequired,
 }
 
+/// `[shell_environment_policy]`: the environment of the commands the agent
+/// runs, with Codex's keys and meaning. Unset keys take jig's defaults:
+/// inherit everything, then leave out names matching `*KEY*`, `*SECRET*`
+/// and `*TOKEN*` (case-insensitive).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShellEnvironmentPolicy {
+    /// Where the environment starts: `all`, `core` or `none`.
+    pub inherit: Option<EnvInherit>,
+    /// `true` keeps the names the default excludes would drop.
+    pub ignore_default_excludes: Option<bool>,
+    /// Globs of names to leave out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Variables to set (after the excludes).
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// Globs of names: when not empty, the only variables kept (last step).
+    #[serde(default)]
+    pub include_only: Vec<String>,
+}
+
+/// `[shell_environment_policy] inherit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvInherit {
+    /// Every variable jig has.
+    All,
+    /// `HOME`, `LOGNAME`, `PATH`, `SHELL`, `USER`, `USERNAME` and the temp
+    /// directories.
+    Core,
+    /// None.
+    None,
+}
+
 /// Values given on the command line; `None` means "not given".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CliOverrides {
@@ -255,6 +290,8 @@ pub struct Settings {
     pub compaction: CompactionSettings,
     /// `[local]`: how the embedded model runs.
     pub local: LocalSettings,
+    /// `[shell_environment_policy]`: the environment of the agent's commands.
+    pub shell_environment_policy: ShellEnvironmentPolicy,
     /// `[agents]`: sub-agent limits and types.
     pub agents: AgentSettings,
     /// `[telemetry]` and `OTEL_EXPORTER_OTLP_*`: OpenTelemetry export (off

@@ -51,6 +51,33 @@ impl Settings {
             let roots: Vec<String> = self.writable_roots.iter().map(|p| p.display().to_string()).collect();
             push(&mut out, "writable_roots".into(), roots.join(", "));
         }
+        {
+            // Always shown: the default leaves variables out. `set` by name
+            // only, since its values may be keys.
+            let e = &self.shell_environment_policy;
+            let list = |v: &[String]| match v.is_empty() {
+                true => "none".to_owned(),
+                false => v.join(","),
+            };
+            let set: Vec<String> = e.set.keys().cloned().collect();
+            let text = format!(
+                "inherit={} default_excludes={} exclude={} set={} include_only={}",
+                e.inherit.map_or("all", |i| match i {
+                    crate::settings::EnvInherit::All => "all",
+                    crate::settings::EnvInherit::Core => "core",
+                    crate::settings::EnvInherit::None => "none",
+                }),
+                if e.ignore_default_excludes == Some(true) {
+                    "off"
+                } else {
+                    "on (*KEY*,*SECRET*,*TOKEN*)"
+                },
+                list(&e.exclude),
+                list(&set),
+                list(&e.include_only),
+            );
+            push(&mut out, "shell_environment_policy".into(), text);
+        }
         if self.compaction != Default::default() {
             let c = &self.compaction;
             let text = format!(

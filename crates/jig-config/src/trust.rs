@@ -50,6 +50,10 @@ pub const KEYS: &[(&str, KeyClass)] = &[
     ("sandbox", KeyClass::TightenOnly),
     ("approval_policy", KeyClass::TrustRequired),
     ("writable_roots", KeyClass::TrustRequired),
+    // Could hand the user's secrets to the project's own scripts
+    // (`ignore_default_excludes`) or change what programs run (`set` of
+    // `PATH`, `LD_PRELOAD`, `BASH_ENV`).
+    ("shell_environment_policy", KeyClass::TrustRequired),
     // More patterns only ever redact more.
     ("redact_patterns", KeyClass::Harmless),
     ("compaction", KeyClass::Harmless),

@@ -2,7 +2,8 @@
 //! and prices are finite and not negative, counts are at least 1, the
 //! compaction threshold is a share of the window, temperature is not
 //! negative, every `redact_patterns` entry compiles and cannot match
-//! the empty string, and `[telemetry] otlp_endpoint` is an http(s) URL.
+//! the empty string, every `[shell_environment_policy]` pattern is a glob,
+//! and `[telemetry] otlp_endpoint` is an http(s) URL.
 //!
 //! Invariant: every check is one row of [`CHECKS`], and a failure names the
 //! file, line and column of the offending value (spans come from
@@ -30,6 +31,8 @@ enum Rule {
     Patterns,
     /// An `http://` or `https://` URL.
     HttpUrl,
+    /// A list of globs over environment variable names.
+    Globs,
 }
 
 /// The compaction threshold's accepted range, inclusive.
@@ -52,6 +55,8 @@ const CHECKS: &[(&[&str], Rule)] = &[
     (&["prices", "*", "output"], Rule::NonNegative),
     (&["redact_patterns"], Rule::Patterns),
     (&["telemetry", "otlp_endpoint"], Rule::HttpUrl),
+    (&["shell_environment_policy", "exclude"], Rule::Globs),
+    (&["shell_environment_policy", "include_only"], Rule::Globs),
 ];
 
 /// Checks every value of `text` (read from `path`) that [`CHECKS`] covers.
@@ -130,7 +135,28 @@ fn apply(rule: Rule, key: &str, value: &Value) -> Result<(), Failure> {
             Some(list) => list.iter().try_for_each(|entry| pattern(key, entry)),
             None => Ok(()),
         },
+        (Rule::Globs, _) => match value.as_array() {
+            Some(list) => list.iter().try_for_each(|entry| glob(key, entry)),
+            None => Ok(()),
+        },
         _ => Ok(()),
+    }
+}
+
+/// One glob over variable names (`*`, `?`, `[…]`), as `globset` reads it.
+fn glob(key: &str, entry: &Value) -> Result<(), Failure> {
+    let span = entry.span().unwrap_or(0..0);
+    let Some(text) = entry.as_str() else { return Ok(()) };
+    match globset::Glob::new(text) {
+        Ok(_) => Ok(()),
+        Err(err) => Err((
+            span,
+            format!(
+                "{key} entry \"{}\" is not a valid pattern: {}; use `*` for any run of characters and `?` for one",
+                clip(text, ECHO_LIMIT),
+                err.kind()
+            ),
+        )),
     }
 }
 

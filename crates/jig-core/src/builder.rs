@@ -17,6 +17,7 @@
 //! told comes back as notes, so sessions built side by side in one process
 //! never affect each other.
 
+use jig_tools::command_env::{CommandEnv, Inherit, NamePattern};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -543,6 +544,7 @@ impl<'a> SessionBuilder<'a> {
             approval,
             sandbox: sandbox_policy(&cwd, sandbox, &settings.writable_roots),
             rules: Some(Arc::new(rules(&cwd, settings, notes)?)),
+            env: Arc::new(command_env(&settings.shell_environment_policy)?),
         };
         let path_prefix = self
             .rg_shim
@@ -637,6 +639,35 @@ pub fn redactor(env: &EnvSnapshot, settings: &Settings) -> Result<Redactor, Core
         })?;
     }
     Ok(redactor)
+}
+
+/// The environment policy of the agent's commands, from
+/// `[shell_environment_policy]` (patterns were checked when the file loaded;
+/// a settings value built in code gets the same message here).
+pub fn command_env(policy: &jig_config::ShellEnvironmentPolicy) -> Result<CommandEnv, CoreError> {
+    let patterns = |key: &str, texts: &[String]| {
+        texts
+            .iter()
+            .map(|text| {
+                NamePattern::new(text).map_err(|err| {
+                    CoreError::Config(format!(
+                        "[shell_environment_policy] {key}: {err}; use `*` and `?` globs"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(CommandEnv {
+        inherit: match policy.inherit {
+            None | Some(jig_config::EnvInherit::All) => Inherit::All,
+            Some(jig_config::EnvInherit::Core) => Inherit::Core,
+            Some(jig_config::EnvInherit::None) => Inherit::None,
+        },
+        ignore_default_excludes: policy.ignore_default_excludes.unwrap_or(false),
+        exclude: patterns("exclude", &policy.exclude)?,
+        set: policy.set.clone(),
+        include_only: patterns("include_only", &policy.include_only)?,
+    })
 }
 
 /// The `rg` shim's directory under `home`, when no ripgrep is installed.

@@ -24,15 +24,19 @@ pub struct Guard {
     pub sandbox: Option<Arc<SandboxPolicy>>,
     /// Exec-policy rules (allow / prompt / forbid by command prefix).
     pub rules: Option<Arc<jig_policy::Policy>>,
+    /// The environment commands get (`[shell_environment_policy]`).
+    pub env: Arc<jig_tools::command_env::CommandEnv>,
 }
 
 impl Default for Guard {
-    /// No sandbox, no rules, never ask: for tests and embedding.
+    /// No sandbox, no rules, never ask, the default environment (secrets
+    /// left out): for tests and embedding.
     fn default() -> Self {
         Guard {
             approval: ApprovalPolicy::Never,
             sandbox: None,
             rules: None,
+            env: Arc::default(),
         }
     }
 }

@@ -54,6 +54,7 @@ impl Session {
             plan: self.plan.clone(),
             goal: self.goal.clone(),
             sandbox: self.guard.sandbox.clone(),
+            env: self.guard.env.clone(),
             path_prefix: self.path_prefix.clone(),
             host: None,
             agents: self.agents.as_ref().and_then(|agents| agents.host()),

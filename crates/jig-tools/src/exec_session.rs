@@ -282,7 +282,6 @@ impl ExecSessions {
         let (mut command, program, containment) = build_command(&request.command, ctx)?;
         let (reader, writer) = std::io::pipe().map_err(pipe_error)?;
         let writer_err = writer.try_clone().map_err(pipe_error)?;
-        crate::rg::apply_path_prefix(&mut command, ctx);
         command
             .current_dir(&request.workdir)
             .envs(&request.env)

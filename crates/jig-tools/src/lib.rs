@@ -14,6 +14,7 @@ pub mod agent_host;
 pub mod agents;
 pub mod apply_patch;
 pub mod ask;
+pub mod command_env;
 pub mod create_tool;
 pub mod edit_file;
 pub mod exec_session;
@@ -66,6 +67,9 @@ pub struct ToolContext {
     /// What commands and file writes may touch; `None` runs unsandboxed
     /// (danger-full-access, or a command a person approved to escalate).
     pub sandbox: Option<Arc<jig_sandbox::SandboxPolicy>>,
+    /// How the environment of the commands this session runs is made from
+    /// jig's own (`[shell_environment_policy]`).
+    pub env: Arc<command_env::CommandEnv>,
     /// A directory put first on the `PATH` of the commands this session
     /// runs: the `rg` shim's, when no ripgrep is installed. Per session, so
     /// sessions side by side in one process never share one by accident.
@@ -102,6 +106,7 @@ impl ToolContext {
             plan: SharedPlan::default(),
             goal: SharedGoal::default(),
             sandbox: None,
+            env: Arc::default(),
             path_prefix: None,
             host: None,
             agents: None,

@@ -276,7 +276,6 @@ pub async fn run_command(ctx: &ToolContext, spec: &CommandSpec) -> Result<Comman
         return Err(ToolError::Interrupted);
     }
     let (mut command, program, containment) = build_command(&spec.command, ctx)?;
-    crate::rg::apply_path_prefix(&mut command, ctx);
     command
         .current_dir(&spec.workdir)
         .envs(&spec.env)
@@ -534,11 +533,13 @@ pub(crate) fn build_command(arg: &CommandLine, ctx: &ToolContext) -> Result<(Com
         }
     };
     let (argv, containment) = crate::sandboxing::wrap(ctx.sandbox.as_deref(), &ctx.cwd, argv)?;
-    let mut command = Command::new(&argv[0]);
-    command.args(&argv[1..]);
+    let mut env = ctx.env.current();
+    crate::rg::prefix_path(&mut env, ctx);
     // Crash fault injection is for the jig process that was given it, never
     // for a jig (or its test suite) that a command starts.
-    command.env_remove(FAULT_INJECTION_VAR);
+    env.remove(std::ffi::OsStr::new(FAULT_INJECTION_VAR));
+    let mut command = Command::new(&argv[0]);
+    command.args(&argv[1..]).env_clear().envs(env);
     Ok((command, program, containment))
 }
 

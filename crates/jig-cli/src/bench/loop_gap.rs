@@ -199,6 +199,7 @@ fn review_time(sandbox: Option<Arc<SandboxPolicy>>) -> Duration {
         approval: jig_config::ApprovalPolicy::Never,
         sandbox,
         rules: Some(Arc::new(jig_policy::Policy::defaults())),
+        ..Guard::default()
     };
     let preview = jig_tools::CommandPreview {
         command: jig_tools::shell::CommandLine::Script(SCRIPT.into()),
@@ -259,6 +260,7 @@ async fn session_steps(
             approval: jig_config::ApprovalPolicy::Never,
             sandbox,
             rules: Some(Arc::new(jig_policy::Policy::defaults())),
+            ..Guard::default()
         },
         ..crate::bench::scripted_config(workspace.to_path_buf(), scratch.join("home"))
     };

@@ -299,6 +299,14 @@ fn unknown_models_and_missing_keys_say_what_to_do() {
 #[test]
 fn credentials_in_the_environment_never_reach_the_session_directory_or_events() {
     let env = Env::new();
+    // Commands get no secret-looking variable by default; a user who lets
+    // them through still never finds the value in what jig writes.
+    std::fs::create_dir_all(env.home()).unwrap();
+    std::fs::write(
+        env.home().join("config.toml"),
+        "[shell_environment_policy]\nignore_default_excludes = true\n",
+    )
+    .unwrap();
     let secret = "tok-live-8c1f2e9a7b";
     let model = script(
         &env,

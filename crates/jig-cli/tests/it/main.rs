@@ -9,6 +9,7 @@ mod bench_eval;
 mod bench_loop;
 mod bench_search;
 mod bench_sessions;
+mod command_env;
 mod commands;
 mod crash;
 mod crash_compaction;

@@ -38,7 +38,7 @@ fn bad_provider_kind_lists_the_choices() {
 #[test]
 fn unknown_top_level_key_names_valid_keys() {
     let err = project_error("model = \"a\"\nmax_turn = 3\n");
-    insta::assert_snapshot!(err, @r#"invalid config [TMP]/proj/.jig/config.toml line 2, column 1: unknown key "max_turn" at the top level; valid keys: model, max_turns, max_tokens, max_cost_usd, approval_policy, sandbox, writable_roots, redact_patterns, compaction, local, agents, telemetry, providers, profiles, prices, mcp_servers, hooks, projects"#);
+    insta::assert_snapshot!(err, @r#"invalid config [TMP]/proj/.jig/config.toml line 2, column 1: unknown key "max_turn" at the top level; valid keys: model, max_turns, max_tokens, max_cost_usd, approval_policy, sandbox, writable_roots, redact_patterns, compaction, local, shell_environment_policy, agents, telemetry, providers, profiles, prices, mcp_servers, hooks, projects"#);
 }
 
 #[test]

@@ -42,6 +42,7 @@ output = 10.0
     max_cost_usd = 5.0    # project config [TMP]/proj/.jig/config.toml
     approval_policy = (front-end default)    # default
     sandbox = workspace-write    # default
+    shell_environment_policy = inherit=all default_excludes=on (*KEY*,*SECRET*,*TOKEN*) exclude=none set=none include_only=none    # default
     log_filter = jig=debug    # env JIG_LOG
     providers.anthropic.kind = anthropic    # default
     providers.anthropic.base_url = https://api.anthropic.com    # default

@@ -14,6 +14,7 @@ fn guard(approval: ApprovalPolicy, sandboxed: bool) -> Guard {
         approval,
         sandbox: sandboxed.then(|| Arc::new(SandboxPolicy::workspace_write("/tmp/ws"))),
         rules: Some(Arc::new(jig_policy::Policy::defaults())),
+        ..Guard::default()
     }
 }
 
@@ -185,6 +186,7 @@ text = "done"
         approval: ApprovalPolicy::Never,
         sandbox: None,
         rules: Some(Arc::new(rules)),
+        ..Guard::default()
     };
     let mut tools = jig_tools::ToolRouter::builtin();
     tools.register(Arc::new(ReadOnlyCommand));

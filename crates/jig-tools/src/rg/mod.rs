@@ -35,7 +35,7 @@ use std::path::Path;
 
 use args::{ArgError, Args, Mode};
 use run::Run;
-pub(crate) use shim::{apply_path_prefix, path_export};
+pub(crate) use shim::{path_export, prefix_path};
 pub use shim::{readable_stdin, shim_dir};
 
 /// jig's standard input as `rg` sees it. ripgrep reads its standard input

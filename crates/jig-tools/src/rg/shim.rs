@@ -1,7 +1,8 @@
 //! The `rg` link to the jig executable, the `PATH` prefix that makes the
 //! commands jig starts find it, and ripgrep's test of whether to read stdin.
 
-use std::ffi::OsString;
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use crate::ToolContext;
@@ -32,20 +33,17 @@ pub fn shim_dir(jig_exe: &Path, data_dir: &Path) -> std::io::Result<Option<PathB
     Ok(Some(bin))
 }
 
-/// Sets `PATH` on `command` when the session puts a directory first on it
-/// ([`ToolContext::path_prefix`], the `rg` shim's). Call it before applying
-/// the caller's own environment, so an explicit `PATH` wins.
-pub(crate) fn apply_path_prefix(command: &mut tokio::process::Command, ctx: &ToolContext) {
+/// Puts the shim directory first on the `PATH` of `env` (a command's whole
+/// environment), or makes it the `PATH` when `env` has none.
+pub(crate) fn prefix_path(env: &mut BTreeMap<OsString, OsString>, ctx: &ToolContext) {
     let Some(dir) = &ctx.path_prefix else { return };
+    let path = OsStr::new("PATH");
     let mut parts = vec![dir.clone()];
-    if let Some(path) = std::env::var_os("PATH") {
-        parts.extend(std::env::split_paths(&path));
+    if let Some(current) = env.get(path) {
+        parts.extend(std::env::split_paths(current));
     }
-    if let Ok(joined) = std::env::join_paths(parts) {
-        command.env("PATH", joined);
-    } else {
-        command.env("PATH", OsString::from(dir.as_os_str()));
-    }
+    let joined = std::env::join_paths(parts).unwrap_or_else(|_| OsString::from(dir.as_os_str()));
+    env.insert(path.to_owned(), joined);
 }
 
 /// A shell line that puts the shim directory first on `PATH`, for scripts
