@@ -6,14 +6,18 @@
 //! sessions; `hook_points` decides what an answer does at each point of a
 //! session. A hook is the user's own configuration (a project's hooks only
 //! run once the project is trusted), so it runs outside the model's sandbox,
-//! with jig's environment as a command gets it (crash fault injection
-//! removed), plus `JIG_PROJECT_DIR` and `CLAUDE_PROJECT_DIR` set to the
+//! with jig's whole environment (crash fault injection removed; not
+//! filtered by `[shell_environment_policy]`, which is for the model's
+//! commands), plus `JIG_PROJECT_DIR` and `CLAUDE_PROJECT_DIR` set to the
 //! workspace.
 //!
-//! Invariant: a hook never outlives its run. It runs in a process group of
-//! its own, which is killed when its command exits (a backgrounded child
-//! holding the pipes would otherwise hang the session), when it runs past
-//! its timeout, and when the turn is interrupted. Its output is read in
+//! Invariant: a hook never outlives its run. It runs under jig's sandbox
+//! helper with the sandbox off (as an unsandboxed command does), which owns
+//! its whole process tree — `setsid` and double-forked processes included —
+//! and kills it when the hook's command exits (a backgrounded child holding
+//! the pipes would otherwise hang the session), when it runs past its
+//! timeout, and when the turn is interrupted. A process with no helper
+//! registered (a test binary) falls back to the hook's process group. Its output is read in
 //! bounded memory. Every way it can go wrong becomes a [`Reply`] with a
 //! status the session reports; none is silently ignored.
 
@@ -25,7 +29,7 @@ use std::time::Instant;
 use jig_config::{HookConfig, HookEvent};
 use jig_protocol::HookStatus;
 use jig_tools::truncate::HeadTailBuffer;
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde::Deserialize;
 use serde_json::Value;
@@ -195,10 +199,11 @@ pub(crate) async fn run(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &C
 }
 
 async fn spawn_and_wait(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &CancellationToken) -> Exit {
-    let mut command = tokio::process::Command::new("bash");
+    let bash = vec!["bash".to_owned(), "-c".to_owned(), hook.command.clone()];
+    let (argv, helper) = jig_tools::sandboxing::unconfined(cwd, bash);
+    let mut command = tokio::process::Command::new(&argv[0]);
     command
-        .arg("-c")
-        .arg(&hook.command)
+        .args(&argv[1..])
         .current_dir(cwd)
         .env_remove(FAULT_INJECTION_VAR)
         .env("JIG_PROJECT_DIR", cwd)
@@ -207,18 +212,27 @@ async fn spawn_and_wait(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &C
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
-        .kill_on_drop(true);
+        // A helper killed outright could not kill the processes it owns.
+        .kill_on_drop(!helper);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => return Exit::NotStarted(format!("cannot start bash in {}: {err}", cwd.display())),
     };
     // A group of its own, led by the child: its id is the group's.
-    let group = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
-    let kill_group = || {
-        if let Some(group) = group {
-            // ESRCH (the group is already gone) is the normal case.
+    let leader = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    let reaped = std::sync::atomic::AtomicBool::new(false);
+    let kill_tree = || match leader {
+        // The helper kills every descendant, then exits; once it has been
+        // reaped there is nothing left (and its pid may be anyone's).
+        Some(leader) if helper && !reaped.load(std::sync::atomic::Ordering::SeqCst) => {
+            let _ = kill(leader, Signal::SIGTERM);
+        }
+        Some(_) if helper => {}
+        // ESRCH (the group is already gone) is the normal case.
+        Some(group) => {
             let _ = killpg(group, Signal::SIGKILL);
         }
+        None => {}
     };
     let text = input.to_string();
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
@@ -232,8 +246,9 @@ async fn spawn_and_wait(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &C
             };
             let wait = async {
                 let status = child.wait().await;
+                reaped.store(true, std::sync::atomic::Ordering::SeqCst);
                 // What it left running would hold the pipes open.
-                kill_group();
+                kill_tree();
                 status
             };
             let ((), out, err, status) = tokio::join!(feed, collect(stdout), collect(stderr), wait);
@@ -256,7 +271,7 @@ async fn spawn_and_wait(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &C
         Some(Ok((Err(err), _, _))) => Exit::NotStarted(format!("cannot wait for it: {err}")),
     };
     if matches!(exit, Exit::Interrupted | Exit::TimedOut) {
-        kill_group();
+        kill_tree();
         let _ = child.wait().await;
     }
     exit

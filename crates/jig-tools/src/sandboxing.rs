@@ -39,6 +39,19 @@ pub(crate) enum Containment {
     Group,
 }
 
+/// The argv that runs `argv` in `cwd` outside the sandbox — a program the
+/// user configured, such as a hook — and whether the helper owns its process
+/// tree: then SIGTERM to the returned process kills every descendant
+/// (`setsid` ones included) and, once it has exited on its own, nothing is
+/// left; without a registered helper only its process group can be killed.
+pub fn unconfined(cwd: &Path, argv: Vec<String>) -> (Vec<String>, bool) {
+    match wrap(None, cwd, argv.clone()) {
+        Ok((wrapped, containment)) => (wrapped, containment == Containment::Helper),
+        // Unreachable: only a restricted policy can be refused.
+        Err(_) => (argv, false),
+    }
+}
+
 /// The argv that runs `argv` in `cwd` under `policy` (`None`: unsandboxed),
 /// and who owns its process tree.
 pub(crate) fn wrap(

@@ -193,6 +193,46 @@ text = "Done."
 }
 
 #[test]
+fn a_hook_that_leaves_a_setsid_daemon_finishes_and_the_daemon_dies_with_it() {
+    let env = Env::new();
+    // A daemon in a session of its own, holding the hook's stdout: out of
+    // reach of a process-group kill. The hook waits until it has started.
+    let daemon = r#"setsid bash -c 'echo $$ > "$JIG_PROJECT_DIR/../daemon.pid"; exec sleep 1000' &
+until [ -s "$JIG_PROJECT_DIR/../daemon.pid" ]; do :; done
+exit 0"#;
+    let config = format!(
+        "[[hooks]]\nevent = \"pre_tool_use\"\ncommand = \"{}\"\ntimeout_sec = 20\n",
+        script(&env, "daemon.sh")
+    );
+    setup(&env, &config, &[("daemon.sh", daemon)]);
+    let out = exec(
+        &env,
+        "generic",
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo ran > ran.txt" }
+
+[[response]]
+text = "Done."
+"#,
+    );
+    succeeded(&out);
+    let hooks = hook_events(&env);
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    // Not held until its timeout by the daemon's end of the pipe.
+    assert_ne!(hooks[0].1, HookStatus::TimedOut, "{hooks:?}");
+    assert_eq!(std::fs::read_to_string(env.ws().join("ran.txt")).unwrap(), "ran\n");
+    let pid = std::fs::read_to_string(env.dir.path().join("daemon.pid")).unwrap();
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).unwrap_or_default();
+    assert!(
+        !String::from_utf8_lossy(&cmdline).contains("sleep"),
+        "the hook's setsid daemon outlived it"
+    );
+}
+
+#[test]
 fn a_stop_hook_sees_the_final_message_and_can_send_the_model_on() {
     let env = Env::new();
     // Blocks the first stop (Claude Code's `stop_hook_active` says which).
