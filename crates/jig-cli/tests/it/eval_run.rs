@@ -51,6 +51,30 @@ fn missed(sample: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// The last tool outputs and the failure of a sample's rollout, for the
+/// message of an assertion about it (what the agent saw before it stopped).
+fn last_outputs(sample: &Value) -> String {
+    let Some(text) = sample["rollout_path"]
+        .as_str()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    else {
+        return "(no rollout)".to_owned();
+    };
+    let records: Vec<Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let shown: Vec<String> = records
+        .iter()
+        .filter(|r| r["item"]["type"] == "tool_output" || r["event"]["type"] == "turn_completed")
+        .map(|r| {
+            if r["item"].is_null() {
+                r["event"].to_string()
+            } else {
+                r["item"].to_string()
+            }
+        })
+        .collect();
+    shown[shown.len().saturating_sub(3)..].join("\n")
+}
+
 fn core_tasks() -> usize {
     Suite::load(core()).unwrap().tasks().count()
 }
@@ -86,7 +110,7 @@ fn the_reference_scripts_solve_every_core_task_with_every_graded_trait() {
     let (code, report) = eval(&env, &[core().to_str().unwrap(), "--model", "reference"]);
     assert_eq!(samples(&report).len(), core_tasks());
     for sample in samples(&report) {
-        assert_eq!(sample["status"], "passed", "{sample}");
+        assert_eq!(sample["status"], "passed", "{sample}\n{}", last_outputs(sample));
         assert_eq!(missed(sample), BTreeSet::new(), "{}", sample["task"]);
         assert!(!sample["traits"].as_array().unwrap().is_empty(), "{sample}");
         assert!(sample["usage"]["output_tokens"].as_u64().unwrap() > 0, "{sample}");

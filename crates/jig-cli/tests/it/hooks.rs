@@ -50,6 +50,37 @@ fn hook_events(env: &Env) -> Vec<(String, HookStatus, Option<String>)> {
         .collect()
 }
 
+/// Runs a session whose one call writes `ran.txt`, under one `pre_tool_use`
+/// hook: the script `body`, with `setting` added to its `[[hooks]]` table.
+fn one_pre_tool_use_hook(env: &Env, body: &str, setting: &str) -> std::process::Output {
+    let config = format!(
+        "[[hooks]]\nevent = \"pre_tool_use\"\ncommand = \"{}\"\n{setting}\n",
+        script(env, "hook.sh")
+    );
+    setup(env, &config, &[("hook.sh", body)]);
+    exec(
+        env,
+        "generic",
+        r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo ran > ran.txt" }
+
+[[response]]
+text = "Done."
+"#,
+    )
+}
+
+/// Whether the process whose pid a hook wrote to `file` (beside the
+/// workspace) is still a running `sleep`.
+fn sleeping(env: &Env, file: &str) -> bool {
+    let pid = std::fs::read_to_string(env.dir.path().join(file)).unwrap();
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).unwrap_or_default();
+    String::from_utf8_lossy(&cmdline).contains("sleep")
+}
+
 fn succeeded(out: &std::process::Output) {
     assert!(
         out.status.success(),
@@ -155,24 +186,7 @@ fn a_hook_that_runs_past_its_timeout_is_killed_and_reported_and_the_session_goes
     let forever = r#"sleep 1000 &
 echo $! > "$JIG_PROJECT_DIR/../sleeper.pid"
 wait"#;
-    let config = format!(
-        "[[hooks]]\nevent = \"pre_tool_use\"\ncommand = \"{}\"\ntimeout_sec = 0.5\n",
-        script(&env, "forever.sh")
-    );
-    setup(&env, &config, &[("forever.sh", forever)]);
-    let out = exec(
-        &env,
-        "generic",
-        r#"
-[[response]]
-[[response.tool_calls]]
-name = "shell"
-arguments = { command = "echo ran > ran.txt" }
-
-[[response]]
-text = "Done."
-"#,
-    );
+    let out = one_pre_tool_use_hook(&env, forever, "timeout_sec = 0.5");
     succeeded(&out);
     assert_eq!(std::fs::read_to_string(env.ws().join("ran.txt")).unwrap(), "ran\n");
     let hooks = hook_events(&env);
@@ -184,12 +198,7 @@ text = "Done."
         "{err}"
     );
     // Its whole process group was killed, the backgrounded sleep included.
-    let pid = std::fs::read_to_string(env.dir.path().join("sleeper.pid")).unwrap();
-    let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).unwrap_or_default();
-    assert!(
-        !String::from_utf8_lossy(&cmdline).contains("sleep"),
-        "the hook's sleep is still running"
-    );
+    assert!(!sleeping(&env, "sleeper.pid"), "the hook's sleep is still running");
 }
 
 #[test]
@@ -200,36 +209,14 @@ fn a_hook_that_leaves_a_setsid_daemon_finishes_and_the_daemon_dies_with_it() {
     let daemon = r#"setsid bash -c 'echo $$ > "$JIG_PROJECT_DIR/../daemon.pid"; exec sleep 1000' &
 until [ -s "$JIG_PROJECT_DIR/../daemon.pid" ]; do :; done
 exit 0"#;
-    let config = format!(
-        "[[hooks]]\nevent = \"pre_tool_use\"\ncommand = \"{}\"\ntimeout_sec = 20\n",
-        script(&env, "daemon.sh")
-    );
-    setup(&env, &config, &[("daemon.sh", daemon)]);
-    let out = exec(
-        &env,
-        "generic",
-        r#"
-[[response]]
-[[response.tool_calls]]
-name = "shell"
-arguments = { command = "echo ran > ran.txt" }
-
-[[response]]
-text = "Done."
-"#,
-    );
+    let out = one_pre_tool_use_hook(&env, daemon, "timeout_sec = 20");
     succeeded(&out);
     let hooks = hook_events(&env);
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     // Not held until its timeout by the daemon's end of the pipe.
     assert_ne!(hooks[0].1, HookStatus::TimedOut, "{hooks:?}");
     assert_eq!(std::fs::read_to_string(env.ws().join("ran.txt")).unwrap(), "ran\n");
-    let pid = std::fs::read_to_string(env.dir.path().join("daemon.pid")).unwrap();
-    let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).unwrap_or_default();
-    assert!(
-        !String::from_utf8_lossy(&cmdline).contains("sleep"),
-        "the hook's setsid daemon outlived it"
-    );
+    assert!(!sleeping(&env, "daemon.pid"), "the hook's setsid daemon outlived it");
 }
 
 #[test]
