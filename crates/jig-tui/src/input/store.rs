@@ -2,8 +2,10 @@
 //! directory, and the prompt history shared by all sessions.
 //!
 //! Invariant: a reader never sees a half-written draft (drafts are written
-//! to a temporary file and renamed over the old one), and a damaged history
-//! line costs that line only, never the rest of the history.
+//! to a temporary file and renamed over the old one), a damaged history
+//! line costs that line only, never the rest of the history, and the
+//! history stays near [`HISTORY_LIMIT`] entries without losing an append
+//! (see [`HistoryFile`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
@@ -16,6 +18,10 @@ use super::draft::Draft;
 
 /// How many history entries [`HistoryFile::load`] keeps: the newest ones.
 pub const HISTORY_LIMIT: usize = 1000;
+/// Past this size an append rewrites the history file with only its newest
+/// [`HISTORY_LIMIT`] entries, so it stops growing (a rewrite every few
+/// hundred prompts at typical prompt sizes).
+pub const HISTORY_TRIM_BYTES: u64 = 1 << 20;
 
 /// Drafts that survive a crash: one JSON file per working directory under
 /// a directory (such as `$JIG_HOME/tui/drafts`), named after a hash of the
@@ -138,17 +144,38 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 /// Prompt history shared across sessions: a JSON-lines file, one JSON
-/// string per line, oldest first. Appending is one `write` in append mode,
-/// so concurrent sessions interleave whole lines.
+/// string per line, oldest first. Appending is one `write` in append mode
+/// under an exclusive lock on the file, so concurrent sessions write whole
+/// lines. Past [`HISTORY_TRIM_BYTES`] the appender that crossed it rewrites
+/// the file with the newest [`HISTORY_LIMIT`] entries (a new file renamed
+/// over the old one, still under the lock); an appender that was waiting on
+/// the old file's lock finds it replaced and appends to the new one, so no
+/// entry is lost to a trim.
 #[derive(Debug, Clone)]
 pub struct HistoryFile {
     path: PathBuf,
+    limit: usize,
+    trim_bytes: u64,
 }
 
 impl HistoryFile {
     /// The history kept in the file at `path`.
     pub fn new(path: PathBuf) -> Self {
-        HistoryFile { path }
+        HistoryFile {
+            path,
+            limit: HISTORY_LIMIT,
+            trim_bytes: HISTORY_TRIM_BYTES,
+        }
+    }
+
+    /// The same, keeping `limit` entries and trimming past `trim_bytes`
+    /// (small figures, for tests).
+    pub fn with_limits(path: PathBuf, limit: usize, trim_bytes: u64) -> Self {
+        HistoryFile {
+            path,
+            limit,
+            trim_bytes,
+        }
     }
 
     /// The newest [`HISTORY_LIMIT`] entries, oldest first. A missing or
@@ -163,7 +190,7 @@ impl HistoryFile {
             .filter_map(|line| serde_json::from_slice::<String>(line).ok())
             .filter(|entry| !entry.trim().is_empty())
             .collect();
-        let excess = entries.len().saturating_sub(HISTORY_LIMIT);
+        let excess = entries.len().saturating_sub(self.limit);
         entries.drain(..excess);
         entries
     }
@@ -176,11 +203,7 @@ impl HistoryFile {
         if let Some(dir) = self.path.parent() {
             fs::create_dir_all(dir)?;
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&self.path)?;
+        let mut file = self.open_locked()?;
         let mut line = String::new();
         // A crash mid-append leaves a last line without its newline; start
         // on a fresh line so that only the damaged entry is lost.
@@ -189,7 +212,37 @@ impl HistoryFile {
         }
         line.push_str(&serde_json::to_string(entry)?);
         line.push('\n');
-        file.write_all(line.as_bytes())
+        file.write_all(line.as_bytes())?;
+        if file.metadata()?.len() > self.trim_bytes {
+            // Still under the lock: nobody appends meanwhile.
+            let kept: String = self
+                .load()
+                .iter()
+                .filter_map(|entry| serde_json::to_string(entry).ok())
+                .map(|json| json + "\n")
+                .collect();
+            write_atomically(&self.path, kept.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// The history file, opened for appending and locked exclusively. A
+    /// file replaced by a trim while this waited for its lock is let go
+    /// and the new one opened, so the append lands where readers look.
+    fn open_locked(&self) -> io::Result<File> {
+        use std::os::unix::fs::MetadataExt;
+        loop {
+            let file = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(true)
+                .open(&self.path)?;
+            file.lock()?;
+            let (held, current) = (file.metadata()?, fs::metadata(&self.path));
+            if current.is_ok_and(|now| now.dev() == held.dev() && now.ino() == held.ino()) {
+                return Ok(file);
+            }
+        }
     }
 }
 
@@ -307,6 +360,49 @@ mod tests {
         let entries = HistoryFile::new(path).load();
         assert_eq!(entries.len(), HISTORY_LIMIT);
         assert_eq!(entries[0], "5");
+    }
+
+    #[test]
+    fn a_long_history_is_trimmed_to_its_newest_entries_on_append() {
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join("history.jsonl");
+        let history = HistoryFile::with_limits(path.clone(), 3, 40);
+        for n in 0..10 {
+            history.append(&format!("prompt {n}")).unwrap();
+        }
+        // Each entry is 11 bytes: the file is trimmed to 3 whenever it passes 40.
+        let raw = fs::read_to_string(&path).unwrap();
+        assert!(raw.len() <= 44, "{raw:?}");
+        assert_eq!(history.load(), ["prompt 7", "prompt 8", "prompt 9"]);
+        assert_eq!(listing(home.path()), ["history.jsonl"], "no temporary file is left");
+    }
+
+    #[test]
+    fn concurrent_appends_lose_nothing_to_trims() {
+        // Every append past 200 bytes trims, but to at most 1000 entries: a
+        // lost append would be missing below.
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join("history.jsonl");
+        let writers: Vec<_> = (0..4)
+            .map(|writer| {
+                let history = HistoryFile::with_limits(path.clone(), 1000, 200);
+                std::thread::spawn(move || {
+                    for n in 0..50 {
+                        history.append(&format!("w{writer} {n}")).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let mut entries = HistoryFile::new(path).load();
+        entries.sort();
+        let mut expected: Vec<String> = (0..4)
+            .flat_map(|writer| (0..50).map(move |n| format!("w{writer} {n}")))
+            .collect();
+        expected.sort();
+        assert_eq!(entries, expected);
     }
 
     #[test]
