@@ -50,6 +50,17 @@ fn hook_events(env: &Env) -> Vec<(String, HookStatus, Option<String>)> {
         .collect()
 }
 
+/// A model script whose one call writes `ran.txt`, then says "Done.".
+const WRITE_RAN: &str = r#"
+[[response]]
+[[response.tool_calls]]
+name = "shell"
+arguments = { command = "echo ran > ran.txt" }
+
+[[response]]
+text = "Done."
+"#;
+
 /// Runs a session whose one call writes `ran.txt`, under one `pre_tool_use`
 /// hook: the script `body`, with `setting` added to its `[[hooks]]` table.
 fn one_pre_tool_use_hook(env: &Env, body: &str, setting: &str) -> std::process::Output {
@@ -58,19 +69,7 @@ fn one_pre_tool_use_hook(env: &Env, body: &str, setting: &str) -> std::process::
         script(env, "hook.sh")
     );
     setup(env, &config, &[("hook.sh", body)]);
-    exec(
-        env,
-        "generic",
-        r#"
-[[response]]
-[[response.tool_calls]]
-name = "shell"
-arguments = { command = "echo ran > ran.txt" }
-
-[[response]]
-text = "Done."
-"#,
-    )
+    exec(env, "generic", WRITE_RAN)
 }
 
 /// Whether the process whose pid a hook wrote to `file` (beside the
@@ -332,19 +331,7 @@ fn a_failing_hook_is_reported_and_changes_nothing() {
     let env = Env::new();
     let config = "[[hooks]]\nevent = \"pre_tool_use\"\ncommand = \"echo broken >&2; exit 7\"\n";
     setup(&env, config, &[]);
-    let out = exec(
-        &env,
-        "generic",
-        r#"
-[[response]]
-[[response.tool_calls]]
-name = "shell"
-arguments = { command = "echo ran > ran.txt" }
-
-[[response]]
-text = "Done."
-"#,
-    );
+    let out = exec(&env, "generic", WRITE_RAN);
     succeeded(&out);
     assert!(env.ws().join("ran.txt").exists());
     let hooks = hook_events(&env);
