@@ -179,6 +179,17 @@ pub enum EnvInherit {
     None,
 }
 
+impl EnvInherit {
+    /// The spelling used in config files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvInherit::All => "all",
+            EnvInherit::Core => "core",
+            EnvInherit::None => "none",
+        }
+    }
+}
+
 /// Values given on the command line; `None` means "not given".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CliOverrides {

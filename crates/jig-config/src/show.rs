@@ -62,11 +62,7 @@ impl Settings {
             let set: Vec<String> = e.set.keys().cloned().collect();
             let text = format!(
                 "inherit={} default_excludes={} exclude={} set={} include_only={}",
-                e.inherit.map_or("all", |i| match i {
-                    crate::settings::EnvInherit::All => "all",
-                    crate::settings::EnvInherit::Core => "core",
-                    crate::settings::EnvInherit::None => "none",
-                }),
+                e.inherit.map_or("all", crate::settings::EnvInherit::as_str),
                 if e.ignore_default_excludes == Some(true) {
                     "off"
                 } else {

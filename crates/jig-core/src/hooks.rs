@@ -28,8 +28,9 @@ use std::time::Instant;
 
 use jig_config::{HookConfig, HookEvent};
 use jig_protocol::HookStatus;
+use jig_tools::sandboxing::Containment;
+use jig_tools::shell::ProcessTree;
 use jig_tools::truncate::HeadTailBuffer;
-use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde::Deserialize;
 use serde_json::Value;
@@ -200,7 +201,7 @@ pub(crate) async fn run(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &C
 
 async fn spawn_and_wait(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &CancellationToken) -> Exit {
     let bash = vec!["bash".to_owned(), "-c".to_owned(), hook.command.clone()];
-    let (argv, helper) = jig_tools::sandboxing::unconfined(cwd, bash);
+    let (argv, containment) = jig_tools::sandboxing::unconfined(cwd, bash);
     let mut command = tokio::process::Command::new(&argv[0]);
     command
         .args(&argv[1..])
@@ -213,27 +214,16 @@ async fn spawn_and_wait(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &C
         .stderr(Stdio::piped())
         .process_group(0)
         // A helper killed outright could not kill the processes it owns.
-        .kill_on_drop(!helper);
+        .kill_on_drop(containment == Containment::Group);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => return Exit::NotStarted(format!("cannot start bash in {}: {err}", cwd.display())),
     };
     // A group of its own, led by the child: its id is the group's.
-    let leader = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
-    let reaped = std::sync::atomic::AtomicBool::new(false);
-    let kill_tree = || match leader {
-        // The helper kills every descendant, then exits; once it has been
-        // reaped there is nothing left (and its pid may be anyone's).
-        Some(leader) if helper && !reaped.load(std::sync::atomic::Ordering::SeqCst) => {
-            let _ = kill(leader, Signal::SIGTERM);
-        }
-        Some(_) if helper => {}
-        // ESRCH (the group is already gone) is the normal case.
-        Some(group) => {
-            let _ = killpg(group, Signal::SIGKILL);
-        }
-        None => {}
-    };
+    let tree = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(|id| ProcessTree::new(Pid::from_raw(id), containment));
     let text = input.to_string();
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let finished = {
@@ -246,9 +236,8 @@ async fn spawn_and_wait(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &C
             };
             let wait = async {
                 let status = child.wait().await;
-                reaped.store(true, std::sync::atomic::Ordering::SeqCst);
                 // What it left running would hold the pipes open.
-                kill_tree();
+                tree.iter().for_each(ProcessTree::exited);
                 status
             };
             let ((), out, err, status) = tokio::join!(feed, collect(stdout), collect(stderr), wait);
@@ -271,7 +260,7 @@ async fn spawn_and_wait(hook: &HookConfig, input: &Value, cwd: &Path, cancel: &C
         Some(Ok((Err(err), _, _))) => Exit::NotStarted(format!("cannot wait for it: {err}")),
     };
     if matches!(exit, Exit::Interrupted | Exit::TimedOut) {
-        kill_tree();
+        tree.iter().for_each(ProcessTree::kill);
         let _ = child.wait().await;
     }
     exit

@@ -33,6 +33,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
+use std::sync::LazyLock;
 
 use globset::{Glob, GlobBuilder, GlobMatcher};
 
@@ -43,6 +44,14 @@ pub const CORE_VARS: &[&str] = &[
 
 /// Names removed unless `ignore_default_excludes` (Codex's list).
 pub const DEFAULT_EXCLUDES: &[&str] = &["*KEY*", "*SECRET*", "*TOKEN*"];
+
+/// [`DEFAULT_EXCLUDES`], compiled once (a unit test checks every one compiles).
+static DEFAULTS: LazyLock<Vec<NamePattern>> = LazyLock::new(|| {
+    DEFAULT_EXCLUDES
+        .iter()
+        .filter_map(|text| NamePattern::new(text).ok())
+        .collect()
+});
 
 /// Where a command's environment starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -127,14 +136,7 @@ impl CommandEnv {
 
     /// A command's environment, from `vars` (jig's own, in practice).
     pub fn resolve(&self, vars: impl IntoIterator<Item = (OsString, OsString)>) -> BTreeMap<OsString, OsString> {
-        let defaults = if self.ignore_default_excludes {
-            Vec::new()
-        } else {
-            DEFAULT_EXCLUDES
-                .iter()
-                .filter_map(|text| NamePattern::new(text).ok())
-                .collect()
-        };
+        let defaults: &[NamePattern] = if self.ignore_default_excludes { &[] } else { &DEFAULTS };
         let any = |patterns: &[NamePattern], name: &OsStr| patterns.iter().any(|p| p.matches(name));
         let mut env: BTreeMap<OsString, OsString> = vars
             .into_iter()
@@ -143,7 +145,7 @@ impl CommandEnv {
                 Inherit::Core => CORE_VARS.iter().any(|core| name == *core),
                 Inherit::None => false,
             })
-            .filter(|(name, _)| !any(&defaults, name) && !any(&self.exclude, name))
+            .filter(|(name, _)| !any(defaults, name) && !any(&self.exclude, name))
             .collect();
         for (name, value) in &self.set {
             env.insert(name.into(), value.into());
@@ -238,6 +240,11 @@ mod tests {
             env.contains_key(OsStr::new("LANG")),
             "`LAN` matches only the whole name"
         );
+    }
+
+    #[test]
+    fn every_default_exclude_compiles() {
+        assert_eq!(DEFAULTS.len(), DEFAULT_EXCLUDES.len());
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn use_helper(exe: PathBuf) -> bool {
 
 /// Who owns a command's process tree, and so how it is killed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Containment {
+pub enum Containment {
     /// The helper: SIGTERM asks it to kill every descendant and exit; once
     /// it has exited on its own, nothing is left.
     Helper,
@@ -40,15 +40,14 @@ pub(crate) enum Containment {
 }
 
 /// The argv that runs `argv` in `cwd` outside the sandbox — a program the
-/// user configured, such as a hook — and whether the helper owns its process
-/// tree: then SIGTERM to the returned process kills every descendant
-/// (`setsid` ones included) and, once it has exited on its own, nothing is
-/// left; without a registered helper only its process group can be killed.
-pub fn unconfined(cwd: &Path, argv: Vec<String>) -> (Vec<String>, bool) {
+/// user configured, such as a hook — and who owns its process tree (kill it
+/// through a [`crate::shell::ProcessTree`]): the helper when one is
+/// registered, so `setsid` descendants die with it too.
+pub fn unconfined(cwd: &Path, argv: Vec<String>) -> (Vec<String>, Containment) {
     match wrap(None, cwd, argv.clone()) {
-        Ok((wrapped, containment)) => (wrapped, containment == Containment::Helper),
+        Ok(wrapped) => wrapped,
         // Unreachable: only a restricted policy can be refused.
-        Err(_) => (argv, false),
+        Err(_) => (argv, Containment::Group),
     }
 }
 

@@ -411,9 +411,10 @@ fn wait_error(err: std::io::Error) -> ToolError {
 }
 
 /// A command's process tree: its direct child (the group leader) and who
-/// owns the rest (see [`Containment`]). Cheap to clone.
+/// owns the rest (see [`Containment`]). Cheap to clone. Public for the
+/// other programs jig runs and must not outlive their run (hooks).
 #[derive(Debug, Clone)]
-pub(crate) struct ProcessTree {
+pub struct ProcessTree {
     leader: Pid,
     containment: Containment,
     /// Set once the leader is reaped: its pid may then belong to anyone.
@@ -421,7 +422,8 @@ pub(crate) struct ProcessTree {
 }
 
 impl ProcessTree {
-    pub(crate) fn new(leader: Pid, containment: Containment) -> Self {
+    /// The tree led by `leader`, owned as `containment` says.
+    pub fn new(leader: Pid, containment: Containment) -> Self {
         ProcessTree {
             leader,
             containment,
@@ -430,7 +432,7 @@ impl ProcessTree {
     }
 
     /// Kills the whole tree now.
-    pub(crate) fn kill(&self) {
+    pub fn kill(&self) {
         match self.containment {
             // The helper kills every descendant, then exits. ESRCH (it has
             // exited already) is normal.
@@ -447,7 +449,7 @@ impl ProcessTree {
 
     /// To call once the leader is reaped: what it left in its group dies (a
     /// helper has already killed everything before exiting).
-    pub(crate) fn exited(&self) {
+    pub fn exited(&self) {
         self.reaped.store(true, Ordering::SeqCst);
         self.kill();
     }
